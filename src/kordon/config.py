@@ -1,0 +1,70 @@
+"""Settings: where kordon screens, what counts as restricted, which lists and rules to use.
+
+Read from a YAML file (``--config`` or ``KORDON_CONFIG``); every field has a default so that
+kordon runs with no file at all.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from kordon.models.codes import normalise_country
+
+# The 2025 US OTSI list of diversion hubs (see docs/rules.md for the source).
+DEFAULT_DIVERSION_HUBS = ["AM", "CN", "HK", "MO", "IN", "IL", "KZ", "KG", "MY", "MN", "RS", "TH", "TR", "AE", "UZ", "VN"]
+
+
+class LaneThresholds(BaseModel):
+    yellow: float = Field(25.0, ge=0, le=100, description="Score from which a declaration goes to the yellow lane")
+    red: float = Field(60.0, ge=0, le=100, description="Score from which a declaration goes to the red lane")
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    screening_country: str = "KZ"
+    restricted_destinations: list[str] = Field(default_factory=lambda: ["RU", "BY"])
+    diversion_hubs: list[str] = Field(default_factory=lambda: list(DEFAULT_DIVERSION_HUBS))
+    # Countries whose exporters are bound by the Russia controls: goods of their origin re-exported
+    # from a transit country are what the EBRD "Eurasian roundabout" measures.
+    sanctioning_countries: list[str] = Field(
+        default_factory=lambda: [
+            "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
+            "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "US", "GB", "JP", "KR", "TW",
+            "CH", "NO", "CA", "AU", "NZ", "SG",
+        ]
+    )
+    lanes: LaneThresholds = Field(default_factory=LaneThresholds)
+    lists: list[str] = Field(default_factory=list, description="Extra goods list files or folders (CSV or YAML)")
+    use_bundled_lists: bool = True
+    rules: list[str] = Field(default_factory=list, description="Extra rule pack files that override or extend the bundled pack")
+    database_url: str = Field(default_factory=lambda: os.environ.get("KORDON_DATABASE_URL", "sqlite:///kordon.db"))
+
+    @field_validator("screening_country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        return normalise_country(value)
+
+    @field_validator("restricted_destinations", "diversion_hubs", "sanctioning_countries")
+    @classmethod
+    def _countries(cls, value: list[str]) -> list[str]:
+        return [normalise_country(v) for v in value]
+
+
+def load_settings(path: str | Path | None = None, **overrides: object) -> Settings:
+    path = path or os.environ.get("KORDON_CONFIG")
+    data: dict = {}
+    if path:
+        text = Path(path).read_text(encoding="utf-8")
+        data = yaml.safe_load(text) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: the settings file must be a mapping")
+        base = Path(path).parent
+        data["lists"] = [str((base / p).resolve()) if not Path(p).is_absolute() else p for p in data.get("lists", [])]
+        data["rules"] = [str((base / p).resolve()) if not Path(p).is_absolute() else p for p in data.get("rules", [])]
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings.model_validate(data)

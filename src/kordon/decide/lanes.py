@@ -1,0 +1,85 @@
+"""From hits to a decision.
+
+Scores combine like independent pieces of evidence (noisy-OR): two hits of 50 give 75, not 100,
+and no number of weak hits alone reaches certainty. Thresholds then pick the lane; a hit that
+demands an action on its own (deny, inspect) lifts the lane to match, never lowers it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from kordon.config import LaneThresholds
+from kordon.models import Action, Decision, Hit, Lane, Severity
+from kordon.models.decision import ACTION_ORDER, LANE_ORDER
+
+LANE_ACTION = {Lane.green: Action.release, Lane.yellow: Action.check_documents, Lane.red: Action.inspect}
+ACTION_LANE = {Action.release: Lane.green, Action.check_documents: Lane.yellow, Action.inspect: Lane.red, Action.deny: Lane.red}
+
+
+def combine(scores: list[float]) -> float:
+    remaining = 1.0
+    for s in scores:
+        remaining *= 1.0 - min(max(s, 0.0), 100.0) / 100.0
+    return round(100.0 * (1.0 - remaining), 2)
+
+
+def lane_for_score(score: float, thresholds: LaneThresholds) -> Lane:
+    if score >= thresholds.red:
+        return Lane.red
+    if score >= thresholds.yellow:
+        return Lane.yellow
+    return Lane.green
+
+
+def decide(
+    declaration_id: str,
+    hits: list[Hit],
+    thresholds: LaneThresholds,
+    list_versions: dict[str, str],
+    rules_version: str | None = None,
+) -> Decision:
+    score = combine([h.score for h in hits])
+    lane = lane_for_score(score, thresholds)
+    action = LANE_ACTION[lane]
+    for hit in hits:
+        if hit.action and ACTION_ORDER.index(hit.action) > ACTION_ORDER.index(action):
+            action = hit.action
+    if LANE_ORDER.index(ACTION_LANE[action]) > LANE_ORDER.index(lane):
+        lane = ACTION_LANE[action]
+    if lane is not Lane.green and action is Action.release:
+        action = LANE_ACTION[lane]
+    ordered = sorted(hits, key=lambda h: (-list(Severity).index(h.severity), -h.score, h.subject))
+    return Decision(
+        declaration_id=declaration_id,
+        lane=lane,
+        action=action,
+        score=score,
+        hits=ordered,
+        list_versions=dict(sorted(list_versions.items())),
+        rules_version=rules_version,
+        screened_at=dt.datetime.now(dt.timezone.utc),
+    )
+
+
+def error_decision(declaration_id: str, error: BaseException | str, list_versions: dict[str, str] | None = None, rules_version: str | None = None) -> Decision:
+    """Fail closed: a declaration kordon could not screen is held in the red lane, never released."""
+    reason = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    hit = Hit(
+        rule="screening.error",
+        severity=Severity.critical,
+        subject="declaration",
+        explanation=f"Screening could not be completed ({reason}); the declaration is held for inspection.",
+        score=100.0,
+        action=Action.inspect,
+    )
+    return Decision(
+        declaration_id=declaration_id,
+        lane=Lane.red,
+        action=Action.inspect,
+        score=100.0,
+        hits=[hit],
+        list_versions=dict(sorted((list_versions or {}).items())),
+        rules_version=rules_version,
+        screened_at=dt.datetime.now(dt.timezone.utc),
+    )

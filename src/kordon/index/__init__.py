@@ -1,0 +1,1 @@
+"""Index: lookup structures built once from the lists, queried per declaration."""

@@ -1,0 +1,1 @@
+"""Ingest: read declarations, control lists and trade data into kordon's models."""

@@ -1,0 +1,70 @@
+"""What screening returns: hits with explanations, and the decision they lead to."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Lane(str, Enum):
+    green = "green"
+    yellow = "yellow"
+    red = "red"
+
+
+class Action(str, Enum):
+    release = "release"
+    check_documents = "check_documents"
+    inspect = "inspect"
+    deny = "deny"
+
+
+ACTION_ORDER = [Action.release, Action.check_documents, Action.inspect, Action.deny]
+LANE_ORDER = [Lane.green, Lane.yellow, Lane.red]
+
+
+class Severity(str, Enum):
+    info = "info"
+    low = "low"
+    medium = "medium"
+    high = "high"
+    critical = "critical"
+
+
+class ListRef(BaseModel):
+    id: str
+    version: str
+    entry: str | None = Field(None, description="The list entry that matched: an HS code or a list entity id")
+
+
+class Hit(BaseModel):
+    """One finding about one part of a declaration, with one plain-language explanation."""
+
+    model_config = ConfigDict(frozen=False)
+
+    rule: str = Field(description="Rule id, e.g. goods.chpl")
+    severity: Severity
+    subject: str = Field(description="Which part of the declaration: items[2], parties[1], route, declaration")
+    explanation: str = Field(description="One sentence an officer can act on")
+    list: ListRef | None = None
+    score: float = Field(0.0, ge=0, le=100, description="This hit's contribution to the declaration's risk score")
+    action: Action | None = Field(None, description="The least action this hit requires on its own, if any")
+    evidence: dict[str, Any] = Field(default_factory=dict, description="Fields and values that triggered the rule")
+    source: str | None = Field(None, description="Published source of the rule (red-flag guidance, legal basis)")
+
+
+class Decision(BaseModel):
+    declaration_id: str
+    lane: Lane
+    action: Action
+    score: float = Field(ge=0, le=100)
+    hits: list[Hit] = Field(default_factory=list)
+    list_versions: dict[str, str] = Field(default_factory=dict, description="Every list the screening consulted, id → version")
+    rules_version: str | None = None
+    screened_at: dt.datetime | None = None
+    random_selection: dict[str, Any] | None = Field(
+        None, description="Seed and draw of the random inspection selection, when one was made"
+    )

@@ -1,0 +1,55 @@
+"""What the rules may consult: settings, the goods index, the rule pack, and optional extras."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kordon.config import Settings
+from kordon.index.goods import GoodsIndex
+from kordon.ingest.goods_lists import GoodsList, bundled_goods_lists, load_goods_list
+from kordon.ingest.rule_pack import RulePack, bundled_rule_pack, load_rule_pack
+from kordon.screen.registry import RULES
+
+
+@dataclass
+class ScreeningContext:
+    settings: Settings
+    goods: GoodsIndex
+    rules: RulePack
+    # Later stages plug in here without the core knowing them (party index, trade history, ...).
+    extras: dict[str, Any] = field(default_factory=dict)
+    # Versions of lists consulted through extras (e.g. sanctions lists), merged into each decision.
+    extra_list_versions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def restricted(self) -> set[str]:
+        return set(self.settings.restricted_destinations)
+
+    def list_versions(self) -> dict[str, str]:
+        versions = self.goods.versions()
+        versions.update(self.extra_list_versions)
+        return versions
+
+
+def load_lists(settings: Settings) -> list[GoodsList]:
+    lists = bundled_goods_lists() if settings.use_bundled_lists else []
+    by_id = {gl.id: gl for gl in lists}
+    for path in settings.lists:
+        gl = load_goods_list(path)
+        by_id[gl.id] = gl  # a user's list with a bundled id replaces it
+    return list(by_id.values())
+
+
+def load_rules(settings: Settings) -> RulePack:
+    known = set(RULES)
+    pack = bundled_rule_pack(known)
+    for path in settings.rules:
+        pack = pack.merged(load_rule_pack(path, known))
+    return pack
+
+
+def build_context(settings: Settings | None = None, lists: list[GoodsList] | None = None) -> ScreeningContext:
+    settings = settings or Settings()
+    lists = load_lists(settings) if lists is None else lists
+    return ScreeningContext(settings=settings, goods=GoodsIndex(lists), rules=load_rules(settings))

@@ -1,0 +1,116 @@
+"""Goods rules: declared codes against the control lists, in the HS edition of the declaration date."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from kordon.index.goods import GoodsMatch
+from kordon.index.hs import edition_for, format_code
+from kordon.ingest.rule_pack import RuleSpec
+from kordon.models import Action, Declaration, DeclarationType, Hit, Item, ListRef, PartyRole, Severity
+from kordon.screen.context import ScreeningContext
+from kordon.screen.hits import lower, make_hit
+from kordon.screen.registry import rule
+
+# Which rule speaks for which list; a user's own list counts as a national licensing list
+# unless its metadata names another rule.
+LIST_RULES = {"chpl": "goods.chpl", "eu_russia_hs6": "goods.eu_russia", "kz_national": "goods.national"}
+
+
+def list_rule(match: GoodsMatch) -> str:
+    return str(match.list.meta.get("rule") or LIST_RULES.get(match.list.id, "goods.national"))
+
+
+def restricted_parties(decl: Declaration, ctx: ScreeningContext) -> list[str]:
+    """Restricted countries the goods are bound for: destination, consignee or end user."""
+    found = []
+    if decl.route.destination in ctx.restricted:
+        found.append(decl.route.destination)
+    for _, party in decl.parties_with_role(PartyRole.consignee, PartyRole.end_user):
+        if party.country in ctx.restricted and party.country not in found:
+            found.append(party.country)
+    return found
+
+
+def _describe(item: Item, index: int, m: GoodsMatch) -> str:
+    code = format_code(item.hs_code)
+    what = f"Item {index + 1} ({code}, \"{item.description[:60]}\")"
+    listed = format_code(m.entry.code)
+    label = m.list.title
+    category = f" ({m.entry.category})" if m.entry.category else ""
+    if m.partial and m.via:
+        return f"{what} may fall under {listed}{category} of the {label}: only part of the goods under {code} are listed"
+    if m.via:
+        return f"{what} corresponds to {listed}{category} of the {label} (HS {m.list.edition}, UNSD correlation {m.relationship})"
+    return f"{what} is listed under {listed}{category} on the {label}"
+
+
+def _severity_and_action(decl: Declaration, ctx: ScreeningContext, item: Item, m: GoodsMatch, bound: list[str]) -> tuple[Severity, Action | None, str]:
+    entry_sev = Severity(m.entry.severity or m.list.default_severity)
+    licence = item.licence
+    if decl.type is DeclarationType.import_ and m.list.applies_to != "all_destinations":
+        return Severity.info, None, "import of a listed item; keep it in view for later re-export"
+    if m.list.applies_to == "all_destinations":
+        if bound and m.entry.category == "military" and not m.partial:
+            return Severity.critical, Action.deny, f"military goods may not be exported to {', '.join(bound)}"
+        if licence:
+            return Severity.medium, Action.check_documents, f"check that licence {licence} covers it"
+        severity = lower(entry_sev) if m.partial else entry_sev
+        return severity, (Action.check_documents if m.partial else Action.inspect), "it needs a licence and none is declared"
+    if bound:
+        if licence:
+            return Severity.high, Action.check_documents, f"it is bound for {', '.join(bound)}; check that licence {licence} covers it"
+        if m.partial:
+            return Severity.high, Action.inspect, f"it is bound for {', '.join(bound)} without a licence; inspect to establish the exact goods"
+        return Severity.critical, Action.deny, f"it is bound for {', '.join(bound)} without a licence: refuse"
+    # Not bound for a restricted country: enhanced due diligence, the more so for the top tiers.
+    severity = lower(entry_sev)
+    if m.partial:
+        severity = lower(severity)
+    return severity, None, "ask for end-user information (enhanced due diligence)"
+
+
+def _goods_hits(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Iterator[Hit]:
+    edition = str(getattr(decl, "hs_edition", None) or edition_for(decl.date))
+    bound = restricted_parties(decl, ctx)
+    for i, item in enumerate(decl.items):
+        for m in ctx.goods.lookup(item.hs_code, edition, decl.date):
+            if list_rule(m) != spec.id:
+                continue
+            severity, action, consequence = _severity_and_action(decl, ctx, item, m, bound)
+            note = " (illustrative list entry)" if m.entry.illustrative else ""
+            yield make_hit(
+                spec,
+                severity=severity,
+                subject=f"items[{i}]",
+                explanation=f"{_describe(item, i, m)}; {consequence}.{note}",
+                action=action,
+                list_ref=ListRef(id=m.list.id, version=m.list.version, entry=m.entry.code),
+                evidence={
+                    "hs_code": item.hs_code,
+                    "edition": edition,
+                    "listed_code": m.entry.code,
+                    "category": m.entry.category,
+                    "partial": m.partial,
+                    "via_correlation": m.relationship,
+                    "licence": item.licence,
+                    "bound_for": bound,
+                    "legal_basis": m.entry.legal_basis or m.list.legal_basis,
+                    "illustrative": m.entry.illustrative,
+                },
+            )
+
+
+@rule("goods.chpl")
+def chpl(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Iterator[Hit]:
+    return _goods_hits(decl, ctx, spec)
+
+
+@rule("goods.eu_russia")
+def eu_russia(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Iterator[Hit]:
+    return _goods_hits(decl, ctx, spec)
+
+
+@rule("goods.national")
+def national(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Iterator[Hit]:
+    return _goods_hits(decl, ctx, spec)
