@@ -64,6 +64,8 @@ class GoodsList:
     sha256: str = ""
     path: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    # The texts the list was built from, kept so that the store can snapshot and rebuild it exactly.
+    raw: tuple[str | None, str | None] = (None, None)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -190,7 +192,9 @@ def load_goods_list_texts(meta_text: str | None, entries_text: str | None, sourc
         if not isinstance(inline, list):
             raise ListFileError(f"{source}: 'entries' must be a list or the name of a CSV file")
         entries = [_entry(e, f"{source}: entries[{i}]", default_severity) for i, e in enumerate(inline)]
-    return _build(meta, entries, hasher.hexdigest(), source)
+    built = _build(meta, entries, hasher.hexdigest(), source)
+    built.raw = (meta_text, entries_text)
+    return built
 
 
 def load_goods_list(path: str | Path) -> GoodsList:

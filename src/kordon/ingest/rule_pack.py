@@ -37,6 +37,7 @@ class RulePack:
     rules: dict[str, RuleSpec]
     sha256: str
     sources: list[str]
+    texts: list[str] = field(default_factory=list)  # the YAML texts, in merge order, for snapshots
 
     def enabled(self) -> list[RuleSpec]:
         return [r for r in self.rules.values() if r.enabled]
@@ -46,7 +47,7 @@ class RulePack:
         rules = dict(self.rules)
         rules.update(other.rules)
         digest = hashlib.sha256((self.sha256 + other.sha256).encode()).hexdigest()
-        return RulePack(f"{self.version}+{other.version}", rules, digest, self.sources + other.sources)
+        return RulePack(f"{self.version}+{other.version}", rules, digest, self.sources + other.sources, self.texts + other.texts)
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -103,7 +104,7 @@ def parse_rule_pack(text: str, source: str, known_rules: set[str] | None = None)
             params=params,
         )
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return RulePack(str(doc["version"]), rules, digest, [source])
+    return RulePack(str(doc["version"]), rules, digest, [source], [text])
 
 
 def load_rule_pack(path: str | Path, known_rules: set[str] | None = None) -> RulePack:

@@ -1,0 +1,1 @@
+"""Interfaces: the CLI, the HTTP API, the web workspace and reports, all over kordon.service."""

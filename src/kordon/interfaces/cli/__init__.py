@@ -1,0 +1,24 @@
+"""kordon's command line. Each command group lives in its own module and is registered here.
+
+Exit status: 0 when every record was processed, 1 when some were rejected, 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from kordon.interfaces.cli import screening
+
+app = typer.Typer(
+    name="kordon",
+    help="Screen cross-border trade for export-control and sanctions-circumvention risk.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+screening.register(app)
+# Command groups of other stages are added below, one line each.
+
+
+def main() -> None:
+    app()

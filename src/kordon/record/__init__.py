@@ -1,0 +1,1 @@
+"""Record: the store of declarations, decisions and the list versions they used."""
