@@ -113,5 +113,12 @@ def load_rule_pack(path: str | Path, known_rules: set[str] | None = None) -> Rul
 
 
 def bundled_rule_pack(known_rules: set[str] | None = None) -> RulePack:
-    text = (resources.files("kordon") / "data" / "rules" / "rules.yaml").read_text(encoding="utf-8")
-    return parse_rule_pack(text, "kordon:data/rules/rules.yaml", known_rules)
+    """Every pack file shipped in kordon/data/rules, merged in name order (core.yaml first)."""
+    folder = resources.files("kordon") / "data" / "rules"
+    names = sorted((p.name for p in folder.iterdir() if p.name.endswith(".yaml")), key=lambda n: (n != "core.yaml", n))
+    pack: RulePack | None = None
+    for name in names:
+        part = parse_rule_pack((folder / name).read_text(encoding="utf-8"), f"kordon:data/rules/{name}", known_rules)
+        pack = part if pack is None else pack.merged(part)
+    assert pack is not None, "kordon ships at least core.yaml"
+    return pack

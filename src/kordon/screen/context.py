@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from kordon.config import Settings
 from kordon.index.goods import GoodsIndex
@@ -32,6 +32,16 @@ class ScreeningContext:
         return versions
 
 
+# Stages beyond the core (party index, trade history) add what their rules need to a fresh
+# context through an extender: a function that fills ctx.extras and ctx.extra_list_versions.
+EXTENDERS: list[Callable[["ScreeningContext"], None]] = []
+
+
+def extender(fn: Callable[["ScreeningContext"], None]) -> Callable[["ScreeningContext"], None]:
+    EXTENDERS.append(fn)
+    return fn
+
+
 def load_lists(settings: Settings) -> list[GoodsList]:
     lists = bundled_goods_lists() if settings.use_bundled_lists else []
     by_id = {gl.id: gl for gl in lists}
@@ -52,4 +62,7 @@ def load_rules(settings: Settings) -> RulePack:
 def build_context(settings: Settings | None = None, lists: list[GoodsList] | None = None) -> ScreeningContext:
     settings = settings or Settings()
     lists = load_lists(settings) if lists is None else lists
-    return ScreeningContext(settings=settings, goods=GoodsIndex(lists), rules=load_rules(settings))
+    ctx = ScreeningContext(settings=settings, goods=GoodsIndex(lists), rules=load_rules(settings))
+    for extend in EXTENDERS:
+        extend(ctx)
+    return ctx
