@@ -108,10 +108,12 @@ class Record:
 
 class Store:
     def __init__(self, url: str = "sqlite:///kordon.db"):
+        from kordon.record.schema import prepare as prepare_schema
+
         self.url = url
         self.engine = make_engine(url)
         self.session = sessionmaker(self.engine, expire_on_commit=False)
-        Base.metadata.create_all(self.engine)
+        prepare_schema(self.engine)
         self._snapshotted: set[tuple[str, str, str]] = set()
 
     # -- lists and rules ------------------------------------------------------------------

@@ -1,0 +1,93 @@
+"""kordon serve / audit verify / keys create|list|revoke."""
+
+from __future__ import annotations
+
+import typer
+
+from kordon.config import load_settings
+
+audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys and their roles (officer, supervisor, analyst, admin).", no_args_is_help=True)
+
+DB = typer.Option(None, "--database-url", envvar="KORDON_DATABASE_URL", help="SQLAlchemy URL; default sqlite:///kordon.db")
+CONFIG = typer.Option(None, "--config", envvar="KORDON_CONFIG", help="Settings YAML")
+
+
+def _store(database_url: str | None, config: str | None = None):
+    from kordon.record.store import Store
+
+    settings = load_settings(config, database_url=database_url)
+    return settings, Store(settings.database_url)
+
+
+def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on"), port: int = typer.Option(8000),
+          database_url: str | None = DB, config: str | None = CONFIG,
+          max_body: int = typer.Option(2 * 1024 * 1024, help="Largest request body accepted, in bytes")) -> None:
+    """Run the HTTP API and the officers' workspace."""
+    import uvicorn
+
+    from kordon.interfaces.api import create_app
+
+    settings, store = _store(database_url, config)
+    uvicorn.run(create_app(settings, store, max_body=max_body), host=host, port=port, log_level="warning", access_log=False)
+
+
+@audit_app.command("verify")
+def audit_verify(database_url: str | None = DB) -> None:
+    """Check the audit chain; name every changed, deleted or reordered record. Exit 1 if any."""
+    from kordon.record import audit
+
+    _, store = _store(database_url)
+    result = audit.verify(store)
+    for problem in result.problems:
+        typer.echo(problem, err=True)
+    typer.echo(f"checked {result.checked} records: " + ("chain intact" if result.ok else f"{len(result.problems)} problem(s)"))
+    raise typer.Exit(0 if result.ok else 1)
+
+
+@keys_app.command("create")
+def keys_create(name: str = typer.Argument(..., help="Who or what uses the key"),
+                role: str = typer.Option(..., "--role", help="officer, supervisor, analyst or admin"),
+                database_url: str | None = DB) -> None:
+    """Make a key; the secret is printed once, on standard output."""
+    from kordon.record import keys
+
+    _, store = _store(database_url)
+    try:
+        secret, info = keys.create_key(store, name, role, created_by="cli")
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"key {info.id} for {info.name} ({info.role}) created; store it now, it is not shown again:", err=True)
+    typer.echo(secret)
+
+
+@keys_app.command("list")
+def keys_list(database_url: str | None = DB) -> None:
+    """Every key, without secrets."""
+    from kordon.record import keys
+
+    _, store = _store(database_url)
+    for k in keys.list_keys(store):
+        state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "active"
+        typer.echo(f"{k.id}\t{k.name}\t{k.role}\t{k.hint}…\t{state}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: int, database_url: str | None = DB) -> None:
+    """Revoke a key by its id."""
+    from kordon.record import keys
+
+    _, store = _store(database_url)
+    try:
+        info = keys.revoke_key(store, key_id, revoked_by="cli")
+    except LookupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"key {info.id} ({info.name}) revoked")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.add_typer(audit_app, name="audit")
+    app.add_typer(keys_app, name="keys")

@@ -1,0 +1,45 @@
+"""Create or upgrade the database schema.
+
+PostgreSQL (and any server database) is brought to the newest Alembic revision, so an existing
+database is upgraded in place. SQLite, the embedded default, is created from the models directly;
+a test checks that the migrations and the models agree, so both paths give the same schema.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _models() -> None:
+    # Every table must be on Base.metadata before it is created or compared.
+    from kordon.record import audit, cases, keys, store  # noqa: F401
+
+
+def alembic_config(engine: Engine):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(engine), revision)
+
+
+def prepare(engine: Engine) -> None:
+    from kordon.record.db import Base
+
+    _models()
+    if engine.dialect.name == "sqlite":
+        Base.metadata.create_all(engine)
+    else:
+        upgrade(engine)
