@@ -44,7 +44,7 @@ def parse_json(raw: bytes) -> Any:
     if not raw.strip():
         raise HTTPException(400, "empty request body: expected a JSON declaration, a list, or {\"declarations\": [...]}")
     try:
-        return json.loads(raw)
+        return json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise HTTPException(400, f"request body is not UTF-8: {exc.reason} at byte {exc.start}") from None
     except json.JSONDecodeError as exc:
