@@ -9,6 +9,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy.orm import Session
 
 from kordon.config import Settings
 from kordon.models import Declaration, Decision
@@ -48,15 +51,19 @@ class Kordon:
         """Screen without recording."""
         return screen_declaration(decl, self.context)
 
-    def screen_and_record(self, decl: Declaration) -> Stored:
-        """Screen and store; a repeat of stored content returns the stored decision unchanged."""
+    def screen_and_record(self, decl: Declaration, also: Callable[[Session, int, Decision], None] | None = None) -> Stored:
+        """Screen and store; a repeat of stored content returns the stored decision unchanged.
+
+        ``also(session, version, decision)`` is written in the same transaction as a new version (the audit record).
+        """
         repeat = self.store.find_repeat(decl)
         if repeat is not None:
             return repeat
         decision = screen_declaration(decl, self.context)
         self.store.snapshot_lists(self.context.goods.lists)
         self.store.snapshot_rules(self.context.rules)
-        return self.store.save(decl, decision, self.context.rules.sha256, self.settings.model_dump(mode="json"))
+        hook = None if also is None else (lambda s, version: also(s, version, decision))
+        return self.store.save(decl, decision, self.context.rules.sha256, self.settings.model_dump(mode="json"), also=hook)
 
     def get(self, declaration_id: str, version: int | None = None) -> Record:
         record = self.store.get(declaration_id, version)

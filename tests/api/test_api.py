@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import GREEN, RED, auth, declaration
+from api_helpers import GREEN, RED, auth, declaration
 
 from kordon.record import audit
 

@@ -17,7 +17,7 @@ from typing import Any, Iterator
 
 from sqlalchemy import JSON, Integer, String, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kordon.record.db import Base
 
@@ -44,21 +44,29 @@ def record_hash(seq: int, at: str, actor: str, action: str, subject: str, payloa
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")).hexdigest()
 
 
+def append_in(s: Session, actor: str, action: str, subject: str, payload: dict[str, Any] | None = None) -> int:
+    """Add one record inside a transaction that has already written (so it holds the database's write
+    lock on SQLite); it commits or rolls back with what it records."""
+    payload = json.loads(json.dumps(payload or {}, default=str))
+    if s.bind.dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(7310421)"))
+    last = s.scalars(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1)).first()
+    seq = 1 if last is None else last.seq + 1
+    prev = GENESIS if last is None else last.sha256
+    at = dt.datetime.now(dt.timezone.utc).isoformat()
+    s.add(AuditRow(seq=seq, at=at, actor=actor, action=action, subject=subject, payload=payload,
+                   prev_sha256=prev, sha256=record_hash(seq, at, actor, action, subject, payload, prev)))
+    s.flush()
+    return seq
+
+
 def append(store, actor: str, action: str, subject: str, payload: dict[str, Any] | None = None) -> int:
     """Add one record at the end of the chain; returns its sequence number."""
     payload = json.loads(json.dumps(payload or {}, default=str))  # exactly what the JSON column will give back
     for attempt in range(20):
         try:
             with _LOCK, store.session.begin() as s:
-                if s.bind.dialect.name == "postgresql":
-                    s.execute(text("SELECT pg_advisory_xact_lock(7310421)"))  # serialise appenders across processes
-                last = s.scalars(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1)).first()
-                seq = 1 if last is None else last.seq + 1
-                prev = GENESIS if last is None else last.sha256
-                at = dt.datetime.now(dt.timezone.utc).isoformat()
-                s.add(AuditRow(seq=seq, at=at, actor=actor, action=action, subject=subject, payload=payload,
-                               prev_sha256=prev, sha256=record_hash(seq, at, actor, action, subject, payload, prev)))
-            return seq
+                return append_in(s, actor, action, subject, payload)
         except (IntegrityError, OperationalError):
             # Another process took this sequence number (or held SQLite's write lock): read the new end and retry.
             time.sleep(0.01 * (attempt + 1))

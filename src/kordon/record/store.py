@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from sqlalchemy import JSON, DateTime, Float, Integer, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
@@ -178,8 +178,13 @@ class Store:
                 return None
             return Stored(Declaration.model_validate(row.body), row.version, Decision.model_validate(decision.body), repeat=True)
 
-    def save(self, decl: Declaration, decision: Decision, rules_sha256: str | None = None, settings: dict[str, Any] | None = None) -> Stored:
-        """Store a screened declaration as its next version, or return the stored one if it is a repeat."""
+    def save(self, decl: Declaration, decision: Decision, rules_sha256: str | None = None, settings: dict[str, Any] | None = None,
+             also: Callable[[Session, int], None] | None = None) -> Stored:
+        """Store a screened declaration as its next version, or return the stored one if it is a repeat.
+
+        ``also(session, version)`` runs inside the same transaction for a new version, so that what it
+        writes (an audit record) is committed together with the declaration or not at all.
+        """
         digest = content_hash(decl)
         with self.session.begin() as s:
             latest = self.latest_version(s, decl.id)
@@ -193,6 +198,9 @@ class Store:
                 date=decl.date, destination=decl.route.destination, body=decl.model_dump(mode="json", exclude_none=True),
             ))
             s.add(self._decision(decl.id, version, decision, rules_sha256, settings))
+            if also is not None:
+                s.flush()
+                also(s, version)
         return Stored(decl, version, decision)
 
     def add_decision(self, declaration_id: str, version: int, decision: Decision, rules_sha256: str | None = None,

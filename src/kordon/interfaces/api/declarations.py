@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from kordon.interfaces.api.deps import requires
 from kordon.models import Declaration
@@ -57,19 +57,20 @@ def _errors(exc: ValidationError, index: int | None) -> list[dict[str, Any]]:
 
 
 def screen_one(k: Kordon, who: Principal, decl: Declaration) -> dict[str, Any]:
-    for attempt in range(3):
+    def record(s, version: int, d) -> None:  # noqa: ANN001 — audited in the transaction that stores the declaration
+        audit.append_in(s, who.actor, "screening", f"declaration:{decl.id}",
+                        {"version": version, "lane": d.lane.value, "action": d.action.value, "score": d.score,
+                         "hits": [h.rule for h in d.hits], "list_versions": d.list_versions, "rules_version": d.rules_version})
+
+    for attempt in range(5):
         try:
-            stored = k.screen_and_record(decl)
+            stored = k.screen_and_record(decl, also=record)
             break
-        except IntegrityError:
-            # A concurrent request stored this id first; on retry it is a repeat or the next version.
-            if attempt == 2:
+        except (IntegrityError, OperationalError):
+            # A concurrent request stored this id (or took the audit sequence number) first, or SQLite's
+            # write lock was contended: retry; a same-content retry is then a repeat.
+            if attempt == 4:
                 raise
-    if not stored.repeat:
-        d = stored.decision
-        audit.append(k.store, who.actor, "screening", f"declaration:{decl.id}",
-                     {"version": stored.version, "lane": d.lane.value, "action": d.action.value, "score": d.score,
-                      "hits": [h.rule for h in d.hits], "list_versions": d.list_versions, "rules_version": d.rules_version})
     return {"declaration_id": decl.id, "version": stored.version, "repeat": stored.repeat,
             "amendment": stored.version > 1 and not stored.repeat,
             "status": "released" if stored.decision.lane.value == "green" else "held",

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import RED, auth, declaration
+from api_helpers import RED, auth, declaration
 
 from kordon.record import audit
 

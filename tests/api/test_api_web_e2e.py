@@ -8,8 +8,8 @@ import shutil
 import httpx
 import pytest
 
-from conftest import GREEN, RED, declaration
-from server import Server
+from api_helpers import GREEN, RED, declaration
+from api_server import Server
 
 CHROMIUM = os.environ.get("KORDON_CHROMIUM", "/usr/bin/chromium")
 if not shutil.which(CHROMIUM):
