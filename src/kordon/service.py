@@ -65,6 +65,14 @@ class Kordon:
         hook = None if also is None else (lambda s, version: also(s, version, decision))
         return self.store.save(decl, decision, self.context.rules.sha256, self.settings.model_dump(mode="json"), also=hook)
 
+    def screen_and_record_many(self, decls: list[Declaration],
+                               also: Callable[[Session, Stored], None] | None = None) -> list[Stored]:
+        """Screen and store a batch in one transaction; repeats get their stored decisions back."""
+        screened = [(d, screen_declaration(d, self.context)) for d in decls]
+        self.store.snapshot_lists(self.context.goods.lists)
+        self.store.snapshot_rules(self.context.rules)
+        return self.store.save_many(screened, self.context.rules.sha256, self.settings.model_dump(mode="json"), also=also)
+
     def get(self, declaration_id: str, version: int | None = None) -> Record:
         record = self.store.get(declaration_id, version)
         if record is None:

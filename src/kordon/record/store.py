@@ -115,6 +115,7 @@ class Store:
         self.session = sessionmaker(self.engine, expire_on_commit=False)
         prepare_schema(self.engine)
         self._snapshotted: set[tuple[str, str, str]] = set()
+        self._snapshotted_rules: set[str] = set()
 
     # -- lists and rules ------------------------------------------------------------------
     def snapshot_lists(self, lists: list[GoodsList]) -> None:
@@ -134,9 +135,12 @@ class Store:
                 self._snapshotted.add((gl.id, gl.version, gl.sha256))
 
     def snapshot_rules(self, pack: RulePack) -> None:
+        if pack.sha256 in self._snapshotted_rules:
+            return
         with self.session.begin() as s:
             if s.get(RulePackSnapshotRow, pack.sha256) is None:
                 s.add(RulePackSnapshotRow(sha256=pack.sha256, version=pack.version, texts=pack.texts, sources=pack.sources))
+        self._snapshotted_rules.add(pack.sha256)
 
     def goods_list(self, list_id: str, version: str) -> GoodsList | None:
         with self.session() as s:
@@ -185,22 +189,39 @@ class Store:
         ``also(session, version)`` runs inside the same transaction for a new version, so that what it
         writes (an audit record) is committed together with the declaration or not at all.
         """
-        digest = content_hash(decl)
+        hook = None if also is None else (lambda s, stored: also(s, stored.version))
+        return self.save_many([(decl, decision)], rules_sha256, settings, hook)[0]
+
+    def save_many(self, screened: list[tuple[Declaration, Decision]], rules_sha256: str | None = None,
+                  settings: dict[str, Any] | None = None, also: Callable[[Session, Stored], None] | None = None) -> list[Stored]:
+        """Store several screened declarations in one transaction (one disk sync for a whole batch).
+
+        ``also(session, stored)`` runs in that transaction for every new version.
+        """
+        out = []
         with self.session.begin() as s:
-            latest = self.latest_version(s, decl.id)
-            if latest is not None and latest.content_sha256 == digest:
-                stored = self._decision_row(s, decl.id, latest.version)
-                if stored is not None:
-                    return Stored(decl, latest.version, Decision.model_validate(stored.body), repeat=True)
-            version = 1 if latest is None else latest.version + 1
-            s.add(DeclarationRow(
-                declaration_id=decl.id, version=version, content_sha256=digest, type=decl.type.value,
-                date=decl.date, destination=decl.route.destination, body=decl.model_dump(mode="json", exclude_none=True),
-            ))
-            s.add(self._decision(decl.id, version, decision, rules_sha256, settings))
-            if also is not None:
-                s.flush()
-                also(s, version)
+            for decl, decision in screened:
+                stored = self._save_in(s, decl, decision, rules_sha256, settings)
+                if also is not None and not stored.repeat:
+                    s.flush()
+                    also(s, stored)
+                out.append(stored)
+        return out
+
+    def _save_in(self, s: Session, decl: Declaration, decision: Decision, rules_sha256: str | None,
+                 settings: dict[str, Any] | None) -> Stored:
+        digest = content_hash(decl)
+        latest = self.latest_version(s, decl.id)
+        if latest is not None and latest.content_sha256 == digest:
+            stored = self._decision_row(s, decl.id, latest.version)
+            if stored is not None:
+                return Stored(decl, latest.version, Decision.model_validate(stored.body), repeat=True)
+        version = 1 if latest is None else latest.version + 1
+        s.add(DeclarationRow(
+            declaration_id=decl.id, version=version, content_sha256=digest, type=decl.type.value,
+            date=decl.date, destination=decl.route.destination, body=decl.model_dump(mode="json", exclude_none=True),
+        ))
+        s.add(self._decision(decl.id, version, decision, rules_sha256, settings))
         return Stored(decl, version, decision)
 
     def add_decision(self, declaration_id: str, version: int, decision: Decision, rules_sha256: str | None = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None, max
                               "officers' review queue, cases and audit trail. Every endpoint but /health and /ready needs an API key.")
     app.state.kordon = k
     app.state.max_body = max_body
+    app.state.write_lock = threading.Lock() if store.engine.dialect.name == "sqlite" else None
     for module in (health, declarations, reviews, cases, lists, keys):
         app.include_router(module.router)
     if web:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -15,11 +16,13 @@ from kordon.interfaces.api.deps import requires
 from kordon.models import Declaration
 from kordon.record import audit, cases
 from kordon.record.keys import Principal
+from kordon.record.store import Stored
 from kordon.service import Kordon
 
 router = APIRouter(prefix="/v1/declarations", tags=["declarations"])
 
 MAX_BATCH = 1000
+CHUNK = 100  # declarations per transaction in a batch
 
 
 class BodyTooLarge(Exception):
@@ -56,25 +59,46 @@ def _errors(exc: ValidationError, index: int | None) -> list[dict[str, Any]]:
     return [{"loc": [*prefix, *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors(include_url=False, include_input=False)]
 
 
-def screen_one(k: Kordon, who: Principal, decl: Declaration) -> dict[str, Any]:
-    def record(s, version: int, d) -> None:  # noqa: ANN001 — audited in the transaction that stores the declaration
-        audit.append_in(s, who.actor, "screening", f"declaration:{decl.id}",
-                        {"version": version, "lane": d.lane.value, "action": d.action.value, "score": d.score,
-                         "hits": [h.rule for h in d.hits], "list_versions": d.list_versions, "rules_version": d.rules_version})
-
-    for attempt in range(5):
-        try:
-            stored = k.screen_and_record(decl, also=record)
-            break
-        except (IntegrityError, OperationalError):
-            # A concurrent request stored this id (or took the audit sequence number) first, or SQLite's
-            # write lock was contended: retry; a same-content retry is then a repeat.
-            if attempt == 4:
-                raise
-    return {"declaration_id": decl.id, "version": stored.version, "repeat": stored.repeat,
+def _result(stored: Stored) -> dict[str, Any]:
+    return {"declaration_id": stored.declaration.id, "version": stored.version, "repeat": stored.repeat,
             "amendment": stored.version > 1 and not stored.repeat,
             "status": "released" if stored.decision.lane.value == "green" else "held",
             "decision": stored.decision.model_dump(mode="json")}
+
+
+def screen_many(k: Kordon, who: Principal, decls: list[Declaration], write_lock: Any = None) -> list[dict[str, Any]]:
+    """Screen and store declarations, CHUNK to a transaction; each new version audited in its transaction."""
+
+    def record(s, stored: Stored) -> None:  # noqa: ANN001
+        d = stored.decision
+        audit.append_in(s, who.actor, "screening", f"declaration:{stored.declaration.id}",
+                        {"version": stored.version, "lane": d.lane.value, "action": d.action.value, "score": d.score,
+                         "hits": [h.rule for h in d.hits], "list_versions": d.list_versions, "rules_version": d.rules_version})
+
+    out: list[dict[str, Any]] = []
+    for start in range(0, len(decls), CHUNK):
+        chunk = decls[start:start + CHUNK]
+        for attempt in range(5):
+            try:
+                # SQLite has one writer at a time: queueing writers on a lock here hands over at once,
+                # where SQLite's own busy wait sleeps in steps of up to 100 ms.
+                with write_lock or nullcontext():
+                    stored = k.screen_and_record_many(chunk, also=record)
+                break
+            except (IntegrityError, OperationalError):
+                # Another process stored one of these ids (or took the audit sequence number) first: the
+                # transaction rolled back whole; retried, a same-content declaration is then a repeat.
+                if attempt == 4:
+                    raise
+        out.extend(_result(x) for x in stored)
+    return out
+
+
+def screen_one(k: Kordon, who: Principal, decl: Declaration, write_lock: Any = None) -> dict[str, Any]:
+    repeat = k.store.find_repeat(decl)
+    if repeat is not None:  # a repeat needs no write, so it does not queue for the lock
+        return _result(repeat)
+    return screen_many(k, who, [decl], write_lock)[0]
 
 
 def _declaration_schema() -> dict[str, Any]:
@@ -111,7 +135,7 @@ async def submit(request: Request, who: Principal = Depends(requires("screen")))
             decl = Declaration.model_validate(data)
         except ValidationError as exc:
             return JSONResponse({"detail": _errors(exc, None)}, status_code=422)
-        return JSONResponse(await run_in_threadpool(screen_one, k, who, decl))
+        return JSONResponse(await run_in_threadpool(screen_one, k, who, decl, request.app.state.write_lock))
     if not isinstance(data, list):
         raise HTTPException(422, f"expected a declaration object or a list of them, got {type(data).__name__}")
     if len(data) > MAX_BATCH:
@@ -123,10 +147,8 @@ async def submit(request: Request, who: Principal = Depends(requires("screen")))
         except ValidationError as exc:
             errors.append({"index": i, "id": item.get("id") if isinstance(item, dict) else None, "errors": _errors(exc, i)})
 
-    def run() -> list[dict[str, Any]]:
-        return [{"index": i, **screen_one(k, who, d)} for i, d in valid]
-
-    results = await run_in_threadpool(run)
+    stored = await run_in_threadpool(screen_many, k, who, [d for _, d in valid], request.app.state.write_lock)
+    results = [{"index": i, **r} for (i, _), r in zip(valid, stored)]
     return JSONResponse({"read": len(data), "accepted": len(results), "rejected": len(errors), "results": results, "errors": errors})
 
 
