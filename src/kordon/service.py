@@ -68,7 +68,11 @@ class Kordon:
     def screen_and_record_many(self, decls: list[Declaration],
                                also: Callable[[Session, Stored], None] | None = None) -> list[Stored]:
         """Screen and store a batch in one transaction; repeats get their stored decisions back."""
-        screened = [(d, screen_declaration(d, self.context)) for d in decls]
+        return self.record_many([(d, screen_declaration(d, self.context)) for d in decls], also=also)
+
+    def record_many(self, screened: list[tuple[Declaration, Decision]],
+                    also: Callable[[Session, Stored], None] | None = None) -> list[Stored]:
+        """Store declarations screened with this context, in one transaction."""
         self.store.snapshot_lists(self.context.goods.lists)
         self.store.snapshot_rules(self.context.rules)
         return self.store.save_many(screened, self.context.rules.sha256, self.settings.model_dump(mode="json"), also=also)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -13,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from kordon import __version__
 from kordon.config import Settings
+from kordon.interfaces.api.writer import GroupWriter
 from kordon.models import Declaration
 from kordon.record import audit
 from kordon.record.store import Store
@@ -41,13 +41,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None, max
     async def lifespan(_app: FastAPI):
         _lists_in_force(k, store)
         yield
+        _app.state.writer.stop()
 
     app = FastAPI(lifespan=lifespan, title="kordon", version=__version__,
                   description="Screen cross-border trade declarations for export-control and sanctions-circumvention risk; "
                               "officers' review queue, cases and audit trail. Every endpoint but /health and /ready needs an API key.")
     app.state.kordon = k
     app.state.max_body = max_body
-    app.state.write_lock = threading.Lock() if store.engine.dialect.name == "sqlite" else None
+    app.state.writer = GroupWriter(k)
     for module in (health, declarations, reviews, cases, lists, keys):
         app.include_router(module.router)
     if web:

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from contextlib import nullcontext
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError, OperationalError
 
 from kordon.interfaces.api.deps import requires
 from kordon.models import Declaration
-from kordon.record import audit, cases
+from kordon.interfaces.api.writer import as_result
+from kordon.record import cases
 from kordon.record.keys import Principal
 from kordon.record.store import Stored
 from kordon.service import Kordon
@@ -22,7 +22,6 @@ from kordon.service import Kordon
 router = APIRouter(prefix="/v1/declarations", tags=["declarations"])
 
 MAX_BATCH = 1000
-CHUNK = 100  # declarations per transaction in a batch
 
 
 class BodyTooLarge(Exception):
@@ -59,46 +58,21 @@ def _errors(exc: ValidationError, index: int | None) -> list[dict[str, Any]]:
     return [{"loc": [*prefix, *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors(include_url=False, include_input=False)]
 
 
-def _result(stored: Stored) -> dict[str, Any]:
-    return {"declaration_id": stored.declaration.id, "version": stored.version, "repeat": stored.repeat,
-            "amendment": stored.version > 1 and not stored.repeat,
-            "status": "released" if stored.decision.lane.value == "green" else "held",
-            "decision": stored.decision.model_dump(mode="json")}
+async def screen_and_store(request: Request, who: Principal, decls: list[Declaration]) -> list[dict[str, Any]]:
+    """Screen in a worker thread, then wait until the group writer has committed (so a 2xx means stored)."""
+    k: Kordon = request.app.state.kordon
 
+    def screen() -> list:
+        out = []
+        for d in decls:
+            repeat = k.store.find_repeat(d)
+            out.append(repeat if repeat is not None else (d, k.screen(d)))
+        return out
 
-def screen_many(k: Kordon, who: Principal, decls: list[Declaration], write_lock: Any = None) -> list[dict[str, Any]]:
-    """Screen and store declarations, CHUNK to a transaction; each new version audited in its transaction."""
-
-    def record(s, stored: Stored) -> None:  # noqa: ANN001
-        d = stored.decision
-        audit.append_in(s, who.actor, "screening", f"declaration:{stored.declaration.id}",
-                        {"version": stored.version, "lane": d.lane.value, "action": d.action.value, "score": d.score,
-                         "hits": [h.rule for h in d.hits], "list_versions": d.list_versions, "rules_version": d.rules_version})
-
-    out: list[dict[str, Any]] = []
-    for start in range(0, len(decls), CHUNK):
-        chunk = decls[start:start + CHUNK]
-        for attempt in range(5):
-            try:
-                # SQLite has one writer at a time: queueing writers on a lock here hands over at once,
-                # where SQLite's own busy wait sleeps in steps of up to 100 ms.
-                with write_lock or nullcontext():
-                    stored = k.screen_and_record_many(chunk, also=record)
-                break
-            except (IntegrityError, OperationalError):
-                # Another process stored one of these ids (or took the audit sequence number) first: the
-                # transaction rolled back whole; retried, a same-content declaration is then a repeat.
-                if attempt == 4:
-                    raise
-        out.extend(_result(x) for x in stored)
-    return out
-
-
-def screen_one(k: Kordon, who: Principal, decl: Declaration, write_lock: Any = None) -> dict[str, Any]:
-    repeat = k.store.find_repeat(decl)
-    if repeat is not None:  # a repeat needs no write, so it does not queue for the lock
-        return _result(repeat)
-    return screen_many(k, who, [decl], write_lock)[0]
+    screened = await run_in_threadpool(screen)
+    todo = [x for x in screened if isinstance(x, tuple)]
+    stored = iter(await asyncio.wrap_future(request.app.state.writer.submit(who, todo)) if todo else [])
+    return [as_result(x if isinstance(x, Stored) else next(stored)) for x in screened]
 
 
 def _declaration_schema() -> dict[str, Any]:
@@ -121,7 +95,6 @@ def _declaration_schema() -> dict[str, Any]:
     responses={400: {"description": "Malformed JSON"}, 413: {"description": "Body too large"}, 422: {"description": "Invalid declaration"}},
 )
 async def submit(request: Request, who: Principal = Depends(requires("screen"))) -> JSONResponse:
-    k: Kordon = request.app.state.kordon
     data = parse_json(await read_body(request, request.app.state.max_body))
     if isinstance(data, dict) and "declarations" in data:
         extra = set(data) - {"declarations"}
@@ -135,7 +108,7 @@ async def submit(request: Request, who: Principal = Depends(requires("screen")))
             decl = Declaration.model_validate(data)
         except ValidationError as exc:
             return JSONResponse({"detail": _errors(exc, None)}, status_code=422)
-        return JSONResponse(await run_in_threadpool(screen_one, k, who, decl, request.app.state.write_lock))
+        return JSONResponse((await screen_and_store(request, who, [decl]))[0])
     if not isinstance(data, list):
         raise HTTPException(422, f"expected a declaration object or a list of them, got {type(data).__name__}")
     if len(data) > MAX_BATCH:
@@ -147,7 +120,7 @@ async def submit(request: Request, who: Principal = Depends(requires("screen")))
         except ValidationError as exc:
             errors.append({"index": i, "id": item.get("id") if isinstance(item, dict) else None, "errors": _errors(exc, i)})
 
-    stored = await run_in_threadpool(screen_many, k, who, [d for _, d in valid], request.app.state.write_lock)
+    stored = await screen_and_store(request, who, [d for _, d in valid])
     results = [{"index": i, **r} for (i, _), r in zip(valid, stored)]
     return JSONResponse({"read": len(data), "accepted": len(results), "rejected": len(errors), "results": results, "errors": errors})
 
