@@ -48,15 +48,20 @@ def append_in(s: Session, actor: str, action: str, subject: str, payload: dict[s
     """Add one record inside a transaction that has already written (so it holds the database's write
     lock on SQLite); it commits or rolls back with what it records."""
     payload = json.loads(json.dumps(payload or {}, default=str))
-    if s.bind.dialect.name == "postgresql":
-        s.execute(text("SELECT pg_advisory_xact_lock(7310421)"))
-    last = s.scalars(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1)).first()
-    seq = 1 if last is None else last.seq + 1
-    prev = GENESIS if last is None else last.sha256
+    tail = s.info.get("audit_tail")
+    if tail is None:
+        # The first record of this transaction takes the lock and reads the end of the chain; once the
+        # lock is held nobody else can append, so later records of the transaction chain on from memory.
+        if s.bind.dialect.name == "postgresql":
+            s.execute(text("SELECT pg_advisory_xact_lock(7310421)"))
+        last = s.scalars(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1)).first()
+        tail = (0, GENESIS) if last is None else (last.seq, last.sha256)
+    seq, prev = tail[0] + 1, tail[1]
     at = dt.datetime.now(dt.timezone.utc).isoformat()
-    s.add(AuditRow(seq=seq, at=at, actor=actor, action=action, subject=subject, payload=payload,
-                   prev_sha256=prev, sha256=record_hash(seq, at, actor, action, subject, payload, prev)))
+    digest = record_hash(seq, at, actor, action, subject, payload, prev)
+    s.add(AuditRow(seq=seq, at=at, actor=actor, action=action, subject=subject, payload=payload, prev_sha256=prev, sha256=digest))
     s.flush()
+    s.info["audit_tail"] = (seq, digest)
     return seq
 
 
