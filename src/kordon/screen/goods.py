@@ -45,6 +45,14 @@ def _describe(item: Item, index: int, m: GoodsMatch) -> str:
     return f"{what} is listed under {listed}{category} on the {label}"
 
 
+def _denies(m: GoodsMatch) -> bool:
+    """Lists may limit refusals to some categories (list metadata `deny_categories`); by default all entries deny."""
+    deny = m.list.meta.get("deny_categories")
+    if not deny:
+        return True
+    return bool(set(m.entry.category.split("|")) & set(deny))
+
+
 def _severity_and_action(decl: Declaration, ctx: ScreeningContext, item: Item, m: GoodsMatch, bound: list[str]) -> tuple[Severity, Action | None, str]:
     entry_sev = Severity(m.entry.severity or m.list.default_severity)
     licence = item.licence
@@ -54,14 +62,24 @@ def _severity_and_action(decl: Declaration, ctx: ScreeningContext, item: Item, m
         if bound and m.entry.category == "military" and not m.partial:
             return Severity.critical, Action.deny, f"military goods may not be exported to {', '.join(bound)}"
         if licence:
-            return Severity.medium, Action.check_documents, f"check that licence {licence} covers it"
+            return Severity.low, Action.check_documents, f"check that licence {licence} covers it"
+        if bound and not m.partial:
+            return Severity.critical, Action.deny, f"it needs a licence, none is declared, and it is bound for {', '.join(bound)}: refuse"
         severity = lower(entry_sev) if m.partial else entry_sev
         return severity, (Action.check_documents if m.partial else Action.inspect), "it needs a licence and none is declared"
     if bound:
         if licence:
-            return Severity.high, Action.check_documents, f"it is bound for {', '.join(bound)}; check that licence {licence} covers it"
+            # The lawful path: a licence was granted; the officer checks that it covers these goods.
+            return Severity.low, Action.check_documents, f"it is bound for {', '.join(bound)}; check that licence {licence} covers it"
         if m.partial:
             return Severity.high, Action.inspect, f"it is bound for {', '.join(bound)} without a licence; inspect to establish the exact goods"
+        if not _denies(m):
+            # e.g. EU luxury or industrial-capacity bans: they bind EU exporters, so here the question is
+            # whether EU-origin goods are being passed on, not a refusal in itself.
+            return Severity.medium, Action.check_documents, (
+                f"it is bound for {', '.join(bound)}; the ban ({m.entry.category}) binds the list's own exporters, "
+                "so check the origin and the no-Russia clause of the contract"
+            )
         return Severity.critical, Action.deny, f"it is bound for {', '.join(bound)} without a licence: refuse"
     # Not bound for a restricted country: enhanced due diligence, the more so for the top tiers.
     severity = lower(entry_sev)
@@ -71,7 +89,7 @@ def _severity_and_action(decl: Declaration, ctx: ScreeningContext, item: Item, m
 
 
 def _goods_hits(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Iterator[Hit]:
-    edition = str(getattr(decl, "hs_edition", None) or edition_for(decl.date))
+    edition = decl.hs_edition or edition_for(decl.date)
     bound = restricted_parties(decl, ctx)
     for i, item in enumerate(decl.items):
         for m in ctx.goods.lookup(item.hs_code, edition, decl.date):
