@@ -89,10 +89,13 @@ def _severity_and_action(decl: Declaration, ctx: ScreeningContext, item: Item, m
 
 
 def _goods_hits(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Iterator[Hit]:
+    all_matches = ctx.item_matches(decl)
+    if not any(all_matches):
+        return
     edition = decl.hs_edition or edition_for(decl.date)
     bound = restricted_parties(decl, ctx)
     for i, item in enumerate(decl.items):
-        for m in ctx.goods.lookup(item.hs_code, edition, decl.date):
+        for m in all_matches[i]:
             if list_rule(m) != spec.id:
                 continue
             severity, action, consequence = _severity_and_action(decl, ctx, item, m, bound)

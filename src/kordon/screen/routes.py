@@ -14,10 +14,7 @@ _OUTBOUND = (DeclarationType.export, DeclarationType.transit, DeclarationType.re
 
 
 def _listed_items(decl: Declaration, ctx: ScreeningContext) -> list[int]:
-    from kordon.index.hs import edition_for
-
-    edition = decl.hs_edition or edition_for(decl.date)
-    return [i for i, item in enumerate(decl.items) if ctx.goods.lookup(item.hs_code, edition, decl.date)]
+    return [i for i, matches in enumerate(ctx.item_matches(decl)) if matches]
 
 
 @rule("route.restricted_destination")
