@@ -113,6 +113,7 @@ class Store:
         self.session = sessionmaker(self.engine, expire_on_commit=False)
         Base.metadata.create_all(self.engine)
         self._snapshotted: set[tuple[str, str, str]] = set()
+        self._snapshotted_rules: set[str] = set()
 
     # -- lists and rules ------------------------------------------------------------------
     def snapshot_lists(self, lists: list[GoodsList]) -> None:
@@ -132,9 +133,12 @@ class Store:
                 self._snapshotted.add((gl.id, gl.version, gl.sha256))
 
     def snapshot_rules(self, pack: RulePack) -> None:
+        if pack.sha256 in self._snapshotted_rules:
+            return
         with self.session.begin() as s:
             if s.get(RulePackSnapshotRow, pack.sha256) is None:
                 s.add(RulePackSnapshotRow(sha256=pack.sha256, version=pack.version, texts=pack.texts, sources=pack.sources))
+        self._snapshotted_rules.add(pack.sha256)
 
     def goods_list(self, list_id: str, version: str) -> GoodsList | None:
         with self.session() as s:
