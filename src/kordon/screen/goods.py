@@ -34,10 +34,11 @@ def restricted_parties(decl: Declaration, ctx: ScreeningContext) -> list[str]:
 
 def _describe(item: Item, index: int, m: GoodsMatch) -> str:
     code = format_code(item.hs_code)
-    what = f"Item {index + 1} ({code}, \"{item.description[:60]}\")"
+    text = item.description if len(item.description) <= 40 else item.description[:39] + "…"
+    what = f"Item {index + 1} ({code}, \"{text}\")"
     listed = format_code(m.entry.code)
-    label = m.list.title
-    category = f" ({m.entry.category})" if m.entry.category else ""
+    label = m.list.label
+    category = f" ({m.entry.category.replace('|', ', ').replace('_', ' ')})" if m.entry.category else ""
     if m.partial and m.via:
         return f"{what} may fall under {listed}{category} of the {label}: only part of the goods under {code} are listed"
     if m.via:

@@ -66,9 +66,9 @@ def _table(decisions: list[Decision]) -> Table:
     for col in ("declaration", "lane", "action", "score", "main findings"):
         table.add_column(col, overflow="fold")
     for d in decisions:
-        findings = "\n".join(f"• {h.explanation}" for h in d.hits[:3]) or "no findings"
-        if len(d.hits) > 3:
-            findings += f"\n  (+{len(d.hits) - 3} more: kordon explain {d.declaration_id})"
+        findings = "\n".join(f"• {h.explanation}" for h in d.hits[:2]) or "no findings"
+        if len(d.hits) > 2:
+            findings += f"\n  (+{len(d.hits) - 2} more: kordon explain {d.declaration_id})"
         table.add_row(d.declaration_id, f"[{LANE_STYLE[d.lane.value]}]{d.lane.value}[/]", d.action.value, f"{d.score:.0f}", findings)
     return table
 
