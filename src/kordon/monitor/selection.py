@@ -109,7 +109,8 @@ def select(
         where.append(f"length(hs_code) = {int(level)}")
     filt = " AND ".join(where)
     srcs = con.execute(
-        f"SELECT source, list(DISTINCT currency) FROM trade t WHERE {filt} GROUP BY source", params
+        f"SELECT source, list(DISTINCT currency), list(DISTINCT reporter), list(DISTINCT partner) "
+        f"FROM trade t WHERE {filt} GROUP BY source", params
     ).fetchall()
     if not srcs:
         raise SelectionError(
@@ -119,9 +120,16 @@ def select(
         )
     if len(srcs) > 1 and source is None:
         raise SelectionError(
-            f"rows come from several sources ({', '.join(s for s, _ in srcs)}); choose one with source="
+            f"rows come from several sources ({', '.join(s for s, *_ in srcs)}); choose one with source="
         )
-    currencies = sorted({c for _, cs in srcs for c in cs})
+    seen_r = {r for *_, rs, _ in srcs for r in rs}
+    seen_p = {p for *_, ps in srcs for p in ps}
+    for what, wanted, seen in (("reporter", sel.reporters, seen_r), ("partner", sel.partners or [], seen_p)):
+        absent = [c for c in wanted if c not in seen]
+        if absent:
+            # Summing a country set silently short of members misleads more than an error.
+            sel.notes.append(f"no rows for {what} {', '.join(absent)}: sums cover {', '.join(sorted(seen))}")
+    currencies = sorted({c for _, cs, *_ in srcs for c in cs})
     if sel.currency is None:
         if len(currencies) > 1:
             raise SelectionError(f"values are in {', '.join(currencies)}; pass a target currency")
