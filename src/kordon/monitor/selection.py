@@ -8,7 +8,7 @@ from itertools import count
 import duckdb
 
 from kordon.monitor.countries import countries
-from kordon.monitor.groups import ProductGroup, group_table, resolve_group
+from kordon.monitor.groups import EDITIONS, ProductGroup, group_table, resolve_group
 
 _ids = count()
 
@@ -92,12 +92,19 @@ def select(
         where.append("hs_code = 'TOTAL'")
     else:
         gname = f"_grp{next(_ids)}"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {gname} (edition VARCHAR, prefix VARCHAR)")
-        con.executemany(f"INSERT INTO {gname} VALUES (?, ?)", group_table(grp))
-        where.append(
-            f"EXISTS (SELECT 1 FROM {gname} g WHERE starts_with(t.hs_code, g.prefix) "
-            "AND (g.edition IS NULL OR t.hs_edition IS NULL OR g.edition = t.hs_edition))"
-        )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {gname} (key VARCHAR, len INTEGER)")
+        rows = group_table(grp)
+        # Edition-free prefixes apply to every edition; spelling each key as
+        # 'edition:prefix' turns the match into hash semi-joins, one per prefix
+        # length, instead of a prefix scan of every row against every code.
+        keys = {(f"{ed}:{p}", len(p)) for e, p in rows for ed in ([e] if e else EDITIONS)}
+        ks = sorted(keys)
+        con.execute(f"INSERT INTO {gname} SELECT unnest($k), unnest($n)",
+                    {"k": [k for k, _ in ks], "n": [n for _, n in ks]})
+        lengths = sorted({n for _, n in keys})
+        where.append("(" + " OR ".join(
+            f"(hs_edition || ':' || left(hs_code, {n})) IN (SELECT key FROM {gname} WHERE len = {n})"
+            for n in lengths) + ")")
         if level is None:
             lengths = con.execute(
                 f"SELECT DISTINCT length(hs_code) FROM trade t WHERE {' AND '.join(where)}", params
