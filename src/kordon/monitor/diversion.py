@@ -21,12 +21,13 @@ from kordon.monitor.result import Result
 from kordon.monitor.selection import SelectionError, select
 
 
-def _leg_values(con, name, reporter, partner, group, source, currency, by, level):
+def _leg_values(con, name, reporter, partner, group, source, currency, by, level, notes):
     try:
         sel = select(con, reporter=reporter, partner=partner, flow="export", group=group,
                      source=source, currency=currency, level=level)
     except SelectionError as err:
         return None, str(err)
+    notes.extend(f"{name} ({sel.group.id}): {n}" for n in sel.notes)
     if by == "month":
         q = ("SELECT year, month, year * 12 + month - 1 AS m0, year * 12 + month - 1 AS m1, sum(value) AS value "
              "FROM sel WHERE month IS NOT NULL GROUP BY year, month")
@@ -53,7 +54,7 @@ def diversion(
     bloc: str = "EU27",
     transit: str = "KZ,KG,AM",
     destination: str = "RU",
-    groups: tuple[str | None, ...] = (None,),
+    groups: tuple[str | None, ...] = (),
     treated: str | None = None,
     control: str | None = None,
     baseline: str = "2019:2021",
@@ -69,11 +70,14 @@ def diversion(
         ("transit->destination", transit, destination, source_transit),
         ("bloc->destination", bloc, destination, source_bloc),
     ]
-    all_groups = list(dict.fromkeys([*groups, *( [treated, control] if treated and control else [])]))
-    frames, missing = [], []
+    if bool(treated) != bool(control):
+        raise ValueError("give both a treated and a control group, or neither")
+    pair = [treated, control] if treated else []
+    all_groups = list(dict.fromkeys([*groups, *pair])) or [None]
+    frames, missing, sel_notes = [], [], []
     for g in all_groups:
         for name, rep, par, src in legs:
-            df, err = _leg_values(con, name, rep, par, g, src, currency, by, level)
+            df, err = _leg_values(con, name, rep, par, g, src, currency, by, level, sel_notes)
             if df is None:
                 missing.append(f"{name} ({g or 'TOTAL'}): {err}")
             else:
@@ -92,7 +96,7 @@ def diversion(
 
     tables = {"index": index}
     notes = [f"baseline {base.text}; index = 100 x average monthly value / baseline average monthly value"]
-    notes += [f"no data for {m}" for m in missing]
+    notes += [f"no data for {m}" for m in missing] + list(dict.fromkeys(sel_notes))
     if treated and control:
         post = data[data.m0 > base.end]
         rows = []
