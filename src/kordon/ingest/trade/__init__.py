@@ -25,7 +25,7 @@ def ingest_file(con, kind: str, path: str | Path, *, replace: bool = False) -> I
         raise ValueError(f"unknown source kind {kind!r}; choose from {', '.join(READERS)}")
     path = Path(path)
     sha = sha256_of(path)
-    previous = already_loaded(con, sha)
+    previous = already_loaded(con, sha, kind)
     if previous is not None and not replace:
         report = IngestReport(kind, path.name)
         report.skipped = -1  # marker: whole file already present

@@ -99,8 +99,8 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def already_loaded(con: duckdb.DuckDBPyConnection, sha: str) -> int | None:
-    row = con.execute("SELECT source_id FROM sources WHERE sha256 = ?", [sha]).fetchone()
+def already_loaded(con: duckdb.DuckDBPyConnection, sha: str, kind: str) -> int | None:
+    row = con.execute("SELECT source_id FROM sources WHERE sha256 = ? AND kind = ?", [sha, kind]).fetchone()
     return row[0] if row else None
 
 

@@ -215,3 +215,7 @@ def sources(db: Optional[str] = DB) -> None:
     for row in df.itertuples(index=False):
         t.add_row(*[_fmt(v) for v in row])
     console.print(t)
+
+
+if __name__ == "__main__":  # usable before it is registered as `kordon trade`
+    app()
