@@ -112,6 +112,10 @@ def _diversion(ax, r: Result) -> None:
     ax.legend(fontsize=8, loc="upper left")
 
 
+def _dates(df: pd.DataFrame) -> pd.Series:
+    return pd.to_datetime({"year": df.year.astype(int), "month": df.month.astype(int), "day": 1})
+
+
 def _anomalies(ax, r: Result) -> None:
     s, f = r.tables["series"], r.tables["flags"]
     keys = (f.groupby(["partner", "hs_code"]).size().sort_values(ascending=False).head(5).index
@@ -119,10 +123,9 @@ def _anomalies(ax, r: Result) -> None:
     div, word = _scale(s.value)
     for partner, code in keys:
         g = s[(s.partner == partner) & (s.hs_code == code)]
-        xs = g.year + (g.month - 1) / 12
-        line, = ax.plot(xs, g.value / div, lw=1.2, label=f"{partner} {code}")
+        line, = ax.plot(_dates(g), g.value / div, lw=1.2, label=f"{partner} {code}")
         hit = g[g.flag.notna()]
-        ax.scatter(hit.year + (hit.month - 1) / 12, hit.value / div, color=line.get_color(), s=28, zorder=3)
+        ax.scatter(_dates(hit), hit.value / div, color=line.get_color(), s=28, zorder=3)
     ax.set_ylabel(f"{r.params['currency']} {word} per month")
     ax.legend(fontsize=8, loc="upper left", title="dots = flagged months", title_fontsize=8)
 
