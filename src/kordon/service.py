@@ -58,6 +58,16 @@ class Kordon:
         self.store.snapshot_rules(self.context.rules)
         return self.store.save(decl, decision, self.context.rules.sha256, self.settings.model_dump(mode="json"))
 
+    def screen_and_record_many(self, decls: list[Declaration]) -> list[Stored]:
+        """Screen and store a batch in one transaction: the fast path for files and bulk API calls."""
+        self.store.snapshot_lists(self.context.goods.lists)
+        self.store.snapshot_rules(self.context.rules)
+        screened = []
+        for decl in decls:
+            # Screening a repeat again is harmless: the store returns the stored decision for it.
+            screened.append((decl, screen_declaration(decl, self.context)))
+        return self.store.save_many(screened, self.context.rules.sha256, self.settings.model_dump(mode="json"))
+
     def get(self, declaration_id: str, version: int | None = None) -> Record:
         record = self.store.get(declaration_id, version)
         if record is None:

@@ -63,3 +63,11 @@ def test_store_iterates_declarations_in_order(tmp_path):
         k.screen_and_record(decl(id=f"I-{i}"))
     assert [d.id for d, _ in store.iter_declarations(batch=2)] == [f"I-{i}" for i in range(5)]
     assert store.count() == 5
+
+
+def test_batch_save_handles_repeats_and_amendments_of_the_same_id(tmp_path):
+    k = kordon(tmp_path)
+    stored = k.screen_and_record_many([decl(id="B-1"), decl(id="B-1"), decl(id="B-1", route=RU), decl(id="B-2")])
+    assert [(s.declaration.id, s.version, s.repeat) for s in stored] == [("B-1", 1, False), ("B-1", 1, True), ("B-1", 2, False), ("B-2", 1, False)]
+    assert k.store.count() == 3
+    assert k.replay("B-1").identical

@@ -182,20 +182,30 @@ class Store:
 
     def save(self, decl: Declaration, decision: Decision, rules_sha256: str | None = None, settings: dict[str, Any] | None = None) -> Stored:
         """Store a screened declaration as its next version, or return the stored one if it is a repeat."""
-        digest = content_hash(decl)
+        return self.save_many([(decl, decision)], rules_sha256, settings)[0]
+
+    def save_many(self, screened: list[tuple[Declaration, Decision]], rules_sha256: str | None = None,
+                  settings: dict[str, Any] | None = None) -> list[Stored]:
+        """Store many screened declarations in one transaction (repeats and amendments as in `save`)."""
+        out: list[Stored] = []
         with self.session.begin() as s:
-            latest = self.latest_version(s, decl.id)
-            if latest is not None and latest.content_sha256 == digest:
-                stored = self._decision_row(s, decl.id, latest.version)
-                if stored is not None:
-                    return Stored(decl, latest.version, Decision.model_validate(stored.body), repeat=True)
-            version = 1 if latest is None else latest.version + 1
-            s.add(DeclarationRow(
-                declaration_id=decl.id, version=version, content_sha256=digest, type=decl.type.value,
-                date=decl.date, destination=decl.route.destination, body=decl.model_dump(mode="json", exclude_none=True),
-            ))
-            s.add(self._decision(decl.id, version, decision, rules_sha256, settings))
-        return Stored(decl, version, decision)
+            for decl, decision in screened:
+                digest = content_hash(decl)
+                latest = self.latest_version(s, decl.id)
+                if latest is not None and latest.content_sha256 == digest:
+                    stored = self._decision_row(s, decl.id, latest.version)
+                    if stored is not None:
+                        out.append(Stored(decl, latest.version, Decision.model_validate(stored.body), repeat=True))
+                        continue
+                version = 1 if latest is None else latest.version + 1
+                s.add(DeclarationRow(
+                    declaration_id=decl.id, version=version, content_sha256=digest, type=decl.type.value,
+                    date=decl.date, destination=decl.route.destination, body=decl.model_dump(mode="json", exclude_none=True),
+                ))
+                s.add(self._decision(decl.id, version, decision, rules_sha256, settings))
+                s.flush()  # the next declaration of the same id must see this version
+                out.append(Stored(decl, version, decision))
+        return out
 
     def add_decision(self, declaration_id: str, version: int, decision: Decision, rules_sha256: str | None = None,
                      settings: dict[str, Any] | None = None) -> None:

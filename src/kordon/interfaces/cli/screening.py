@@ -22,6 +22,7 @@ out = Console()
 LANE_STYLE = {"green": "bold green", "yellow": "bold yellow", "red": "bold red"}
 FORMATS = ("table", "json", "jsonl", "csv")
 PROGRESS_FROM_BYTES = 1_000_000
+BATCH = 500  # declarations stored per transaction
 
 
 def _kordon(config: Optional[Path], db: Optional[str], lists: list[Path] | None = None, store: bool = True):
@@ -103,15 +104,24 @@ def register(app: typer.Typer) -> None:
         counts = ReadCounts()
         decisions: list[Decision] = []
         target = out_file.open("w", encoding="utf-8", newline="") if out_file else sys.stdout
-        try:
-            for _, result in _results(paths, counts):
-                if not result.ok:
-                    continue
-                decision = k.screen_and_record(result.declaration).decision if store else k.screen(result.declaration)
+        batch: list = []
+
+        def flush() -> None:
+            screened = [s.decision for s in k.screen_and_record_many(batch)] if store else [k.screen(d) for d in batch]
+            batch.clear()
+            for decision in screened:
                 if fmt == "jsonl":
                     target.write(json.dumps(decision_row(decision), ensure_ascii=False) + "\n")
                 else:
                     decisions.append(decision)
+
+        try:
+            for _, result in _results(paths, counts):
+                if result.ok:
+                    batch.append(result.declaration)
+                    if len(batch) >= BATCH:
+                        flush()
+            flush()
             if fmt == "table":
                 (Console(file=target, width=160) if out_file else out).print(_table(decisions))
             elif fmt != "jsonl":
