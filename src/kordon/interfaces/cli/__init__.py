@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from kordon.interfaces.cli import screening
+from kordon.interfaces.cli import screening, trade
 
 app = typer.Typer(
     name="kordon",
@@ -31,6 +31,7 @@ def lists_status(
     screening.print_lists(screening.goods_list_rows(config, extra))
 
 # Command groups of other stages are added below, one line each.
+app.add_typer(trade.app, name="trade")
 
 
 def main() -> None:

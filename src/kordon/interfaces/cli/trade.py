@@ -14,6 +14,17 @@ from rich.table import Table
 
 app = typer.Typer(help="Trade monitoring: period changes, mirror gaps, diversion indicators, anomalies.",
                   no_args_is_help=True)
+
+
+@app.callback()
+def _needs_trade_extra() -> None:
+    # The trade commands need DuckDB, pandas and matplotlib, which the screening install leaves out.
+    import importlib.util
+
+    missing = [m for m in ("duckdb", "pandas", "matplotlib") if importlib.util.find_spec(m) is None]
+    if missing:
+        Console(stderr=True).print(f"[red]kordon trade needs {', '.join(missing)}: pip install 'kordon[trade]'[/red]")
+        raise typer.Exit(2)
 console = Console()
 
 DB = typer.Option(None, "--db", help="DuckDB file (default: $KORDON_TRADE_DB or ./kordon-trade.duckdb)")
