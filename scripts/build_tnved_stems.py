@@ -2,7 +2,7 @@
 
 Reads the official Russian ETT EAEU tree (../shared/data/tnved_eaeu/tnved_eaeu_ett_tree.csv.gz) and
 the English HS2022 texts shipped in kordon/data/hs, and writes two compact tables:
-  headings_ru.csv      heading, Russian heading text (for synthetic streams and explanations)
+  headings_ru.csv      heading, its first 10-digit code, Russian heading text (for synthetic streams and explanations)
   heading_stems.csv.gz heading, space-separated stems of every text under the heading (RU + EN)
 
 Usage: python scripts/build_tnved_stems.py [SHARED_DATA_DIR]
@@ -29,6 +29,7 @@ def main() -> None:
     tree = shared / "tnved_eaeu" / "tnved_eaeu_ett_tree.csv.gz"
     stems: dict[str, dict[str, None]] = defaultdict(dict)
     names: dict[str, str] = {}
+    first_code: dict[str, str] = {}
     with gzip.open(tree, "rt", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             heading = row["heading"]
@@ -36,6 +37,8 @@ def main() -> None:
                 continue
             if row["level_type"] == "heading" or (heading not in names and row["dash_level"] == "0"):
                 names.setdefault(heading, row["name"])
+            if row["level_type"] == "tnved10":
+                first_code.setdefault(heading, row["code"])
             for s in content_stems(row["name"]):
                 stems[heading].setdefault(s, None)
     hs = csv.DictReader(io.StringIO((ROOT / "src/kordon/data/hs/hs2022_harmonized_system.csv").read_text(encoding="utf-8")))
@@ -47,9 +50,9 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with open(OUT / "headings_ru.csv", "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["heading", "name"])
+        w.writerow(["heading", "code", "name"])
         for h in sorted(names):
-            w.writerow([h, names[h][:300]])
+            w.writerow([h, first_code.get(h, ""), names[h][:300]])
     with gzip.open(OUT / "heading_stems.csv.gz", "wt", encoding="utf-8", newline="", compresslevel=9) as fh:
         w = csv.writer(fh)
         w.writerow(["heading", "stems"])

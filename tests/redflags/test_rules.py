@@ -141,16 +141,25 @@ def test_payer_on_route_is_silent(run):
     assert run("party.third_country_payer", decl(payment={"payer_country": "KG"})) == []
 
 
+IMPORT = {"type": "import", "route": {"dispatch": "CN", "destination": "KZ"},
+          "parties": [{"role": "consignor", "name": "Foshan Furniture Co", "country": "CN"},
+                      {"role": "consignee", "name": "Almaty Mebel LLP", "country": "KZ"}]}
+
+
+def _imports(n: int) -> History:
+    return History.build(decl(f"M{i}", date=day(i), **IMPORT) for i in range(n))
+
+
 def test_outside_line_fires_for_new_chapter(run):
-    d = decl(date=day(200), items=[{"hs_code": "8542310000", "description": "Микросхемы"}])
-    hits = run("party.outside_line", d, _trading_history(10))
+    d = decl(date=day(200), items=[{"hs_code": "8542310000", "description": "Микросхемы"}], **IMPORT)
+    hits = run("party.outside_line", d, _imports(10))
     assert hits and hits[0].evidence["usual_chapters"] == ["94"] and hits[0].severity.value == "high"
 
 
 def test_outside_line_silent_in_usual_chapter_or_short_record(run):
-    assert run("party.outside_line", decl(date=day(200)), _trading_history(10)) == []
-    d = decl(date=day(200), items=[{"hs_code": "8542310000", "description": "Микросхемы"}])
-    assert run("party.outside_line", d, _trading_history(3)) == []
+    assert run("party.outside_line", decl(date=day(200), **IMPORT), _imports(10)) == []
+    d = decl(date=day(200), items=[{"hs_code": "8542310000", "description": "Микросхемы"}], **IMPORT)
+    assert run("party.outside_line", d, _imports(3)) == []
 
 
 # -- chains --------------------------------------------------------------------------------

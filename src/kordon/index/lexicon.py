@@ -36,34 +36,55 @@ class Category:
     title: str
     severity: str
     expected: tuple[str, ...]
-    pattern: re.Pattern[str]
+
+
+_TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*", re.UNICODE)
 
 
 @dataclass(frozen=True)
 class TermLexicon:
+    """Single-word terms are looked up by word prefix in a dict (one pass over the words, fast);
+    the few multi-word terms by a regex, tried only when their first word occurs."""
+
     version: str
     sources: tuple[str, ...]
     categories: tuple[Category, ...]
+    prefixes: dict[str, tuple[int, bool]]  # term → (category index, whole word only)
+    phrases: dict[str, list[tuple[int, re.Pattern[str]]]]  # first word → (category index, pattern)
+    shortest: int
 
     def find(self, text: str) -> list[tuple[Category, str]]:
         """(category, matched words) for every category whose terms occur in the affirmed text."""
         clean = affirmed(text.lower().replace("ё", "е"))
-        found = []
-        for cat in self.categories:
-            m = cat.pattern.search(clean)
-            if m:
-                found.append((cat, m.group(0)))
-        return found
+        found: dict[int, str] = {}
+        for word in _TOKEN.findall(clean):
+            for n in range(self.shortest, len(word) + 1):
+                hit = self.prefixes.get(word[:n])
+                if hit is not None and (not hit[1] or n == len(word)) and hit[0] not in found:
+                    found[hit[0]] = word[:n]
+            for idx, pattern in self.phrases.get(word, ()):
+                if idx not in found:
+                    m = pattern.search(clean)
+                    if m:
+                        found[idx] = m.group(0)
+        return [(self.categories[i], found[i]) for i in sorted(found)]
 
 
 @lru_cache(maxsize=1)
 def terms() -> TermLexicon:
     doc = _load("terms.yaml")
-    cats = []
-    for cid, c in doc["categories"].items():
-        words = [t for lang in c["terms"].values() for t in lang]
-        cats.append(Category(cid, c["title"], c["severity"], tuple(str(e) for e in c["expected"]), term_regex(words)))
-    return TermLexicon(str(doc["version"]), tuple(doc["sources"]), tuple(cats))
+    cats: list[Category] = []
+    prefixes: dict[str, tuple[int, bool]] = {}
+    phrases: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
+    for idx, (cid, c) in enumerate(doc["categories"].items()):
+        cats.append(Category(cid, c["title"], c["severity"], tuple(str(e) for e in c["expected"])))
+        for term in (str(t).lower().replace("ё", "е") for lang in c["terms"].values() for t in lang):
+            if " " in term:
+                phrases.setdefault(term.split()[0], []).append((idx, term_regex([term])))
+            else:
+                prefixes.setdefault(term.rstrip("$"), (idx, term.endswith("$")))
+    shortest = min(len(t) for t in prefixes)
+    return TermLexicon(str(doc["version"]), tuple(doc["sources"]), tuple(cats), prefixes, phrases, shortest)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,10 @@ class NomenclatureIndex:
         n = len(heading_stems)
         self.idf = {s: math.log(n / len(hs)) for s, hs in self.by_stem.items()}
 
+    def shares(self, description: str, heading: str) -> bool:
+        own = self.headings.get(heading, set())
+        return any(s in own for s in content_stems(description))
+
     def fit(self, description: str, heading: str) -> Fit:
         stems = [s for s in content_stems(description) if s in self.idf]
         scores: dict[str, float] = defaultdict(float)

@@ -11,7 +11,7 @@ from kordon.ingest.rule_pack import RuleSpec
 from kordon.models import Action, Declaration, Hit, Severity
 from kordon.screen.context import ScreeningContext
 from kordon.screen.hits import make_hit
-from kordon.screen.redflags.common import OUTBOUND, listed, quote
+from kordon.screen.redflags.common import OUTBOUND, high_priority, listed, quote
 from kordon.screen.registry import rule
 from kordon.text import affirmed, words
 
@@ -24,13 +24,13 @@ def misfit(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Iterator
     min_evidence = float(spec.params.get("min_evidence", 20.0))
     for i, item in enumerate(decl.items):
         heading = item.hs_code[:4]
-        if heading not in index.headings:
-            continue
+        if heading not in index.headings or index.shares(item.description, heading):
+            continue  # most descriptions share a word with their heading: no need to rank all headings
         fit = index.fit(item.description, heading)
         if fit.declared > 0 or fit.best < min_evidence or fit.best_heading is None:
             continue
         names = heading_names()
-        severity = Severity.high if listed(decl, ctx, item) else Severity.medium
+        severity = Severity.high if high_priority(decl, ctx, item) else Severity.medium
         yield make_hit(
             spec,
             severity=severity,
@@ -61,10 +61,11 @@ def vague_description(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) 
         ws = words(affirmed(item.description.lower().replace("ё", "е")))
         if not ws:
             continue
-        specific = [w for w in ws if not vague_words.covers(w) and not filler.covers(w)]
-        if specific or not any(vague_words.covers(w) for w in ws):
+        if len(ws) > 12 or any(not vague_words.covers(w) and not filler.covers(w) for w in ws):
+            continue  # one specific word is enough; long texts always have one
+        if not any(vague_words.covers(w) for w in ws):
             continue
-        is_listed = listed(decl, ctx, item)
+        is_listed = high_priority(decl, ctx, item)
         severity = Severity.high if is_listed else (Severity.medium if decl.type in OUTBOUND else Severity.low)
         yield make_hit(
             spec,

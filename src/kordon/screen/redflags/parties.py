@@ -13,7 +13,7 @@ from kordon.ingest.rule_pack import RuleSpec
 from kordon.models import Declaration, Hit, Party, PartyRole, Severity
 from kordon.screen.context import ScreeningContext
 from kordon.screen.hits import make_hit
-from kordon.screen.redflags.common import OUTBOUND, listed
+from kordon.screen.redflags.common import OUTBOUND, high_priority, listed
 from kordon.screen.registry import rule
 
 # The date the BIS/FinCEN alerts use: firms formed after the invasion deserve a closer look.
@@ -39,7 +39,7 @@ def new_party(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Itera
     history = history_of(ctx)
     days = int(spec.params.get("recent_days", 90))
     min_history = int(spec.params.get("min_history", 100))
-    any_listed = any(listed(decl, ctx, item) for item in decl.items)
+    any_listed = any(high_priority(decl, ctx, item) for item in decl.items)
     for i, party in decl.parties_with_role(PartyRole.consignor, PartyRole.consignee, PartyRole.end_user):
         reasons, evidence = [], {"party": party.name, "role": party.role.value}
         registered = bin_registered(party)
@@ -71,7 +71,7 @@ def new_party(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Itera
 @rule("party.intermediary_consignee")
 def intermediary_consignee(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Iterator[Hit]:
     version, pattern = intermediaries()
-    any_listed = any(listed(decl, ctx, item) for item in decl.items)
+    any_listed = any(high_priority(decl, ctx, item) for item in decl.items)
     for i, party in decl.parties_with_role(PartyRole.consignee, PartyRole.end_user):
         m = pattern.search(party.name.lower().replace("ё", "е"))
         if not m:
@@ -116,12 +116,17 @@ def third_country_payer(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec
 
 @rule("party.outside_line")
 def outside_line(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Iterator[Hit]:
-    """Goods in an HS chapter the consignee has never traded, for a consignee with a record."""
+    """Goods in an HS chapter the consignee has never traded, for a consignee with a record.
+
+    Only consignees in the screening country: their imports are all on record here, while a foreign
+    buyer's line of business is only the part of it that passes this country."""
     history = history_of(ctx)
     if history is None:
         return
     min_decls = int(spec.params.get("min_declarations", 5))
     for i, party in decl.parties_with_role(PartyRole.consignee):
+        if party.country != ctx.settings.screening_country:
+            continue
         key = party_key(party)
         if history.party_declarations.get(key, 0) < min_decls:
             continue
@@ -133,7 +138,7 @@ def outside_line(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> It
             top = [c for c, _ in sorted(usual.items(), key=lambda kv: -kv[1])[:3]]
             yield make_hit(
                 spec,
-                severity=Severity.high if listed(decl, ctx, item) else Severity.low,
+                severity=Severity.high if high_priority(decl, ctx, item) else Severity.low,
                 subject=f"items[{j}]",
                 explanation=(
                     f"{party.name} usually trades HS chapters {', '.join(top)} ({history.party_declarations[key]} declarations) "

@@ -15,7 +15,7 @@ from kordon.ingest.rule_pack import RuleSpec
 from kordon.models import Declaration, Hit, Severity
 from kordon.screen.context import ScreeningContext
 from kordon.screen.hits import make_hit
-from kordon.screen.redflags.common import listed
+from kordon.screen.redflags.common import high_priority
 from kordon.screen.registry import rule
 
 MAD_TO_SD = 1.4826  # MAD × this estimates the standard deviation of normal data
@@ -79,7 +79,7 @@ def unit_value(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Iter
             median = math.exp(stats.median)
             evidence = {"unit_value": round(uv, 4), "median": round(median, 4), "robust_z": round(z, 2), "observations": stats.n}
             reference_text = f"the median {median:.4g} {key[2]}/{unit} of {stats.n} past declarations (robust z {z:+.1f})"
-        over_listed = direction == "above" and listed(decl, ctx, item)
+        over_listed = direction == "above" and high_priority(decl, ctx, item)
         yield make_hit(
             spec,
             severity=Severity.high if over_listed else Severity.medium,
