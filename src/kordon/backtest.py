@@ -88,7 +88,8 @@ class BacktestResult:
 
 
 def read_labels(path: str | Path) -> dict[str, str]:
-    """CSV with columns id, label (1/0, true/false or a scenario name; empty or 0 = no violation)."""
+    """CSV with columns id, label (1/0, true/false or a scenario name; empty or 0 = no violation) and
+    optionally scenario (the kind of violation, for the per-scenario table)."""
     labels: dict[str, str] = {}
     with open(path, encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
@@ -99,7 +100,8 @@ def read_labels(path: str | Path) -> dict[str, str]:
             if not row.get("id"):
                 raise ListFileError(f"{path}:{line}: field 'id' is empty")
             if value and value.lower() not in ("0", "false", "no"):
-                labels[row["id"].strip()] = value if value.lower() not in ("1", "true", "yes") else "violation"
+                named = value if value.lower() not in ("1", "true", "yes") else ""
+                labels[row["id"].strip()] = named or (row.get("scenario") or "").strip() or "violation"
     return labels
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from kordon.interfaces.cli import screening
+from kordon.interfaces.cli import redflags, screening
 
 app = typer.Typer(
     name="kordon",
@@ -18,6 +18,7 @@ app = typer.Typer(
 )
 screening.register(app)
 # Command groups of other stages are added below, one line each.
+redflags.register(app)
 
 
 def main() -> None:
