@@ -39,9 +39,15 @@ STOPWORDS = frozenset(
 _NEGATED = re.compile(r"(?<![^\W_])(?:не|без|not|non|no|nicht|kein\w*)\s[^,.;:()\[\]]*", re.IGNORECASE | re.UNICODE)
 
 
+# The disclaimer is so common that abbreviations ("НЕ ПРИНАДЛ. К ПРОДУКЦИИ ВОЕННОГО НАЗНАЧ.") and
+# glued words ("АВТОМОБИЛЕЙНЕ ВОЕННОГО НАЗНАЧЕНИЯ") break the negation; the phrase itself is dropped.
+_DISCLAIMER = re.compile(r"(?:продукци\w*\s+)?военного(?:\s+и\s+двойного)?\s+(?:назнач|примен)\w*\.?|(?:к\s+)?продукции\s+военного\b",
+                         re.IGNORECASE | re.UNICODE)
+
+
 def affirmed(text: str) -> str:
-    """The text without its negated clauses."""
-    return _NEGATED.sub(" ", text)
+    """The text without its negated clauses and military-purpose disclaimers."""
+    return _NEGATED.sub(" ", _DISCLAIMER.sub(" ", text))
 
 
 def words(text: str) -> list[str]:

@@ -215,3 +215,13 @@ def test_structuring_fires(run):
 def test_structuring_silent_when_total_stays_below(run):
     h = History.build(_small(i, 2000) for i in range(3))
     assert run("chain.structuring", _small(3, 2000), h) == []
+
+
+def test_lexicon_ignores_abbreviated_disclaimers_and_toy_weapons(run):
+    # Both from the real declaration texts in tnved_labelled, where they were false alarms before.
+    server = "БЛОКИ ОБРАБОТКИ ДАННЫХ, /НЕ ПРИНАДЛ. К ПРОДУКЦИИ ВОЕННОГО НАЗНАЧ./ СЕРВЕР DELL POWEREDGE R620"
+    toy = "ИГРУШКИ - ОРУЖИЕ, ДЛЯ ДЕТЕЙ СТАРШЕ ТРЁХ ЛЕТ, ИЗ ПЛАСТМАССЫ"
+    assert run("description.lexicon", decl(items=[{"hs_code": "8471500000", "description": server}])) == []
+    assert run("description.lexicon", decl(items=[{"hs_code": "9503007000", "description": toy}])) == []
+    # ...but a drone declared as a toy is exactly the case the rule exists for.
+    assert run("description.lexicon", decl(items=[{"hs_code": "9503007000", "description": "Игрушка квадрокоптер с камерой"}]))

@@ -36,6 +36,7 @@ class Category:
     title: str
     severity: str
     expected: tuple[str, ...]
+    unless: tuple[str, ...] = ()  # word starts that make the term harmless ("игрушечное оружие")
 
 
 _TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*", re.UNICODE)
@@ -67,7 +68,16 @@ class TermLexicon:
                     m = pattern.search(clean)
                     if m:
                         found[idx] = m.group(0)
-        return [(self.categories[i], found[i]) for i in sorted(found)]
+        if not found:
+            return []
+        words = _TOKEN.findall(clean)
+        out = []
+        for i in sorted(found):
+            cat = self.categories[i]
+            if cat.unless and any(w.startswith(cat.unless) for w in words):
+                continue
+            out.append((cat, found[i]))
+        return out
 
 
 @lru_cache(maxsize=1)
@@ -77,7 +87,8 @@ def terms() -> TermLexicon:
     prefixes: dict[str, tuple[int, bool]] = {}
     phrases: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
     for idx, (cid, c) in enumerate(doc["categories"].items()):
-        cats.append(Category(cid, c["title"], c["severity"], tuple(str(e) for e in c["expected"])))
+        cats.append(Category(cid, c["title"], c["severity"], tuple(str(e) for e in c["expected"]),
+                             tuple(str(u).lower() for u in c.get("unless", ()))))
         for term in (str(t).lower().replace("ё", "е") for lang in c["terms"].values() for t in lang):
             if " " in term:
                 phrases.setdefault(term.split()[0], []).append((idx, term_regex([term])))
