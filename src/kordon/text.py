@@ -50,6 +50,14 @@ def affirmed(text: str) -> str:
     return _NEGATED.sub(" ", _DISCLAIMER.sub(" ", text))
 
 
+# Goods lines repeat a lot (the same goods lodged again and again), so the normalised forms of
+# recent descriptions are cached; the functions are pure, so caching changes no result.
+@lru_cache(maxsize=65536)
+def clean(text: str) -> str:
+    """Lower case, "ё" as "е", without negated clauses: what the lexicons are matched against."""
+    return affirmed(text.lower().replace("ё", "е"))
+
+
 def words(text: str) -> list[str]:
     return [w for w in _WORD.findall(text.lower().replace("ё", "е")) if len(w) >= 3 and not w.isdigit()]
 
@@ -61,11 +69,12 @@ def stem(word: str) -> str:
     return _EN.stemWord(word)
 
 
-def content_stems(text: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def content_stems(text: str) -> tuple[str, ...]:
     """Stems of the words that can say what the goods are, in order, without repeats."""
     seen: dict[str, None] = {}
     for w in words(affirmed(text)):
         if w in STOPWORDS or any(ch.isdigit() for ch in w):
             continue
         seen.setdefault(stem(w), None)
-    return list(seen)
+    return tuple(seen)

@@ -112,6 +112,7 @@ class History:
     consignments: dict[tuple[str, str], deque] = field(default_factory=dict)
     first_versions: dict[str, FirstVersion] = field(default_factory=dict)
     _stats: dict[tuple[str, str, str], PriceStats] = field(default_factory=dict, repr=False)
+    _added: Counter = field(default_factory=Counter, repr=False)  # prices added since the stats were computed
 
     @classmethod
     def build(cls, declarations: Iterable[Declaration | tuple[Declaration, int]]) -> "History":
@@ -155,7 +156,7 @@ class History:
             luv = log_unit_value(item)
             if luv is not None:
                 self.prices.setdefault(luv[0], deque(maxlen=PRICE_WINDOW)).append(luv[1])
-                self._stats.pop(luv[0], None)
+                self._added[luv[0]] += 1
             amount = stock_amount(item)
             if amount:
                 hs6 = item.hs_code[:6]
@@ -179,8 +180,10 @@ class History:
 
     # -- questions the rules ask --------------------------------------------------------------
     def price_stats(self, key: tuple[str, str, str]) -> PriceStats | None:
+        """Median and MAD of the recent log unit values. Recomputed once 2% of the window is new:
+        one more price among hundreds does not move a median, and sorting on every add would."""
         stats = self._stats.get(key)
-        if stats is None:
+        if stats is None or self._added[key] > max(0, stats.n // 50):
             values = self.prices.get(key)
             if not values:
                 return None
@@ -188,6 +191,7 @@ class History:
             med = _median(ordered)
             mad = _median(sorted(abs(v - med) for v in ordered))
             stats = self._stats[key] = PriceStats(med, mad, len(ordered))
+            self._added[key] = 0
         return stats
 
     def related(self, party: Party) -> set[str]:

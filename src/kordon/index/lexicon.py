@@ -10,7 +10,7 @@ from importlib import resources
 
 import yaml
 
-from kordon.text import affirmed
+from kordon.text import clean as clean_text
 
 
 def _load(name: str) -> dict:
@@ -56,7 +56,7 @@ class TermLexicon:
 
     def find(self, text: str) -> list[tuple[Category, str]]:
         """(category, matched words) for every category whose terms occur in the affirmed text."""
-        clean = affirmed(text.lower().replace("ё", "е"))
+        clean = clean_text(text)
         found: dict[int, str] = {}
         for word in _TOKEN.findall(clean):
             for n in range(self.shortest, len(word) + 1):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import math
 import random
 from dataclasses import dataclass
@@ -106,6 +107,13 @@ class _Stream:
         self.start, self.days = start, days
         heads, weights = zip(*self.t["heads"])
         self.heads, self.weights = list(heads), list(weights)
+        self.exp_cum = list(itertools.accumulate(self.t["exp"][1]))
+        self.imp_cum = list(itertools.accumulate(self.t["imp"][1]))
+        self.by_chapter: dict[str, tuple[list[str], list[float]]] = {}
+        for h, w in self.t["heads"]:
+            hs, ws = self.by_chapter.setdefault(h[:2], ([], []))
+            hs.append(h)
+            ws.append(w)
         rng = self.rng
         self.kz = []
         for i in range(2000):
@@ -135,18 +143,20 @@ class _Stream:
         rng = self.rng
         trader = rng.choice(self.kz)
         kind = rng.choices(("export", "import", "transit"), (0.48, 0.40, 0.12))[0]
-        chapter_heads = [h for h in self.heads if h[:2] in trader.chapters]
-        heads = rng.choices(chapter_heads or self.heads, k=rng.choice((1, 1, 1, 2, 3)))
+        heads = []
+        for _ in range(rng.choice((1, 1, 1, 2, 3))):
+            hs, ws = self.by_chapter[rng.choice(trader.chapters)]
+            heads.append(rng.choices(hs, ws)[0])
         items = [self.item(h) for h in heads]
         kz = {"role": "consignor" if kind == "export" else "consignee", "name": trader.name, "country": "KZ",
               "identifiers": {"bin": trader.bin}, "address": trader.address}
         if kind == "export":
-            country = rng.choices(*self.t["exp"])[0]
+            country = rng.choices(self.t["exp"][0], cum_weights=self.exp_cum)[0]
             other = self.foreign_party(country)
             parties = [kz, {"role": "consignee", "name": other.name, "country": country, "address": other.address}]
             route = {"dispatch": "KZ", "destination": country}
         elif kind == "import":
-            country = rng.choices(*self.t["imp"])[0]
+            country = rng.choices(self.t["imp"][0], cum_weights=self.imp_cum)[0]
             other = self.foreign_party(country)
             parties = [{"role": "consignor", "name": other.name, "country": country, "address": other.address}, kz]
             route = {"dispatch": country, "destination": "KZ"}
@@ -235,7 +245,7 @@ class _Stream:
 
 
 def generate(n: int, *, seed: int = 1, start: dt.date = dt.date(2025, 1, 1), days: int = 365,
-             scenario_rate: float = 0.02, validate: bool = True) -> Iterator[Generated]:
+             scenario_rate: float = 0.02) -> Iterator[Generated]:
     """About n declarations, in date order within each day; a share scenario_rate are scenario records."""
     s = _Stream(seed, start, days)
     s.per_day = max(1.0, n / days)
@@ -249,14 +259,13 @@ def generate(n: int, *, seed: int = 1, start: dt.date = dt.date(2025, 1, 1), day
                 rec.setdefault("id", did)
                 last = k == len(records) - 1
                 s.n += 1
-                yield _make(rec, name if last else None, validate)
+                yield _make(rec, name if last else None)
         else:
             rec = s.normal(date)
             rec["id"] = did
             s.n += 1
-            yield _make(rec, None, validate)
+            yield _make(rec, None)
 
 
-def _make(rec: dict, label: str | None, validate: bool) -> Generated:
-    decl = Declaration.model_validate(rec) if validate else Declaration.model_construct(**rec)
-    return Generated(decl, label)
+def _make(rec: dict, label: str | None) -> Generated:
+    return Generated(Declaration.model_validate(rec), label)

@@ -13,7 +13,7 @@ from kordon.screen.context import ScreeningContext
 from kordon.screen.hits import make_hit
 from kordon.screen.redflags.common import OUTBOUND, high_priority, listed, quote
 from kordon.screen.registry import rule
-from kordon.text import affirmed, words
+from kordon.text import clean, words
 
 
 @rule("description.misfit")
@@ -58,7 +58,7 @@ def vague_description(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) 
     """The description is made only of words like "parts", "equipment", "запчасти"."""
     version, vague_words, filler = vague()
     for i, item in enumerate(decl.items):
-        ws = words(affirmed(item.description.lower().replace("ё", "е")))
+        ws = words(clean(item.description))
         if not ws:
             continue
         if len(ws) > 12 or any(not vague_words.covers(w) and not filler.covers(w) for w in ws):
