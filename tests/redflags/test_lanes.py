@@ -44,3 +44,19 @@ def test_lane_report_counts_stored_decisions(tmp_path):
     assert report.lanes["red"] == report.random_selected > 0
     text = "\n".join(report.lines())
     assert "random selection" in text and "target" in text
+
+
+def test_history_from_store_feeds_amendment_rule(tmp_path):
+    from kordon.index.history import attach, load_history
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'k.db'}")
+    k = Kordon(settings, Store(settings.database_url))
+    k.screen_and_record(decl("AM1", route={"dispatch": "KZ", "destination": "KG"}))
+    history = load_history(k.store)
+    attach(k.context, history)
+    amended = decl("AM1", route={"dispatch": "KZ", "destination": "RU"})
+    stored = k.screen_and_record(amended)
+    history.add(amended)
+    assert stored.version == 2
+    assert any(h.rule == "chain.amended_route" for h in stored.decision.hits)
+    assert k.store.versions("AM1") == [1, 2]

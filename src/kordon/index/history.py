@@ -218,3 +218,13 @@ def _median(ordered: list[float]) -> float:
 def history_of(ctx) -> History | None:  # noqa: ANN001 - ScreeningContext, imported lazily to avoid a cycle
     history = ctx.extras.get("history")
     return history if isinstance(history, History) else None
+
+
+def load_history(store) -> History:  # noqa: ANN001 - kordon.record.store.Store
+    """The history of every declaration version in a store, oldest first."""
+    return History.build(store.iter_declarations())
+
+
+def attach(ctx, history: History) -> None:  # noqa: ANN001 - ScreeningContext
+    """Make the red-flag rules use this history; add each declaration to it after recording it."""
+    ctx.extras["history"] = history

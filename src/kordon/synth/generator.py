@@ -206,7 +206,7 @@ class _Stream:
         elif name == "third_payer":
             base["payment"] = {"payer_country": rng.choice(("AE", "HK", "SC", "TR"))}
         elif name == "outside_line":
-            furniture = next((t for t in self.kz if "94" in t.chapters and "85" not in t.chapters), self.kz[0])
+            furniture = rng.choice([t for t in self.kz if "85" not in t.chapters and "84" not in t.chapters])
             base["parties"][0].update(name=furniture.name, identifiers={"bin": furniture.bin}, address=furniture.address)
             base["parties"][1]["role"] = "consignee"
             base["type"] = "import"

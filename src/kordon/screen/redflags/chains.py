@@ -16,7 +16,7 @@ from kordon.models import Action, Declaration, DeclarationType, Hit, PartyRole, 
 from kordon.screen.context import ScreeningContext
 from kordon.screen.goods import restricted_parties
 from kordon.screen.hits import make_hit
-from kordon.screen.redflags.common import OUTBOUND, listed
+from kordon.screen.redflags.common import OUTBOUND, high_priority, listed
 from kordon.screen.registry import rule
 
 
@@ -76,17 +76,24 @@ def reexport(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Iterat
             if not imports:
                 continue
             imported = sum(ev.amount for ev, _ in imports)
+            # Only the broad EU HS6 list: ordinary re-export trade looks like this too, so a document check.
+            priority = high_priority(decl, ctx, item)
+            if not priority:
+                severity, action = Severity.medium, Action.check_documents
+            else:
+                severity, action = (Severity.critical if item.licence is None else Severity.high), Action.inspect
             related = sorted({k for _, k in imports} - {party_key(party)})
             yield make_hit(
                 spec,
-                severity=Severity.critical if item.licence is None else Severity.high,
+                severity=severity,
                 subject=f"items[{j}]",
                 explanation=(
                     f"{party.name}{' (or a party at the same address)' if related else ''} imported {format_code(hs6)} "
                     f"{len(imports)} time(s) in the last {window.days} days ({imported:g} in, {out:g} already out) and now sends "
-                    f"{stock_amount(item):g} towards {', '.join(bound)}: a re-export of controlled goods; inspect and check the licence."
+                    f"{stock_amount(item):g} towards {', '.join(bound)}: a re-export of controlled goods; "
+                    + ("inspect and check the licence." if priority else "check the documents for the end user.")
                 ),
-                action=Action.inspect,
+                action=action,
                 evidence={"hs6": hs6, "party": party.name, "imports": [{"declaration": ev.declaration_id, "date": ev.date.isoformat(), "amount": ev.amount} for ev, _ in imports[-5:]],
                           "imported": imported, "exported_before": out, "balance": imported - out, "related_parties": related, "bound_for": bound,
                           "window_days": window.days},
