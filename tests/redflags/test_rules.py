@@ -225,3 +225,9 @@ def test_lexicon_ignores_abbreviated_disclaimers_and_toy_weapons(run):
     assert run("description.lexicon", decl(items=[{"hs_code": "9503007000", "description": toy}])) == []
     # ...but a drone declared as a toy is exactly the case the rule exists for.
     assert run("description.lexicon", decl(items=[{"hs_code": "9503007000", "description": "Игрушка квадрокоптер с камерой"}]))
+
+
+def test_new_foreign_buyer_of_ordinary_goods_is_silent(run):
+    d = decl(date=day(200), parties=[{"role": "consignor", "name": "Astana Furniture LLP", "country": "KZ", "address": "Abai 10, Astana"},
+                                     {"role": "consignee", "name": "New Buyer OsOO", "country": "KG"}])
+    assert run("party.new", d, _trading_history()) == []

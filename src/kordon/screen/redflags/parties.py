@@ -46,7 +46,10 @@ def new_party(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Itera
         if registered and registered >= INVASION and (decl.date - registered).days <= 365 * 2:
             reasons.append(f"registered {registered:%Y-%m} according to its BIN")
             evidence["bin_registered"] = registered.isoformat()
-        if history is not None and len(history) >= min_history and history.first_date and (decl.date - history.first_date).days > days:
+        # A foreign buyer new to this country's records is ordinary; it only counts for listed goods.
+        local = party.country == ctx.settings.screening_country
+        if (local or any_listed) and history is not None and len(history) >= min_history and history.first_date \
+                and (decl.date - history.first_date).days > days:
             seen = history.first_seen.get(party_key(party))
             if seen is None or seen > decl.date:
                 reasons.append("never seen in the trade history")
