@@ -72,3 +72,23 @@ def test_cli_backtest_json(tmp_path):
     r = runner.invoke(app, ["backtest", str(stream), "--labels", str(labels), "--json"])
     data = json.loads(r.output)
     assert data["declarations"] > 0 and data["violations"] > 0 and len(data["curve"]) == 8
+
+
+def test_every_redflag_hit_carries_evidence_and_source():
+    from kordon.index.history import History
+    from kordon.screen import screen_declaration
+
+    ctx = build_context()
+    history = History()
+    ctx.extras["history"] = history
+    seen = set()
+    for g in generate(2500, seed=13, scenario_rate=0.2):
+        decision = screen_declaration(g.declaration, ctx)
+        history.add(g.declaration)
+        for hit in decision.hits:
+            assert hit.rule != "screening.error", hit.explanation
+            if hit.rule.split(".")[0] in ("description", "value", "party", "chain"):
+                seen.add(hit.rule)
+                assert hit.evidence and hit.explanation.endswith((".", "?"))
+                assert hit.source == ctx.rules.rules[hit.rule].source
+    assert len(seen) >= 10  # nearly every red flag fired somewhere in the stream
