@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from kordon.interfaces.cli import screening, trade
+from kordon.interfaces.cli import redflags, screening, trade
 
 app = typer.Typer(
     name="kordon",
@@ -32,6 +32,7 @@ def lists_status(
 
 # Command groups of other stages are added below, one line each.
 app.add_typer(trade.app, name="trade")
+redflags.register(app)
 
 
 def main() -> None:
