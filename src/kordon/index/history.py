@@ -157,6 +157,11 @@ class History:
             if luv is not None:
                 self.prices.setdefault(luv[0], deque(maxlen=PRICE_WINDOW)).append(luv[1])
                 self._added[luv[0]] += 1
+                stats = self._stats.get(luv[0])
+                if stats is None or self._added[luv[0]] > stats.n // 50:
+                    # Refresh here, not when asked: the statistics then depend only on what was added,
+                    # never on when a rule happened to look, so replaying a decision sees the same figures.
+                    self._refresh(luv[0])
             amount = stock_amount(item)
             if amount:
                 hs6 = item.hs_code[:6]
@@ -182,16 +187,14 @@ class History:
     def price_stats(self, key: tuple[str, str, str]) -> PriceStats | None:
         """Median and MAD of the recent log unit values. Recomputed once 2% of the window is new:
         one more price among hundreds does not move a median, and sorting on every add would."""
-        stats = self._stats.get(key)
-        if stats is None or self._added[key] > max(0, stats.n // 50):
-            values = self.prices.get(key)
-            if not values:
-                return None
-            ordered = sorted(values)
-            med = _median(ordered)
-            mad = _median(sorted(abs(v - med) for v in ordered))
-            stats = self._stats[key] = PriceStats(med, mad, len(ordered))
-            self._added[key] = 0
+        return self._stats.get(key)
+
+    def _refresh(self, key: tuple[str, str, str]) -> PriceStats:
+        ordered = sorted(self.prices[key])
+        med = _median(ordered)
+        mad = _median(sorted(abs(v - med) for v in ordered))
+        stats = self._stats[key] = PriceStats(med, mad, len(ordered))
+        self._added[key] = 0
         return stats
 
     def related(self, party: Party) -> set[str]:
