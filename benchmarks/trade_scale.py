@@ -13,7 +13,6 @@ Data go to a DuckDB file under the temp directory, never into the repo.
 from __future__ import annotations
 
 import argparse
-import csv
 import gc
 import json
 import os
@@ -21,7 +20,6 @@ import platform
 import resource
 import tempfile
 import time
-from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -41,8 +39,7 @@ TRANSIT = "KZ,KG,AM"
 
 def hs6_codes() -> list[str]:
     # Real HS2017 subheadings, so product-group joins behave as on real data.
-    with (resources.files("kordon.data") / "groups" / "EU_sanctions_HS6_chupilkin_et_al.csv").open() as fh:
-        return [r["Code"].zfill(6) for r in csv.DictReader(fh)]
+    return sorted(resolve_group("eu_sanctioned").prefixes | resolve_group("eu_not_sanctioned").prefixes)
 
 
 def generate(con: duckdb.DuckDBPyConnection, rows: int, seed: float = 0.42) -> float:
