@@ -131,12 +131,14 @@ def timed(fn, repeat: int = 2):
     return best, out
 
 
-def record(results: list, engine: str, size: int, query: str, seconds: float, **extra) -> None:
-    results.append({"engine": engine, "size": f"{size:,}", "query": query, "seconds": round(seconds, 3), **extra})
-    print(f"{engine:<24} {size:>12,} {query:<18} {seconds:8.3f} s", flush=True)
+def record(results: list, mode: str, size: int, query: str, seconds: float, **extra) -> None:
+    """`mode` is e.g. 'duckdb file t=1'; its first word is the engine."""
+    results.append({"engine": mode.split()[0], "mode": mode, "size": f"{size:,}", "query": query,
+                    "seconds": round(seconds, 3), **extra})
+    print(f"{mode:<24} {size:>12,} {query:<18} {seconds:8.3f} s", flush=True)
 
 
-def run_duckdb(con, engine: str, size: int, results: list) -> dict:
+def run_duckdb(con, mode: str, size: int, results: list) -> dict:
     def ch():
         return change(con, reporter="EU27", partner="KG", group="eu_sanctioned", period="2023-01:2023-05",
                       base="2022-01:2022-05", source="bench")
@@ -152,7 +154,7 @@ def run_duckdb(con, engine: str, size: int, results: list) -> dict:
     for name, fn in (("change", ch), ("mirror", mi), ("diversion", dv)):
         dt, res = timed(fn)
         out[name] = res
-        record(results, engine, size, name, dt)
+        record(results, mode, size, name, dt)
     return out
 
 
