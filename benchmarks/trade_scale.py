@@ -2,18 +2,25 @@
 
 Generates a Comtrade-shaped table (reporter, partner, flow, HS6, month,
 value, quantity) inside DuckDB with range(), then times the change, mirror
-and diversion analyses through kordon's own library functions, and the same
-three queries written in pandas on a smaller copy, side by side.
+and diversion analyses through kordon's own library functions:
 
-    python benchmarks/trade_scale.py                      # 100M rows DuckDB, 20M pandas
-    python benchmarks/trade_scale.py --rows 200000 --pandas-rows 200000   # smoke run
+- DuckDB with the data in its file, and after loading into an in-memory
+  database, each with every thread count given (--threads 1,2);
+- optionally the file after `cluster()` (rows ordered by reporter, flow, partner);
+- pandas on the same rows held as a DataFrame of categoricals; the time to load
+  the frame from DuckDB is reported on its own line, not inside the queries.
+
+All engines' results are checked against each other before times are printed.
+
+    python benchmarks/trade_scale.py --pandas-rows 20000000 --rows 0 --cluster
+    python benchmarks/trade_scale.py --pandas-rows 0 --rows 50000000
+    python benchmarks/trade_scale.py --rows 0 --pandas-rows 400000      # smoke run
 
 Data go to a DuckDB file under the temp directory, never into the repo.
 """
 from __future__ import annotations
 
 import argparse
-import csv
 import gc
 import json
 import os
@@ -21,13 +28,12 @@ import platform
 import resource
 import tempfile
 import time
-from importlib import resources
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from kordon.ingest.trade.store import SCHEMA
+from kordon.ingest.trade.store import SCHEMA, cluster
 from kordon.monitor.change import change
 from kordon.monitor.diversion import diversion
 from kordon.monitor.groups import codes_in_edition, resolve_group
@@ -41,8 +47,7 @@ TRANSIT = "KZ,KG,AM"
 
 def hs6_codes() -> list[str]:
     # Real HS2017 subheadings, so product-group joins behave as on real data.
-    with (resources.files("kordon.data") / "groups" / "EU_sanctions_HS6_chupilkin_et_al.csv").open() as fh:
-        return [r["Code"].zfill(6) for r in csv.DictReader(fh)]
+    return sorted(resolve_group("eu_sanctioned").prefixes | resolve_group("eu_not_sanctioned").prefixes)
 
 
 def generate(con: duckdb.DuckDBPyConnection, rows: int, seed: float = 0.42) -> float:
@@ -116,7 +121,7 @@ def rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
 
 
-def timed(fn, repeat: int = 1):
+def timed(fn, repeat: int = 2):
     best, out = None, None
     for _ in range(repeat):
         t = time.perf_counter()
@@ -126,7 +131,14 @@ def timed(fn, repeat: int = 1):
     return best, out
 
 
-def run_duckdb(con, label: str, results: list) -> dict:
+def record(results: list, mode: str, size: int, query: str, seconds: float, **extra) -> None:
+    """`mode` is e.g. 'duckdb file t=1'; its first word is the engine."""
+    results.append({"engine": mode.split()[0], "mode": mode, "size": f"{size:,}", "query": query,
+                    "seconds": round(seconds, 3), **extra})
+    print(f"{mode:<24} {size:>12,} {query:<18} {seconds:8.3f} s", flush=True)
+
+
+def run_duckdb(con, mode: str, size: int, results: list) -> dict:
     def ch():
         return change(con, reporter="EU27", partner="KG", group="eu_sanctioned", period="2023-01:2023-05",
                       base="2022-01:2022-05", source="bench")
@@ -140,88 +152,131 @@ def run_duckdb(con, label: str, results: list) -> dict:
 
     out = {}
     for name, fn in (("change", ch), ("mirror", mi), ("diversion", dv)):
-        dt, res = timed(fn, repeat=2)
-        out[name] = (dt, res)
-        results.append({"engine": "duckdb", "size": label, "query": name, "seconds": round(dt, 3)})
-        print(f"duckdb {label:>12} {name:<10} {dt:8.3f} s", flush=True)
+        dt, res = timed(fn)
+        out[name] = res
+        record(results, mode, size, name, dt)
     return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rows", type=int, default=100_000_000, help="rows for the DuckDB run")
-    ap.add_argument("--pandas-rows", type=int, default=20_000_000, help="rows for the side-by-side pandas run")
-    ap.add_argument("--threads", type=int, default=1, help="DuckDB threads (the machine is shared)")
-    ap.add_argument("--memory-limit", default="8GB")
-    ap.add_argument("--db", default=os.path.join(tempfile.gettempdir(), "kordon-trade-bench.duckdb"))
-    ap.add_argument("--json", help="write the figures as JSON here")
-    args = ap.parse_args()
+def figures(out: dict) -> tuple:
+    """What every engine must agree on: change totals, mirror values by year, DiD per leg."""
+    sm = out["change"].tables["summary"].iloc[0]
+    m = out["mirror"].tables["mirror"]
+    did = out["diversion"].tables["did"]
+    return (round(sm.value_base, 2), round(sm.value_period, 2),
+            tuple(m.a_exports.round(2)), tuple(m.b_imports.round(2)), tuple(did.did.round(9)))
 
-    results: list[dict] = []
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cpus; duckdb {duckdb.__version__}, "
-          f"pandas {pd.__version__}; threads={args.threads}", flush=True)
 
-    # Side-by-side size first: same rows in DuckDB and pandas, results cross-checked.
-    small = Path(args.db).with_suffix(".small.duckdb")
-    for p in (small, Path(args.db)):
-        p.unlink(missing_ok=True)
-    con = duckdb.connect(str(small))
-    con.execute(f"SET threads = {args.threads}; SET memory_limit = '{args.memory_limit}'")
-    gen = generate(con, args.pandas_rows)
-    results.append({"engine": "duckdb", "size": f"{args.pandas_rows:,}", "query": "generate", "seconds": round(gen, 1)})
-    print(f"generated {args.pandas_rows:,} rows in {gen:.1f} s", flush=True)
-    duck = run_duckdb(con, f"{args.pandas_rows:,}", results)
+def duckdb_modes(path: Path, size: int, args, results: list) -> tuple:
+    seen = set()
+    for threads in args.threads:
+        con = duckdb.connect(str(path))
+        con.execute(f"SET threads = {threads}; SET memory_limit = '{args.memory_limit}'")
+        seen.add(figures(run_duckdb(con, f"duckdb file t={threads}", size, results)))
+        con.close()
+    if args.memory:
+        con = duckdb.connect()
+        con.execute(f"SET threads = {max(args.threads)}; SET memory_limit = '{args.memory_limit}'")
+        t = time.perf_counter()
+        con.execute(f"ATTACH '{path}' AS f (READ_ONLY)")
+        con.execute(SCHEMA)
+        con.execute("INSERT INTO trade SELECT * FROM f.trade")
+        con.execute("DETACH f")
+        record(results, "duckdb memory", size, "load into memory", time.perf_counter() - t)
+        for threads in args.threads:
+            con.execute(f"SET threads = {threads}")
+            seen.add(figures(run_duckdb(con, f"duckdb memory t={threads}", size, results)))
+        con.close()
+    if args.cluster:
+        con = duckdb.connect(str(path))
+        con.execute(f"SET threads = {max(args.threads)}; SET memory_limit = '{args.memory_limit}'")
+        t = time.perf_counter()
+        cluster(con)
+        con.execute("CHECKPOINT")
+        record(results, f"duckdb file t={max(args.threads)}", size, "cluster", time.perf_counter() - t)
+        for threads in args.threads:
+            con.execute(f"SET threads = {threads}")
+            seen.add(figures(run_duckdb(con, f"duckdb clustered t={threads}", size, results)))
+        con.close()
+    assert len(seen) == 1, f"DuckDB modes disagree: {seen}"
+    return seen.pop()
 
+
+def pandas_run(path: Path, size: int, results: list, expected: tuple) -> float:
+    con = duckdb.connect(str(path), read_only=True)
     t = time.perf_counter()
     # Strings become pandas categoricals straight from DuckDB ENUMs: fetching
     # 50M Python/Arrow strings first needs several times the frame's memory.
-    for col, table in (("reporter", "countries_b"), ("hs_code", "codes_b")):
-        con.execute(f"CREATE TYPE IF NOT EXISTS e_{col} AS ENUM (SELECT code FROM {table} ORDER BY i)")
+    codes = hs6_codes()
     df = con.execute(
-        "SELECT reporter::e_reporter AS reporter, partner::e_reporter AS partner, "
-        "flow::ENUM('export', 'import') AS flow, year, month, hs_code::e_hs_code AS hs_code, value, quantity "
-        "FROM trade").df()
-    load = time.perf_counter() - t
+        f"SELECT reporter::ENUM({_enum(COUNTRIES)}) AS reporter, partner::ENUM({_enum(COUNTRIES)}) AS partner, "
+        f"flow::ENUM('export', 'import') AS flow, year, month, hs_code::ENUM({_enum(codes)}) AS hs_code, "
+        "value, quantity FROM trade").df()
     con.close()
+    record(results, "pandas", size, "load from duckdb", time.perf_counter() - t)
     mem_df = df.memory_usage(deep=True).sum() / 1e9
-    results.append({"engine": "pandas", "size": f"{args.pandas_rows:,}", "query": "load from duckdb",
-                    "seconds": round(load, 1)})
-    print(f"pandas frame: {mem_df:.2f} GB in memory, loaded in {load:.1f} s", flush=True)
+    print(f"pandas frame: {mem_df:.2f} GB in memory", flush=True)
 
     s17 = set(codes_in_edition(resolve_group("eu_sanctioned"), "HS2017"))
     n17 = set(codes_in_edition(resolve_group("eu_not_sanctioned"), "HS2017"))
     du17 = set(codes_in_edition(resolve_group("eu_sanctioned:dual_use"), "HS2017"))
+    got = {}
     for name, fn in (("change", lambda: pandas_change(df, s17)), ("mirror", lambda: pandas_mirror(df, du17)),
                      ("diversion", lambda: pandas_diversion(df, s17, n17))):
-        dt, res = timed(fn, repeat=2)
-        results.append({"engine": "pandas", "size": f"{args.pandas_rows:,}", "query": name, "seconds": round(dt, 3)})
-        print(f"pandas {args.pandas_rows:>12,} {name:<10} {dt:8.3f} s", flush=True)
-        if name == "change":  # the two engines must agree before their times mean anything
-            sm = duck["change"][1].tables["summary"].iloc[0]
-            assert abs(sm.value_base - res[0]) < 1e-6 * max(1, res[0]), (sm.value_base, res[0])
-            assert abs(sm.value_period - res[1]) < 1e-6 * max(1, res[1])
-        if name == "mirror":
-            m = duck["mirror"][1].tables["mirror"].set_index("year")
-            assert (abs(m.a_exports - res.a) <= 1e-6 * res.a).all()
-    peak = rss_gb()
+        dt, got[name] = timed(fn)
+        record(results, "pandas", size, name, dt)
+    # The engines must agree before their times mean anything.
+    base, period, a_exp, b_imp, _ = expected
+    assert abs(got["change"][0] - base) <= 1e-6 * max(1, base) and abs(got["change"][1] - period) <= 1e-6 * max(1, period)
+    assert all(abs(x - y) <= 1e-6 * max(1, y) for x, y in zip(got["mirror"].a, a_exp))
+    assert all(abs(x - y) <= 1e-6 * max(1, y) for x, y in zip(got["mirror"].b, b_imp))
     del df
     gc.collect()
-    small.unlink(missing_ok=True)
+    return mem_df
 
-    if args.rows:
-        con = duckdb.connect(args.db)
-        con.execute(f"SET threads = {args.threads}; SET memory_limit = '{args.memory_limit}'")
-        gen = generate(con, args.rows)
-        size_gb = Path(args.db).stat().st_size / 1e9
-        results.append({"engine": "duckdb", "size": f"{args.rows:,}", "query": "generate", "seconds": round(gen, 1)})
-        print(f"generated {args.rows:,} rows in {gen:.1f} s; file {size_gb:.2f} GB", flush=True)
-        run_duckdb(con, f"{args.rows:,}", results)
+
+def _enum(values) -> str:
+    return ", ".join("'" + v + "'" for v in values)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pandas-rows", type=int, default=20_000_000,
+                    help="rows for the side-by-side run: DuckDB modes and pandas (0 = skip)")
+    ap.add_argument("--rows", type=int, default=0, help="rows for a DuckDB-only run (0 = skip)")
+    ap.add_argument("--threads", default="1,2", help="DuckDB thread counts, comma-separated (machine is shared)")
+    ap.add_argument("--no-memory", dest="memory", action="store_false", help="skip the in-memory DuckDB run")
+    ap.add_argument("--cluster", action="store_true", help="also time the file after kordon's cluster()")
+    ap.add_argument("--memory-limit", default="8GB")
+    ap.add_argument("--db", default=os.path.join(tempfile.gettempdir(), "kordon-trade-bench.duckdb"))
+    ap.add_argument("--json", help="write the figures as JSON here")
+    args = ap.parse_args()
+    args.threads = [int(t) for t in str(args.threads).split(",")]
+
+    results: list[dict] = []
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cpus; duckdb {duckdb.__version__}, "
+          f"pandas {pd.__version__}; threads {args.threads}; load average {os.getloadavg()[0]:.1f}", flush=True)
+    mem_df = None
+    for size, with_pandas in ((args.pandas_rows, True), (args.rows, False)):
+        if not size:
+            continue
+        path = Path(args.db)
+        path.unlink(missing_ok=True)
+        con = duckdb.connect(str(path))
+        con.execute(f"SET threads = {max(args.threads)}; SET memory_limit = '{args.memory_limit}'")
+        gen = generate(con, size)
         con.close()
-        Path(args.db).unlink(missing_ok=True)
-    print(f"peak RSS of this process: {max(peak, rss_gb()):.1f} GB (pandas frame {mem_df:.2f} GB)")
+        record(results, "duckdb", size, "generate", gen, file_gb=round(path.stat().st_size / 1e9, 2))
+        try:
+            expected = duckdb_modes(path, size, args, results)
+            if with_pandas:
+                mem_df = pandas_run(path, size, results, expected)
+        finally:
+            path.unlink(missing_ok=True)
+    print(f"peak RSS of this process: {rss_gb():.1f} GB; load average {os.getloadavg()[0]:.1f}")
     if args.json:
         Path(args.json).write_text(json.dumps({"results": results, "pandas_frame_gb": mem_df,
-                                               "peak_rss_gb": max(peak, rss_gb())}, indent=1))
+                                               "peak_rss_gb": rss_gb()}, indent=1))
 
 
 if __name__ == "__main__":

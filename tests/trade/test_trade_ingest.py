@@ -111,3 +111,27 @@ def test_declarations_are_summed_by_code_partner_month(db):
     assert [(p.line, p.field) for p in rep.problems] == [(4, "partner"), (5, "flow"), (6, "value")]
     rows = db.execute("SELECT flow, month, hs_code, value, net_mass_kg FROM trade ORDER BY month").fetchall()
     assert rows == [("export", 3, "854231", 150.5, 3.0), ("re-export", 4, "854231", 7.0, None)]
+
+
+def test_cluster_orders_rows_and_keeps_every_figure(tmp_path):
+    from kordon.ingest.trade import cluster, connect
+    from kordon.monitor.change import change
+    from kordon.monitor.mirror import mirror
+
+    con = connect(tmp_path / "c.duckdb")
+    for kind, f in (("bns", BNS), ("eurostat", EUROSTAT)):
+        ingest_file(con, kind, f)
+
+    def figures():
+        ch = change(con, reporter="EU27", partner="KG", period="2023-01:2023-05", base="2022-01:2022-05")
+        mi = mirror(con, a="EU", b="KZ", currency="USD", source_a="eurostat", years="2021:2023")
+        return ch.tables["summary"].to_dict("records"), mi.tables["mirror"].to_dict("records")
+
+    before = figures()
+    first = con.execute("SELECT reporter FROM trade LIMIT 1").fetchone()[0]
+    n = con.execute("SELECT count(*) FROM trade").fetchone()[0]
+    assert first == "KZ"  # BNS was loaded first
+    assert cluster(con) == n
+    ordered = con.execute("SELECT reporter, flow, partner FROM trade").fetchall()
+    assert ordered == sorted(ordered) and ordered[0][0] != "KZ"
+    assert figures() == before

@@ -10,7 +10,7 @@ flagged as 'from zero' when the value passes `min_value`.
 from __future__ import annotations
 
 from kordon.monitor.result import Result
-from kordon.monitor.selection import select
+from kordon.monitor.selection import Slice, plan
 
 
 def anomalies(
@@ -31,8 +31,13 @@ def anomalies(
 ) -> Result:
     if window < 3:
         raise ValueError("window must be at least 3 months")
-    sel = select(con, reporter=reporter, partner=partner, flow=flow, group=group, source=source,
-                 currency=currency, level=level)
+    want = plan(reporter=reporter, partner=partner, flow=flow, group=group, source=source,
+                currency=currency, level=level)
+    with Slice(con, [want]) as sl:
+        return _score(con, sl.resolve(want), window, min_history, threshold, min_value, since)
+
+
+def _score(con, sel, window, min_history, threshold, min_value, since) -> Result:
     since_m = 0
     if since:
         y, _, mo = since.partition("-")
@@ -72,7 +77,7 @@ def anomalies(
          "min_history": min_history, "since_m": since_m},
     ).fetchdf()
     flags = df[df.flag.notna()].sort_values(["year", "month", "partner", "hs_code"]).reset_index(drop=True)
-    title = (f"Anomalies: {flow} {','.join(sel.reporters)} -> {','.join(sel.partners or ['any'])}, "
+    title = (f"Anomalies: {sel.flow} {','.join(sel.reporters)} -> {','.join(sel.partners or ['any'])}, "
              f"{sel.group.label}, window {window} months, |z| >= {threshold:g}")
     return Result("anomalies", title, {"flags": flags, "series": df},
                   {"window": window, "threshold": threshold, "currency": sel.currency}, sel.notes)

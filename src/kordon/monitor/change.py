@@ -6,7 +6,7 @@ import pandas as pd
 
 from kordon.monitor.periods import label, parse_period
 from kordon.monitor.result import Result, pct
-from kordon.monitor.selection import SelectionError, select
+from kordon.monitor.selection import Slice, SelectionError, plan
 
 
 def change(
@@ -24,8 +24,14 @@ def change(
     top: int = 10,
 ) -> Result:
     p, b = parse_period(period), parse_period(base)
-    sel = select(con, reporter=reporter, partner=partner, flow=flow, group=group,
-                 source=source, level=level, currency=currency)
+    want = plan(reporter=reporter, partner=partner, flow=flow, group=group,
+                source=source, level=level, currency=currency)
+    years = (min(b.start, p.start) // 12, max(b.end, p.end) // 12)
+    with Slice(con, [want], years) as sl:
+        return _analyse(con, sl.resolve(want), p, b, flow, top)
+
+
+def _analyse(con, sel, p, b, flow, top) -> Result:
     for per in (p, b):
         if not per.whole_years:
             annual = sel.query(con, "SELECT count(*) n FROM sel WHERE month IS NULL")["n"][0]

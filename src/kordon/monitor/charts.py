@@ -1,11 +1,16 @@
 """Charts for analysis results: PNG through matplotlib (no browser needed)
-and an HTML report with Vega-Lite specs, loaded from the public vega CDN
-when the page is opened."""
+and an HTML report with interactive Vega-Lite specs.
+
+The report carries Vega, Vega-Lite and vega-embed inside the page, taken from
+the vl-convert-python package, so it opens on a customs network without
+internet. Without that package it falls back to the public CDN and says so
+on the page."""
 from __future__ import annotations
 
 import html
 import json
 import math
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -204,26 +209,52 @@ def _records(df: pd.DataFrame) -> list[dict]:
     return out
 
 
+VEGA_LITE = "5.21"  # the specs above are Vega-Lite v5
+
+CDN = """<script src="https://cdn.jsdelivr.net/npm/vega@5"></script>
+<script src="https://cdn.jsdelivr.net/npm/vega-lite@5"></script>
+<script src="https://cdn.jsdelivr.net/npm/vega-embed@6"></script>"""
+
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>{title}</title>
-<script src="https://cdn.jsdelivr.net/npm/vega@5"></script>
-<script src="https://cdn.jsdelivr.net/npm/vega-lite@5"></script>
-<script src="https://cdn.jsdelivr.net/npm/vega-embed@6"></script>
+{vega}
 <style>body{{font-family:sans-serif;max-width:980px;margin:2em auto}} table{{border-collapse:collapse;font-size:12px}}
-td,th{{border:1px solid #ddd;padding:2px 6px;text-align:right}}</style></head>
+td,th{{border:1px solid #ddd;padding:2px 6px;text-align:right}} .about{{color:#666;font-size:12px}}</style></head>
 <body><h1>kordon trade report</h1>{sections}
+<p class="about">{about}</p>
 <script>{scripts}</script></body></html>"""
 
 
-def html_report(results: list[Result], path: str | Path) -> Path:
+def _inline(js: str) -> str:
+    # A literal "</script" inside the code or data would end the tag early.
+    return js.replace("</script", "<\\/script").replace("</SCRIPT", "<\\/SCRIPT")
+
+
+@lru_cache(maxsize=1)
+def vega_scripts() -> tuple[str, str, bool]:
+    """(script tags, note for the page, offline?). The bundle (about 0.9 MB) is
+    built once per process; it takes a few seconds."""
+    try:
+        import vl_convert as vlc
+    except ImportError:
+        return (CDN, "Charts load Vega from a public CDN and need internet to show; install the "
+                     "'trade' extra (vl-convert-python) for a report that works offline.", False)
+    bundle = vlc.javascript_bundle(vl_version=VEGA_LITE)
+    return (f"<script>{_inline(bundle)}</script>",
+            f"Vega {vlc.get_vega_version()}, Vega-Lite {VEGA_LITE} and vega-embed {vlc.get_vega_embed_version()} "
+            "are inside this file (from vl-convert-python); it needs no network.", True)
+
+
+def html_report(results: list[Result], path: str | Path, offline: bool = True) -> Path:
     sections, scripts = [], []
     for i, r in enumerate(results):
         tables = "".join(f"<h3>{html.escape(name)}</h3>" + df.head(50).to_html(index=False, float_format=lambda v: f"{v:,.2f}")
                          for name, df in r.tables.items() if name != "series")
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in r.notes)
         sections.append(f"<h2>{html.escape(r.title)}</h2><div id='v{i}'></div><ul>{notes}</ul>{tables}")
-        scripts.append(f"vegaEmbed('#v{i}', {json.dumps(vega_spec(r))});")
+        scripts.append(f"vegaEmbed('#v{i}', {_inline(json.dumps(vega_spec(r)))});")
+    vega, about, _ = vega_scripts() if offline else (CDN, "Charts load Vega from a public CDN.", False)
     path = Path(path)
-    path.write_text(PAGE.format(title="kordon trade report", sections="\n".join(sections),
-                                scripts="\n".join(scripts)), encoding="utf-8")
+    path.write_text(PAGE.format(title="kordon trade report", sections="\n".join(sections), vega=vega,
+                                about=html.escape(about), scripts="\n".join(scripts)), encoding="utf-8")
     return path

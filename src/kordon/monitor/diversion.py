@@ -18,13 +18,12 @@ import pandas as pd
 
 from kordon.monitor.periods import parse_period
 from kordon.monitor.result import Result
-from kordon.monitor.selection import SelectionError, select
+from kordon.monitor.selection import Slice, SelectionError, plan
 
 
-def _leg_values(con, name, reporter, partner, group, source, currency, by, level, notes):
+def _leg_values(con, sl, name, want, by, notes):
     try:
-        sel = select(con, reporter=reporter, partner=partner, flow="export", group=group,
-                     source=source, currency=currency, level=level)
+        sel = sl.resolve(want)
     except SelectionError as err:
         return None, str(err)
     notes.extend(f"{name} ({sel.group.id}): {n}" for n in sel.notes)
@@ -75,9 +74,13 @@ def diversion(
     pair = [treated, control] if treated else []
     all_groups = list(dict.fromkeys([*groups, *pair])) or [None]
     frames, missing, sel_notes = [], [], []
-    for g in all_groups:
-        for name, rep, par, src in legs:
-            df, err = _leg_values(con, name, rep, par, g, src, currency, by, level, sel_notes)
+    wants = [(g, name, plan(reporter=rep, partner=par, flow="export", group=g, source=src,
+                            currency=currency, level=level))
+             for g in all_groups for name, rep, par, src in legs]
+    # Three legs times the groups are one scan of the table, not one each.
+    with Slice(con, [w for *_, w in wants]) as sl:
+        for g, name, want in wants:
+            df, err = _leg_values(con, sl, name, want, by, sel_notes)
             if df is None:
                 missing.append(f"{name} ({g or 'TOTAL'}): {err}")
             else:

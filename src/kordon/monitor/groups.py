@@ -5,6 +5,11 @@ edition-free for chapters and sections. Built-in groups:
 
   chpl, chpl:1, chpl:2, chpl:3A ...     Common High Priority List (HS2022)
   eu_sanctioned, eu_sanctioned:<cat>    EU Russia-sanctioned HS6 (Chupilkin et al., HS2017)
+  eu_not_sanctioned[:<cat>]             the rest of Chupilkin et al.'s HS2017 codes
+
+CHPL and the EU list are the screening lists kordon ships (kordon/data/lists), and the
+HS2022-HS2017 correlation is the one in kordon/data/hs, so monitoring and screening read
+the same copy of each.
   hs:8703,8542                          explicit prefixes, any edition
   chapter:85, section:XVI               HS chapter / section
   TOTAL                                 all-goods rows (national totals)
@@ -23,6 +28,8 @@ from pathlib import Path
 
 import yaml
 
+from kordon.ingest.goods_lists import GoodsList, bundled_goods_lists
+
 EDITIONS = ("HS2012", "HS2017", "HS2022")
 EU_CATEGORIES = ("aviation", "dual_use", "firearms", "industrial_cap", "luxury",
                  "military_tech", "oil_exploration", "oil_refining")
@@ -40,8 +47,17 @@ class ProductGroup:
         return self.prefixes == frozenset({"TOTAL"})
 
 
-def _open(name: str):
-    return (resources.files("kordon.data") / "groups" / name).open(encoding="utf-8")
+def _open(name: str, folder: str = "groups"):
+    return (resources.files("kordon.data") / folder / name).open(encoding="utf-8")
+
+
+@lru_cache(maxsize=None)
+def _goods_list(list_id: str) -> GoodsList:
+    return next(g for g in bundled_goods_lists() if g.id == list_id)
+
+
+def _categories(entry) -> set[str]:
+    return {c for c in entry.category.split("|") if c}
 
 
 @lru_cache(maxsize=None)
@@ -54,7 +70,8 @@ def _correlation(newer: str, older: str) -> tuple[dict[str, set[str]], dict[str,
     """
     stem = {("HS2022", "HS2017"): "hs2022_hs2017", ("HS2017", "HS2012"): "hs2017_hs2012"}[(newer, older)]
     down, up = defaultdict(set), defaultdict(set)
-    with _open(f"{stem}_correlation.csv") as fh:
+    # HS2022-HS2017 is the table screening uses too; HS2017-HS2012 only monitoring needs.
+    with _open(f"{stem}_correlation.csv", "hs" if stem == "hs2022_hs2017" else "groups") as fh:
         for r in csv.DictReader(fh):
             if r["relationship"].strip() == "n:n":
                 continue
@@ -97,28 +114,33 @@ def codes_in_edition(group: ProductGroup, edition: str) -> frozenset[str]:
 
 
 def _chpl(tier: str | None) -> ProductGroup:
-    with _open("chpl_common_high_priority_list_2024-02-23.csv") as fh:
-        rows = list(csv.DictReader(fh))
-    tiers = sorted({r["tier"] for r in rows})
+    chpl = _goods_list("chpl")
+    by_tier = {e.code: e.category.removeprefix("tier ").strip() for e in chpl.entries}
+    tiers = sorted(set(by_tier.values()))
     if tier is not None and tier.upper() not in {t.upper() for t in tiers}:
         raise ValueError(f"CHPL has tiers {', '.join(tiers)}, not {tier!r}")
-    codes = {r["hs6_hs2022"] for r in rows if tier is None or r["tier"].upper() == tier.upper()}
+    codes = {c for c, t in by_tier.items() if tier is None or t.upper() == tier.upper()}
     label = "CHPL" + (f" tier {tier}" if tier else " (all tiers)")
-    return ProductGroup("chpl" + (f":{tier}" if tier else ""), label, "HS2022", frozenset(codes))
+    return ProductGroup("chpl" + (f":{tier}" if tier else ""), label, chpl.edition, frozenset(codes))
+
+
+@lru_cache(maxsize=1)
+def _eu_not_sanctioned_codes() -> frozenset[str]:
+    # The control group of the EBRD paper: the codes Chupilkin et al. classified and did not
+    # flag. Not "all HS2017 minus the list": their file leaves out 26 HS2017 subheadings.
+    with _open("eu_not_sanctioned_hs6_chupilkin_et_al.csv") as fh:
+        return frozenset(r["code"].zfill(6) for r in csv.DictReader(fh))
 
 
 def _eu_sanctioned(category: str | None, negate: bool = False) -> ProductGroup:
     if category is not None and category not in EU_CATEGORIES:
         raise ValueError(f"unknown EU sanction category {category!r}; one of {', '.join(EU_CATEGORIES)}")
-    codes = set()
-    with _open("EU_sanctions_HS6_chupilkin_et_al.csv") as fh:
-        for r in csv.DictReader(fh):
-            sanctioned = r["EU_sanction"] == "1.0" and (category is None or r[category] == "1.0")
-            if sanctioned != negate:
-                codes.add(r["Code"].zfill(6))
+    eu = _goods_list("eu_russia_hs6")
+    hit = {e.code for e in eu.entries if category is None or category in _categories(e)}
+    codes = (_eu_not_sanctioned_codes() | ({e.code for e in eu.entries} - hit)) if negate else hit
     name = ("eu_not_sanctioned" if negate else "eu_sanctioned") + (f":{category}" if category else "")
     label = ("EU not sanctioned" if negate else "EU Russia-sanctioned") + (f" ({category})" if category else "") + " HS6"
-    return ProductGroup(name, label, "HS2017", frozenset(codes))
+    return ProductGroup(name, label, eu.edition, frozenset(codes))
 
 
 def _section(sec: str) -> ProductGroup:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kordon.monitor.result import Result
-from kordon.monitor.selection import select
+from kordon.monitor.selection import Slice, plan
 
 
 def mirror(
@@ -29,13 +29,23 @@ def mirror(
         raise ValueError("by must be 'year' or 'month'")
     if cif_fob <= 0:
         raise ValueError("the CIF/FOB factor must be positive (1.0 = no adjustment)")
-    exp = select(con, reporter=a, partner=b, flow="export", group=group, source=source_a,
-                 level=level, currency=currency)
-    imp = select(con, reporter=b, partner=a, flow="import", group=group, source=source_b,
-                 level=level, currency=currency or exp.currency)
-    if exp.currency != imp.currency:
-        imp = select(con, reporter=b, partner=a, flow="import", group=group, source=source_b,
-                     level=level, currency=exp.currency)
+    want_exp = plan(reporter=a, partner=b, flow="export", group=group, source=source_a,
+                    level=level, currency=currency)
+    want_imp = plan(reporter=b, partner=a, flow="import", group=group, source=source_b,
+                    level=level, currency=currency)
+    span = None
+    if years:
+        lo, _, hi = years.partition(":")
+        span = (int(lo), int(hi or lo))
+    # Both sides in one scan of the table.
+    with Slice(con, [want_exp, want_imp], span) as sl:
+        exp = sl.resolve(want_exp)
+        want_imp.currency = want_imp.currency or exp.currency
+        imp = sl.resolve(want_imp)
+        return _compare(con, exp, imp, by, by_code, cif_fob, years)
+
+
+def _compare(con, exp, imp, by, by_code, cif_fob, years) -> Result:
     keys = ["year"] + (["month"] if by == "month" else []) + (["hs_code"] if by_code else [])
     month_filter = "WHERE month IS NOT NULL" if by == "month" else ""
     cols = ", ".join(keys)

@@ -8,12 +8,12 @@ from kordon.ingest.trade.comtrade import read_comtrade
 from kordon.ingest.trade.declarations import read_declarations
 from kordon.ingest.trade.eurostat import read_eurostat
 from kordon.ingest.trade.report import IngestReport, Problem
-from kordon.ingest.trade.store import already_loaded, connect, load_rates, remove_source, sha256_of, store
+from kordon.ingest.trade.store import already_loaded, cluster, connect, load_rates, remove_source, sha256_of, store
 
 READERS = {"comtrade": read_comtrade, "eurostat": read_eurostat, "bns": read_bns}
 
 __all__ = [
-    "READERS", "IngestReport", "Problem", "connect", "ingest_file", "ingest_declarations",
+    "READERS", "IngestReport", "Problem", "cluster", "connect", "ingest_file", "ingest_declarations",
     "load_rates", "read_bns", "read_comtrade", "read_declarations", "read_eurostat",
 ]
 
