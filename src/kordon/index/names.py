@@ -114,7 +114,7 @@ def _clean(text: str) -> str:
     return "".join(ch if unicodedata.category(ch)[0] in "LNZ" or ch in "&'-" else " " for ch in text)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NameKey:
     """A name reduced for matching: folded tokens, with what was stripped on the way."""
 

@@ -31,7 +31,7 @@ PERSON_SCHEMAS = {"Person"}
 ORG_SCHEMAS = {"Company", "Organization", "LegalEntity", "PublicBody"}
 
 
-@dataclass
+@dataclass(slots=True)
 class ListedEntity:
     list_id: str
     entity_id: str
@@ -186,7 +186,7 @@ def compare_keys(q: NameKey, c: NameKey, person: bool) -> tuple[float, list[str]
         score *= 0.7
     # Words run together or split ("SergeiLavrov", "Patr ushev", "Goodwill"/"Good Will").
     joined = _joined_sim(q, c)
-    if joined >= 0.9 and joined > score:
+    if joined >= 0.9 and joined > score + 0.01:
         score = joined
         agreed = [f"{''.join(qa)}~{''.join(ca)}"]
         q_left, c_left = [], []
@@ -262,7 +262,8 @@ class PartyIndex:
             for d in _deletes(t):
                 self.deletes[d].add(t)
         self.token_names = dict(self.token_names)
-        self.deletes = {k: frozenset(v) for k, v in self.deletes.items()}  # type: ignore[assignment]
+        # Plain strings and tuples unpickle several times faster than sets (the index is cached on disk).
+        self.deletes = {k: (next(iter(v)) if len(v) == 1 else tuple(v)) for k, v in self.deletes.items()}  # type: ignore[assignment]
 
     def __len__(self) -> int:
         return len(self.entities)
@@ -274,7 +275,13 @@ class PartyIndex:
     def _similar_tokens(self, token: str) -> set[str]:
         found: set[str] = set()
         for d in _deletes(token):
-            found.update(self.deletes.get(d, ()))
+            hit = self.deletes.get(d)
+            if hit is None:
+                continue
+            if isinstance(hit, str):
+                found.add(hit)
+            else:
+                found.update(hit)
         if len(token) >= 3:
             # Truncated given names ("ben" → "benjamin") are caught by the scorer's prefix rule,
             # but only when the full token is a candidate; exact prefix tokens are rare, skip here.

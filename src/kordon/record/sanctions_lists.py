@@ -8,6 +8,7 @@ store, the snapshot shipped in ``kordon/data/parties`` is what screening uses.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import gzip
 import hashlib
 import json
@@ -196,17 +197,35 @@ def cache_dir() -> Path:
     return Path(os.environ.get("KORDON_CACHE_DIR") or Path.home() / ".cache" / "kordon")
 
 
+def _matcher_digest() -> bytes:
+    """A cached index is only valid for the matcher code and legal-form data that built it."""
+    import kordon.index.identifiers as m1
+    import kordon.index.names as m2
+    import kordon.index.parties as m3
+
+    h = hashlib.sha256()
+    for mod in (m1, m2, m3):
+        h.update(Path(mod.__file__).read_bytes())
+    h.update((resources.files("kordon") / "data" / "names" / "legal_forms.yaml").read_bytes())
+    return h.digest()
+
+
 def build_index(store_url: str | None, use_cache: bool = True):  # noqa: ANN201 - PartyIndex
     """The party index over the active lists; a built index is cached on disk keyed by the lists' sha256."""
     from kordon.index.parties import ListedEntity, PartyIndex
 
     lists = active_lists(store_url)
-    key = hashlib.sha256(json.dumps([(a.id, a.version, a.sha256) for a in lists]).encode()).hexdigest()[:24]
+    key = hashlib.sha256(json.dumps([(a.id, a.version, a.sha256) for a in lists]).encode() + _matcher_digest()).hexdigest()[:24]
     path = cache_dir() / f"party-index-{key}.pickle"
     if use_cache and path.exists():
         try:
-            with path.open("rb") as fh:
-                return pickle.load(fh)  # noqa: S301 - our own cache file, keyed by content hash
+            # Unpickling ~300k small objects triggers the cyclic GC over and over; it has nothing to collect.
+            gc.disable()
+            try:
+                with path.open("rb") as fh:
+                    return pickle.load(fh)  # noqa: S301 - our own cache file, keyed by content hash
+            finally:
+                gc.enable()
         except Exception:  # noqa: BLE001 - a broken cache is rebuilt, never trusted
             pass
     entities = []
