@@ -122,6 +122,7 @@ class NameKey:
     tokens: tuple[str, ...]
     legal_forms: tuple[str, ...] = ()
     only_legal_form: bool = False
+    letters: int = 0  # letters in the name parts as written, without digits, particles and legal forms
 
     @property
     def text(self) -> str:
@@ -132,8 +133,7 @@ class NameKey:
         """False for names that would match anything: only a legal form, one letter, only digits."""
         if self.only_legal_form:
             return False
-        letters = [t for t in self.tokens if not t.isdigit() and t not in _PARTICLES]
-        return sum(len(t) for t in letters) >= 2
+        return self.letters >= 2
 
 
 MAX_NAME_CHARS = 500
@@ -167,7 +167,8 @@ def name_key(name: str) -> NameKey:
         if f:
             tokens.append(f)
     only_form = (len(kept) == 1 and kept[0] in single) or (not kept and bool(found))
-    return NameKey(original=raw, tokens=tuple(tokens), legal_forms=tuple(found), only_legal_form=only_form)
+    letters = sum(sum(ch.isalpha() for ch in w) for w in kept if w not in _PARTICLES and not (w in single and len(kept) > 1))
+    return NameKey(original=raw, tokens=tuple(tokens), legal_forms=tuple(found), only_legal_form=only_form, letters=letters)
 
 
 def is_patronymic(token: str) -> bool:

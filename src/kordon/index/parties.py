@@ -113,6 +113,8 @@ def _token_sim(a: str, b: str) -> float:
     if min(la, lb) <= 2:
         # An initial agrees with a full given name ("A. Wendt" / "Aaron Wendt") but weakly.
         return 0.6 if min(la, lb) == 1 and a[0] == b[0] else 0.0
+    if is_patronymic(a) != is_patronymic(b):
+        return 0.0  # "Petrov" is not "Petrovich": a surname and a patronymic built on the same name
     if a.isdigit() or b.isdigit():
         return 0.0  # numbers in names ("Fund VIII", "Company 23") identify; near is not equal
     sim = OSA.normalized_similarity(a, b)

@@ -39,7 +39,7 @@ def _dob(text: str) -> str:
 
 def _find(folder: Path, stem: str) -> Path | None:
     for p in sorted(folder.iterdir()):
-        if p.name.lower().startswith(stem) and (p.suffix in (".csv", ".gz")):
+        if p.name.lower().startswith(stem) and p.suffix.lower() in (".csv", ".gz"):
             return p
     return None
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from kordon.interfaces.cli import screening
+from kordon.interfaces.cli import parties, sanctions_lists, screening
 
 app = typer.Typer(
     name="kordon",
@@ -18,6 +18,8 @@ app = typer.Typer(
 )
 screening.register(app)
 # Command groups of other stages are added below, one line each.
+app.add_typer(parties.app, name="parties")
+app.add_typer(sanctions_lists.app, name="lists")
 
 
 def main() -> None:
