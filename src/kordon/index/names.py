@@ -52,6 +52,7 @@ _FOLDS: list[tuple[re.Pattern[str], str]] = [
         (r"ou", "u"),
         (r"ij\b", "i"),
         (r"(?<=[aeiou])i(?=[aeiou])", ""),  # Bayev/Baev, Mayakovsky/Maiakovskii
+        (r"(?<=[bdfgklmnprstvz])i(?=e)", ""),  # Arkadyevich/Arkadievich/Arkadevich (Russian ье)
         (r"ae|ä", "a"),
         (r"oe|ö", "o"),
         (r"ue|ü", "u"),

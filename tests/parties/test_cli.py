@@ -1,0 +1,36 @@
+import json
+
+from typer.testing import CliRunner
+
+from kordon.interfaces.cli import app
+
+runner = CliRunner()
+
+
+def test_match_json(tmp_path):
+    db = f"sqlite:///{tmp_path / 'none.db'}"
+    res = runner.invoke(app, ["parties", "match", "Qulybaev Asqar", "--format", "json", "--db", db])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["parties", "match", "Путин Владимир", "--schema", "Person", "--format", "json", "--db", db])
+    rows = json.loads(res.stdout)
+    assert {"entity_id", "list", "name", "score", "match", "explanation"} <= set(rows[0])
+    assert rows[0]["match"] and "putin" in rows[0]["name"].lower()
+
+
+def test_screen_jsonl_with_bad_row(tmp_path):
+    db = f"sqlite:///{tmp_path / 'none.db'}"
+    f = tmp_path / "names.csv"
+    f.write_text("name,schema,country,birth_date,identifiers\nSber Vostok,Company,KZ,,\n,Person,,,\nMatraimov Raimbek,Person,KG,,\n", encoding="utf-8")
+    res = runner.invoke(app, ["parties", "screen", str(f), "--format", "jsonl", "--db", db])
+    assert res.exit_code == 1  # one row rejected
+    lines = [json.loads(x) for x in res.stdout.splitlines()]
+    assert [x["row"] for x in lines] == [1, 2, 3]
+    assert lines[0]["matches"][0]["match"] and lines[2]["matches"][0]["entity_id"] == "ofac-30607"
+    assert "names.csv:3" in lines[1]["error"]
+
+
+def test_lists_show_json(tmp_path):
+    res = runner.invoke(app, ["lists", "show", "--format", "json", "--db", f"sqlite:///{tmp_path / 'none.db'}"])
+    assert res.exit_code == 0
+    ids = {r["id"] for r in json.loads(res.stdout)}
+    assert {"ofac_sdn", "un_sc", "uk_fcdo"} <= ids
