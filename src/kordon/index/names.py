@@ -45,6 +45,7 @@ _FOLDS: list[tuple[re.Pattern[str], str]] = [
         (r"q", "k"),
         (r"x", "ks"),
         (r"ck", "k"),
+        (r"c(?=[aoukr]|l(?!e))", "k"),  # Latin c sounding k: Electro/Elektro, Ocean/Okean
         (r"cz|tz|ts", "c"),
         (r"ph", "f"),
         (r"w", "v"),
@@ -165,7 +166,8 @@ def name_key(name: str) -> NameKey:
             found.append(single[w])
             continue
         f = fold_token(w)
-        if f:
+        if f and f not in tokens:
+            # A repeated part adds nothing: lists write "Full Name (ABBREVIATED Full Name)".
             tokens.append(f)
     only_form = (len(kept) == 1 and kept[0] in single) or (not kept and bool(found))
     letters = sum(sum(ch.isalpha() for ch in w) for w in kept if w not in _PARTICLES and not (w in single and len(kept) > 1))

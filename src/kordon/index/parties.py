@@ -143,6 +143,9 @@ def _weight(token: str) -> float:
     return min(len(token), 8) / 4 + 0.5
 
 
+_FAMILY = {"pjsc": "jsc", "cjsc": "jsc", "ojsc": "jsc"}
+
+
 def _joined_sim(q: NameKey, c: NameKey) -> float:
     return OSA.normalized_similarity("".join(q.tokens), "".join(c.tokens))
 
@@ -192,7 +195,7 @@ def compare_keys(q: NameKey, c: NameKey, person: bool) -> tuple[float, list[str]
         score = joined
         agreed = [f"{''.join(qa)}~{''.join(ca)}"]
         q_left, c_left = [], []
-    qf, cf = set(q.legal_forms) - {"generic"}, set(c.legal_forms) - {"generic"}
+    qf, cf = {_FAMILY.get(f, f) for f in q.legal_forms} - {"generic"}, {_FAMILY.get(f, f) for f in c.legal_forms} - {"generic"}
     if qf and cf and not qf & cf:
         score *= 0.75
     return max(0.0, min(score, 1.0)), agreed, q_left, c_left

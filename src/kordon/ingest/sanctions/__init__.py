@@ -56,12 +56,12 @@ def make_entity(schema: str, entity_id: str):  # noqa: ANN201 - followthemoney p
 
 
 def importer(source: str) -> Callable[[Path], ImportResult]:
-    from kordon.ingest.sanctions import csl, ftm, ofac, uk, un
+    from kordon.ingest.sanctions import csl, eu, ftm, ofac, uk, un
 
-    table = {"ofac": ofac.load, "un": un.load, "uk": uk.load, "ftm": ftm.load, "csl": csl.load}
+    table = {"ofac": ofac.load, "un": un.load, "uk": uk.load, "ftm": ftm.load, "csl": csl.load, "eu": eu.load}
     if source not in table:
         raise ValueError(f"unknown source {source!r}; known: {', '.join(sorted(table))}")
     return table[source]
 
 
-SOURCES = ("ofac", "un", "uk", "ftm", "csl")
+SOURCES = ("ofac", "un", "uk", "eu", "ftm", "csl")
