@@ -52,3 +52,19 @@ def test_bad_input_is_reported_not_fatal(tmp_path):
     r = importer("ftm")(p)
     assert (r.read, r.accepted, r.rejected) == (3, 1, 2)
     assert r.errors[0].startswith(f"{p}:2:")
+
+
+def test_bis_denied_persons():
+    r = importer("bis_dpl")(FIXTURES / "bis_dpl.txt")
+    assert r.read == 8 and r.accepted == 8
+    assert r.entities[0]["properties"]["name"] == ["I. ASH"]
+    assert r.published and r.published <= "2026-11-26"
+
+
+def test_meti_text():
+    r = importer("meti")(FIXTURES / "meti_250912_list_russia_tokutei.txt")
+    assert r.published == "2025-09-12"
+    names = {e["properties"]["name"][0] for e in r.entities}
+    assert "Admiralty Shipyard JSC" in names and len(r.entities) == 20
+    fsb = next(e for e in r.entities if e["properties"]["name"][0].startswith("Federal Security Service"))
+    assert "Federalnaya Sluzhba Bezopasnosti" in fsb["properties"]["alias"]

@@ -44,8 +44,9 @@ _FOLDS: list[tuple[re.Pattern[str], str]] = [
         (r"gh", "g"),
         (r"q", "k"),
         (r"x", "ks"),
+        (r"tch", "ch"),  # French-style Evgenievitch
         (r"ck", "k"),
-        (r"c(?=[aoukr]|l(?!e))", "k"),  # Latin c sounding k: Electro/Elektro, Ocean/Okean
+        (r"c(?=[aoukrt]|l(?!e))", "k"),  # Latin c sounding k: Electro/Elektro, Ocean/Okean
         (r"cz|tz|ts", "c"),
         (r"ph", "f"),
         (r"w", "v"),
@@ -54,6 +55,7 @@ _FOLDS: list[tuple[re.Pattern[str], str]] = [
         (r"ij\b", "i"),
         (r"(?<=[aeiou])i(?=[aeiou])", ""),  # Bayev/Baev, Mayakovsky/Maiakovskii
         (r"(?<=[bdfgklmnprstvz])i(?=e)", ""),  # Arkadyevich/Arkadievich/Arkadevich (Russian ье)
+        (r"(?<=[bdfgklmnprstvz])io", "e"),  # ё written yo or e: Fyodor/Fedor, Aksyonov/Aksenov
         (r"ae|ä", "a"),
         (r"oe|ö", "o"),
         (r"ue|ü", "u"),

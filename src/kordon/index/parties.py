@@ -190,7 +190,10 @@ def compare_keys(q: NameKey, c: NameKey, person: bool) -> tuple[float, list[str]
     if any(_is_number(t) for t in q_left + c_left):
         score *= 0.7
     # Words run together or split ("SergeiLavrov", "Patr ushev", "Goodwill"/"Good Will").
-    joined = _joined_sim(q, c)
+    # Only when the parts are split differently, and never across different numbers ("Neka 455"/"Neka 456").
+    split_differs = len(qa) != len(ca)
+    same_numbers = [t for t in qa if t.isdigit()] == [t for t in ca if t.isdigit()]
+    joined = _joined_sim(q, c) if split_differs and same_numbers else 0.0
     if joined >= 0.9 and joined > score + 0.01:
         score = joined
         agreed = [f"{''.join(qa)}~{''.join(ca)}"]
