@@ -176,6 +176,7 @@ def name_key(name: str) -> NameKey:
     return NameKey(original=raw, tokens=tuple(tokens), legal_forms=tuple(found), only_legal_form=only_form, letters=letters)
 
 
+@lru_cache(maxsize=200_000)
 def is_patronymic(token: str) -> bool:
     return len(token) > 5 and PATRONYMIC_RE.search(token) is not None
 

@@ -8,10 +8,12 @@ identifiers, country and birth date agreed.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable
 
 from rapidfuzz.distance import OSA
@@ -135,6 +137,7 @@ def _is_number(token: str) -> bool:
     return token.isdigit() or token in _ROMAN
 
 
+@lru_cache(maxsize=200_000)
 def _weight(token: str) -> float:
     if is_particle(token):
         return 0.3
@@ -190,10 +193,11 @@ def compare_keys(q: NameKey, c: NameKey, person: bool) -> tuple[float, list[str]
     if any(_is_number(t) for t in q_left + c_left):
         score *= 0.7
     # Words run together or split ("SergeiLavrov", "Patr ushev", "Goodwill"/"Good Will").
-    # Only when the parts are split differently, and never across different numbers ("Neka 455"/"Neka 456").
-    split_differs = len(qa) != len(ca)
+    # Typos across the whole name, or parts split differently; never across different numbers
+    # ("Neka 455"/"Neka 456") or different initials ("I.P.C."/"N.P.C.").
+    comparable = len(qa) != len(ca) or sorted(t[0] for t in qa) == sorted(t[0] for t in ca)
     same_numbers = [t for t in qa if t.isdigit()] == [t for t in ca if t.isdigit()]
-    joined = _joined_sim(q, c) if split_differs and same_numbers else 0.0
+    joined = _joined_sim(q, c) if comparable and same_numbers else 0.0
     if joined >= 0.9 and joined > score + 0.01:
         score = joined
         agreed = [f"{''.join(qa)}~{''.join(ca)}"]
@@ -270,6 +274,10 @@ class PartyIndex:
             for d in _deletes(t):
                 self.deletes[d].add(t)
         self.token_names = dict(self.token_names)
+        # The index is ~1M long-lived objects; without freezing them every full GC pass walks them all
+        # (tens of ms), which is what the slowest queries were waiting on.
+        gc.collect()
+        gc.freeze()
         # Plain strings and tuples unpickle several times faster than sets (the index is cached on disk).
         self.deletes = {k: (next(iter(v)) if len(v) == 1 else tuple(v)) for k, v in self.deletes.items()}  # type: ignore[assignment]
 

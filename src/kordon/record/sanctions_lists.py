@@ -223,7 +223,9 @@ def build_index(store_url: str | None, use_cache: bool = True):  # noqa: ANN201 
             gc.disable()
             try:
                 with path.open("rb") as fh:
-                    return pickle.load(fh)  # noqa: S301 - our own cache file, keyed by content hash
+                    index = pickle.load(fh)  # noqa: S301 - our own cache file, keyed by content hash
+                gc.freeze()  # long-lived: keep the collector from walking the index (see PartyIndex)
+                return index
             finally:
                 gc.enable()
         except Exception:  # noqa: BLE001 - a broken cache is rebuilt, never trusted
