@@ -68,3 +68,14 @@ def test_meti_text():
     assert "Admiralty Shipyard JSC" in names and len(r.entities) == 20
     fsb = next(e for e in r.entities if e["properties"]["name"][0].startswith("Federal Security Service"))
     assert "Federalnaya Sluzhba Bezopasnosti" in fsb["properties"]["alias"]
+
+
+def test_ofac_xml_layout():
+    r = importer("ofac_xml")(FIXTURES / "ofac_sdn.xml")
+    assert r.published == "2026-08-20" and (r.read, r.accepted, r.rejected) == (4, 3, 1)
+    by_id = {e["id"]: e for e in r.entities}
+    volga = ListedEntity.from_ftm("ofac_sdn", by_id["ofac-16806"])
+    assert ("ru_inn", "7718989383") in volga.identifiers and ("ru_ogrn", "1147746803049") in volga.identifiers
+    person = by_id["ofac-15892"]["properties"]
+    assert person["birthDate"] == ["1973-09-28"] and person["nationality"] == ["ru"]
+    assert by_id["ofac-50934"]["properties"]["country"] == ["kz"]
