@@ -45,6 +45,7 @@ class ListedEntity:
     identifiers: list[tuple[str, str]] = field(default_factory=list)
     addresses: list[str] = field(default_factory=list)
     programs: list[str] = field(default_factory=list)
+    digest: str = ""  # of the list entry as published: an allow-list decision holds only for this content
 
     @classmethod
     def from_ftm(cls, list_id: str, data: dict[str, Any]) -> "ListedEntity":
@@ -73,6 +74,7 @@ class ListedEntity:
             names=names or [caption], countries=countries, birth_dates=sorted(set(props.get("birthDate", []))),
             identifiers=idents, addresses=list(dict.fromkeys(props.get("address", []))),
             programs=list(dict.fromkeys(props.get("program", []))),
+            digest=hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16],
         )
 
 
@@ -101,7 +103,7 @@ class Candidate:
             "matched_name": self.matched_name, "schema": self.entity.schema, "score": round(self.score, 3),
             "match": self.score >= threshold, "explanation": "; ".join(self.explanation),
             "identifier_match": self.identifier_match, "countries": self.entity.countries,
-            "programs": self.entity.programs,
+            "programs": self.entity.programs, "entity_digest": self.entity.digest,
         }
 
 

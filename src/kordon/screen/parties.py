@@ -14,6 +14,7 @@ from typing import Iterator
 from kordon.index.parties import PartyIndex, Query
 from kordon.ingest.rule_pack import RuleSpec
 from kordon.models import Action, Declaration, Hit, ListRef, Severity
+from kordon.record.allow_list import party_fingerprint
 from kordon.screen.context import ScreeningContext, extender
 from kordon.screen.hits import make_hit
 from kordon.screen.registry import rule
@@ -42,12 +43,23 @@ def sanctions(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Itera
         match_at, possible_at = float(_param(spec, "match", role)), float(_param(spec, "possible", role))
         found, warnings = index.match(party_query(party), limit=int(_param(spec, "candidates", role)), threshold=match_at)
         found = [c for c in found if c.score >= possible_at]
+        allowed = ctx.extras.get("parties_allow")
+        suppressed = []
+        if allowed is not None and len(allowed) and found:
+            fp = party_fingerprint(party.name, party.country, party.identifiers)
+            for c in list(found):
+                entry = allowed.covers(fp, c.entity.list_id, c.entity.entity_id, c.entity.digest, decl.date)
+                if entry is not None:
+                    found.remove(c)
+                    suppressed.append({"entity_id": c.entity.entity_id, "list": c.entity.list_id, "reviewer": entry.reviewer,
+                                       "reason": entry.reason, "expires": entry.expires.isoformat()})
         if not found:
             continue
         top = found[0]
         ent = top.entity
         ref = ListRef(id=ent.list_id, version=index.versions.get(ent.list_id, "?"), entry=ent.entity_id)
-        evidence = {"role": role, "party": party.name, "candidates": [c.as_dict(match_at) for c in found], "warnings": warnings}
+        evidence = {"role": role, "party": party.name, "candidates": [c.as_dict(match_at) for c in found], "warnings": warnings,
+                    "suppressed_by_allow_list": suppressed}
         who = f"The {role.replace('_', ' ')} {party.name!r}"
         if top.score >= match_at:
             deny = role in _param(spec, "deny_roles", role)
@@ -99,4 +111,7 @@ def add_party_index(ctx: ScreeningContext) -> None:
         _CACHE[key] = build_index(url)
     index = _CACHE[key]
     ctx.extras["parties"] = index
+    from kordon.record.allow_list import load as load_allow_list
+
+    ctx.extras["parties_allow"] = load_allow_list(url)
     ctx.extra_list_versions.update(index.versions)

@@ -77,3 +77,22 @@ def screen_csv(index: PartyIndex, path: str | Path, threshold: float = DEFAULT_T
             yield ScreenRow(n, name, [], [], error=f"{path}:{line}: {exc}")
         if progress:
             progress(n)
+
+
+def allow(store_url: str, index: PartyIndex, *, list_id: str, entity_id: str, party_name: str, country: str | None,
+          identifiers: list[str] | None, reviewer: str, reason: str, expires: str):  # noqa: ANN201 - AllowEntry
+    """Record a reviewed false positive for the entity as it currently reads on the active list."""
+    import datetime as dt
+
+    from kordon.record import allow_list
+
+    entity = next((e for e in index.entities if e.list_id == list_id and e.entity_id == entity_id), None)
+    if entity is None:
+        raise ValueError(f"entity {entity_id!r} is not on the active version of list {list_id!r}")
+    try:
+        until = dt.date.fromisoformat(expires)
+    except ValueError as exc:
+        raise ValueError(f"expiry {expires!r} is not a date YYYY-MM-DD") from exc
+    ids = dict(parse_identifier(i) for i in identifiers or [])
+    return allow_list.add(store_url, list_id=list_id, entity_id=entity_id, entity_digest=entity.digest, party_name=party_name,
+                          country=country.upper() if country else None, identifiers=ids, reviewer=reviewer, reason=reason, expires=until)

@@ -98,3 +98,26 @@ def screen(
     err.print(f"read {read}, accepted {read - rejected}, rejected {rejected}, matched {matched}")
     if rejected:
         raise typer.Exit(1)
+
+
+@app.command()
+def allow(
+    name: str = typer.Argument(..., help="The party name as declared"),
+    list_id: str = typer.Option(..., "--list", help="List id, e.g. ofac_sdn"),
+    entity_id: str = typer.Option(..., "--entity", help="Listed entity id, e.g. ofac-47923"),
+    reviewer: str = typer.Option(..., help="Who reviewed the match"),
+    reason: str = typer.Option(..., help="Why it is not the listed entity"),
+    expires: str = typer.Option(..., help="YYYY-MM-DD; the entry stops suppressing after this date"),
+    country: Optional[str] = typer.Option(None),
+    ids: list[str] = typer.Option([], "--id", help="TYPE:VALUE identifiers of the party (repeatable)"),
+    database_url: Optional[str] = typer.Option(None, "--db"),
+) -> None:
+    """Allow-list a reviewed false positive: this party is not this list entity (until the entity changes or the date passes)."""
+    store = _store(database_url)
+    try:
+        entry = party_search.allow(store, party_search.party_index(store), list_id=list_id, entity_id=entity_id, party_name=name,
+                                   country=country, identifiers=ids, reviewer=reviewer, reason=reason, expires=expires)
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    err.print(f"allow-listed {name!r} against {entry.list_id}/{entry.entity_id} until {entry.expires} (reviewer {entry.reviewer})")
