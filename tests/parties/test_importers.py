@@ -79,3 +79,12 @@ def test_ofac_xml_layout():
     person = by_id["ofac-15892"]["properties"]
     assert person["birthDate"] == ["1973-09-28"] and person["nationality"] == ["ru"]
     assert by_id["ofac-50934"]["properties"]["country"] == ["kz"]
+
+
+def test_eu_fsf_xml_layout():
+    r = importer("eu_fsf")(FIXTURES / "eu_fsf.xml")
+    assert r.published == "2026-11-20" and (r.read, r.accepted, r.rejected) == (3, 2, 1)
+    kaz = ListedEntity.from_ftm("eu_fsf", next(e for e in r.entities if "KAZSTANEX" in e["properties"]["name"][0]))
+    assert ("kz_bin", "110340017087") in kaz.identifiers and kaz.countries == ["kz"]
+    person = next(e for e in r.entities if e["schema"] == "Person")["properties"]
+    assert "Владимир Андреевич КОНСТАНТИНОВ" in person["alias"] and person["birthDate"] == ["1956-11-19"]

@@ -83,3 +83,14 @@ def test_loaded_list_version_replaces_the_snapshot(tmp_path):
     hit = party_hits(d)[0]
     assert hit.list.id == "ofac_sdn" and hit.list.version == "2026-11-25" and hit.list.entry == "ofac-16806"
     assert d.list_versions["ofac_sdn"] == "2026-11-25"
+
+
+@pytest.mark.parametrize("name", ["", " ", "LLC", "CORP", "x", "1234567", "😀🚚😀", "ТОО", "Газпром" * 300,
+                                  "Kazstanex КАЗСТАНЕКС mixed", "株式会社アドミラルティ造船所", "\u202e\u0000name"])
+def test_odd_names_never_crash_nor_match_everything(ctx, name):
+    from kordon.index.parties import Query
+
+    found, warnings = ctx.extras["parties"].match(Query(name))
+    assert len(found) <= 10
+    if name.strip() in ("", "LLC", "CORP", "x", "1234567", "😀🚚😀", "ТОО"):
+        assert not found and warnings and "no meaningful part" in warnings[0]
