@@ -34,3 +34,16 @@ def test_lists_show_json(tmp_path):
     assert res.exit_code == 0
     ids = {r["id"] for r in json.loads(res.stdout)}
     assert {"ofac_sdn", "un_sc", "uk_fcdo"} <= ids
+
+
+def test_lists_load_refuses_shrink_and_diff_skips_rejected(tmp_path):
+    from pathlib import Path
+
+    fx = Path(__file__).resolve().parents[1] / "fixtures" / "sanctions"
+    db = f"sqlite:///{tmp_path / 'k.db'}"
+    assert runner.invoke(app, ["lists", "load", str(fx / "ofac_sdn"), "--source", "ofac", "--version", "v1", "--db", db]).exit_code == 0
+    shrunk = runner.invoke(app, ["lists", "load", str(fx / "ofac_sdn.xml"), "--source", "ofac_xml", "--version", "v2", "--db", db])
+    assert shrunk.exit_code == 1 and "active version stays" in shrunk.output
+    assert runner.invoke(app, ["lists", "load", str(fx / "ofac_sdn.xml"), "--source", "ofac_xml", "--version", "v3", "--force", "--db", db]).exit_code == 0
+    d = json.loads(runner.invoke(app, ["lists", "diff", "ofac_sdn", "--db", db]).stdout)
+    assert d["from"] == 1 and d["to"] == 3 and d["added"] == ["ofac-50934"] and "ofac-16806" in d["changed"]

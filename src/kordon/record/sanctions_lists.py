@@ -33,6 +33,7 @@ class SanctionsListVersionRow(Base):
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     list_id: Mapped[str] = mapped_column(String(100), index=True)
     version: Mapped[str] = mapped_column(String(100))
+    published: Mapped[str | None] = mapped_column(String(10), nullable=True)  # publication date in the file
     source: Mapped[str] = mapped_column(String(50))
     sha256: Mapped[str] = mapped_column(String(64))
     entries: Mapped[int] = mapped_column(Integer)
@@ -77,7 +78,7 @@ def screenable(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def load_version(store_url: str, list_id: str, version: str, source: str, sha256: str, entities: list[dict[str, Any]],
-                 max_shrink: float = 0.2, force: bool = False) -> LoadOutcome:
+                 max_shrink: float = 0.2, force: bool = False, published: str | None = None) -> LoadOutcome:
     """Store a new version; activate it unless it is empty or shrinks the active one too much."""
     entities = screenable(entities)
     S = _sessions(store_url)
@@ -92,7 +93,8 @@ def load_version(store_url: str, list_id: str, version: str, source: str, sha256
             ok = False
             reason = (f"the load has {len(entities)} entities, {active.entries - len(entities)} fewer than active version "
                       f"{active.version} ({active.entries}); more than the allowed {max_shrink:.0%} shrink, the active version stays")
-        row = SanctionsListVersionRow(list_id=list_id, version=version, source=source, sha256=sha256, entries=len(entities),
+        row = SanctionsListVersionRow(list_id=list_id, version=version, published=published or version[:10], source=source,
+                                      sha256=sha256, entries=len(entities),
                                       loaded_at=now, active=False, status="rejected" if not ok else "active", reason=reason)
         s.add(row)
         s.flush()
@@ -113,7 +115,7 @@ def versions(store_url: str, list_id: str | None = None) -> list[dict[str, Any]]
         q = select(SanctionsListVersionRow).order_by(SanctionsListVersionRow.pk)
         if list_id:
             q = q.where(SanctionsListVersionRow.list_id == list_id)
-        return [{"pk": r.pk, "id": r.list_id, "version": r.version, "source": r.source, "sha256": r.sha256, "entries": r.entries,
+        return [{"pk": r.pk, "id": r.list_id, "version": r.version, "published": r.published, "source": r.source, "sha256": r.sha256, "entries": r.entries,
                  "loaded_at": r.loaded_at.isoformat(), "status": r.status, "reason": r.reason} for r in s.scalars(q)]
 
 
@@ -169,7 +171,7 @@ def active_lists(store_url: str | None) -> list[ActiveList]:
         S = _sessions(store_url)
         with S() as s:
             for r in s.scalars(select(SanctionsListVersionRow).where(SanctionsListVersionRow.active.is_(True))):
-                out[r.list_id] = ActiveList(r.list_id, r.version, r.sha256, r.entries, "store", r.version, r.pk)
+                out[r.list_id] = ActiveList(r.list_id, r.version, r.sha256, r.entries, "store", r.published, r.pk)
     return sorted(out.values(), key=lambda a: a.id)
 
 

@@ -25,7 +25,8 @@ def load_file(store_url: str, path: str | Path, source: str, list_id: str | None
     result = importer(source)(Path(path))
     result.list_id = list_id
     version = version or result.published or dt.date.today().isoformat()
-    outcome = load_version(store_url, list_id, version, source, result.sha256, result.entities, max_shrink=max_shrink, force=force)
+    outcome = load_version(store_url, list_id, version, source, result.sha256, result.entities, max_shrink=max_shrink, force=force,
+                           published=result.published)
     return result, outcome
 
 

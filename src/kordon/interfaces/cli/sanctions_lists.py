@@ -101,7 +101,8 @@ def diff(
     if new is None:
         new = vs[-1]["pk"] if vs else None
     if old is None:
-        before = [v["pk"] for v in vs if new is not None and v["pk"] < new]
+        # The version screening used before: skip loads that were rejected and never active.
+        before = [v["pk"] for v in vs if new is not None and v["pk"] < new and v["status"] != "rejected"]
         old = before[-1] if before else None
     if old is None or new is None:
         err.print(f"[red]error:[/red] {list_id} needs two stored versions to diff; it has {len(vs)}")
