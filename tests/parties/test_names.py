@@ -1,4 +1,5 @@
 import csv
+import os
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,8 @@ def test_very_long_and_mixed_script_names():
     assert score("Gazprom Нефть", "Газпром Neft", person=False) >= 0.9
 
 
-BENCH = Path(__file__).resolve().parents[3] / "shared" / "data" / "name_matching" / "nomenklatura_name_bench_cases.csv"
+SHARED = Path(os.environ.get("KORDON_SHARED_DATA") or Path(__file__).resolve().parents[2] / ".." / "shared" / "data")
+BENCH = SHARED / "name_matching" / "nomenklatura_name_bench_cases.csv"
 
 
 @pytest.mark.skipif(not BENCH.exists(), reason="shared name_matching data not present (../shared/data)")
