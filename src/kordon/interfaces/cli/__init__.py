@@ -5,12 +5,9 @@ Exit status: 0 when every record was processed, 1 when some were rejected, 2 on 
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Optional
-
 import typer
 
-from kordon.interfaces.cli import redflags, screening, trade
+from kordon.interfaces.cli import parties, redflags, sanctions_lists, screening, trade
 
 app = typer.Typer(
     name="kordon",
@@ -21,18 +18,11 @@ app = typer.Typer(
 )
 screening.register(app)
 
-
-@app.command("lists")
-def lists_status(
-    config: Optional[Path] = typer.Option(None, "--config", envvar="KORDON_CONFIG"),
-    extra: Optional[list[Path]] = typer.Option(None, "--lists", help="Extra goods list file or folder"),
-) -> None:
-    """Show every list kordon screens against: id, kind, version, entries, date, hash."""
-    screening.print_lists(screening.goods_list_rows(config, extra))
-
 # Command groups of other stages are added below, one line each.
 app.add_typer(trade.app, name="trade")
 redflags.register(app)
+app.add_typer(parties.app, name="parties")
+app.add_typer(sanctions_lists.app, name="lists")
 
 
 def main() -> None:

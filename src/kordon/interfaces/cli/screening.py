@@ -254,9 +254,9 @@ def goods_list_rows(config: Optional[Path] = None, lists: list[Path] | None = No
 
 def print_lists(rows: list[dict]) -> None:
     table = Table(title="kordon lists")
-    for col in ("list", "kind", "version", "entries", "published", "sha256", "licence"):
+    for col in ("list", "kind", "version", "entries", "published", "sha256"):
         table.add_column(col, overflow="fold")
     for r in rows:
         table.add_row(r["id"], r.get("kind", ""), str(r["version"]), str(r["entries"]), str(r.get("published") or ""),
-                      (r.get("sha256") or "")[:12], r.get("licence") or "")
+                      (r.get("sha256") or "")[:12])
     out.print(table)
