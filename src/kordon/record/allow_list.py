@@ -86,11 +86,15 @@ def add(store_url: str, *, list_id: str, entity_id: str, entity_digest: str, par
     return AllowEntry(list_id, entity_id, entity_digest, fp, reviewer, reason, expires)
 
 
-def load(store_url: str | None) -> AllowList:
+def load(store_url: str | None, as_of: dt.datetime | None = None) -> AllowList:
+    """The allow-list, or as it stood at `as_of` (for replaying a past decision)."""
     from kordon.record.sanctions_lists import _store_exists
 
     if not store_url or not _store_exists(store_url):
         return AllowList([])
     with _sessions(store_url)() as s:
-        rows = s.scalars(select(AllowListRow)).all()
+        q = select(AllowListRow)
+        if as_of is not None:
+            q = q.where(AllowListRow.created_at <= as_of)
+        rows = s.scalars(q).all()
         return AllowList([AllowEntry(r.list_id, r.entity_id, r.entity_digest, r.party_fingerprint, r.reviewer, r.reason, r.expires) for r in rows])

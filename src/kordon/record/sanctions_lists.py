@@ -175,6 +175,42 @@ def active_lists(store_url: str | None) -> list[ActiveList]:
     return sorted(out.values(), key=lambda a: a.id)
 
 
+def lists_as_of(store_url: str | None, pinned: dict[str, str], as_of: dt.datetime | None = None) -> list[ActiveList]:
+    """The list versions a past decision used: for each pinned id, that version as it was stored by `as_of`.
+
+    Lists the decision did not use are left out. Raises LookupError when a pinned version is gone,
+    because a replay on other data would not be a replay.
+    """
+    shipped = {m["id"]: m for m in shipped_manifest()}
+    out = []
+    wanted = {k: v for k, v in pinned.items() if k in shipped or _known_list(store_url, k)}
+    for list_id, version in sorted(wanted.items()):
+        row = None
+        if store_url and _store_exists(store_url):
+            with _sessions(store_url)() as s:
+                q = select(SanctionsListVersionRow).where(
+                    SanctionsListVersionRow.list_id == list_id, SanctionsListVersionRow.version == version,
+                    SanctionsListVersionRow.status != "rejected")
+                if as_of is not None:
+                    q = q.where(SanctionsListVersionRow.loaded_at <= as_of)
+                row = s.scalars(q.order_by(SanctionsListVersionRow.pk.desc())).first()
+        if row is not None:
+            out.append(ActiveList(row.list_id, row.version, row.sha256, row.entries, "store", row.published, row.pk))
+        elif list_id in shipped and shipped[list_id]["version"] == version:
+            m = shipped[list_id]
+            out.append(ActiveList(m["id"], m["version"], m["sha256"], m["entries"], "shipped", m["version"]))
+        else:
+            raise LookupError(f"sanctions list {list_id} version {version} is no longer available")
+    return out
+
+
+def _known_list(store_url: str | None, list_id: str) -> bool:
+    if not store_url or not _store_exists(store_url):
+        return False
+    with _sessions(store_url)() as s:
+        return s.scalar(select(SanctionsListVersionRow.pk).where(SanctionsListVersionRow.list_id == list_id).limit(1)) is not None
+
+
 def _age_days(published: str | None, today: dt.date | None = None) -> int | None:
     try:
         return ((today or dt.date.today()) - dt.date.fromisoformat((published or "")[:10])).days
@@ -212,11 +248,11 @@ def _matcher_digest() -> bytes:
     return h.digest()
 
 
-def build_index(store_url: str | None, use_cache: bool = True):  # noqa: ANN201 - PartyIndex
-    """The party index over the active lists; a built index is cached on disk keyed by the lists' sha256."""
+def build_index(store_url: str | None, use_cache: bool = True, lists: list[ActiveList] | None = None):  # noqa: ANN201 - PartyIndex
+    """The party index over the active lists (or the ones given); cached on disk keyed by the lists' sha256."""
     from kordon.index.parties import ListedEntity, PartyIndex
 
-    lists = active_lists(store_url)
+    lists = active_lists(store_url) if lists is None else lists
     key = hashlib.sha256(json.dumps([(a.id, a.version, a.sha256) for a in lists]).encode() + _matcher_digest()).hexdigest()[:24]
     path = cache_dir() / f"party-index-{key}.pickle"
     if use_cache and path.exists():

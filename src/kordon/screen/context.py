@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -23,6 +24,10 @@ class ScreeningContext:
     extras: dict[str, Any] = field(default_factory=dict)
     # Versions of lists consulted through extras (e.g. sanctions lists), merged into each decision.
     extra_list_versions: dict[str, str] = field(default_factory=dict)
+    # Set when the context is rebuilt to replay a past decision: the list versions it used and when it
+    # was made; extenders load exactly those versions and state, never today's.
+    pinned_versions: dict[str, str] = field(default_factory=dict)
+    as_of: dt.datetime | None = None
 
     # Several rules ask which items are listed; the answer is computed once per declaration.
     _matches_slot: tuple[Any, list] = field(default=(None, []), repr=False)
@@ -73,10 +78,16 @@ def load_rules(settings: Settings) -> RulePack:
     return pack
 
 
-def build_context(settings: Settings | None = None, lists: list[GoodsList] | None = None) -> ScreeningContext:
+def build_context(
+    settings: Settings | None = None,
+    lists: list[GoodsList] | None = None,
+    pinned_versions: dict[str, str] | None = None,
+    as_of: dt.datetime | None = None,
+) -> ScreeningContext:
     settings = settings or Settings()
     lists = load_lists(settings) if lists is None else lists
-    ctx = ScreeningContext(settings=settings, goods=GoodsIndex(lists), rules=load_rules(settings))
+    ctx = ScreeningContext(settings=settings, goods=GoodsIndex(lists), rules=load_rules(settings),
+                           pinned_versions=dict(pinned_versions or {}), as_of=as_of)
     for extend in EXTENDERS:
         extend(ctx)
     return ctx

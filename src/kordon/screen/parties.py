@@ -101,17 +101,21 @@ _CACHE: dict[str, PartyIndex] = {}
 
 @extender
 def add_party_index(ctx: ScreeningContext) -> None:
-    """Load the active sanctions lists (store, else the shipped snapshot) into ctx.extras['parties']."""
-    from kordon.record.sanctions_lists import active_lists, build_index
+    """Load the active sanctions lists (store, else the shipped snapshot) into ctx.extras['parties'].
+
+    A context rebuilt to replay a past decision (ctx.pinned_versions, ctx.as_of) gets the list versions
+    and the allow-list as they were then.
+    """
+    from kordon.record.allow_list import load as load_allow_list
+    from kordon.record.sanctions_lists import active_lists, build_index, lists_as_of
 
     url = ctx.settings.database_url
-    key = repr([(a.id, a.version, a.sha256) for a in active_lists(url)])
+    lists = lists_as_of(url, ctx.pinned_versions, ctx.as_of) if ctx.pinned_versions else active_lists(url)
+    key = repr([(a.id, a.version, a.sha256) for a in lists])
     if key not in _CACHE:
         _CACHE.clear()
-        _CACHE[key] = build_index(url)
+        _CACHE[key] = build_index(url, lists=lists)
     index = _CACHE[key]
     ctx.extras["parties"] = index
-    from kordon.record.allow_list import load as load_allow_list
-
-    ctx.extras["parties_allow"] = load_allow_list(url)
+    ctx.extras["parties_allow"] = load_allow_list(url, ctx.as_of)
     ctx.extra_list_versions.update(index.versions)
