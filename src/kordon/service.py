@@ -67,7 +67,10 @@ class Kordon:
 
     def screen_and_record_many(self, decls: list[Declaration],
                                also: Callable[[Session, Stored], None] | None = None) -> list[Stored]:
-        """Screen and store a batch in one transaction; repeats get their stored decisions back."""
+        """Screen and store a batch in one transaction: the fast path for files and bulk API calls.
+
+        Screening a repeat again is harmless: the store returns the stored decision for it.
+        """
         return self.record_many([(d, screen_declaration(d, self.context)) for d in decls], also=also)
 
     def record_many(self, screened: list[tuple[Declaration, Decision]],

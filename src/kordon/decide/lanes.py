@@ -8,6 +8,7 @@ demands an action on its own (deny, inspect) lifts the lane to match, never lowe
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from kordon.config import LaneThresholds
 from kordon.models import Action, Decision, Hit, Lane, Severity
@@ -32,6 +33,35 @@ def lane_for_score(score: float, thresholds: LaneThresholds) -> Lane:
     return Lane.green
 
 
+def random_draw(seed: str, declaration_id: str) -> float:
+    """A number in [0, 1) fixed by seed and declaration id (SHA-256, not the global random state)."""
+    digest = hashlib.sha256(f"{seed}\x00{declaration_id}".encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def random_selection(declaration_id: str, thresholds: LaneThresholds) -> tuple[dict, Hit | None]:
+    """The recorded draw for a green declaration, and a hit when it is selected."""
+    draw = random_draw(thresholds.random_seed, declaration_id)
+    selected = draw < thresholds.random_rate
+    record = {"seed": thresholds.random_seed, "draw": round(draw, 12), "rate": thresholds.random_rate,
+              "selected": selected, "lane": thresholds.random_lane if selected else None}
+    if not selected:
+        return record, None
+    lane = Lane(thresholds.random_lane)
+    hit = Hit(
+        rule="selection.random",
+        severity=Severity.info,
+        subject="declaration",
+        explanation=(f"Selected at random for {'inspection' if lane is Lane.red else 'a document check'} "
+                     f"(rate {thresholds.random_rate:.2%}, draw {draw:.6f} with seed {thresholds.random_seed!r}); no risk was found."),
+        score=0.0,
+        action=LANE_ACTION[lane],
+        evidence=record,
+        source="Revised Kyoto Convention, General Annex ch. 6 (risk management, random selection); WCO Risk Management Compendium",
+    )
+    return record, hit
+
+
 def decide(
     declaration_id: str,
     hits: list[Hit],
@@ -49,6 +79,12 @@ def decide(
         lane = ACTION_LANE[action]
     if lane is not Lane.green and action is Action.release:
         action = LANE_ACTION[lane]
+    selection = None
+    if lane is Lane.green:
+        selection, random_hit = random_selection(declaration_id, thresholds)
+        if random_hit is not None:
+            hits = [*hits, random_hit]
+            lane, action = Lane(thresholds.random_lane), random_hit.action
     ordered = sorted(hits, key=lambda h: (-list(Severity).index(h.severity), -h.score, h.subject))
     return Decision(
         declaration_id=declaration_id,
@@ -59,6 +95,7 @@ def decide(
         list_versions=dict(sorted(list_versions.items())),
         rules_version=rules_version,
         screened_at=dt.datetime.now(dt.timezone.utc),
+        random_selection=selection,
     )
 
 

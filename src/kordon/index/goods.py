@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kordon.index.hs import EDITIONS as _EDITIONS, correlation
 from kordon.ingest.goods_lists import GoodsEntry, GoodsList
@@ -67,6 +68,20 @@ class GoodsIndex:
 
     def lookup(self, code: str, edition: str, on: dt.date | None = None) -> list[GoodsMatch]:
         """Entries matching a declared code: the most specific match per list, in force on `on`."""
+        found = self._candidates(code, edition)
+        if on is not None:
+            found = [m for m in found if m.entry.in_force(on)]
+        if len(found) <= 1:
+            return list(found)
+        best: dict[str, GoodsMatch] = {}
+        for m in found:
+            current = best.get(m.list.id)
+            if current is None or m.specificity > current.specificity:
+                best[m.list.id] = m
+        return list(best.values())
+
+    @lru_cache(maxsize=65536)  # noqa: B019 - the index never changes after construction
+    def _candidates(self, code: str, edition: str) -> tuple[GoodsMatch, ...]:
         exact = self._exact[edition]
         found: list[GoodsMatch] = []
         for n in (2, 4, 6, 8, 10):
@@ -76,14 +91,7 @@ class GoodsIndex:
         for m in self._below[edition].get(code, ()):
             # The declared code is broader than the listed one: some goods under it are listed.
             found.append(GoodsMatch(m.list, m.entry, m.via or m.entry.code, m.relationship, True))
-        if on is not None:
-            found = [m for m in found if m.entry.in_force(on)]
-        best: dict[str, GoodsMatch] = {}
-        for m in found:
-            current = best.get(m.list.id)
-            if current is None or m.specificity > current.specificity:
-                best[m.list.id] = m
-        return list(best.values())
+        return tuple(found)
 
     def versions(self) -> dict[str, str]:
         return {gl.id: gl.version for gl in self.lists}

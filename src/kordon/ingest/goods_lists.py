@@ -66,6 +66,7 @@ class GoodsList:
     meta: dict[str, Any] = field(default_factory=dict)
     # The texts the list was built from, kept so that the store can snapshot and rebuild it exactly.
     raw: tuple[str | None, str | None] = (None, None)
+    label: str = ""  # the short name used in explanations ("CHPL")
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -145,7 +146,7 @@ def _build(meta: dict[str, Any], entries: Iterable[GoodsEntry], digest: str, sou
     applies_to = str(meta.get("applies_to") or "restricted_destinations")
     if applies_to not in APPLIES_TO:
         raise ListFileError(f"{source}: applies_to {applies_to!r} is not one of {', '.join(APPLIES_TO)}")
-    known = {"id", "title", "version", "edition", "entries", "applies_to", "default_severity", "published",
+    known = {"id", "title", "label", "version", "edition", "entries", "applies_to", "default_severity", "published",
              "publisher", "source_url", "licence", "legal_basis", "provenance", "kind"}
     return GoodsList(
         id=str(meta["id"]),
@@ -164,6 +165,7 @@ def _build(meta: dict[str, Any], entries: Iterable[GoodsEntry], digest: str, sou
         sha256=digest,
         path=source,
         meta={k: v for k, v in meta.items() if k not in known},
+        label=str(meta.get("label") or meta["title"]),
     )
 
 

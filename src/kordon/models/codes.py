@@ -25,11 +25,15 @@ def normalise_hs(value: str | int) -> str:
 def _known_countries() -> frozenset[str]:
     from rigour.territories import get_territories
 
-    return frozenset(
+    codes = {
         t.code.upper()
         for t in get_territories()
         if len(t.code) == 2 and t.code.isalpha() and (t.is_country or t.is_jurisdiction)
-    )
+    }
+    # ISO 3166-1 user-assigned codes (AA, QM-QZ, XA-XZ, ZZ) are placeholders, except Kosovo's XK
+    # which customs and sanctions lists use.
+    user_assigned = {"AA", "ZZ"} | {f"Q{c}" for c in "MNOPQRSTUVWXYZ"} | {f"X{c}" for c in "ABCDEFGHIJLMNOPQRSTUVWXYZ"}
+    return frozenset(codes - user_assigned)
 
 
 def normalise_country(value: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -119,6 +119,9 @@ class Declaration(_Open):
     type: DeclarationType
     date: dt.date
     customs_office: str | None = None
+    hs_edition: Literal["HS2017", "HS2022"] | None = Field(
+        None, description="HS edition of the item codes; by default the edition in force on the declaration date"
+    )
     parties: list[Party] = Field(default_factory=list)
     route: Route
     items: list[Item] = Field(min_length=1)

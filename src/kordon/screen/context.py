@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from kordon.config import Settings
-from kordon.index.goods import GoodsIndex
+from kordon.index.goods import GoodsIndex, GoodsMatch
+from kordon.index.hs import edition_for
+from kordon.models import Declaration
 from kordon.ingest.goods_lists import GoodsList, bundled_goods_lists, load_goods_list
 from kordon.ingest.rule_pack import RulePack, bundled_rule_pack, load_rule_pack
 from kordon.screen.registry import RULES
@@ -21,10 +24,26 @@ class ScreeningContext:
     extras: dict[str, Any] = field(default_factory=dict)
     # Versions of lists consulted through extras (e.g. sanctions lists), merged into each decision.
     extra_list_versions: dict[str, str] = field(default_factory=dict)
+    # Set when the context is rebuilt to replay a past decision: the list versions it used and when it
+    # was made; extenders load exactly those versions and state, never today's.
+    pinned_versions: dict[str, str] = field(default_factory=dict)
+    as_of: dt.datetime | None = None
 
-    @property
-    def restricted(self) -> set[str]:
-        return set(self.settings.restricted_destinations)
+    # Several rules ask which items are listed; the answer is computed once per declaration.
+    _matches_slot: tuple[Any, list] = field(default=(None, []), repr=False)
+
+    def __post_init__(self) -> None:
+        self.restricted = frozenset(self.settings.restricted_destinations)
+
+    def item_matches(self, decl: Declaration) -> list[list[GoodsMatch]]:
+        """For each item of the declaration, its list matches in the declaration's HS edition and date."""
+        slot = self._matches_slot
+        if slot[0] is decl:
+            return slot[1]
+        edition = decl.hs_edition or edition_for(decl.date)
+        result = [self.goods.lookup(item.hs_code, edition, decl.date) for item in decl.items]
+        self._matches_slot = (decl, result)
+        return result
 
     def list_versions(self) -> dict[str, str]:
         versions = self.goods.versions()
@@ -59,10 +78,16 @@ def load_rules(settings: Settings) -> RulePack:
     return pack
 
 
-def build_context(settings: Settings | None = None, lists: list[GoodsList] | None = None) -> ScreeningContext:
+def build_context(
+    settings: Settings | None = None,
+    lists: list[GoodsList] | None = None,
+    pinned_versions: dict[str, str] | None = None,
+    as_of: dt.datetime | None = None,
+) -> ScreeningContext:
     settings = settings or Settings()
     lists = load_lists(settings) if lists is None else lists
-    ctx = ScreeningContext(settings=settings, goods=GoodsIndex(lists), rules=load_rules(settings))
+    ctx = ScreeningContext(settings=settings, goods=GoodsIndex(lists), rules=load_rules(settings),
+                           pinned_versions=dict(pinned_versions or {}), as_of=as_of)
     for extend in EXTENDERS:
         extend(ctx)
     return ctx

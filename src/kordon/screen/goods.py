@@ -34,15 +34,24 @@ def restricted_parties(decl: Declaration, ctx: ScreeningContext) -> list[str]:
 
 def _describe(item: Item, index: int, m: GoodsMatch) -> str:
     code = format_code(item.hs_code)
-    what = f"Item {index + 1} ({code}, \"{item.description[:60]}\")"
+    text = item.description if len(item.description) <= 40 else item.description[:39] + "…"
+    what = f"Item {index + 1} ({code}, \"{text}\")"
     listed = format_code(m.entry.code)
-    label = m.list.title
-    category = f" ({m.entry.category})" if m.entry.category else ""
+    label = m.list.label
+    category = f" ({m.entry.category.replace('|', ', ').replace('_', ' ')})" if m.entry.category else ""
     if m.partial and m.via:
         return f"{what} may fall under {listed}{category} of the {label}: only part of the goods under {code} are listed"
     if m.via:
         return f"{what} corresponds to {listed}{category} of the {label} (HS {m.list.edition}, UNSD correlation {m.relationship})"
     return f"{what} is listed under {listed}{category} on the {label}"
+
+
+def _denies(m: GoodsMatch) -> bool:
+    """Lists may limit refusals to some categories (list metadata `deny_categories`); by default all entries deny."""
+    deny = m.list.meta.get("deny_categories")
+    if not deny:
+        return True
+    return bool(set(m.entry.category.split("|")) & set(deny))
 
 
 def _severity_and_action(decl: Declaration, ctx: ScreeningContext, item: Item, m: GoodsMatch, bound: list[str]) -> tuple[Severity, Action | None, str]:
@@ -54,14 +63,24 @@ def _severity_and_action(decl: Declaration, ctx: ScreeningContext, item: Item, m
         if bound and m.entry.category == "military" and not m.partial:
             return Severity.critical, Action.deny, f"military goods may not be exported to {', '.join(bound)}"
         if licence:
-            return Severity.medium, Action.check_documents, f"check that licence {licence} covers it"
+            return Severity.low, Action.check_documents, f"check that licence {licence} covers it"
+        if bound and not m.partial:
+            return Severity.critical, Action.deny, f"it needs a licence, none is declared, and it is bound for {', '.join(bound)}: refuse"
         severity = lower(entry_sev) if m.partial else entry_sev
         return severity, (Action.check_documents if m.partial else Action.inspect), "it needs a licence and none is declared"
     if bound:
         if licence:
-            return Severity.high, Action.check_documents, f"it is bound for {', '.join(bound)}; check that licence {licence} covers it"
+            # The lawful path: a licence was granted; the officer checks that it covers these goods.
+            return Severity.low, Action.check_documents, f"it is bound for {', '.join(bound)}; check that licence {licence} covers it"
         if m.partial:
             return Severity.high, Action.inspect, f"it is bound for {', '.join(bound)} without a licence; inspect to establish the exact goods"
+        if not _denies(m):
+            # e.g. EU luxury or industrial-capacity bans: they bind EU exporters, so here the question is
+            # whether EU-origin goods are being passed on, not a refusal in itself.
+            return Severity.medium, Action.check_documents, (
+                f"it is bound for {', '.join(bound)}; the ban ({m.entry.category}) binds the list's own exporters, "
+                "so check the origin and the no-Russia clause of the contract"
+            )
         return Severity.critical, Action.deny, f"it is bound for {', '.join(bound)} without a licence: refuse"
     # Not bound for a restricted country: enhanced due diligence, the more so for the top tiers.
     severity = lower(entry_sev)
@@ -71,10 +90,13 @@ def _severity_and_action(decl: Declaration, ctx: ScreeningContext, item: Item, m
 
 
 def _goods_hits(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Iterator[Hit]:
-    edition = str(getattr(decl, "hs_edition", None) or edition_for(decl.date))
+    all_matches = ctx.item_matches(decl)
+    if not any(all_matches):
+        return
+    edition = decl.hs_edition or edition_for(decl.date)
     bound = restricted_parties(decl, ctx)
     for i, item in enumerate(decl.items):
-        for m in ctx.goods.lookup(item.hs_code, edition, decl.date):
+        for m in all_matches[i]:
             if list_rule(m) != spec.id:
                 continue
             severity, action, consequence = _severity_and_action(decl, ctx, item, m, bound)

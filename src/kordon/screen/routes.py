@@ -14,10 +14,7 @@ _OUTBOUND = (DeclarationType.export, DeclarationType.transit, DeclarationType.re
 
 
 def _listed_items(decl: Declaration, ctx: ScreeningContext) -> list[int]:
-    from kordon.index.hs import edition_for
-
-    edition = edition_for(decl.date)
-    return [i for i, item in enumerate(decl.items) if ctx.goods.lookup(item.hs_code, edition, decl.date)]
+    return [i for i, matches in enumerate(ctx.item_matches(decl)) if matches]
 
 
 @rule("route.restricted_destination")
@@ -62,7 +59,8 @@ def transit_restricted(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec)
         listed = _listed_items(decl, ctx)
         yield make_hit(
             spec,
-            severity=Severity.high if listed else Severity.medium,
+            # Kazakh exports to Europe often cross Russia lawfully; without listed goods this is only a note.
+            severity=Severity.high if listed else Severity.low,
             subject="route",
             explanation=(
                 f"The goods are declared for {dest} but routed through {', '.join(through)}"

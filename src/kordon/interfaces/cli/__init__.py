@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from kordon.interfaces.cli import screening, service
+from kordon.interfaces.cli import parties, redflags, sanctions_lists, screening, service, trade
 
 app = typer.Typer(
     name="kordon",
@@ -17,7 +17,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 screening.register(app)
+
 # Command groups of other stages are added below, one line each.
+app.add_typer(trade.app, name="trade")
+redflags.register(app)
+app.add_typer(parties.app, name="parties")
+app.add_typer(sanctions_lists.app, name="lists")
 service.register(app)
 
 

@@ -1,14 +1,262 @@
-"""kordon screen / validate / explain / replay / lists."""
+"""kordon screen / validate / explain / replay / lists / rules / schema."""
 
 from __future__ import annotations
 
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Iterator, Optional
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kordon.ingest.errors import ReadCounts
+from kordon.models import Decision
+
+err = Console(stderr=True)
+out = Console()
+
+LANE_STYLE = {"green": "bold green", "yellow": "bold yellow", "red": "bold red"}
+FORMATS = ("table", "json", "jsonl", "csv")
+PROGRESS_FROM_BYTES = 1_000_000
+BATCH = 500  # declarations stored per transaction
+
+
+def _kordon(config: Optional[Path], db: Optional[str], lists: list[Path] | None = None, store: bool = True):
+    from kordon.config import load_settings
+    from kordon.service import Kordon
+
+    extra = {"database_url": db} if db else {}
+    settings = load_settings(config, **extra)
+    if lists:
+        settings.lists = settings.lists + [str(p) for p in lists]
+    return Kordon(settings)
+
+
+def decision_row(decision: Decision) -> dict:
+    """The flat JSON a decision is printed as (jsonl and json formats)."""
+    body = decision.model_dump(mode="json", exclude_none=True)
+    return {"declaration_id": body.pop("declaration_id"), **body}
+
+
+def _print_counts(counts: ReadCounts, verb: str = "screened") -> None:
+    for e in counts.errors:
+        err.print(f"[red]rejected[/red] {e}", highlight=False, markup=True, soft_wrap=True)
+    err.print(f"read {counts.read}, {verb} {counts.accepted}, rejected {counts.rejected}", highlight=False)
+
+
+def _results(paths: list[Path], counts: ReadCounts) -> Iterator:
+    from kordon.ingest.declarations import read_all
+
+    total = sum(p.stat().st_size for p in paths if p.exists())
+    if total < PROGRESS_FROM_BYTES or not err.is_terminal:
+        yield from read_all(paths, counts)
+        return
+    with Progress(TextColumn("screening"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("screen", total=None)
+        for pair in read_all(paths, counts):
+            bar.advance(task)
+            yield pair
+
+
+def _table(decisions: list[Decision]) -> Table:
+    table = Table(title="kordon decisions", show_lines=False)
+    for col in ("declaration", "lane", "action", "score", "main findings"):
+        table.add_column(col, overflow="fold")
+    for d in decisions:
+        findings = "\n".join(f"• {h.explanation}" for h in d.hits[:2]) or "no findings"
+        if len(d.hits) > 2:
+            findings += f"\n  (+{len(d.hits) - 2} more: kordon explain {d.declaration_id})"
+        table.add_row(d.declaration_id, f"[{LANE_STYLE[d.lane.value]}]{d.lane.value}[/]", d.action.value, f"{d.score:.0f}", findings)
+    return table
+
+
+def _write(decisions: list[Decision], fmt: str, target) -> None:
+    if fmt == "json":
+        json.dump([decision_row(d) for d in decisions], target, ensure_ascii=False, indent=2)
+        target.write("\n")
+    elif fmt == "csv":
+        writer = csv.writer(target, lineterminator="\n")
+        writer.writerow(["declaration_id", "lane", "action", "score", "rules", "explanations"])
+        for d in decisions:
+            writer.writerow([d.declaration_id, d.lane.value, d.action.value, d.score,
+                             ";".join(h.rule for h in d.hits), " | ".join(h.explanation for h in d.hits)])
 
 
 def register(app: typer.Typer) -> None:
+    @app.command()
+    def screen(
+        paths: list[Path] = typer.Argument(..., help="Declaration files (.json, .jsonl, .csv)", exists=True, dir_okay=False),
+        fmt: str = typer.Option("table", "--format", "-f", help="table | json | jsonl | csv"),
+        out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Write decisions to this file instead of the terminal"),
+        lists: Optional[list[Path]] = typer.Option(None, "--lists", help="Extra goods list file or folder (CSV or YAML); repeatable"),
+        config: Optional[Path] = typer.Option(None, "--config", help="Settings file (YAML)", envvar="KORDON_CONFIG"),
+        db: Optional[str] = typer.Option(None, "--db", help="Database URL (default sqlite:///kordon.db)", envvar="KORDON_DATABASE_URL"),
+        store: bool = typer.Option(True, "--store/--no-store", help="Record every screening (needed for explain and replay)"),
+    ) -> None:
+        """Screen declarations: goods, parties and routes; print a lane, an action and the reasons for each."""
+        if fmt not in FORMATS:
+            raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}", param_hint="--format")
+        k = _kordon(config, db, lists)
+        counts = ReadCounts()
+        decisions: list[Decision] = []
+        target = out_file.open("w", encoding="utf-8", newline="") if out_file else sys.stdout
+        batch: list = []
+
+        def flush() -> None:
+            screened = [s.decision for s in k.screen_and_record_many(batch)] if store else [k.screen(d) for d in batch]
+            batch.clear()
+            for decision in screened:
+                if fmt == "jsonl":
+                    target.write(json.dumps(decision_row(decision), ensure_ascii=False) + "\n")
+                else:
+                    decisions.append(decision)
+
+        try:
+            for _, result in _results(paths, counts):
+                if result.ok:
+                    batch.append(result.declaration)
+                    if len(batch) >= BATCH:
+                        flush()
+            flush()
+            if fmt == "table":
+                (Console(file=target, width=160) if out_file else out).print(_table(decisions))
+            elif fmt != "jsonl":
+                _write(decisions, fmt, target)
+        finally:
+            if out_file:
+                target.close()
+        _print_counts(counts)
+        raise typer.Exit(1 if counts.rejected else 0)
+
+    @app.command()
+    def validate(
+        paths: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="Declaration files to check"),
+    ) -> None:
+        """Check declaration files against the format without screening them."""
+        from kordon.ingest.declarations import read_all
+
+        counts = ReadCounts()
+        for _ in read_all(paths, counts):
+            pass
+        _print_counts(counts, verb="valid")
+        raise typer.Exit(1 if counts.rejected else 0)
+
+    @app.command()
+    def explain(
+        declaration_id: str = typer.Argument(..., help="Declaration id"),
+        version: Optional[int] = typer.Option(None, help="Declaration version (default: latest)"),
+        fmt: str = typer.Option("text", "--format", "-f", help="text | json"),
+        config: Optional[Path] = typer.Option(None, "--config", envvar="KORDON_CONFIG"),
+        db: Optional[str] = typer.Option(None, "--db", envvar="KORDON_DATABASE_URL"),
+    ) -> None:
+        """Show a stored decision: every hit with its rule, evidence, explanation and source."""
+        from kordon.service import ReplayError
+
+        k = _kordon(config, db)
+        try:
+            record = k.get(declaration_id, version)
+        except ReplayError as exc:
+            err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2)
+        d = record.decision
+        if fmt == "json":
+            out.print_json(json.dumps({"version": record.version, **decision_row(d)}, ensure_ascii=False))
+            return
+        out.print(f"[bold]{d.declaration_id}[/bold] version {record.version}: lane [{LANE_STYLE[d.lane.value]}]{d.lane.value}[/], "
+                  f"action [bold]{d.action.value}[/bold], score {d.score:.0f}")
+        out.print(f"screened {d.screened_at:%Y-%m-%d %H:%M:%S %Z} with rules {d.rules_version} and lists "
+                  + ", ".join(f"{k_}@{v}" for k_, v in d.list_versions.items()), highlight=False)
+        for i, h in enumerate(d.hits, 1):
+            out.print(f"\n{i}. [bold]{h.rule}[/bold] ({h.severity.value}, +{h.score:.0f}) on {h.subject}"
+                      + (f", requires {h.action.value}" if h.action else ""), highlight=False)
+            out.print(f"   {h.explanation}", highlight=False, soft_wrap=True)
+            if h.list:
+                out.print(f"   list: {h.list.id} version {h.list.version}" + (f", entry {h.list.entry}" if h.list.entry else ""), highlight=False)
+            if h.evidence:
+                shown = {k_: v for k_, v in h.evidence.items() if v not in (None, [], "", False)}
+                out.print(f"   evidence: {json.dumps(shown, ensure_ascii=False, default=str)}", highlight=False, soft_wrap=True)
+            if h.source:
+                out.print(f"   source: {h.source}", highlight=False, soft_wrap=True)
+        if not d.hits:
+            out.print("\nNo rule fired: nothing on the lists, nothing unusual in the route.")
+
+    @app.command()
+    def replay(
+        declaration_id: str = typer.Argument(..., help="Declaration id"),
+        version: Optional[int] = typer.Option(None, help="Declaration version (default: latest)"),
+        config: Optional[Path] = typer.Option(None, "--config", envvar="KORDON_CONFIG"),
+        db: Optional[str] = typer.Option(None, "--db", envvar="KORDON_DATABASE_URL"),
+    ) -> None:
+        """Re-screen a stored declaration with the list versions and rules it was screened with."""
+        from kordon.service import ReplayError
+
+        k = _kordon(config, db)
+        try:
+            result = k.replay(declaration_id, version)
+        except ReplayError as exc:
+            err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2)
+        d = result.decision
+        out.print(f"{declaration_id} version {result.record.version}: stored {result.record.decision.lane.value}/"
+                  f"{result.record.decision.action.value} score {result.record.decision.score:.2f}; "
+                  f"replayed {d.lane.value}/{d.action.value} score {d.score:.2f} with "
+                  + ", ".join(f"{k_}@{v}" for k_, v in d.list_versions.items()), highlight=False)
+        if result.identical:
+            out.print("[green]identical decision[/green]")
+            return
+        out.print("[red]the replayed decision differs from the stored one[/red]")
+        raise typer.Exit(1)
+
+    @app.command("rules")
+    def rules_cmd(
+        config: Optional[Path] = typer.Option(None, "--config", envvar="KORDON_CONFIG"),
+    ) -> None:
+        """List the rules of the active rule pack with their weights and sources."""
+        from kordon.config import load_settings
+        from kordon.screen.context import load_rules
+
+        pack = load_rules(load_settings(config))
+        table = Table(title=f"rule pack {pack.version}")
+        for col in ("rule", "weight", "title", "source"):
+            table.add_column(col, overflow="fold")
+        for r in pack.rules.values():
+            table.add_row(r.id if r.enabled else f"{r.id} (disabled)", f"{r.weight:g}", r.title, r.source)
+        out.print(table)
+
+    @app.command()
+    def schema() -> None:
+        """Print the JSON Schema of the declaration format."""
+        from kordon.models.schema import declaration_schema
+
+        out.print_json(json.dumps(declaration_schema(), ensure_ascii=False))
+
     @app.command()
     def version() -> None:
         """Print kordon's version."""
         from kordon import __version__
 
         typer.echo(__version__)
+
+
+def goods_list_rows(config: Optional[Path] = None, lists: list[Path] | None = None) -> list[dict]:
+    from kordon.config import load_settings
+    from kordon.screen.context import load_lists
+
+    settings = load_settings(config)
+    if lists:
+        settings.lists = settings.lists + [str(p) for p in lists]
+    return [gl.summary() for gl in load_lists(settings)]
+
+
+def print_lists(rows: list[dict]) -> None:
+    table = Table(title="kordon lists")
+    for col in ("list", "kind", "version", "entries", "published", "sha256"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(r["id"], r.get("kind", ""), str(r["version"]), str(r["entries"]), str(r.get("published") or ""),
+                      (r.get("sha256") or "")[:12])
+    out.print(table)

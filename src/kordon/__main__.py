@@ -1,0 +1,3 @@
+from kordon.interfaces.cli import main
+
+main()

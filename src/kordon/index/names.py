@@ -1,0 +1,225 @@
+"""Name normalisation for party matching: one comparable form for Cyrillic and Latin spellings.
+
+Kazakh and Russian names reach kordon in many spellings: the Cyrillic original, the passport
+(ICAO 9303) spelling, GOST 7.79, BGN/PCGN, the 2021 Kazakh Latin alphabet, and whatever a clerk
+typed. Instead of generating every variant, both sides are reduced to a *matching key*: our own
+Cyrillic transliteration, then a few folds that merge the letters the standards disagree on
+(қ→k/q, х→kh/h/x, ж→zh/j, ц→ts/c/cz, й→i/y/j, ә→a/ae). Other scripts go through rigour's
+``ascii_text``; legal forms are removed with rigour's org-type database plus kordon's own
+Kazakh/Russian list (``data/names/legal_forms.yaml``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+# Our Cyrillic → Latin table: ICAO 9303 where it has one letter, the plainest letter where
+# standards differ (the folds below merge the alternatives anyway). Kazakh letters follow the
+# passport practice (қ→k, ң→n, ғ→g, ұ/ү→u, ө→o, ә→a, і→i, һ→h), not the q of the 2021 alphabet.
+_CYR = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
+    "и": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
+    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
+    "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "iu", "я": "ia",
+    # Kazakh
+    "ә": "a", "ғ": "g", "қ": "k", "ң": "n", "ө": "o", "ұ": "u", "ү": "u", "һ": "h", "і": "i",
+    # Ukrainian, Belarusian, Kyrgyz, Tajik, Uzbek Cyrillic
+    "є": "ie", "ї": "i", "ґ": "g", "ў": "u", "ҳ": "h", "ӣ": "i", "ӯ": "u", "ҷ": "j", "ҙ": "z",
+}
+_CYR_RE = re.compile("[\u0400-\u04ff]")
+
+# Folds applied to every Latin form (in this order): the spellings the standards disagree on.
+_FOLDS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p), r)
+    for p, r in [
+        (r"shch|sch", "sh"),
+        (r"dzh|dj|zh", "j"),
+        (r"kh", "h"),
+        (r"gh", "g"),
+        (r"q", "k"),
+        (r"x", "ks"),
+        (r"tch", "ch"),  # French-style Evgenievitch
+        (r"ck", "k"),
+        (r"c(?=[aoukrt]|l(?!e))", "k"),  # Latin c sounding k: Electro/Elektro, Ocean/Okean
+        (r"cz|tz|ts", "c"),
+        (r"ph", "f"),
+        (r"w", "v"),
+        (r"y", "i"),
+        (r"ou", "u"),
+        (r"ij\b", "i"),
+        (r"(?<=[aeiou])i(?=[aeiou])", ""),  # Bayev/Baev, Mayakovsky/Maiakovskii
+        (r"(?<=[bdfgklmnprstvz])i(?=e)", ""),  # Arkadyevich/Arkadievich/Arkadevich (Russian ье)
+        (r"(?<=[bdfgklmnprstvz])io", "e"),  # ё written yo or e: Fyodor/Fedor, Aksyonov/Aksenov
+        (r"ae|ä", "a"),
+        (r"oe|ö", "o"),
+        (r"ue|ü", "u"),
+        (r"([a-z])\1+", r"\1"),  # double letters (not digits: "22" is not "2")
+    ]
+]
+
+# Patronymic and clan endings: a query often drops them, so they weigh less when missing.
+PATRONYMIC_RE = re.compile(r"(ovich|evich|ovna|evna|ichna|uli|ulu|kizi|gizi|ogli|oglu)$")
+
+# Articles and particles that carry little identity in a name.
+_PARTICLES = {"al", "el", "ul", "bin", "ibn", "bint", "abu", "de", "da", "del", "der", "van", "von", "la", "le", "the", "of", "and", "und", "et", "y", "i", "in", "for", "&"}
+
+_TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def legal_forms() -> tuple[dict[str, str], tuple[tuple[tuple[str, ...], str], ...]]:
+    """Single-word forms → class, and multi-word phrases (token tuples) → class, casefolded."""
+    text = (resources.files("kordon") / "data" / "names" / "legal_forms.yaml").read_text(encoding="utf-8")
+    doc = yaml.safe_load(text)
+    words: dict[str, str] = {}
+    phrases: dict[tuple[str, ...], str] = {}
+    for cls, forms in doc["classes"].items():
+        for form in forms:
+            toks = tuple(_TOKEN_RE.findall(str(form).casefold()))
+            if len(toks) == 1:
+                words[toks[0]] = cls
+            elif toks:
+                phrases[toks] = cls
+    return words, tuple(sorted(phrases.items(), key=lambda kv: len(kv[0]), reverse=True))
+
+
+def transliterate(text: str) -> str:
+    """Latin form of any name: kordon's table for Cyrillic, rigour's ascii_text for other scripts."""
+    text = text.casefold()
+    if _CYR_RE.search(text):
+        text = "".join(_CYR.get(ch, ch) for ch in text)
+    if text.isascii():
+        return text
+    from rigour.text import ascii_text
+
+    return ascii_text(text).casefold()
+
+
+def fold(token: str) -> str:
+    for pattern, repl in _FOLDS:
+        token = pattern.sub(repl, token)
+    return token
+
+
+@lru_cache(maxsize=200_000)
+def fold_token(token: str) -> str:
+    return fold(transliterate(token))
+
+
+def _clean(text: str) -> str:
+    # Emoji, symbols and control characters are not name material; NFKC folds full-width forms.
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch if unicodedata.category(ch)[0] in "LNZ" or ch in "&'-" else " " for ch in text)
+
+
+@dataclass(frozen=True, slots=True)
+class NameKey:
+    """A name reduced for matching: folded tokens, with what was stripped on the way."""
+
+    original: str
+    tokens: tuple[str, ...]
+    legal_forms: tuple[str, ...] = ()
+    only_legal_form: bool = False
+    letters: int = 0  # letters in the name parts as written, without digits, particles and legal forms
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.tokens)
+
+    @property
+    def meaningful(self) -> bool:
+        """False for names that would match anything: only a legal form, one letter, only digits."""
+        if self.only_legal_form:
+            return False
+        return self.letters >= 2
+
+
+MAX_NAME_CHARS = 500
+
+
+def name_key(name: str) -> NameKey:
+    """Normalise one name. Never raises: empty, very long, mixed-script or emoji names all give a key."""
+    raw = (name or "")[:MAX_NAME_CHARS]
+    cleaned = _clean(raw).casefold().replace("'", "").replace("&", " and ")
+    words = _TOKEN_RE.findall(cleaned)
+    single, phrases = legal_forms()
+    found: list[str] = []  # legal-form classes
+    # Multi-word legal forms first ("товарищество с ограниченной ответственностью").
+    i = 0
+    kept: list[str] = []
+    while i < len(words):
+        for phrase, cls in phrases:
+            if tuple(words[i : i + len(phrase)]) == phrase:
+                found.append(cls)
+                i += len(phrase)
+                break
+        else:
+            kept.append(words[i])
+            i += 1
+    tokens: list[str] = []
+    for w in kept:
+        if w in single and len(kept) > 1:
+            found.append(single[w])
+            continue
+        f = fold_token(w)
+        if f and f not in tokens:
+            # A repeated part adds nothing: lists write "Full Name (ABBREVIATED Full Name)".
+            tokens.append(f)
+    only_form = (len(kept) == 1 and kept[0] in single) or (not kept and bool(found))
+    letters = sum(sum(ch.isalpha() for ch in w) for w in kept if w not in _PARTICLES and not (w in single and len(kept) > 1))
+    return NameKey(original=raw, tokens=tuple(tokens), legal_forms=tuple(found), only_legal_form=only_form, letters=letters)
+
+
+@lru_cache(maxsize=200_000)
+def is_patronymic(token: str) -> bool:
+    return len(token) > 5 and PATRONYMIC_RE.search(token) is not None
+
+
+def is_particle(token: str) -> bool:
+    return token in _PARTICLES
+
+
+def script_of(text: str) -> str:
+    """'cyrillic', 'latin', 'mixed' or 'other' — for explanations."""
+    cyr = bool(_CYR_RE.search(text))
+    lat = bool(re.search(r"[A-Za-z]", text))
+    if cyr and lat:
+        return "mixed"
+    return "cyrillic" if cyr else "latin" if lat else "other"
+
+
+# --- Spelling standards, for building test sets and showing officers the variants ---------------
+# Where ICAO 9303, GOST 7.79 (system B), BGN/PCGN and the 2021 Kazakh Latin alphabet differ.
+_STANDARDS: dict[str, dict[str, str]] = {
+    "icao": {"ж": "zh", "й": "i", "х": "kh", "ц": "ts", "щ": "shch", "ы": "y", "ю": "iu", "я": "ia", "е": "e", "ъ": "ie",
+             "ә": "a", "ғ": "g", "қ": "k", "ң": "n", "ө": "o", "ұ": "u", "ү": "u", "һ": "h", "і": "i"},
+    "gost": {"ж": "zh", "й": "j", "х": "x", "ц": "cz", "щ": "shh", "ы": "y'", "ю": "yu", "я": "ya", "е": "e", "ъ": "''",
+             "ә": "a'", "ғ": "g'", "қ": "k'", "ң": "n'", "ө": "o'", "ұ": "u'", "ү": "u'", "һ": "h", "і": "i'"},
+    "bgn": {"ж": "zh", "й": "y", "х": "kh", "ц": "ts", "щ": "shch", "ы": "y", "ю": "yu", "я": "ya", "е": "ye", "ъ": "",
+            "ә": "ä", "ғ": "gh", "қ": "q", "ң": "ng", "ө": "ö", "ұ": "u", "ү": "ü", "һ": "h", "і": "i"},
+    "kz2021": {"ж": "j", "й": "i", "х": "h", "ц": "ts", "щ": "ş", "ы": "y", "ю": "iu", "я": "ia", "е": "e", "ъ": "",
+               "ә": "ä", "ғ": "ğ", "қ": "q", "ң": "ñ", "ө": "ö", "ұ": "ū", "ү": "ü", "һ": "h", "і": "ı", "ш": "ş", "ч": "ch"},
+}
+STANDARDS = tuple(_STANDARDS)
+
+
+def spell(text: str, standard: str) -> str:
+    """Spell a Cyrillic name under one transliteration standard (title-cased)."""
+    table = _STANDARDS[standard]
+    out = []
+    for ch in text:
+        low = ch.lower()
+        if low in table or low in _CYR:
+            rep = table.get(low, _CYR.get(low, low))
+            if standard == "bgn" and low == "е" and out and out[-1].isalpha():
+                rep = "e"  # BGN writes ye only at the start of a word or after a vowel
+            out.append(rep.capitalize() if ch.isupper() else rep)
+        else:
+            out.append(ch)
+    return "".join(out)

@@ -1,0 +1,103 @@
+"""kordon generate / backtest / lanes report."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+lanes_app = typer.Typer(help="Lane selection: shares over a period.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(generate)
+    app.command()(backtest)
+    app.add_typer(lanes_app, name="lanes")
+
+
+def generate(
+    out: Path = typer.Argument(..., help="JSON Lines file to write, one declaration a line"),
+    labels: Optional[Path] = typer.Option(None, "--labels", help="Also write a labels CSV (id,label,scenario)"),
+    n: int = typer.Option(10000, "--n", help="Number of declarations"),
+    seed: int = typer.Option(1, "--seed"),
+    start: str = typer.Option("2025-01-01", "--start", help="First date (YYYY-MM-DD)"),
+    days: int = typer.Option(365, "--days"),
+    scenario_rate: float = typer.Option(0.02, "--scenario-rate", help="Share of records that are injected violations"),
+) -> None:
+    """Write a synthetic declaration stream (for tests and backtests only — never for claims about real trade)."""
+    from kordon.synth import generate as gen
+
+    counts = {"declarations": 0, "violations": 0}
+    with open(out, "w", encoding="utf-8") as fh, (open(labels, "w", encoding="utf-8", newline="") if labels else contextlib.nullcontext()) as lf:
+        writer = csv.writer(lf) if lf else None
+        if writer:
+            writer.writerow(["id", "label", "scenario"])
+        for g in gen(n, seed=seed, start=dt.date.fromisoformat(start), days=days, scenario_rate=scenario_rate):
+            fh.write(g.declaration.model_dump_json(exclude_none=True) + "\n")
+            counts["declarations"] += 1
+            if g.label:
+                counts["violations"] += 1
+                if writer:
+                    writer.writerow([g.declaration.id, 1, g.label])
+    typer.echo(f"wrote {counts['declarations']} declarations ({counts['violations']} labelled violations) to {out}")
+
+
+def backtest(
+    file: Path = typer.Argument(..., help="Declarations, JSON Lines, oldest first"),
+    labels: Path = typer.Option(..., "--labels", help="CSV with columns id,label (1 = violation)"),
+    chart: Optional[Path] = typer.Option(None, "--chart", help="Write the catch curve as a PNG"),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON"),
+    config: Optional[Path] = typer.Option(None, "--config", help="Settings YAML"),
+) -> None:
+    """Per rule hits, precision and lift; share of labelled violations caught by inspection rate."""
+    from kordon.backtest import backtest as run, read_declarations, read_labels
+    from kordon.config import load_settings
+    from kordon.screen import build_context
+
+    ctx = build_context(load_settings(config))
+    errors: list[str] = []
+    result = run(read_declarations(file, errors), read_labels(labels), ctx)
+    for e in errors[:20]:
+        typer.echo(f"rejected: {e}", err=True)
+    if as_json:
+        typer.echo(json.dumps({
+            "declarations": result.declarations, "violations": result.violations, "rejected": len(errors),
+            "rules": {r: {"hits": s.hits, "true_hits": s.true_hits, "precision": s.precision(), "lift": result.lift(r)} for r, s in result.rules.items()},
+            "curve": result.curve, "lanes": dict(result.lanes),
+        }, indent=2))
+    else:
+        for line in result.lines():
+            typer.echo(line)
+        typer.echo(f"read {result.declarations + len(errors)}, accepted {result.declarations}, rejected {len(errors)}")
+    if chart:
+        typer.echo(f"chart: {result.chart(chart)}")
+    raise typer.Exit(1 if errors else 0)
+
+
+@lanes_app.command("report")
+def lanes_report(
+    start: Optional[str] = typer.Option(None, "--from", help="First declaration date (YYYY-MM-DD)"),
+    end: Optional[str] = typer.Option(None, "--to", help="Last declaration date (YYYY-MM-DD)"),
+    target: str = typer.Option("0.785,0.201,0.010", "--target", help="Target green,yellow,red shares (default: ASTANA-1 post, 2025)"),
+    config: Optional[Path] = typer.Option(None, "--config", help="Settings YAML"),
+    database: Optional[str] = typer.Option(None, "--database", help="Database URL (default from settings)"),
+) -> None:
+    """Expected and actual lane shares over a period, from the store."""
+    from kordon.config import load_settings
+    from kordon.decide.report import lane_report
+    from kordon.record.store import Store
+
+    settings = load_settings(config, database_url=database)
+    try:
+        g, y, r = (float(x) for x in target.split(","))
+    except ValueError:
+        raise typer.BadParameter("--target takes three shares: green,yellow,red") from None
+    report = lane_report(Store(settings.database_url), dt.date.fromisoformat(start) if start else None,
+                         dt.date.fromisoformat(end) if end else None, settings.lanes, {"green": g, "yellow": y, "red": r})
+    for line in report.lines():
+        typer.echo(line)

@@ -1,0 +1,285 @@
+"""Sanctions list versions: every load is a new version; activation is atomic and guarded.
+
+A load that fails, or that shrinks a list by more than ``max_shrink`` (default 20 %), is stored
+as rejected and leaves the active version in place, with the reason. With no version in the
+store, the snapshot shipped in ``kordon/data/parties`` is what screening uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import gzip
+import hashlib
+import json
+import os
+import pickle
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, select, update
+from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
+
+from kordon.record.db import Base, make_engine
+
+SNAPSHOT_MAX_AGE_DAYS = 30
+SCREENABLE = {"Person", "Organization", "Company", "LegalEntity", "PublicBody", "Vessel", "Airplane"}
+
+
+class SanctionsListVersionRow(Base):
+    __tablename__ = "sanctions_list_versions"
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    list_id: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[str] = mapped_column(String(100))
+    published: Mapped[str | None] = mapped_column(String(10), nullable=True)  # publication date in the file
+    source: Mapped[str] = mapped_column(String(50))
+    sha256: Mapped[str] = mapped_column(String(64))
+    entries: Mapped[int] = mapped_column(Integer)
+    loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20))  # active, superseded, rejected
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class SanctionsEntityRow(Base):
+    __tablename__ = "sanctions_entities"
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version_pk: Mapped[int] = mapped_column(ForeignKey("sanctions_list_versions.pk"), index=True)
+    entity_id: Mapped[str] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+@dataclass
+class LoadOutcome:
+    list_id: str
+    version: str
+    version_pk: int
+    activated: bool
+    reason: str
+    entries: int
+
+
+def _sessions(store_url: str) -> sessionmaker:
+    engine = make_engine(store_url)
+    Base.metadata.create_all(engine)
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def _store_exists(store_url: str) -> bool:
+    if store_url.startswith("sqlite:///") and store_url != "sqlite:///:memory:":
+        return Path(store_url[len("sqlite:///") :]).exists()
+    return True
+
+
+def screenable(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [e for e in entities if e.get("schema") in SCREENABLE]
+
+
+def load_version(store_url: str, list_id: str, version: str, source: str, sha256: str, entities: list[dict[str, Any]],
+                 max_shrink: float = 0.2, force: bool = False, published: str | None = None) -> LoadOutcome:
+    """Store a new version; activate it unless it is empty or shrinks the active one too much."""
+    entities = screenable(entities)
+    S = _sessions(store_url)
+    now = dt.datetime.now(dt.timezone.utc)
+    with S.begin() as s:
+        active = s.scalar(select(SanctionsListVersionRow).where(SanctionsListVersionRow.list_id == list_id, SanctionsListVersionRow.active.is_(True)))
+        reason = "activated"
+        ok = True
+        if not entities:
+            ok, reason = False, "the load has no screenable entities; the active version stays"
+        elif active is not None and not force and len(entities) < active.entries * (1 - max_shrink):
+            ok = False
+            reason = (f"the load has {len(entities)} entities, {active.entries - len(entities)} fewer than active version "
+                      f"{active.version} ({active.entries}); more than the allowed {max_shrink:.0%} shrink, the active version stays")
+        row = SanctionsListVersionRow(list_id=list_id, version=version, published=published or version[:10], source=source,
+                                      sha256=sha256, entries=len(entities),
+                                      loaded_at=now, active=False, status="rejected" if not ok else "active", reason=reason)
+        s.add(row)
+        s.flush()
+        s.add_all(SanctionsEntityRow(version_pk=row.pk, entity_id=e["id"], data=e) for e in entities)
+        if ok:
+            # One transaction: the old version is retired and the new one activated together.
+            s.execute(update(SanctionsListVersionRow).where(SanctionsListVersionRow.list_id == list_id,
+                                                            SanctionsListVersionRow.active.is_(True)).values(active=False, status="superseded"))
+            row.active = True
+        return LoadOutcome(list_id, version, row.pk, ok, reason, len(entities))
+
+
+def versions(store_url: str, list_id: str | None = None) -> list[dict[str, Any]]:
+    if not _store_exists(store_url):
+        return []
+    S = _sessions(store_url)
+    with S() as s:
+        q = select(SanctionsListVersionRow).order_by(SanctionsListVersionRow.pk)
+        if list_id:
+            q = q.where(SanctionsListVersionRow.list_id == list_id)
+        return [{"pk": r.pk, "id": r.list_id, "version": r.version, "published": r.published, "source": r.source, "sha256": r.sha256, "entries": r.entries,
+                 "loaded_at": r.loaded_at.isoformat(), "status": r.status, "reason": r.reason} for r in s.scalars(q)]
+
+
+def entities_of(store_url: str, version_pk: int) -> list[dict[str, Any]]:
+    S = _sessions(store_url)
+    with S() as s:
+        return [r for r in s.scalars(select(SanctionsEntityRow.data).where(SanctionsEntityRow.version_pk == version_pk))]
+
+
+def diff(store_url: str, old_pk: int, new_pk: int) -> dict[str, list[str]]:
+    """Entity ids added, removed and changed between two stored versions."""
+    old = {e["id"]: e for e in entities_of(store_url, old_pk)}
+    new = {e["id"]: e for e in entities_of(store_url, new_pk)}
+    return {
+        "added": sorted(set(new) - set(old)),
+        "removed": sorted(set(old) - set(new)),
+        "changed": sorted(k for k in set(old) & set(new) if old[k] != new[k]),
+    }
+
+
+# --- the shipped snapshot ------------------------------------------------------------------------
+
+def _snapshot_dir():  # noqa: ANN202
+    return resources.files("kordon") / "data" / "parties"
+
+
+def shipped_manifest() -> list[dict[str, Any]]:
+    return json.loads((_snapshot_dir() / "manifest.json").read_text(encoding="utf-8"))["lists"]
+
+
+def shipped_entities(list_id: str) -> list[dict[str, Any]]:
+    raw = gzip.decompress((_snapshot_dir() / f"{list_id}.jsonl.gz").read_bytes()).decode("utf-8")
+    return [json.loads(line) for line in raw.splitlines() if line]
+
+
+@dataclass
+class ActiveList:
+    id: str
+    version: str
+    sha256: str
+    entries: int
+    origin: str  # "store" or "shipped"
+    published: str | None = None
+    version_pk: int | None = None
+
+
+def active_lists(store_url: str | None) -> list[ActiveList]:
+    """The list versions screening uses: the store's active ones, the shipped snapshot for the rest."""
+    out: dict[str, ActiveList] = {}
+    for m in shipped_manifest():
+        out[m["id"]] = ActiveList(m["id"], m["version"], m["sha256"], m["entries"], "shipped", m["version"])
+    if store_url and _store_exists(store_url):
+        S = _sessions(store_url)
+        with S() as s:
+            for r in s.scalars(select(SanctionsListVersionRow).where(SanctionsListVersionRow.active.is_(True))):
+                out[r.list_id] = ActiveList(r.list_id, r.version, r.sha256, r.entries, "store", r.published, r.pk)
+    return sorted(out.values(), key=lambda a: a.id)
+
+
+def lists_as_of(store_url: str | None, pinned: dict[str, str], as_of: dt.datetime | None = None) -> list[ActiveList]:
+    """The list versions a past decision used: for each pinned id, that version as it was stored by `as_of`.
+
+    Lists the decision did not use are left out. Raises LookupError when a pinned version is gone,
+    because a replay on other data would not be a replay.
+    """
+    shipped = {m["id"]: m for m in shipped_manifest()}
+    out = []
+    wanted = {k: v for k, v in pinned.items() if k in shipped or _known_list(store_url, k)}
+    for list_id, version in sorted(wanted.items()):
+        row = None
+        if store_url and _store_exists(store_url):
+            with _sessions(store_url)() as s:
+                q = select(SanctionsListVersionRow).where(
+                    SanctionsListVersionRow.list_id == list_id, SanctionsListVersionRow.version == version,
+                    SanctionsListVersionRow.status != "rejected")
+                if as_of is not None:
+                    q = q.where(SanctionsListVersionRow.loaded_at <= as_of)
+                row = s.scalars(q.order_by(SanctionsListVersionRow.pk.desc())).first()
+        if row is not None:
+            out.append(ActiveList(row.list_id, row.version, row.sha256, row.entries, "store", row.published, row.pk))
+        elif list_id in shipped and shipped[list_id]["version"] == version:
+            m = shipped[list_id]
+            out.append(ActiveList(m["id"], m["version"], m["sha256"], m["entries"], "shipped", m["version"]))
+        else:
+            raise LookupError(f"sanctions list {list_id} version {version} is no longer available")
+    return out
+
+
+def _known_list(store_url: str | None, list_id: str) -> bool:
+    if not store_url or not _store_exists(store_url):
+        return False
+    with _sessions(store_url)() as s:
+        return s.scalar(select(SanctionsListVersionRow.pk).where(SanctionsListVersionRow.list_id == list_id).limit(1)) is not None
+
+
+def _age_days(published: str | None, today: dt.date | None = None) -> int | None:
+    try:
+        return ((today or dt.date.today()) - dt.date.fromisoformat((published or "")[:10])).days
+    except ValueError:
+        return None
+
+
+def list_status(store_url: str | None) -> list[dict[str, Any]]:
+    """For `kordon lists`: one dict per sanctions list (id, kind, version, entries, published, sha256, age_days, warning)."""
+    rows = []
+    for a in active_lists(store_url):
+        age = _age_days(a.published)
+        warning = None
+        if age is not None and age > SNAPSHOT_MAX_AGE_DAYS:
+            warning = f"{a.id} version {a.version} is {age} days old (more than {SNAPSHOT_MAX_AGE_DAYS}); run 'kordon lists update' or load a newer file"
+        rows.append({"id": a.id, "kind": "parties", "version": a.version, "entries": a.entries, "published": a.published,
+                     "sha256": a.sha256, "age_days": age, "origin": a.origin, "warning": warning})
+    return rows
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("KORDON_CACHE_DIR") or Path.home() / ".cache" / "kordon")
+
+
+def _matcher_digest() -> bytes:
+    """A cached index is only valid for the matcher code and legal-form data that built it."""
+    import kordon.index.identifiers as m1
+    import kordon.index.names as m2
+    import kordon.index.parties as m3
+
+    h = hashlib.sha256()
+    for mod in (m1, m2, m3):
+        h.update(Path(mod.__file__).read_bytes())
+    h.update((resources.files("kordon") / "data" / "names" / "legal_forms.yaml").read_bytes())
+    return h.digest()
+
+
+def build_index(store_url: str | None, use_cache: bool = True, lists: list[ActiveList] | None = None):  # noqa: ANN201 - PartyIndex
+    """The party index over the active lists (or the ones given); cached on disk keyed by the lists' sha256."""
+    from kordon.index.parties import ListedEntity, PartyIndex
+
+    lists = active_lists(store_url) if lists is None else lists
+    key = hashlib.sha256(json.dumps([(a.id, a.version, a.sha256) for a in lists]).encode() + _matcher_digest()).hexdigest()[:24]
+    path = cache_dir() / f"party-index-{key}.pickle"
+    if use_cache and path.exists():
+        try:
+            # Unpickling ~300k small objects triggers the cyclic GC over and over; it has nothing to collect.
+            gc.disable()
+            try:
+                with path.open("rb") as fh:
+                    index = pickle.load(fh)  # noqa: S301 - our own cache file, keyed by content hash
+                gc.freeze()  # long-lived: keep the collector from walking the index (see PartyIndex)
+                return index
+            finally:
+                gc.enable()
+        except Exception:  # noqa: BLE001 - a broken cache is rebuilt, never trusted
+            pass
+    entities = []
+    for a in lists:
+        data = entities_of(store_url, a.version_pk) if a.origin == "store" and store_url else shipped_entities(a.id)
+        entities.extend(ListedEntity.from_ftm(a.id, e) for e in screenable(data))
+    index = PartyIndex(entities, {a.id: a.version for a in lists})
+    if use_cache:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            with tmp.open("wb") as fh:
+                pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(path)
+        except OSError:
+            pass  # a read-only home only costs the build time next start
+    return index

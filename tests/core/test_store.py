@@ -1,0 +1,75 @@
+from kordon.config import Settings
+from kordon.models import Lane
+from kordon.record.store import Store
+from kordon.service import Kordon
+from tests.core.helpers import decl, item
+
+RU = {"dispatch": "KZ", "destination": "RU"}
+
+
+def kordon(tmp_path, **settings):
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    return Kordon(Settings(database_url=url, **settings))
+
+
+def test_repeat_returns_stored_decision_and_change_is_an_amendment(tmp_path):
+    k = kordon(tmp_path)
+    first = k.screen_and_record(decl(id="S-1"))
+    again = k.screen_and_record(decl(id="S-1"))
+    assert (first.version, first.repeat) == (1, False)
+    assert (again.version, again.repeat) == (1, True)
+    assert again.decision.screened_at == first.decision.screened_at
+    amended = k.screen_and_record(decl(id="S-1", route=RU, items=[item("8542310000", "cpu")]))
+    assert amended.version == 2 and amended.decision.lane is Lane.red
+    assert k.store.versions("S-1") == [1, 2]
+    assert k.get("S-1", 1).decision.lane is Lane.green
+
+
+def test_decision_records_list_versions(tmp_path):
+    k = kordon(tmp_path)
+    k.screen_and_record(decl(id="S-2"))
+    record = k.get("S-2")
+    versions = record.decision.list_versions
+    assert {k: versions[k] for k in ("chpl", "eu_russia_hs6", "kz_national")} == {"chpl": "2024-02-23", "eu_russia_hs6": "2023-02-25", "kz_national": "2026-11-26"}
+    assert {"ofac_sdn", "un_sc", "uk_fcdo"} <= set(versions)
+    assert record.decision.rules_version
+
+
+def test_replay_gives_the_identical_decision(tmp_path):
+    k = kordon(tmp_path)
+    stored = k.screen_and_record(decl(id="S-3", route=RU, items=[item("8542310000", "cpu"), item("8806240000", "drones")]))
+    result = k.replay("S-3")
+    assert result.identical and result.decision.action == stored.decision.action
+
+
+def test_replay_uses_the_list_version_of_the_time_not_todays(tmp_path):
+    own = tmp_path / "own.csv"
+    own.write_text("code,category\n7601,aluminium\n", encoding="utf-8")
+    (tmp_path / "own.yaml").write_text("id: own\ntitle: Own list\nversion: '1'\napplies_to: restricted_destinations\n", encoding="utf-8")
+    k = kordon(tmp_path, lists=[str(own)])
+    stored = k.screen_and_record(decl(id="S-4", route=RU, items=[item("7601100000", "aluminium")]))
+    assert stored.decision.list_versions["own"] == "1" and stored.decision.action.value == "deny"
+    # The list is withdrawn and replaced: version 2 no longer lists aluminium.
+    own.write_text("code,category\n7602,scrap\n", encoding="utf-8")
+    (tmp_path / "own.yaml").write_text("id: own\ntitle: Own list\nversion: '2'\n", encoding="utf-8")
+    today = kordon(tmp_path, lists=[str(own)])
+    assert today.screen(decl(id="S-4", route=RU, items=[item("7601100000", "aluminium")])).action.value != "deny"
+    result = today.replay("S-4")
+    assert result.identical and result.decision.list_versions["own"] == "1"
+
+
+def test_store_iterates_declarations_in_order(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    k = Kordon(Settings(database_url=store.url), store=store)
+    for i in range(5):
+        k.screen_and_record(decl(id=f"I-{i}"))
+    assert [d.id for d, _ in store.iter_declarations(batch=2)] == [f"I-{i}" for i in range(5)]
+    assert store.count() == 5
+
+
+def test_batch_save_handles_repeats_and_amendments_of_the_same_id(tmp_path):
+    k = kordon(tmp_path)
+    stored = k.screen_and_record_many([decl(id="B-1"), decl(id="B-1"), decl(id="B-1", route=RU), decl(id="B-2")])
+    assert [(s.declaration.id, s.version, s.repeat) for s in stored] == [("B-1", 1, False), ("B-1", 1, True), ("B-1", 2, False), ("B-2", 1, False)]
+    assert k.store.count() == 3
+    assert k.replay("B-1").identical

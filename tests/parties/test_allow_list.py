@@ -1,0 +1,53 @@
+import datetime as dt
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from kordon.config import Settings
+from kordon.ingest.sanctions import lifecycle
+from kordon.interfaces.cli import app
+from kordon.models import Declaration
+from kordon.record import sanctions_lists as sl
+from kordon.screen import build_context, screen_declaration
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sanctions"
+
+
+def _decl(name, date="2026-11-20"):
+    return Declaration.model_validate({
+        "id": "A1", "type": "export", "date": date,
+        "parties": [{"role": "consignee", "name": name, "country": "RU"}],
+        "route": {"dispatch": "KZ", "destination": "KG"},
+        "items": [{"hs_code": "940360", "description": "wooden office furniture"}],
+    })
+
+
+def _hits(url, name, date="2026-11-20"):
+    d = screen_declaration(_decl(name, date), build_context(Settings(database_url=url)))
+    return [h for h in d.hits if h.rule == "parties.sanctions" and h.list and h.list.entry == "ofac-16806"]
+
+
+def test_allow_list_suppresses_only_the_reviewed_pair(tmp_path):
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    _, first = lifecycle.load_file(url, FIXTURES / "ofac_sdn", "ofac", version="v1")
+    assert _hits(url, "Volga Group")  # a possible/real match before review
+    expires = (dt.date.today() + dt.timedelta(days=90)).isoformat()
+    res = CliRunner().invoke(app, ["parties", "allow", "Volga Group", "--list", "ofac_sdn", "--entity", "ofac-16806",
+                                   "--country", "RU", "--reviewer", "a.analyst", "--reason", "furniture retailer in Kazan, other INN",
+                                   "--expires", expires, "--db", url])
+    assert res.exit_code == 0, res.output
+    assert not _hits(url, "Volga Group")  # suppressed
+    assert _hits(url, "Volga Group Holding")  # another party fingerprint still hits
+    assert _hits(url, "Volga Group", date=(dt.date.today() + dt.timedelta(days=120)).isoformat())  # after expiry
+    # The list entity changes (new alias): the review no longer covers it.
+    ents = sl.entities_of(url, first.version_pk)
+    changed = [dict(e, properties={**e["properties"], "alias": ["VOLGA GRUPP"]}) if e["id"] == "ofac-16806" else e for e in ents]
+    assert sl.load_version(url, "ofac_sdn", "v2", "ofac", "c" * 64, changed).activated
+    assert _hits(url, "Volga Group")
+
+
+def test_allow_needs_a_known_entity(tmp_path):
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    res = CliRunner().invoke(app, ["parties", "allow", "X Y", "--list", "ofac_sdn", "--entity", "ofac-0", "--reviewer", "r",
+                                   "--reason", "r", "--expires", "2099-01-01", "--db", url])
+    assert res.exit_code == 2
