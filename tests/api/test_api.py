@@ -133,6 +133,8 @@ def test_lists_report_versions_and_checksums(client, role_keys):
     body = client.get("/v1/lists", headers=auth(role_keys["analyst"])).json()
     chpl = next(x for x in body["goods"] if x["id"] == "chpl")
     assert chpl["entries"] > 0 and len(chpl["sha256"]) == 64 and chpl["version"]
+    sanctions = {x["id"]: x for x in body["sanctions"]}
+    assert sanctions and all(x["kind"] == "parties" and x["entries"] > 0 and x["version"] for x in sanctions.values())
 
 
 # Every endpoint but health, with the roles that may call it. Any other role gets 403; no key gets 401.

@@ -77,3 +77,14 @@ def test_cli_audit_verify_and_keys(db_url, store):
         c.execute(text("UPDATE audit_log SET payload = '{}' WHERE seq = 1"))
     bad = runner.invoke(app, ["audit", "verify", "--database-url", db_url])
     assert bad.exit_code == 1 and "record 1 changed" in bad.output
+
+
+def test_sanctions_list_activation_and_rejection_are_audited(db_url, store):
+    from kordon.record import sanctions_lists as sl
+
+    people = [{"id": f"p{i}", "schema": "Person", "properties": {"name": [f"Person {i}"]}} for i in range(10)]
+    assert sl.load_version(db_url, "test_list", "v1", "test", "a" * 64, people).activated
+    assert not sl.load_version(db_url, "test_list", "v2", "test", "b" * 64, people[:2]).activated  # shrinks too much
+    rows = [(e.action, e.subject, e.payload["version"]) for e in audit.entries(store)]
+    assert rows == [("lists.activate", "list:test_list", "v1"), ("lists.reject", "list:test_list", "v2")]
+    assert audit.verify(store).ok

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
+from kordon.record import audit
 from kordon.record.db import Base, make_engine
 
 SNAPSHOT_MAX_AGE_DAYS = 30
@@ -104,6 +105,9 @@ def load_version(store_url: str, list_id: str, version: str, source: str, sha256
             s.execute(update(SanctionsListVersionRow).where(SanctionsListVersionRow.list_id == list_id,
                                                             SanctionsListVersionRow.active.is_(True)).values(active=False, status="superseded"))
             row.active = True
+        # On the audit trail in the same transaction: a list change is recorded, or it did not happen.
+        audit.append_in(s, "kordon lists", "lists.activate" if ok else "lists.reject", f"list:{list_id}",
+                        {"version": version, "sha256": sha256, "entries": len(entities), "source": source, "reason": reason})
         return LoadOutcome(list_id, version, row.pk, ok, reason, len(entities))
 
 

@@ -20,6 +20,16 @@ def list_status(ctx: ScreeningContext) -> dict[str, Any]:
     return {"goods": goods, "other": other, "rules_version": ctx.rules.version, "rules_sha256": ctx.rules.sha256}
 
 
+def sanctions_status(database_url: str) -> list[dict[str, Any]]:
+    """Active sanctions lists (entries, sha256, age) from the lists lifecycle, when it is installed."""
+    try:
+        from kordon.record.sanctions_lists import list_status as sanctions_list_status
+    except ImportError:
+        return []
+    return sanctions_list_status(database_url)
+
+
 @router.get("", summary="Lists in force, with versions, entry counts and checksums (any role)")
 def lists(request: Request, who: Principal = Depends(caller)) -> dict[str, Any]:
-    return list_status(request.app.state.kordon.context)
+    k = request.app.state.kordon
+    return {**list_status(k.context), "sanctions": sanctions_status(k.store.url)}
