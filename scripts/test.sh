@@ -33,7 +33,10 @@ export KORDON_CACHE_DIR
 if [ "$(id -u)" = 0 ] && ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
     pg_root=$(mktemp -d)
     export KORDON_PG_DATA="$pg_root/data"
-    eval "$(bash scripts/ci_postgres.sh)"
+    KORDON_PG_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    export KORDON_PG_PORT
+    pg_env=$(cd "$pg_root" && bash "$OLDPWD/scripts/ci_postgres.sh")  # fails the run if the server cannot start
+    eval "$pg_env"
     trap 'bash scripts/ci_postgres.sh stop' EXIT
 fi
 
