@@ -47,6 +47,7 @@ class Settings(BaseModel):
     lists: list[str] = Field(default_factory=list, description="Extra goods list files or folders (CSV or YAML)")
     use_bundled_lists: bool = True
     rules: list[str] = Field(default_factory=list, description="Extra rule pack files that override or extend the bundled pack")
+    history: bool = Field(True, description="Let the red-flag rules use the history of stored declarations")
     database_url: str = Field(default_factory=lambda: os.environ.get("KORDON_DATABASE_URL", "sqlite:///kordon.db"))
 
     @field_validator("screening_country")

@@ -8,12 +8,14 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Callable
 
 from sqlalchemy.orm import Session
 
 from kordon.config import Settings
+from kordon.index.history import History, attach, load_history
 from kordon.models import Declaration, Decision
 from kordon.record.store import Record, Store, Stored
 from kordon.screen import ScreeningContext, build_context, screen_declaration
@@ -36,10 +38,17 @@ class Replay:
 
 
 class Kordon:
+    """Screening with a store. When recording, the red-flag rules see the history of every declaration
+    stored before (loaded from the store once, then kept up to date); each decision records how far
+    that history reached (`history_upto`) so that a replay rebuilds exactly the same one."""
+
     def __init__(self, settings: Settings | None = None, store: Store | None = None, context: ScreeningContext | None = None):
         self.settings = settings or Settings()
         self.context = context or build_context(self.settings)
         self._store = store
+        self._history: History | None = None
+        # Screening reads the history and recording adds to it, possibly from different threads.
+        self._lock = threading.RLock()
 
     @property
     def store(self) -> Store:
@@ -47,38 +56,70 @@ class Kordon:
             self._store = Store(self.settings.database_url)
         return self._store
 
+    @property
+    def history(self) -> History | None:
+        """The history of stored declarations, loaded on first use (None when switched off)."""
+        if not self.settings.history:
+            return None
+        with self._lock:
+            if self._history is None:
+                self._history = load_history(self.store)
+            return self._history
+
+    def _screen(self, decl: Declaration) -> Decision:
+        # Only with a store is there a history to consult; a store-less screening stays history-free.
+        history = self.history if self._store is not None else None
+        with self._lock:
+            if history is not None:
+                attach(self.context, history)
+            decision = screen_declaration(decl, self.context)
+            if history is not None:
+                decision.history_upto = history.upto
+            return decision
+
+    def _remember(self, stored: Stored) -> None:
+        if self._history is not None and not stored.repeat:
+            self._history.add(stored.declaration, stored.pk)
+
     def screen(self, decl: Declaration) -> Decision:
-        """Screen without recording."""
-        return screen_declaration(decl, self.context)
+        """Screen without recording (with the store's history once a store is in use)."""
+        return self._screen(decl)
 
     def screen_and_record(self, decl: Declaration, also: Callable[[Session, int, Decision], None] | None = None) -> Stored:
         """Screen and store; a repeat of stored content returns the stored decision unchanged.
 
         ``also(session, version, decision)`` is written in the same transaction as a new version (the audit record).
         """
-        repeat = self.store.find_repeat(decl)
-        if repeat is not None:
-            return repeat
-        decision = screen_declaration(decl, self.context)
-        self.store.snapshot_lists(self.context.goods.lists)
-        self.store.snapshot_rules(self.context.rules)
-        hook = None if also is None else (lambda s, version: also(s, version, decision))
-        return self.store.save(decl, decision, self.context.rules.sha256, self.settings.model_dump(mode="json"), also=hook)
+        hook = None if also is None else (lambda s, stored: also(s, stored.version, stored.decision))
+        return self.screen_and_record_many([decl], also=hook)[0]
 
     def screen_and_record_many(self, decls: list[Declaration],
                                also: Callable[[Session, Stored], None] | None = None) -> list[Stored]:
-        """Screen and store a batch in one transaction: the fast path for files and bulk API calls.
-
-        Screening a repeat again is harmless: the store returns the stored decision for it.
-        """
-        return self.record_many([(d, screen_declaration(d, self.context)) for d in decls], also=also)
+        """Screen and store a batch in one transaction, each declaration seeing the ones before it."""
+        store = self.store
+        store.snapshot_lists(self.context.goods.lists)
+        store.snapshot_rules(self.context.rules)
+        with self._lock:
+            history = self.history
+            try:
+                return store.screen_and_save(decls, self._screen, self.context.rules.sha256,
+                                             self.settings.model_dump(mode="json"), also=also, after=self._remember)
+            except Exception:
+                # The history took in declarations of a transaction that did not commit: start again from the store.
+                if history is not None:
+                    self._history = None
+                raise
 
     def record_many(self, screened: list[tuple[Declaration, Decision]],
                     also: Callable[[Session, Stored], None] | None = None) -> list[Stored]:
-        """Store declarations screened with this context, in one transaction."""
+        """Store declarations already screened with this context (by `screen`), in one transaction."""
         self.store.snapshot_lists(self.context.goods.lists)
         self.store.snapshot_rules(self.context.rules)
-        return self.store.save_many(screened, self.context.rules.sha256, self.settings.model_dump(mode="json"), also=also)
+        stored = self.store.save_many(screened, self.context.rules.sha256, self.settings.model_dump(mode="json"), also=also)
+        with self._lock:
+            for item in stored:
+                self._remember(item)
+        return stored
 
     def get(self, declaration_id: str, version: int | None = None) -> Record:
         record = self.store.get(declaration_id, version)
@@ -87,16 +128,22 @@ class Kordon:
         return record
 
     def context_for(self, record: Record) -> ScreeningContext:
-        """Rebuild the screening context a stored decision was made with: its settings, lists and rules."""
+        """Rebuild the screening context a stored decision was made with: its settings, lists, rules and history."""
         settings = Settings.model_validate(record.settings) if record.settings else self.settings
+        decision = record.decision
         lists = []
-        for list_id, version in record.decision.list_versions.items():
+        for list_id, version in decision.list_versions.items():
             goods = self.store.goods_list(list_id, version)
             if goods is not None:
                 lists.append(goods)
             elif list_id in {gl.id for gl in self.context.goods.lists}:
                 raise ReplayError(f"list {list_id} version {version} is not in the store; it cannot be replayed exactly")
-        ctx = build_context(settings, lists=lists)
+        goods_ids = {gl.id for gl in lists}
+        pinned = {k: v for k, v in decision.list_versions.items() if k not in goods_ids}
+        try:
+            ctx = build_context(settings, lists=lists, pinned_versions=pinned, as_of=decision.screened_at)
+        except LookupError as exc:
+            raise ReplayError(str(exc)) from exc
         if record.rules_sha256:
             pack = self.store.rule_pack(record.rules_sha256)
             if pack is None:
@@ -104,11 +151,15 @@ class Kordon:
             ctx.rules = pack
         else:
             ctx.rules = load_rules(settings)
-        ctx.extras.update(self.context.extras)
-        ctx.extra_list_versions.update({k: v for k, v in record.decision.list_versions.items() if k not in {gl.id for gl in lists}})
+        if decision.history_upto is not None:
+            attach(ctx, load_history(self.store, upto=decision.history_upto))
         return ctx
 
     def replay(self, declaration_id: str, version: int | None = None) -> Replay:
         record = self.get(declaration_id, version)
-        decision = screen_declaration(record.declaration, self.context_for(record))
+        ctx = self.context_for(record)
+        decision = screen_declaration(record.declaration, ctx)
+        history = ctx.extras.get("history")
+        if isinstance(history, History):
+            decision.history_upto = history.upto
         return Replay(record, decision)

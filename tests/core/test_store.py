@@ -73,3 +73,32 @@ def test_batch_save_handles_repeats_and_amendments_of_the_same_id(tmp_path):
     assert [(s.declaration.id, s.version, s.repeat) for s in stored] == [("B-1", 1, False), ("B-1", 1, True), ("B-1", 2, False), ("B-2", 1, False)]
     assert k.store.count() == 3
     assert k.replay("B-1").identical
+
+
+def _furniture(i, consignee="Bishkek Mebel OsOO"):
+    return decl(id=f"H-{i}", parties=[{"role": "consignor", "name": "Astana Furniture LLP", "country": "KZ"},
+                                      {"role": "consignee", "name": consignee, "country": "KG"}],
+                route={"dispatch": "KZ", "destination": "KG"},
+                items=[item("9403600000", "Столы деревянные офисные", quantity=10, value=2000, currency="USD")])
+
+
+def test_a_batch_sees_its_own_earlier_declarations_and_replay_rebuilds_that_history(tmp_path):
+    k = kordon(tmp_path)
+    stored = k.screen_and_record_many([_furniture(i) for i in range(6)])
+    rules = [[h.rule for h in s.decision.hits] for s in stored]
+    # Several small consignments between the same pair within days: structuring shows from the fifth on.
+    assert "chain.structuring" not in rules[0] and "chain.structuring" in rules[5]
+    assert [s.decision.history_upto for s in stored] == [0, 1, 2, 3, 4, 5]
+    # Later traffic must not leak into the replay of an earlier decision.
+    k.screen_and_record_many([_furniture(i, consignee="Osh Mebel OsOO") for i in range(6, 12)])
+    for i in (0, 5):
+        result = k.replay(f"H-{i}")
+        assert result.identical, (result.record.decision.hits, result.decision.hits)
+
+
+def test_a_new_process_loads_the_history_from_the_store(tmp_path):
+    kordon(tmp_path).screen_and_record_many([_furniture(i) for i in range(4)])
+    later = kordon(tmp_path)  # a fresh Kordon on the same database, as after a restart
+    stored = later.screen_and_record(_furniture(4))
+    assert stored.decision.history_upto == 4 and "chain.structuring" in [h.rule for h in stored.decision.hits]
+    assert Kordon(Settings(database_url=f"sqlite:///{tmp_path / 'k.db'}", history=False)).screen_and_record(_furniture(5)).decision.history_upto is None

@@ -101,6 +101,7 @@ class FirstVersion:
 @dataclass
 class History:
     declarations: int = 0
+    upto: int | None = None  # store key of the last stored declaration added (None: not from a store)
     first_date: dt.date | None = None
     last_date: dt.date | None = None
     first_seen: dict[str, dt.date] = field(default_factory=dict)
@@ -124,8 +125,11 @@ class History:
     def __len__(self) -> int:
         return self.declarations
 
-    def add(self, decl: Declaration) -> None:
+    def add(self, decl: Declaration, pk: int | None = None) -> None:
+        """Add a declaration after it was recorded; `pk` is its store key, kept as the history's reach."""
         self.declarations += 1
+        if pk is not None:
+            self.upto = pk
         self.first_date = decl.date if self.first_date is None else min(self.first_date, decl.date)
         self.last_date = decl.date if self.last_date is None else max(self.last_date, decl.date)
         keys = []
@@ -223,9 +227,13 @@ def history_of(ctx) -> History | None:  # noqa: ANN001 - ScreeningContext, impor
     return history if isinstance(history, History) else None
 
 
-def load_history(store) -> History:  # noqa: ANN001 - kordon.record.store.Store
-    """The history of every declaration version in a store, oldest first."""
-    return History.build(store.iter_declarations())
+def load_history(store, upto: int | None = None) -> History:  # noqa: ANN001 - kordon.record.store.Store
+    """The history of every declaration version in a store (up to store key `upto`), oldest first."""
+    history = History()
+    history.upto = 0
+    for pk, decl in store.iter_rows(upto=upto):
+        history.add(decl, pk)
+    return history
 
 
 def attach(ctx, history: History) -> None:  # noqa: ANN001 - ScreeningContext

@@ -65,6 +65,9 @@ class Decision(BaseModel):
     list_versions: dict[str, str] = Field(default_factory=dict, description="Every list the screening consulted, id → version")
     rules_version: str | None = None
     screened_at: dt.datetime | None = None
+    history_upto: int | None = Field(
+        None, description="The red-flag rules saw the history of every declaration version stored up to this row (store key)"
+    )
     random_selection: dict[str, Any] | None = Field(
         None, description="Seed and draw of the random inspection selection, when one was made"
     )

@@ -95,6 +95,7 @@ class Stored:
     version: int
     decision: Decision
     repeat: bool = False  # True when the same content had been stored before
+    pk: int | None = None  # store key of the declaration row (new versions only)
 
 
 @dataclass
@@ -203,10 +204,41 @@ class Store:
             for decl, decision in screened:
                 stored = self._save_in(s, decl, decision, rules_sha256, settings)
                 if also is not None and not stored.repeat:
-                    s.flush()
                     also(s, stored)
                 out.append(stored)
         return out
+
+    def screen_and_save(self, decls: list[Declaration], screen: Callable[[Declaration], Decision],
+                        rules_sha256: str | None = None, settings: dict[str, Any] | None = None,
+                        also: Callable[[Session, Stored], None] | None = None,
+                        after: Callable[[Stored], None] | None = None) -> list[Stored]:
+        """Screen and store declarations one after another in one transaction.
+
+        Each declaration is screened only after the previous one is in the transaction and has been
+        passed to ``after`` (which feeds the history), so a file's declarations see each other as
+        they would arriving one by one — at the cost of one transaction for the batch.
+        """
+        out = []
+        with self.session.begin() as s:
+            for decl in decls:
+                repeat = self._repeat_in(s, decl)
+                if repeat is not None:
+                    out.append(repeat)
+                    continue
+                stored = self._save_in(s, decl, screen(decl), rules_sha256, settings)
+                if also is not None:
+                    also(s, stored)
+                if after is not None:
+                    after(stored)
+                out.append(stored)
+        return out
+
+    def _repeat_in(self, s: Session, decl: Declaration) -> Stored | None:
+        latest = self.latest_version(s, decl.id)
+        if latest is None or latest.content_sha256 != content_hash(decl):
+            return None
+        stored = self._decision_row(s, decl.id, latest.version)
+        return None if stored is None else Stored(decl, latest.version, Decision.model_validate(stored.body), repeat=True)
 
     def _save_in(self, s: Session, decl: Declaration, decision: Decision, rules_sha256: str | None,
                  settings: dict[str, Any] | None) -> Stored:
@@ -217,12 +249,14 @@ class Store:
             if stored is not None:
                 return Stored(decl, latest.version, Decision.model_validate(stored.body), repeat=True)
         version = 1 if latest is None else latest.version + 1
-        s.add(DeclarationRow(
+        row = DeclarationRow(
             declaration_id=decl.id, version=version, content_sha256=digest, type=decl.type.value,
             date=decl.date, destination=decl.route.destination, body=decl.model_dump(mode="json", exclude_none=True),
-        ))
+        )
+        s.add(row)
         s.add(self._decision(decl.id, version, decision, rules_sha256, settings))
-        return Stored(decl, version, decision)
+        s.flush()  # the next declaration of the same id, and the audit hook, must see this version
+        return Stored(decl, version, decision, pk=row.pk)
 
     def add_decision(self, declaration_id: str, version: int, decision: Decision, rules_sha256: str | None = None,
                      settings: dict[str, Any] | None = None) -> None:
@@ -237,7 +271,7 @@ class Store:
             declaration_id=declaration_id, declaration_version=version, lane=decision.lane.value,
             action=decision.action.value, score=decision.score, body=decision.model_dump(mode="json"),
             list_versions=decision.list_versions, rules_version=decision.rules_version, rules_sha256=rules_sha256,
-            screened_at=decision.screened_at or utcnow(),
+            settings=settings, screened_at=decision.screened_at or utcnow(),
         )
 
     @staticmethod
@@ -283,6 +317,21 @@ class Store:
             for row in rows:
                 yield Declaration.model_validate(row.body), row.version
             last = rows[-1].pk
+
+    def iter_rows(self, upto: int | None = None, batch: int = 1000) -> Iterator[tuple[int, Declaration]]:
+        """(store key, declaration) of every stored version in the order stored, up to key `upto`."""
+        last = 0
+        while True:
+            with self.session() as s:
+                q = select(DeclarationRow.pk, DeclarationRow.body).where(DeclarationRow.pk > last)
+                if upto is not None:
+                    q = q.where(DeclarationRow.pk <= upto)
+                rows = list(s.execute(q.order_by(DeclarationRow.pk).limit(batch)))
+            if not rows:
+                return
+            for pk, body in rows:
+                yield pk, Declaration.model_validate(body)
+            last = rows[-1][0]
 
     def count(self) -> int:
         with self.session() as s:
