@@ -23,7 +23,7 @@ class LaneThresholds(BaseModel):
     red: float = Field(60.0, ge=0, le=100, description="Score from which a declaration goes to the red lane")
     # Random selection keeps risk-based targeting honest: traders cannot learn that a clean profile
     # always means green. The draw is a hash of seed and declaration id, so it can be replayed.
-    random_rate: float = Field(0.0, ge=0, le=1, description="Share of green declarations selected at random (e.g. 0.01)")
+    random_rate: float = Field(0.01, ge=0, le=1, description="Share of green declarations selected at random for inspection (0 switches it off)")
     random_seed: str = Field("kordon", min_length=1, description="Seed of the random selection; change it to change who is drawn")
     random_lane: str = Field("red", pattern="^(yellow|red)$", description="Lane a randomly selected declaration goes to")
 

@@ -29,7 +29,7 @@ def test_random_rate_selects_about_its_share_and_records_the_draw():
 
 
 def test_zero_rate_never_selects_but_records():
-    d = decide("D1", [], LaneThresholds(), {})
+    d = decide("D1", [], LaneThresholds(random_rate=0.0), {})
     assert d.lane.value == "green" and d.random_selection["selected"] is False and d.random_selection["rate"] == 0.0
 
 
