@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from dataclasses import dataclass
 from typing import Callable
@@ -20,6 +21,7 @@ from kordon.models import Declaration, Decision
 from kordon.record.store import Record, Store, Stored
 from kordon.screen import ScreeningContext, build_context, screen_declaration
 from kordon.screen.context import load_rules
+from kordon.screen.pipeline import LIST_RULE_PREFIXES, rescreen_lists
 
 
 class ReplayError(LookupError):
@@ -35,6 +37,30 @@ class Replay:
     def identical(self) -> bool:
         strip = {"screened_at"}
         return self.record.decision.model_dump(exclude=strip) == self.decision.model_dump(exclude=strip)
+
+
+@dataclass
+class Rescreen:
+    declaration_id: str
+    version: int
+    before: Decision
+    after: Decision
+
+    def _list_hits(self, d: Decision) -> set[tuple]:
+        return {(h.rule, h.subject, h.list.id if h.list else None, h.list.entry if h.list else None)
+                for h in d.hits if h.rule.startswith(LIST_RULE_PREFIXES)}
+
+    @property
+    def added(self) -> set[tuple]:
+        return self._list_hits(self.after) - self._list_hits(self.before)
+
+    @property
+    def removed(self) -> set[tuple]:
+        return self._list_hits(self.before) - self._list_hits(self.after)
+
+    @property
+    def changed(self) -> bool:
+        return (self.before.lane, self.before.action) != (self.after.lane, self.after.action) or bool(self.added or self.removed)
 
 
 class Kordon:
@@ -154,6 +180,29 @@ class Kordon:
         if decision.history_upto is not None:
             attach(ctx, load_history(self.store, upto=decision.history_upto))
         return ctx
+
+    def rescreen(self, since: dt.date, record: bool = True, actor: str = "kordon") -> list[Rescreen]:
+        """Re-screen the latest version of every declaration since `since` against today's lists.
+
+        Only list-driven hits are recomputed (a list changed, nothing else did); a changed outcome is
+        recorded as a further decision with an audit record, and returned.
+        """
+        from kordon.record import audit
+
+        changed = []
+        for decl, version, before in list(self.store.latest_since(since)):
+            result = Rescreen(decl.id, version, before, rescreen_lists(decl, before, self.context))
+            if not result.changed:
+                continue
+            changed.append(result)
+            if record:
+                payload = {"version": version, "lane": result.after.lane.value, "action": result.after.action.value,
+                           "was": [before.lane.value, before.action.value], "list_versions": result.after.list_versions,
+                           "added": sorted(map(str, result.added)), "removed": sorted(map(str, result.removed))}
+                self.store.add_decision(decl.id, version, result.after, self.context.rules.sha256,
+                                        self.settings.model_dump(mode="json"),
+                                        also=lambda s, p=payload, i=decl.id: audit.append_in(s, actor, "rescreen", f"declaration:{i}", p))
+        return changed
 
     def replay(self, declaration_id: str, version: int | None = None) -> Replay:
         record = self.get(declaration_id, version)

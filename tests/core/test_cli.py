@@ -93,3 +93,16 @@ def test_committed_json_schema_is_current():
 
     committed = json.loads((ROOT / "schema" / "declaration-v1.schema.json").read_text(encoding="utf-8"))
     assert committed == declaration_schema(), "regenerate with: kordon schema > schema/declaration-v1.schema.json"
+
+
+def test_rescreen_with_a_new_list_reports_the_changed_decisions(screened, tmp_path):
+    work, _, _ = screened
+    own = tmp_path / "zinc.yaml"
+    own.write_text("id: zinc\ntitle: Zinc watch list\nversion: '1'\napplies_to: all_destinations\n"
+                   "entries:\n  - {code: '7901', category: metals}\n", encoding="utf-8")
+    dry = run("rescreen", "--since", "2023-01-01", "--lists", str(own), "--dry-run", cwd=work, check_rc=0)
+    assert "KZ-2024-CSV-0002 v1: green/release → red/inspect" in dry.stdout and "1 would change" in dry.stderr
+    done = run("rescreen", "--since", "2023-01-01", "--lists", str(own), cwd=work, check_rc=0)
+    assert "1 changed and recorded" in done.stderr
+    again = run("rescreen", "--since", "2023-01-01", "--lists", str(own), cwd=work, check_rc=0)
+    assert "0 changed and recorded" in again.stderr

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from kordon.config import Settings
 from kordon.models import Lane
 from kordon.record.store import Store
@@ -102,3 +104,23 @@ def test_a_new_process_loads_the_history_from_the_store(tmp_path):
     stored = later.screen_and_record(_furniture(4))
     assert stored.decision.history_upto == 4 and "chain.structuring" in [h.rule for h in stored.decision.hits]
     assert Kordon(Settings(database_url=f"sqlite:///{tmp_path / 'k.db'}", history=False)).screen_and_record(_furniture(5)).decision.history_upto is None
+
+
+def test_rescreen_after_a_list_change_records_only_what_changed(tmp_path):
+    from kordon.record import audit
+
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    k = Kordon(Settings(database_url=url))
+    k.screen_and_record_many([decl(id="L-1", route=RU, items=[item("7601100000", "aluminium")]), decl(id="L-2", route=RU)])
+    assert k.get("L-1").decision.lane is Lane.green
+    own = tmp_path / "own.yaml"
+    own.write_text("id: own\ntitle: Aluminium list\nversion: '1'\nentries:\n  - {code: '7601', category: metals}\n", encoding="utf-8")
+    updated = Kordon(Settings(database_url=url, lists=[str(own)]))
+    changed = updated.rescreen(since=dt.date(2024, 1, 1))
+    assert [c.declaration_id for c in changed] == ["L-1"]
+    assert changed[0].after.action.value == "deny" and ("goods.national", "items[0]", "own", "7601") in changed[0].added
+    # The original decision stays what replay reproduces; the re-screen is recorded after it, and audited.
+    assert updated.get("L-1").decision.lane is Lane.green and updated.replay("L-1").identical
+    assert [r.action for r in audit.entries(updated.store, "declaration:L-1")].count("rescreen") == 1
+    assert audit.verify(updated.store).ok
+    assert updated.rescreen(since=dt.date(2024, 1, 1)) == []  # nothing changed since

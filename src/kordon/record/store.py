@@ -259,10 +259,15 @@ class Store:
         return Stored(decl, version, decision, pk=row.pk)
 
     def add_decision(self, declaration_id: str, version: int, decision: Decision, rules_sha256: str | None = None,
-                     settings: dict[str, Any] | None = None) -> None:
-        """Record a further decision on a stored version (a re-screen after a list update)."""
+                     settings: dict[str, Any] | None = None, also: Callable[[Session], None] | None = None) -> None:
+        """Record a further decision on a stored version (a re-screen after a list update).
+
+        The first decision of a version stays what `get` and replay return; later ones are re-screens."""
         with self.session.begin() as s:
             s.add(self._decision(declaration_id, version, decision, rules_sha256, settings))
+            if also is not None:
+                s.flush()  # write first, so the hook (the audit chain) runs holding the write lock
+                also(s)
 
     @staticmethod
     def _decision(declaration_id: str, version: int, decision: Decision, rules_sha256: str | None,
@@ -316,6 +321,29 @@ class Store:
                 return
             for row in rows:
                 yield Declaration.model_validate(row.body), row.version
+            last = rows[-1].pk
+
+    def latest_since(self, since: dt.date, batch: int = 500) -> Iterator[tuple[Declaration, int, Decision]]:
+        """The latest version of every declaration dated on or after `since`, with its latest decision."""
+        latest = (select(DeclarationRow.declaration_id, func.max(DeclarationRow.version).label("v"))
+                  .where(DeclarationRow.date >= since).group_by(DeclarationRow.declaration_id).subquery())
+        last = 0
+        while True:
+            with self.session() as s:
+                rows = list(s.scalars(
+                    select(DeclarationRow)
+                    .join(latest, (DeclarationRow.declaration_id == latest.c.declaration_id) & (DeclarationRow.version == latest.c.v))
+                    .where(DeclarationRow.pk > last).order_by(DeclarationRow.pk).limit(batch)))
+                out = []
+                for row in rows:
+                    decision = s.scalars(select(DecisionRow).where(
+                        DecisionRow.declaration_id == row.declaration_id, DecisionRow.declaration_version == row.version)
+                        .order_by(DecisionRow.pk.desc())).first()
+                    if decision is not None:
+                        out.append((Declaration.model_validate(row.body), row.version, Decision.model_validate(decision.body)))
+            if not rows:
+                return
+            yield from out
             last = rows[-1].pk
 
     def iter_rows(self, upto: int | None = None, batch: int = 1000) -> Iterator[tuple[int, Declaration]]:

@@ -8,9 +8,15 @@ from kordon.screen.context import ScreeningContext
 from kordon.screen.registry import RULES
 
 
-def run_rules(decl: Declaration, ctx: ScreeningContext) -> list[Hit]:
+# Rules whose answer depends on a list (and so may change when a list changes).
+LIST_RULE_PREFIXES = ("goods.", "parties.")
+
+
+def run_rules(decl: Declaration, ctx: ScreeningContext, only: tuple[str, ...] | None = None) -> list[Hit]:
     hits: list[Hit] = []
     for spec in ctx.rules.enabled():
+        if only is not None and not spec.id.startswith(only):
+            continue
         fn = RULES.get(spec.id)
         if fn is None:
             raise LookupError(f"rule {spec.id!r} is in the rule pack but no code implements it")
@@ -23,5 +29,18 @@ def screen_declaration(decl: Declaration, ctx: ScreeningContext) -> Decision:
     try:
         hits = run_rules(decl, ctx)
         return decide(decl.id, hits, ctx.settings.lanes, ctx.list_versions(), ctx.rules.version)
+    except Exception as exc:  # noqa: BLE001 - failing closed is the point
+        return error_decision(decl.id, exc, ctx.list_versions(), ctx.rules.version)
+
+
+def rescreen_lists(decl: Declaration, before: Decision, ctx: ScreeningContext) -> Decision:
+    """Decide again after a list changed: the list rules run against today's lists, every other hit
+    (route, red flags and their history) is kept as it was found. Never raises; fails closed."""
+    try:
+        kept = [h for h in before.hits if not h.rule.startswith(LIST_RULE_PREFIXES) and h.rule != "selection.random"]
+        decision = decide(decl.id, kept + run_rules(decl, ctx, LIST_RULE_PREFIXES), ctx.settings.lanes,
+                          ctx.list_versions(), ctx.rules.version)
+        decision.history_upto = before.history_upto
+        return decision
     except Exception as exc:  # noqa: BLE001 - failing closed is the point
         return error_decision(decl.id, exc, ctx.list_versions(), ctx.rules.version)

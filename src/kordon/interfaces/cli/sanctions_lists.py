@@ -55,9 +55,10 @@ def load(
     version: Optional[str] = typer.Option(None, help="Version label (default: the publication date in the file)"),
     max_shrink: float = typer.Option(0.2, help="Refuse to activate a version with this share fewer entities"),
     force: bool = typer.Option(False, help="Activate even if the list shrank more than --max-shrink"),
+    rescreen_days: int = typer.Option(30, "--rescreen-days", help="Re-screen stored declarations of the last N days after activation (0: don't)"),
     database_url: Optional[str] = typer.Option(None, "--db"),
 ) -> None:
-    """Import a list file as a new version; activate it unless it fails the guards."""
+    """Import a list file as a new version; activate it unless it fails the guards; re-screen recent declarations."""
     try:
         result, outcome = lifecycle.load_file(_store(database_url), path, source, list_id, version, max_shrink, force)
     except (ValueError, FileNotFoundError) as exc:
@@ -69,6 +70,24 @@ def load(
               f"sha256 {result.sha256[:16]}…; {outcome.reason}")
     if not outcome.activated:
         raise typer.Exit(1)
+    _rescreen(database_url, rescreen_days)
+
+
+def _rescreen(database_url: Optional[str], days: int) -> None:
+    """A list changed: decisions of the last `days` days are checked against it (see `kordon rescreen`)."""
+    if days <= 0:
+        return
+    import datetime as dt
+
+    from kordon.config import load_settings
+    from kordon.service import Kordon
+
+    settings = load_settings(database_url=database_url) if database_url else load_settings()
+    changed = Kordon(settings).rescreen(dt.date.today() - dt.timedelta(days=days))
+    for r in changed:
+        err.print(f"re-screened {r.declaration_id} v{r.version}: {r.before.lane.value}/{r.before.action.value} → "
+                  f"{r.after.lane.value}/{r.after.action.value}")
+    err.print(f"re-screened the last {days} days of declarations: {len(changed)} decision(s) changed and recorded")
 
 
 @app.command()
@@ -76,12 +95,15 @@ def update(
     lists: list[str] = typer.Argument(None, help="List ids (default: every list in sources.yaml)"),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="Mirror serving BASE/LIST_ID/FILENAME instead of the publishers"),
     max_shrink: float = typer.Option(0.2),
+    rescreen_days: int = typer.Option(30, "--rescreen-days", help="Re-screen stored declarations of the last N days after an update (0: don't)"),
     database_url: Optional[str] = typer.Option(None, "--db"),
 ) -> None:
-    """Download the official files and load each as a new version."""
+    """Download the official files, load each as a new version, and re-screen recent declarations."""
     results = lifecycle.update_lists(_store(database_url), lists or None, base_url, max_shrink=max_shrink)
     for r in results:
         err.print(f"{'[green]ok[/green]' if r.ok else '[red]failed[/red]'} {r.list_id}: {r.message}")
+    if any(r.ok for r in results):
+        _rescreen(database_url, rescreen_days)
     if not all(r.ok for r in results):
         raise typer.Exit(1)
 

@@ -211,6 +211,36 @@ def register(app: typer.Typer) -> None:
         out.print("[red]the replayed decision differs from the stored one[/red]")
         raise typer.Exit(1)
 
+    @app.command()
+    def rescreen(
+        since: Optional[str] = typer.Option(None, "--since", help="Re-screen declarations dated on or after this ISO date"),
+        days: int = typer.Option(30, "--days", help="…or dated within this many days before today"),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change without recording it"),
+        lists: Optional[list[Path]] = typer.Option(None, "--lists", help="Extra goods list file or folder; repeatable"),
+        config: Optional[Path] = typer.Option(None, "--config", envvar="KORDON_CONFIG"),
+        db: Optional[str] = typer.Option(None, "--db", envvar="KORDON_DATABASE_URL"),
+    ) -> None:
+        """After a list changed: re-screen recent stored declarations against today's lists and record what changed."""
+        import datetime as dt
+
+        try:
+            start = dt.date.fromisoformat(since) if since else dt.date.today() - dt.timedelta(days=days)
+        except ValueError:
+            raise typer.BadParameter(f"{since!r} is not an ISO date", param_hint="--since")
+        k = _kordon(config, db, lists)
+        changed = k.rescreen(start, record=not dry_run)
+        for r in changed:
+            was, now = r.before, r.after
+            out.print(f"{r.declaration_id} v{r.version}: {was.lane.value}/{was.action.value} → "
+                      f"[{LANE_STYLE[now.lane.value]}]{now.lane.value}[/]/{now.action.value}", highlight=False)
+            for rule, subject, list_id, entry in sorted(r.added, key=str):
+                hit = next(h for h in now.hits if h.rule == rule and h.subject == subject)
+                out.print(f"   + {hit.explanation}", highlight=False, soft_wrap=True)
+            for rule, subject, list_id, entry in sorted(r.removed, key=str):
+                out.print(f"   − {rule} on {subject} ({list_id} {entry}) no longer matches", highlight=False)
+        verb = "would change" if dry_run else "changed and recorded"
+        err.print(f"re-screened declarations since {start}: {len(changed)} {verb}")
+
     @app.command("rules")
     def rules_cmd(
         config: Optional[Path] = typer.Option(None, "--config", envvar="KORDON_CONFIG"),
