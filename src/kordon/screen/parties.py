@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from kordon.index.parties import PartyIndex, Query
+from kordon.index.parties import Candidate, PartyIndex, Query
 from kordon.ingest.rule_pack import RuleSpec
 from kordon.models import Action, Declaration, Hit, ListRef, Severity
 from kordon.record.allow_list import party_fingerprint
@@ -33,6 +33,24 @@ def party_query(party) -> Query:  # noqa: ANN001 - kordon.models.Party
                  address=party.address)
 
 
+# The same traders lodge declaration after declaration: remember each party's candidates for the
+# index in use. Matching is a pure function of the index and the query, so a remembered answer is
+# the answer, and replays are unaffected.
+_MEMO: dict[tuple, tuple[list[Candidate], list[str]]] = {}
+_MEMO_MAX = 200_000
+
+
+def matches(index: PartyIndex, party, limit: int, threshold: float):  # noqa: ANN001, ANN201 - Party; (candidates, warnings)
+    schema = party.model_extra.get("schema") if party.model_extra else None
+    key = (id(index), party.name, schema, party.country, tuple(sorted(party.identifiers.items())), party.address, limit, threshold)
+    found = _MEMO.get(key)
+    if found is None:
+        if len(_MEMO) >= _MEMO_MAX:
+            _MEMO.clear()
+        found = _MEMO[key] = index.match(party_query(party), limit=limit, threshold=threshold)
+    return list(found[0]), list(found[1])
+
+
 @rule("parties.sanctions")
 def sanctions(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Iterator[Hit]:
     index: PartyIndex | None = ctx.extras.get("parties")
@@ -41,7 +59,7 @@ def sanctions(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Itera
     for i, party in enumerate(decl.parties):
         role = party.role.value
         match_at, possible_at = float(_param(spec, "match", role)), float(_param(spec, "possible", role))
-        found, warnings = index.match(party_query(party), limit=int(_param(spec, "candidates", role)), threshold=match_at)
+        found, warnings = matches(index, party, int(_param(spec, "candidates", role)), match_at)
         found = [c for c in found if c.score >= possible_at]
         allowed = ctx.extras.get("parties_allow")
         suppressed = []
@@ -83,8 +101,11 @@ def shared_identifier_or_address(decl: Declaration, ctx: ScreeningContext, spec:
     if index is None:
         raise LookupError("no party index in the screening context; sanctions screening cannot run")
     for i, party in enumerate(decl.parties):
-        matched = {c.entity.entity_id for c in index.match(party_query(party), limit=5)[0] if c.score >= float(_param(spec, "possible", party.role.value))}
-        for ent, what in index.shared(list(party.identifiers.items()), party.address):
+        shared = index.shared(list(party.identifiers.items()), party.address)
+        if not shared:
+            continue  # the usual case: no name match needed
+        matched = {c.entity.entity_id for c in matches(index, party, 5, 0.7)[0] if c.score >= float(_param(spec, "possible", party.role.value))}
+        for ent, what in shared:
             if ent.entity_id in matched:
                 continue  # the party is that entity: parties.sanctions already reports it
             yield make_hit(
@@ -114,6 +135,7 @@ def add_party_index(ctx: ScreeningContext) -> None:
     key = repr([(a.id, a.version, a.sha256) for a in lists])
     if key not in _CACHE:
         _CACHE.clear()
+        _MEMO.clear()
         _CACHE[key] = build_index(url, lists=lists)
     index = _CACHE[key]
     ctx.extras["parties"] = index
