@@ -18,7 +18,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from kordon.text import content_stems
+from kordon.index.text import content_stems
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "kordon" / "data" / "tnved"

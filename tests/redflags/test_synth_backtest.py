@@ -6,7 +6,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from kordon.backtest import backtest, read_labels
+from kordon.decide.backtest import backtest, read_labels
 from kordon.ingest.errors import ListFileError
 from kordon.interfaces.cli import app
 from kordon.screen import build_context

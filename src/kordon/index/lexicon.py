@@ -10,7 +10,7 @@ from importlib import resources
 
 import yaml
 
-from kordon.text import clean as clean_text
+from kordon.index.text import clean as clean_text
 
 
 def _load(name: str) -> dict:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from kordon.text import content_stems
+from kordon.index.text import content_stems
 
 
 @dataclass(frozen=True)

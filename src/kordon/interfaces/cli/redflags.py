@@ -55,7 +55,7 @@ def backtest(
     config: Optional[Path] = typer.Option(None, "--config", help="Settings YAML"),
 ) -> None:
     """Per rule hits, precision and lift; share of labelled violations caught by inspection rate."""
-    from kordon.backtest import backtest as run, read_declarations, read_labels
+    from kordon.decide.backtest import backtest as run, read_declarations, read_labels
     from kordon.config import load_settings
     from kordon.screen import build_context
 

@@ -13,7 +13,7 @@ from kordon.screen.context import ScreeningContext
 from kordon.screen.hits import make_hit
 from kordon.screen.redflags.common import OUTBOUND, high_priority, listed, quote
 from kordon.screen.registry import rule
-from kordon.text import clean, words
+from kordon.index.text import clean, words
 
 
 @rule("description.misfit")
