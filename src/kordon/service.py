@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from kordon.config import Settings
 from kordon.index.history import History, attach, load_history
 from kordon.models import Declaration, Decision
+from kordon.models.decision import ACTION_ORDER, LANE_ORDER
 from kordon.record.store import Record, Store, Stored
 from kordon.screen import ScreeningContext, build_context, screen_declaration
 from kordon.screen.context import load_rules
@@ -61,6 +62,12 @@ class Rescreen:
     @property
     def changed(self) -> bool:
         return (self.before.lane, self.before.action) != (self.after.lane, self.after.action) or bool(self.added or self.removed)
+
+    @property
+    def lowered(self) -> bool:
+        """The new outcome is milder. Automation may hold or escalate, never release: an officer decides."""
+        return (ACTION_ORDER.index(self.after.action), LANE_ORDER.index(self.after.lane)) < (
+            ACTION_ORDER.index(self.before.action), LANE_ORDER.index(self.before.lane))
 
 
 class Kordon:
@@ -184,8 +191,9 @@ class Kordon:
     def rescreen(self, since: dt.date, record: bool = True, actor: str = "kordon") -> list[Rescreen]:
         """Re-screen the latest version of every declaration since `since` against today's lists.
 
-        Only list-driven hits are recomputed (a list changed, nothing else did); a changed outcome is
-        recorded as a further decision with an audit record, and returned.
+        Only list-driven hits are recomputed (a list changed, nothing else did). A changed outcome is
+        recorded as a further decision with an audit record — unless it is milder than before (a delisting,
+        or a list missing from this run's settings): that is returned for an officer's review, never recorded.
         """
         from kordon.record import audit
 
@@ -195,7 +203,7 @@ class Kordon:
             if not result.changed:
                 continue
             changed.append(result)
-            if record:
+            if record and not result.lowered:
                 payload = {"version": version, "lane": result.after.lane.value, "action": result.after.action.value,
                            "was": [before.lane.value, before.action.value], "list_versions": result.after.list_versions,
                            "added": sorted(map(str, result.added)), "removed": sorted(map(str, result.removed))}

@@ -101,8 +101,26 @@ def test_rescreen_with_a_new_list_reports_the_changed_decisions(screened, tmp_pa
     own.write_text("id: zinc\ntitle: Zinc watch list\nversion: '1'\napplies_to: all_destinations\n"
                    "entries:\n  - {code: '7901', category: metals}\n", encoding="utf-8")
     dry = run("rescreen", "--since", "2023-01-01", "--lists", str(own), "--dry-run", cwd=work, check_rc=0)
-    assert "KZ-2024-CSV-0002 v1: green/release → red/inspect" in dry.stdout and "1 would change" in dry.stderr
+    assert "KZ-2024-CSV-0002 v1: green/release → red/inspect" in dry.stdout and "1 decision(s) would change" in dry.stderr
     done = run("rescreen", "--since", "2023-01-01", "--lists", str(own), cwd=work, check_rc=0)
-    assert "1 changed and recorded" in done.stderr
+    assert "1 decision(s) changed and recorded" in done.stderr
     again = run("rescreen", "--since", "2023-01-01", "--lists", str(own), cwd=work, check_rc=0)
-    assert "0 changed and recorded" in again.stderr
+    assert "0 decision(s) changed and recorded" in again.stderr
+    # Without the list the same re-screen would be milder: reported for review, never recorded.
+    milder = run("rescreen", "--since", "2023-01-01", cwd=work, check_rc=0)
+    assert "(milder: not recorded, for an officer to review)" in milder.stdout and "0 decision(s) changed and recorded; 1 milder" in milder.stderr
+
+
+def test_bad_settings_lists_and_databases_are_usage_errors(tmp_path):
+    decls = str(EXAMPLES / "declarations.csv")
+    broken = tmp_path / "broken.csv"
+    broken.write_text("code,category\n85A1,x\n", encoding="utf-8")
+    for args, message in [
+        (["--lists", str(tmp_path / "missing.csv")], "missing.csv"),
+        (["--lists", str(broken)], "broken.csv:2: field 'code'"),
+        (["--config", str(tmp_path / "nope.yaml")], "nope.yaml"),
+        (["--db", "sqlite:////nonexistent-dir/x.db"], "error"),
+    ]:
+        proc = run("screen", decls, *args, cwd=tmp_path)
+        assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr, (args, proc.stderr)
+    assert run("explain", "X", "-f", "bogus", cwd=tmp_path).returncode == 2

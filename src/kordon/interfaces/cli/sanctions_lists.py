@@ -32,7 +32,7 @@ def overview(
     from kordon.interfaces.cli.screening import goods_list_rows, print_lists
 
     rows = goods_list_rows(Path(config) if config else None)
-    parties = sl.list_status(database_url or _store(None))
+    parties = sl.list_status(_store(database_url, config))
     for r in parties:
         r.setdefault("licence", r.get("origin") or "")
     print_lists(rows + parties)
@@ -41,10 +41,13 @@ def overview(
             err.print(f"[yellow]warning:[/yellow] {r['warning']}")
 
 
-def _store(database_url: Optional[str]) -> str:
+CONFIG = typer.Option(None, "--config", envvar="KORDON_CONFIG", help="Settings file (YAML): database, goods lists, rules")
+
+
+def _store(database_url: Optional[str], config: Optional[str] = None) -> str:
     from kordon.config import load_settings
 
-    return database_url or load_settings().database_url
+    return database_url or load_settings(config).database_url
 
 
 @app.command()
@@ -57,10 +60,11 @@ def load(
     force: bool = typer.Option(False, help="Activate even if the list shrank more than --max-shrink"),
     rescreen_days: int = typer.Option(30, "--rescreen-days", help="Re-screen stored declarations of the last N days after activation (0: don't)"),
     database_url: Optional[str] = typer.Option(None, "--db"),
+    config: Optional[str] = CONFIG,
 ) -> None:
     """Import a list file as a new version; activate it unless it fails the guards; re-screen recent declarations."""
     try:
-        result, outcome = lifecycle.load_file(_store(database_url), path, source, list_id, version, max_shrink, force)
+        result, outcome = lifecycle.load_file(_store(database_url, config), path, source, list_id, version, max_shrink, force)
     except (ValueError, FileNotFoundError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -70,24 +74,22 @@ def load(
               f"sha256 {result.sha256[:16]}…; {outcome.reason}")
     if not outcome.activated:
         raise typer.Exit(1)
-    _rescreen(database_url, rescreen_days)
+    _rescreen(database_url, rescreen_days, config)
 
 
-def _rescreen(database_url: Optional[str], days: int) -> None:
+def _rescreen(database_url: Optional[str], days: int, config: Optional[str]) -> None:
     """A list changed: decisions of the last `days` days are checked against it (see `kordon rescreen`)."""
     if days <= 0:
         return
     import datetime as dt
 
     from kordon.config import load_settings
+    from kordon.interfaces.cli.screening import print_rescreen
     from kordon.service import Kordon
 
-    settings = load_settings(database_url=database_url) if database_url else load_settings()
+    settings = load_settings(config, database_url=database_url)
     changed = Kordon(settings).rescreen(dt.date.today() - dt.timedelta(days=days))
-    for r in changed:
-        err.print(f"re-screened {r.declaration_id} v{r.version}: {r.before.lane.value}/{r.before.action.value} → "
-                  f"{r.after.lane.value}/{r.after.action.value}")
-    err.print(f"re-screened the last {days} days of declarations: {len(changed)} decision(s) changed and recorded")
+    print_rescreen(changed, err, recorded=True)
 
 
 @app.command()
@@ -97,13 +99,14 @@ def update(
     max_shrink: float = typer.Option(0.2),
     rescreen_days: int = typer.Option(30, "--rescreen-days", help="Re-screen stored declarations of the last N days after an update (0: don't)"),
     database_url: Optional[str] = typer.Option(None, "--db"),
+    config: Optional[str] = CONFIG,
 ) -> None:
     """Download the official files, load each as a new version, and re-screen recent declarations."""
-    results = lifecycle.update_lists(_store(database_url), lists or None, base_url, max_shrink=max_shrink)
+    results = lifecycle.update_lists(_store(database_url, config), lists or None, base_url, max_shrink=max_shrink)
     for r in results:
         err.print(f"{'[green]ok[/green]' if r.ok else '[red]failed[/red]'} {r.list_id}: {r.message}")
     if any(r.ok for r in results):
-        _rescreen(database_url, rescreen_days)
+        _rescreen(database_url, rescreen_days, config)
     if not all(r.ok for r in results):
         raise typer.Exit(1)
 

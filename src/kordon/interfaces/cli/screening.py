@@ -26,14 +26,26 @@ BATCH = 500  # declarations stored per transaction
 
 
 def _kordon(config: Optional[Path], db: Optional[str], lists: list[Path] | None = None, store: bool = True):
+    """Settings, lists and store as the options say; anything wrong with them is a usage error (exit 2)."""
+    from pydantic import ValidationError
+    from sqlalchemy.exc import SQLAlchemyError
+
     from kordon.config import load_settings
+    from kordon.ingest.errors import ListFileError
     from kordon.service import Kordon
 
-    extra = {"database_url": db} if db else {}
-    settings = load_settings(config, **extra)
-    if lists:
-        settings.lists = settings.lists + [str(p) for p in lists]
-    return Kordon(settings)
+    try:
+        extra = {"database_url": db} if db else {}
+        settings = load_settings(config, **extra)
+        if lists:
+            settings.lists = settings.lists + [str(p) for p in lists]
+        k = Kordon(settings)
+        if store:
+            k.store  # noqa: B018 - open the database now, so a bad URL is a usage error, not a crash mid-run
+        return k
+    except (ListFileError, OSError, ValueError, ValidationError, SQLAlchemyError) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
 
 
 def decision_row(decision: Decision) -> dict:
@@ -100,7 +112,7 @@ def register(app: typer.Typer) -> None:
         """Screen declarations: goods, parties and routes; print a lane, an action and the reasons for each."""
         if fmt not in FORMATS:
             raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}", param_hint="--format")
-        k = _kordon(config, db, lists)
+        k = _kordon(config, db, lists, store=store)
         counts = ReadCounts()
         decisions: list[Decision] = []
         target = out_file.open("w", encoding="utf-8", newline="") if out_file else sys.stdout
@@ -156,6 +168,8 @@ def register(app: typer.Typer) -> None:
         """Show a stored decision: every hit with its rule, evidence, explanation and source."""
         from kordon.service import ReplayError
 
+        if fmt not in ("text", "json"):
+            raise typer.BadParameter("--format must be text or json", param_hint="--format")
         k = _kordon(config, db)
         try:
             record = k.get(declaration_id, version)
@@ -229,17 +243,8 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter(f"{since!r} is not an ISO date", param_hint="--since")
         k = _kordon(config, db, lists)
         changed = k.rescreen(start, record=not dry_run)
-        for r in changed:
-            was, now = r.before, r.after
-            out.print(f"{r.declaration_id} v{r.version}: {was.lane.value}/{was.action.value} → "
-                      f"[{LANE_STYLE[now.lane.value]}]{now.lane.value}[/]/{now.action.value}", highlight=False)
-            for rule, subject, list_id, entry in sorted(r.added, key=str):
-                hit = next(h for h in now.hits if h.rule == rule and h.subject == subject)
-                out.print(f"   + {hit.explanation}", highlight=False, soft_wrap=True)
-            for rule, subject, list_id, entry in sorted(r.removed, key=str):
-                out.print(f"   − {rule} on {subject} ({list_id} {entry}) no longer matches", highlight=False)
-        verb = "would change" if dry_run else "changed and recorded"
-        err.print(f"re-screened declarations since {start}: {len(changed)} {verb}")
+        print_rescreen(changed, out, recorded=not dry_run)
+        err.print(f"re-screened declarations since {start}")
 
     @app.command("rules")
     def rules_cmd(
@@ -270,6 +275,24 @@ def register(app: typer.Typer) -> None:
         from kordon import __version__
 
         typer.echo(__version__)
+
+
+def print_rescreen(changed: list, console: Console, recorded: bool) -> None:
+    """What a re-screen found: escalations (recorded) and milder outcomes (left for an officer)."""
+    for r in changed:
+        was, now = r.before, r.after
+        note = " (milder: not recorded, for an officer to review)" if r.lowered else ""
+        console.print(f"{r.declaration_id} v{r.version}: {was.lane.value}/{was.action.value} → "
+                      f"[{LANE_STYLE[now.lane.value]}]{now.lane.value}[/]/{now.action.value}{note}", highlight=False)
+        for rule, subject, _list_id, _entry in sorted(r.added, key=str):
+            hit = next(h for h in now.hits if h.rule == rule and h.subject == subject)
+            console.print(f"   + {hit.explanation}", highlight=False, soft_wrap=True)
+        for rule, subject, list_id, entry in sorted(r.removed, key=str):
+            console.print(f"   − {rule} on {subject} ({list_id} {entry}) no longer matches", highlight=False)
+    escalated = sum(not r.lowered for r in changed)
+    lowered = len(changed) - escalated
+    verb = "changed and recorded" if recorded else "would change"
+    err.print(f"{escalated} decision(s) {verb}; {lowered} milder outcome(s) left for review")
 
 
 def goods_list_rows(config: Optional[Path] = None, lists: list[Path] | None = None) -> list[dict]:
