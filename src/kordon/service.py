@@ -91,24 +91,32 @@ class Kordon:
 
     @property
     def history(self) -> History | None:
-        """The history of stored declarations, loaded on first use (None when switched off)."""
-        if not self.settings.history:
-            return None
+        """The history of stored declarations as this process knows it (None when switched off or store-less)."""
         with self._lock:
-            if self._history is None:
-                self._history = load_history(self.store)
-            return self._history
+            return self._current_history()
 
-    def _screen(self, decl: Declaration) -> Decision:
-        # Only with a store is there a history to consult; a store-less screening stays history-free.
-        history = self.history if self._store is not None else None
-        with self._lock:
-            if history is not None:
-                attach(self.context, history)
-            decision = screen_declaration(decl, self.context)
-            if history is not None:
-                decision.history_upto = history.upto
-            return decision
+    def _current_history(self) -> History | None:
+        # Call with the lock held. Loaded on first use; afterwards topped up with what other processes
+        # stored, so that every row up to `upto` is in it — the promise `history_upto` makes to replay.
+        # (Exact for SQLite, which writes one transaction at a time; with PostgreSQL, run one writer process.)
+        if not self.settings.history or self._store is None:
+            return None
+        if self._history is None:
+            self._history = load_history(self._store)
+        else:
+            for pk, decl in self._store.iter_rows(after=self._history.upto or 0):
+                self._history.add(decl, pk)
+        return self._history
+
+    def _screen_with(self, history: History | None, decl: Declaration) -> Decision:
+        if history is not None:
+            attach(self.context, history)
+        else:
+            self.context.extras.pop("history", None)
+        decision = screen_declaration(decl, self.context)
+        if history is not None:
+            decision.history_upto = history.upto
+        return decision
 
     def _remember(self, stored: Stored) -> None:
         if self._history is not None and not stored.repeat:
@@ -116,7 +124,8 @@ class Kordon:
 
     def screen(self, decl: Declaration) -> Decision:
         """Screen without recording (with the store's history once a store is in use)."""
-        return self._screen(decl)
+        with self._lock:
+            return self._screen_with(self._current_history(), decl)
 
     def screen_and_record(self, decl: Declaration, also: Callable[[Session, int, Decision], None] | None = None) -> Stored:
         """Screen and store; a repeat of stored content returns the stored decision unchanged.
@@ -133,23 +142,25 @@ class Kordon:
         store.snapshot_lists(self.context.goods.lists)
         store.snapshot_rules(self.context.rules)
         with self._lock:
-            history = self.history
+            history = self._current_history()
             try:
-                return store.screen_and_save(decls, self._screen, self.context.rules.sha256,
+                return store.screen_and_save(decls, lambda d: self._screen_with(history, d), self.context.rules.sha256,
                                              self.settings.model_dump(mode="json"), also=also, after=self._remember)
             except Exception:
                 # The history took in declarations of a transaction that did not commit: start again from the store.
-                if history is not None:
-                    self._history = None
+                self._history = None
                 raise
 
     def record_many(self, screened: list[tuple[Declaration, Decision]],
                     also: Callable[[Session, Stored], None] | None = None) -> list[Stored]:
-        """Store declarations already screened with this context (by `screen`), in one transaction."""
+        """Store declarations already screened with this context (by `screen`), in one transaction.
+
+        The lock is held from the save until the history has them, so no screening sees a history
+        with a gap below its reach."""
         self.store.snapshot_lists(self.context.goods.lists)
         self.store.snapshot_rules(self.context.rules)
-        stored = self.store.save_many(screened, self.context.rules.sha256, self.settings.model_dump(mode="json"), also=also)
         with self._lock:
+            stored = self.store.save_many(screened, self.context.rules.sha256, self.settings.model_dump(mode="json"), also=also)
             for item in stored:
                 self._remember(item)
         return stored

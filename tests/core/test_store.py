@@ -124,3 +124,14 @@ def test_rescreen_after_a_list_change_records_only_what_changed(tmp_path):
     assert [r.action for r in audit.entries(updated.store, "declaration:L-1")].count("rescreen") == 1
     assert audit.verify(updated.store).ok
     assert updated.rescreen(since=dt.date(2024, 1, 1)) == []  # nothing changed since
+
+
+def test_history_catches_up_with_another_process_on_the_same_store(tmp_path):
+    first, second = kordon(tmp_path), kordon(tmp_path)  # two processes sharing one database
+    first.screen_and_record(_furniture(0))
+    second.screen_and_record(_furniture(1))  # second loads its history now: it has H-0 and H-1
+    for i in range(2, 5):
+        first.screen_and_record(_furniture(i))  # second does not know these yet
+    stored = second.screen_and_record(_furniture(5))
+    assert stored.decision.history_upto == 5 and "chain.structuring" in [h.rule for h in stored.decision.hits]
+    assert first.replay("H-5").identical and second.replay("H-5").identical

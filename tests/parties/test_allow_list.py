@@ -22,8 +22,9 @@ def _decl(name, date="2026-11-20"):
     })
 
 
-def _hits(url, name, date="2026-11-20"):
-    d = screen_declaration(_decl(name, date), build_context(Settings(database_url=url)))
+def _hits(url, name, date="2026-11-20", screened_on=None):
+    as_of = dt.datetime.combine(screened_on, dt.time(12), dt.timezone.utc) if screened_on else None
+    d = screen_declaration(_decl(name, date), build_context(Settings(database_url=url), as_of=as_of))
     return [h for h in d.hits if h.rule == "parties.sanctions" and h.list and h.list.entry == "ofac-16806"]
 
 
@@ -38,7 +39,9 @@ def test_allow_list_suppresses_only_the_reviewed_pair(tmp_path):
     assert res.exit_code == 0, res.output
     assert not _hits(url, "Volga Group")  # suppressed
     assert _hits(url, "Volga Group Holding")  # another party fingerprint still hits
-    assert _hits(url, "Volga Group", date=(dt.date.today() + dt.timedelta(days=120)).isoformat())  # after expiry
+    # After expiry (judged on the day of screening, not on the date the declarant wrote) it hits again.
+    assert _hits(url, "Volga Group", screened_on=dt.date.today() + dt.timedelta(days=120))
+    assert not _hits(url, "Volga Group", date=(dt.date.today() + dt.timedelta(days=120)).isoformat())
     # The list entity changes (new alias): the review no longer covers it.
     ents = sl.entities_of(url, first.version_pk)
     changed = [dict(e, properties={**e["properties"], "alias": ["VOLGA GRUPP"]}) if e["id"] == "ofac-16806" else e for e in ents]
@@ -51,3 +54,20 @@ def test_allow_needs_a_known_entity(tmp_path):
     res = CliRunner().invoke(app, ["parties", "allow", "X Y", "--list", "ofac_sdn", "--entity", "ofac-0", "--reviewer", "r",
                                    "--reason", "r", "--expires", "2099-01-01", "--db", url])
     assert res.exit_code == 2
+
+
+def test_replay_uses_the_allow_list_the_decision_saw(tmp_path):
+    from kordon.service import Kordon
+
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    lifecycle.load_file(url, FIXTURES / "ofac_sdn", "ofac", version="v1")
+    k = Kordon(Settings(database_url=url))  # a long-lived service: its allow-list is the one it started with
+    before = k.screen_and_record(_decl("Volga Group")).decision
+    assert before.list_versions["allow_list"] == "0" and any(h.rule == "parties.sanctions" for h in before.hits)
+    res = CliRunner().invoke(app, ["parties", "allow", "Volga Group", "--list", "ofac_sdn", "--entity", "ofac-16806",
+                                   "--country", "RU", "--reviewer", "a", "--reason", "r", "--expires", "2099-01-01", "--db", url])
+    assert res.exit_code == 0, res.output
+    assert k.replay("A1").identical  # the entry added later does not reach back
+    fresh = Kordon(Settings(database_url=url))
+    later = fresh.screen(_decl("Volga Group"))
+    assert later.list_versions["allow_list"] == "1" and not any(h.rule == "parties.sanctions" for h in later.hits)

@@ -129,7 +129,7 @@ class History:
         """Add a declaration after it was recorded; `pk` is its store key, kept as the history's reach."""
         self.declarations += 1
         if pk is not None:
-            self.upto = pk
+            self.upto = pk if self.upto is None else max(self.upto, pk)
         self.first_date = decl.date if self.first_date is None else min(self.first_date, decl.date)
         self.last_date = decl.date if self.last_date is None else max(self.last_date, decl.date)
         keys = []

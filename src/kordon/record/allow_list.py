@@ -53,8 +53,10 @@ class AllowEntry:
 
 
 class AllowList:
-    def __init__(self, entries: list[AllowEntry]):
+    def __init__(self, entries: list[AllowEntry], upto: int = 0):
+        # Later entries for the same party and entity replace earlier ones (entries come in store order).
         self._by = {(e.party_fingerprint, e.list_id, e.entity_id): e for e in entries}
+        self.upto = upto  # store key of the last entry loaded: the allow-list "version" a decision used
 
     def __len__(self) -> int:
         return len(self._by)
@@ -86,15 +88,16 @@ def add(store_url: str, *, list_id: str, entity_id: str, entity_digest: str, par
     return AllowEntry(list_id, entity_id, entity_digest, fp, reviewer, reason, expires)
 
 
-def load(store_url: str | None, as_of: dt.datetime | None = None) -> AllowList:
-    """The allow-list, or as it stood at `as_of` (for replaying a past decision)."""
+def load(store_url: str | None, upto: int | None = None) -> AllowList:
+    """The allow-list, or as it stood when its last entry was `upto` (for replaying a past decision)."""
     from kordon.record.sanctions_lists import _store_exists
 
     if not store_url or not _store_exists(store_url):
         return AllowList([])
     with _sessions(store_url)() as s:
-        q = select(AllowListRow)
-        if as_of is not None:
-            q = q.where(AllowListRow.created_at <= as_of)
+        q = select(AllowListRow).order_by(AllowListRow.pk)
+        if upto is not None:
+            q = q.where(AllowListRow.pk <= upto)
         rows = s.scalars(q).all()
-        return AllowList([AllowEntry(r.list_id, r.entity_id, r.entity_digest, r.party_fingerprint, r.reviewer, r.reason, r.expires) for r in rows])
+        entries = [AllowEntry(r.list_id, r.entity_id, r.entity_digest, r.party_fingerprint, r.reviewer, r.reason, r.expires) for r in rows]
+        return AllowList(entries, rows[-1].pk if rows else 0)

@@ -346,9 +346,9 @@ class Store:
             yield from out
             last = rows[-1].pk
 
-    def iter_rows(self, upto: int | None = None, batch: int = 1000) -> Iterator[tuple[int, Declaration]]:
-        """(store key, declaration) of every stored version in the order stored, up to key `upto`."""
-        last = 0
+    def iter_rows(self, upto: int | None = None, after: int = 0, batch: int = 1000) -> Iterator[tuple[int, Declaration]]:
+        """(store key, declaration) of every stored version in the order stored, after key `after` up to key `upto`."""
+        last = after
         while True:
             with self.session() as s:
                 q = select(DeclarationRow.pk, DeclarationRow.body).where(DeclarationRow.pk > last)

@@ -9,6 +9,8 @@ Thresholds per role come from the rule pack (``params``), so analysts tune them 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from typing import Iterator
 
 from kordon.index.parties import Candidate, PartyIndex, Query
@@ -66,7 +68,9 @@ def sanctions(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Itera
         if allowed is not None and len(allowed) and found:
             fp = party_fingerprint(party.name, party.country, party.identifiers)
             for c in list(found):
-                entry = allowed.covers(fp, c.entity.list_id, c.entity.entity_id, c.entity.digest, decl.date)
+                # Expiry is judged on the day of screening, not the date the declarant wrote.
+                today = (ctx.as_of or dt.datetime.now(dt.timezone.utc)).date()
+                entry = allowed.covers(fp, c.entity.list_id, c.entity.entity_id, c.entity.digest, today)
                 if entry is not None:
                     found.remove(c)
                     suppressed.append({"entity_id": c.entity.entity_id, "list": c.entity.list_id, "reviewer": entry.reviewer,
@@ -118,6 +122,7 @@ def shared_identifier_or_address(decl: Declaration, ctx: ScreeningContext, spec:
 
 
 _CACHE: dict[str, PartyIndex] = {}
+ALLOW_LIST = "allow_list"
 
 
 @extender
@@ -139,5 +144,9 @@ def add_party_index(ctx: ScreeningContext) -> None:
         _CACHE[key] = build_index(url, lists=lists)
     index = _CACHE[key]
     ctx.extras["parties"] = index
-    ctx.extras["parties_allow"] = load_allow_list(url, ctx.as_of)
+    pinned_allow = ctx.pinned_versions.get(ALLOW_LIST)
+    allow = load_allow_list(url, int(pinned_allow) if pinned_allow is not None else None)
+    ctx.extras["parties_allow"] = allow
+    # The allow-list is part of what a decision depended on: record how far it reached.
+    ctx.extra_list_versions[ALLOW_LIST] = str(allow.upto)
     ctx.extra_list_versions.update(index.versions)
