@@ -62,14 +62,15 @@ def test_replay_uses_the_allow_list_the_decision_saw(tmp_path):
     url = f"sqlite:///{tmp_path / 'k.db'}"
     lifecycle.load_file(url, FIXTURES / "ofac_sdn", "ofac", version="v1")
     k = Kordon(Settings(database_url=url))  # a long-lived service: its allow-list is the one it started with
-    before = k.screen_and_record(_decl("Volga Group")).decision
-    volga = [h for h in before.hits if h.rule == "parties.sanctions" and h.list.entry == "ofac-16806"]
-    assert before.list_versions["allow_list"] == "0" and volga
     res = CliRunner().invoke(app, ["parties", "allow", "Volga Group", "--list", "ofac_sdn", "--entity", "ofac-16806",
                                    "--country", "RU", "--reviewer", "a", "--reason", "r", "--expires", "2099-01-01", "--db", url])
     assert res.exit_code == 0, res.output
-    assert k.replay("A1").identical  # the entry added later does not reach back
-    fresh = Kordon(Settings(database_url=url))
-    later = fresh.screen(_decl("Volga Group"))
+    # The service screens after the review was entered, but with the allow-list it loaded at start...
+    before = k.screen_and_record(_decl("Volga Group")).decision
+    assert before.list_versions["allow_list"] == "0"
+    assert [h for h in before.hits if h.rule == "parties.sanctions" and h.list.entry == "ofac-16806"]
+    # ...and the replay uses that allow-list, not the one in the store by then.
+    assert k.replay("A1").identical and Kordon(Settings(database_url=url)).replay("A1").identical
+    later = Kordon(Settings(database_url=url)).screen(_decl("Volga Group"))
     assert later.list_versions["allow_list"] == "1"
     assert not [h for h in later.hits if h.rule == "parties.sanctions" and h.list.entry == "ofac-16806"]
