@@ -135,3 +135,16 @@ def test_history_catches_up_with_another_process_on_the_same_store(tmp_path):
     stored = second.screen_and_record(_furniture(5))
     assert stored.decision.history_upto == 5 and "chain.structuring" in [h.rule for h in stored.decision.hits]
     assert first.replay("H-5").identical and second.replay("H-5").identical
+
+
+def test_a_changed_list_under_a_recorded_version_label_is_refused(tmp_path):
+    import pytest
+
+    from kordon.ingest.errors import ListFileError
+
+    own = tmp_path / "own.yaml"
+    own.write_text("id: own\ntitle: Own\nversion: '1'\nentries:\n  - {code: '7601'}\n", encoding="utf-8")
+    kordon(tmp_path, lists=[str(own)]).screen_and_record(decl(id="V-1", route=RU, items=[item("7601100000", "aluminium")]))
+    own.write_text("id: own\ntitle: Own\nversion: '1'\nentries:\n  - {code: '7602'}\n", encoding="utf-8")
+    with pytest.raises(ListFileError, match="version 1 is already on record with other content"):
+        kordon(tmp_path, lists=[str(own)]).screen_and_record(decl(id="V-2"))

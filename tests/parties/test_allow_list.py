@@ -30,7 +30,7 @@ def _hits(url, name, date="2026-11-20", screened_on=None):
 
 def test_allow_list_suppresses_only_the_reviewed_pair(tmp_path):
     url = f"sqlite:///{tmp_path / 'k.db'}"
-    _, first = lifecycle.load_file(url, FIXTURES / "ofac_sdn", "ofac", version="v1")
+    _, first = lifecycle.load_file(url, FIXTURES / "ofac_sdn", "ofac", version="v1", force=True)  # a small cut replaces the shipped list
     assert _hits(url, "Volga Group")  # a possible/real match before review
     expires = (dt.date.today() + dt.timedelta(days=90)).isoformat()
     res = CliRunner().invoke(app, ["parties", "allow", "Volga Group", "--list", "ofac_sdn", "--entity", "ofac-16806",
@@ -60,7 +60,7 @@ def test_replay_uses_the_allow_list_the_decision_saw(tmp_path):
     from kordon.service import Kordon
 
     url = f"sqlite:///{tmp_path / 'k.db'}"
-    lifecycle.load_file(url, FIXTURES / "ofac_sdn", "ofac", version="v1")
+    lifecycle.load_file(url, FIXTURES / "ofac_sdn", "ofac", version="v1", force=True)  # a small cut replaces the shipped list
     k = Kordon(Settings(database_url=url))  # a long-lived service: its allow-list is the one it started with
     res = CliRunner().invoke(app, ["parties", "allow", "Volga Group", "--list", "ofac_sdn", "--entity", "ofac-16806",
                                    "--country", "RU", "--reviewer", "a", "--reason", "r", "--expires", "2099-01-01", "--db", url])

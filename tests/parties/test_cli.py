@@ -41,7 +41,7 @@ def test_lists_load_refuses_shrink_and_diff_skips_rejected(tmp_path):
 
     fx = Path(__file__).resolve().parents[1] / "fixtures" / "sanctions"
     db = f"sqlite:///{tmp_path / 'k.db'}"
-    assert runner.invoke(app, ["lists", "load", str(fx / "ofac_sdn"), "--source", "ofac", "--version", "v1", "--db", db]).exit_code == 0
+    assert runner.invoke(app, ["lists", "load", str(fx / "ofac_sdn"), "--source", "ofac", "--version", "v1", "--force", "--db", db]).exit_code == 0
     shrunk = runner.invoke(app, ["lists", "load", str(fx / "ofac_sdn.xml"), "--source", "ofac_xml", "--version", "v2", "--db", db])
     assert shrunk.exit_code == 1 and "active version stays" in shrunk.output
     assert runner.invoke(app, ["lists", "load", str(fx / "ofac_sdn.xml"), "--source", "ofac_xml", "--version", "v3", "--force", "--db", db]).exit_code == 0

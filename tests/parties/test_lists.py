@@ -13,7 +13,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sanctions"
 
 
 def test_load_activates_and_diff_shows_changes(store_url):
-    _, first = lifecycle.load_file(store_url, FIXTURES / "ofac_sdn", "ofac", version="v1")
+    _, first = lifecycle.load_file(store_url, FIXTURES / "ofac_sdn", "ofac", version="v1", force=True)  # a small cut replaces the shipped list
     assert first.activated
     entities = sl.entities_of(store_url, first.version_pk)
     changed = [dict(e) for e in entities[1:]]  # one removed
@@ -29,7 +29,7 @@ def test_load_activates_and_diff_shows_changes(store_url):
 
 
 def test_shrinking_or_empty_load_keeps_active_version(store_url):
-    _, first = lifecycle.load_file(store_url, FIXTURES / "ofac_sdn", "ofac", version="v1")
+    _, first = lifecycle.load_file(store_url, FIXTURES / "ofac_sdn", "ofac", version="v1", force=True)  # a small cut replaces the shipped list
     ents = sl.entities_of(store_url, first.version_pk)
     shrunk = sl.load_version(store_url, "ofac_sdn", "v2", "ofac", "y" * 64, ents[:2], max_shrink=0.2)
     assert not shrunk.activated and "shrink" in shrunk.reason
@@ -61,14 +61,23 @@ def fixture_server():
 
 
 def test_update_downloads_from_server(store_url, fixture_server):
-    results = lifecycle.update_lists(store_url, ["ofac_sdn", "un_sc"], base_url=fixture_server)
+    results = lifecycle.update_lists(store_url, ["ofac_sdn", "un_sc"], base_url=fixture_server, max_shrink=1.0)
     assert [r.ok for r in results] == [True, True], [r.message for r in results]
     active = {a.id: a for a in sl.active_lists(store_url)}
-    assert active["ofac_sdn"].entries == 7 and active["un_sc"].version == "2026-02-27" and active["un_sc"].origin == "store"
+    # The fixture carries the shipped snapshot's publication date but other content: its label gets the hash,
+    # so that a decision made with the shipped version still finds that content on replay.
+    assert active["ofac_sdn"].entries == 7 and active["un_sc"].version.startswith("2026-02-27+") and active["un_sc"].origin == "store"
 
 
 def test_update_failure_keeps_active(store_url, fixture_server):
-    lifecycle.load_file(store_url, FIXTURES / "ofac_sdn", "ofac", version="v1")
+    lifecycle.load_file(store_url, FIXTURES / "ofac_sdn", "ofac", version="v1", force=True)  # a small cut replaces the shipped list
     results = lifecycle.update_lists(store_url, ["us_csl"], base_url=fixture_server)  # not served: 404
     assert not results[0].ok and "active version stays" in results[0].message
     assert {a.id: a for a in sl.active_lists(store_url)}["ofac_sdn"].version == "v1"
+
+
+def test_a_first_load_may_not_shrink_the_shipped_snapshot(tmp_path):
+    store_url = f"sqlite:///{tmp_path / 'k.db'}"
+    _, outcome = lifecycle.load_file(store_url, FIXTURES / "ofac_sdn", "ofac", version="v1")
+    assert not outcome.activated and "active version stays" in outcome.reason
+    assert {a.id: a for a in sl.active_lists(store_url)}["ofac_sdn"].origin == "shipped"

@@ -86,14 +86,24 @@ def load_version(store_url: str, list_id: str, version: str, source: str, sha256
     now = dt.datetime.now(dt.timezone.utc)
     with S.begin() as s:
         active = s.scalar(select(SanctionsListVersionRow).where(SanctionsListVersionRow.list_id == list_id, SanctionsListVersionRow.active.is_(True)))
+        # The version in use is the store's active one, else the shipped snapshot: both guard against shrinking.
+        in_use = (active.version, active.entries) if active is not None else next(
+            ((m["version"], m["entries"]) for m in shipped_manifest() if m["id"] == list_id), None)
+        # A version label names one content: a different file under a used label gets the label plus its hash,
+        # so that a decision's list version always finds the content it was screened with.
+        clash = s.scalar(select(SanctionsListVersionRow.sha256).where(
+            SanctionsListVersionRow.list_id == list_id, SanctionsListVersionRow.version == version,
+            SanctionsListVersionRow.sha256 != sha256).limit(1))
+        if clash is not None or (active is None and in_use and in_use[0] == version and not _is_shipped(list_id, sha256)):
+            version = f"{version}+{sha256[:8]}"
         reason = "activated"
         ok = True
         if not entities:
             ok, reason = False, "the load has no screenable entities; the active version stays"
-        elif active is not None and not force and len(entities) < active.entries * (1 - max_shrink):
+        elif in_use is not None and not force and len(entities) < in_use[1] * (1 - max_shrink):
             ok = False
-            reason = (f"the load has {len(entities)} entities, {active.entries - len(entities)} fewer than active version "
-                      f"{active.version} ({active.entries}); more than the allowed {max_shrink:.0%} shrink, the active version stays")
+            reason = (f"the load has {len(entities)} entities, {in_use[1] - len(entities)} fewer than version "
+                      f"{in_use[0]} in use ({in_use[1]}); more than the allowed {max_shrink:.0%} shrink, the active version stays")
         row = SanctionsListVersionRow(list_id=list_id, version=version, published=published or version[:10], source=source,
                                       sha256=sha256, entries=len(entities),
                                       loaded_at=now, active=False, status="rejected" if not ok else "active", reason=reason)
@@ -109,6 +119,10 @@ def load_version(store_url: str, list_id: str, version: str, source: str, sha256
         audit.append_in(s, "kordon lists", "lists.activate" if ok else "lists.reject", f"list:{list_id}",
                         {"version": version, "sha256": sha256, "entries": len(entities), "source": source, "reason": reason})
         return LoadOutcome(list_id, version, row.pk, ok, reason, len(entities))
+
+
+def _is_shipped(list_id: str, sha256: str) -> bool:
+    return any(m["id"] == list_id and m["sha256"] == sha256 for m in shipped_manifest())
 
 
 def versions(store_url: str, list_id: str | None = None) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterator
 from sqlalchemy import JSON, DateTime, Float, Integer, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from kordon.ingest.errors import ListFileError
 from kordon.ingest.goods_lists import GoodsList, load_goods_list_texts
 from kordon.ingest.rule_pack import RulePack, parse_rule_pack
 from kordon.models import Declaration, Decision
@@ -125,12 +126,13 @@ class Store:
             return
         with self.session.begin() as s:
             for gl in todo:
-                exists = s.scalar(
-                    select(ListSnapshotRow.pk).where(
-                        ListSnapshotRow.list_id == gl.id, ListSnapshotRow.version == gl.version, ListSnapshotRow.sha256 == gl.sha256
-                    )
-                )
-                if exists is None:
+                stored = set(s.scalars(select(ListSnapshotRow.sha256).where(
+                    ListSnapshotRow.list_id == gl.id, ListSnapshotRow.version == gl.version)))
+                if stored and gl.sha256 not in stored:
+                    # Replay finds a list by its version: one version label must mean one content.
+                    raise ListFileError(f"{gl.path}: list {gl.id} version {gl.version} is already on record with other "
+                                        "content; give the changed list a new version")
+                if not stored:
                     s.add(ListSnapshotRow(list_id=gl.id, version=gl.version, sha256=gl.sha256, source=gl.path,
                                           meta_text=gl.raw[0], entries_text=gl.raw[1]))
                 self._snapshotted.add((gl.id, gl.version, gl.sha256))

@@ -41,7 +41,9 @@ def _kordon(config: Optional[Path], db: Optional[str], lists: list[Path] | None 
             settings.lists = settings.lists + [str(p) for p in lists]
         k = Kordon(settings)
         if store:
-            k.store  # noqa: B018 - open the database now, so a bad URL is a usage error, not a crash mid-run
+            # Open the database and record the list versions now: a bad URL or a changed list that kept
+            # its version label is a usage error, not a crash mid-run.
+            k.store.snapshot_lists(k.context.goods.lists)
         return k
     except (ListFileError, OSError, ValueError, ValidationError, SQLAlchemyError) as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
