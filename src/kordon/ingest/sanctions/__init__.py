@@ -56,14 +56,14 @@ def make_entity(schema: str, entity_id: str):  # noqa: ANN201 - followthemoney p
 
 
 def importer(source: str) -> Callable[[Path], ImportResult]:
-    from kordon.ingest.sanctions import bis_dpl, csl, eu, eu_fsf, ftm, meti, ofac, ofac_xml, uk, un
+    from kordon.ingest.sanctions import bis_dpl, csl, eu, eu_fsf, eu_fsf_csv, ftm, meti, ofac, ofac_xml, uk, uk_fcdo_csv, un
 
     table = {"ofac": ofac.load, "un": un.load, "uk": uk.load, "ftm": ftm.load, "csl": csl.load, "eu": eu.load,
              "bis_dpl": bis_dpl.load, "meti": meti.load, "ofac_xml": ofac_xml.load,
-             "eu_fsf": eu_fsf.load}
+             "eu_fsf": eu_fsf.load, "eu_fsf_csv": eu_fsf_csv.load, "uk_csv": uk_fcdo_csv.load}
     if source not in table:
         raise ValueError(f"unknown source {source!r}; known: {', '.join(sorted(table))}")
     return table[source]
 
 
-SOURCES = ("ofac", "un", "uk", "eu", "ftm", "csl", "bis_dpl", "meti", "ofac_xml", "eu_fsf")
+SOURCES = ("ofac", "un", "uk", "eu", "ftm", "csl", "bis_dpl", "meti", "ofac_xml", "eu_fsf", "eu_fsf_csv", "uk_csv")
