@@ -100,7 +100,8 @@ def test_uk_csv_rejects_a_file_in_another_layout(tmp_path):
 ])
 def test_cli_lists_load(tmp_path, source, fixture, list_id, count):
     db = f"sqlite:///{tmp_path / 'k.db'}"
-    res = runner.invoke(app, ["lists", "load", str(FIXTURES / fixture), "--source", source, "--db", db, "--rescreen-days", "0"])
+    res = runner.invoke(app, ["lists", "load", str(FIXTURES / fixture), "--source", source, "--db", db, "--rescreen-days", "0",
+                              "--force"])  # a small fixture replaces the shipped snapshot
     assert res.exit_code == 0, res.output
     assert f"accepted {count}, rejected 1" in res.output and f"{fixture}:" in res.output
     shown = json.loads(runner.invoke(app, ["lists", "show", "--format", "json", "--db", db]).stdout)
