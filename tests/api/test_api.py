@@ -230,3 +230,21 @@ def test_unknown_declaration_is_404(client, role_keys, version):
     url = "/v1/declarations/NOPE" + (f"?version={version}" if version else "")
     r = client.get(url, headers=auth(role_keys["analyst"]))
     assert r.status_code == 404 and "NOPE" in r.json()["detail"]
+
+
+def test_a_rescreen_escalation_is_the_decision_in_force(client, role_keys, store, db_url, tmp_path):
+    import datetime as dt
+
+    from kordon.config import Settings
+    from kordon.service import Kordon
+
+    h = auth(role_keys["officer"])
+    assert client.post("/v1/declarations", json=GREEN, headers=h).json()["status"] == "released"
+    apples = tmp_path / "apples.yaml"
+    apples.write_text("id: apples\ntitle: Apple watch list\nversion: '1'\napplies_to: all_destinations\n"
+                      "entries:\n  - {code: '0808'}\n", encoding="utf-8")
+    changed = Kordon(Settings(database_url=db_url, lists=[str(apples)]), store).rescreen(dt.date(2026, 1, 1))
+    assert [c.declaration_id for c in changed] == [GREEN["id"]]
+    view = client.get(f"/v1/declarations/{GREEN['id']}", headers=h).json()
+    assert view["status"] == "held" and view["decision"]["lane"] == "red"
+    assert view["first_decision"]["lane"] == "green"

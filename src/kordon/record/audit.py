@@ -65,6 +65,11 @@ def append_in(s: Session, actor: str, action: str, subject: str, payload: dict[s
     return seq
 
 
+def writing() -> threading.Lock:
+    """Hold this while a transaction of this process writes audit records with `append_in`."""
+    return _LOCK
+
+
 def append(store, actor: str, action: str, subject: str, payload: dict[str, Any] | None = None) -> int:
     """Add one record at the end of the chain; returns its sequence number."""
     payload = json.loads(json.dumps(payload or {}, default=str))  # exactly what the JSON column will give back

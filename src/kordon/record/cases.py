@@ -8,12 +8,14 @@ declaration (yellow or red lane) is released only by a recorded review of a pers
 from __future__ import annotations
 
 import datetime as dt
+import time
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import JSON, DateTime, Integer, Numeric, String, Text, func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kordon.record import audit
@@ -196,7 +198,7 @@ def _version(store: Store, declaration_id: str, version: int | None) -> tuple[in
     record = store.get(declaration_id, version)
     if record is None:
         raise LookupError(f"no stored declaration {declaration_id!r}" + (f" version {version}" if version else ""))
-    return record.version, record.decision.lane.value
+    return record.version, record.decision_now.lane.value
 
 
 def reviews(store: Store, declaration_id: str) -> list[dict[str, Any]]:
@@ -213,21 +215,37 @@ def record_review(store: Store, who: Principal, declaration_id: str, review: Rev
     if review.decision is ReviewDecision.release_with_conditions and not review.conditions:
         raise ClearanceError("release_with_conditions needs the conditions")
     version, lane = _version(store, declaration_id, review.version)
-    earlier = [r for r in reviews(store, declaration_id) if r["declaration_version"] == version and ReviewDecision(r["decision"]) in FINAL]
-    if earlier and not review.override:
-        raise ClearanceError(
-            f"declaration {declaration_id} version {version} already has a final review ({earlier[-1]['decision']} by "
-            f"{earlier[-1]['reviewer']}); a supervisor may replace it with override=true")
-    with store.session.begin() as s:
+    # The check, the review and its audit record share one transaction: two officers cannot both record
+    # a final review, and a review is on the audit trail or did not happen.
+    for attempt in range(5):
+        try:
+            return _insert_review(store, who, declaration_id, review, version, lane)
+        except (IntegrityError, OperationalError):
+            # Another process took the audit sequence number first: the whole review rolled back; try again.
+            if attempt == 4:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _insert_review(store: Store, who: Principal, declaration_id: str, review: ReviewIn, version: int, lane: str) -> dict[str, Any]:
+    with audit.writing(), store.session.begin() as s:
         row = ReviewRow(declaration_id=declaration_id, declaration_version=version, decision=review.decision.value,
                         reason=review.reason, conditions=review.conditions, override=review.override, lane_at_review=lane,
                         reviewer=who.name, reviewer_key=who.key_id, reviewer_role=who.role)
         s.add(row)
-        s.flush()
+        s.flush()  # takes the write lock before the check below reads
+        earlier = list(s.scalars(select(ReviewRow).where(
+            ReviewRow.declaration_id == declaration_id, ReviewRow.declaration_version == version, ReviewRow.id != row.id,
+            ReviewRow.decision.in_([d.value for d in FINAL])).order_by(ReviewRow.id)))
+        if earlier and not review.override:
+            raise ClearanceError(
+                f"declaration {declaration_id} version {version} already has a final review ({earlier[-1].decision} by "
+                f"{earlier[-1].reviewer}); a supervisor may replace it with override=true")
         out = _row_dict(row, *REVIEW_FIELDS)
-    audit.append(store, who.actor, "review", f"declaration:{declaration_id}",
-                 {"version": version, "decision": review.decision.value, "reason": review.reason,
-                  "conditions": review.conditions, "override": review.override, "lane": lane, "review_id": out["id"]})
+        audit.append_in(s, who.actor, "review", f"declaration:{declaration_id}",
+                        {"version": version, "decision": review.decision.value, "reason": review.reason,
+                         "conditions": review.conditions, "override": review.override, "lane": lane, "review_id": out["id"]})
     return out
 
 

@@ -103,9 +103,15 @@ class Stored:
 class Record:
     declaration: Declaration
     version: int
-    decision: Decision
+    decision: Decision  # the first decision on this version: what explain shows and replay reproduces
     rules_sha256: str | None
     settings: dict[str, Any] | None
+    current: Decision | None = None  # the latest decision (a re-screen after a list change), if any
+
+    @property
+    def decision_now(self) -> Decision:
+        """The decision in force: the latest one, which a re-screen may have escalated."""
+        return self.current or self.decision
 
 
 class Store:
@@ -302,8 +308,12 @@ class Store:
             decision = self._decision_row(s, declaration_id, row.version)
             if decision is None:
                 return None
+            latest = s.scalars(select(DecisionRow).where(
+                DecisionRow.declaration_id == declaration_id, DecisionRow.declaration_version == row.version)
+                .order_by(DecisionRow.pk.desc()).limit(1)).first()
+            current = Decision.model_validate(latest.body) if latest is not None and latest.pk != decision.pk else None
             return Record(Declaration.model_validate(row.body), row.version, Decision.model_validate(decision.body),
-                          decision.rules_sha256, decision.settings)
+                          decision.rules_sha256, decision.settings, current)
 
     def versions(self, declaration_id: str) -> list[int]:
         with self.session() as s:

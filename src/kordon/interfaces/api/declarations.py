@@ -140,9 +140,11 @@ def declaration_view(k: Kordon, declaration_id: str, version: int | None = None)
     reviews = cases.reviews(k.store, declaration_id)
     return {
         "declaration_id": declaration_id, "version": record.version, "versions": k.store.versions(declaration_id),
-        "status": cases.clearance_status(record.decision.lane.value, record.version, reviews),
+        "status": cases.clearance_status(record.decision_now.lane.value, record.version, reviews),
         "declaration": record.declaration.model_dump(mode="json", exclude_none=True),
-        "decision": record.decision.model_dump(mode="json"),
+        # The decision in force; when a re-screen after a list change escalated it, the first one is kept beside it.
+        "decision": record.decision_now.model_dump(mode="json"),
+        "first_decision": record.decision.model_dump(mode="json") if record.current is not None else None,
         "reviews": reviews, "inspections": cases.inspections(k.store, declaration_id),
         "seizures": cases.seizures(k.store, declaration_id),
     }
