@@ -1,9 +1,10 @@
 """The library face of kordon: screen, record, explain and replay — what the CLI and the API call.
 
     from kordon.service import Kordon
-    k = Kordon()                       # bundled lists, SQLite file kordon.db
-    decision = k.screen(declaration)   # screened and stored
-    original, again = k.replay("KZ-2024-0001")
+    k = Kordon()                                     # bundled lists, SQLite file kordon.db
+    decision = k.screen(declaration)                 # screened, not stored
+    stored = k.screen_and_record(declaration)        # screened and stored (a repeat returns the stored decision)
+    assert k.replay("KZ-2024-0001").identical        # the same decision from the same lists, rules and history
 """
 
 from __future__ import annotations

@@ -266,6 +266,12 @@ def _matcher_digest() -> bytes:
     return h.digest()
 
 
+def _private(folder: Path) -> bool:
+    """Only a cache folder that this user owns and nobody else can write to is trusted for unpickling."""
+    st = folder.stat()
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
 def build_index(store_url: str | None, use_cache: bool = True, lists: list[ActiveList] | None = None):  # noqa: ANN201 - PartyIndex
     """The party index over the active lists (or the ones given); cached on disk keyed by the lists' sha256."""
     from kordon.index.parties import ListedEntity, PartyIndex
@@ -273,7 +279,7 @@ def build_index(store_url: str | None, use_cache: bool = True, lists: list[Activ
     lists = active_lists(store_url) if lists is None else lists
     key = hashlib.sha256(json.dumps([(a.id, a.version, a.sha256) for a in lists]).encode() + _matcher_digest()).hexdigest()[:24]
     path = cache_dir() / f"party-index-{key}.pickle"
-    if use_cache and path.exists():
+    if use_cache and path.exists() and _private(path.parent):
         try:
             # Unpickling ~300k small objects triggers the cyclic GC over and over; it has nothing to collect.
             gc.disable()
@@ -293,7 +299,8 @@ def build_index(store_url: str | None, use_cache: bool = True, lists: list[Activ
     index = PartyIndex(entities, {a.id: a.version for a in lists})
     if use_cache:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            # Private to this user: the cache is unpickled, so nobody else may write into it.
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             tmp = path.with_suffix(".tmp")
             with tmp.open("wb") as fh:
                 pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)

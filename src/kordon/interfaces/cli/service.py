@@ -29,6 +29,9 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on"), po
     from kordon.interfaces.api import create_app
 
     settings, store = _store(database_url, config)
+    if settings.lanes.random_rate > 0 and settings.lanes.random_seed == "kordon":
+        typer.echo("warning: random selection uses the public default seed; set lanes.random_seed to a secret "
+                   "in the settings file, or traders can compute which declaration ids are never drawn", err=True)
     uvicorn.run(create_app(settings, store, max_body=max_body), host=host, port=port, log_level="warning", access_log=False)
 
 

@@ -180,7 +180,12 @@ def mount(app: FastAPI) -> None:
     @app.post("/cases/{case_id}", include_in_schema=False)
     def update_case(request: Request, case_id: int, status: str = Form("")) -> Response:
         who = _who(request, "cases")
-        cases.update_case(request.app.state.kordon.store, who, case_id, CaseUpdate.model_validate({"status": status}))
+        try:
+            cases.update_case(request.app.state.kordon.store, who, case_id, CaseUpdate.model_validate({"status": status}))
+        except ValidationError as exc:
+            return _page(request, "message.html", who, status=400, title="Not saved", message="; ".join(_form_errors(exc)))
+        except (LookupError, cases.ClearanceError) as exc:
+            return _page(request, "message.html", who, status=400, title="Not saved", message=str(exc))
         return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
     @app.get("/lists", include_in_schema=False)
