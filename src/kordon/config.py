@@ -48,6 +48,8 @@ class Settings(BaseModel):
     use_bundled_lists: bool = True
     rules: list[str] = Field(default_factory=list, description="Extra rule pack files that override or extend the bundled pack")
     history: bool = Field(True, description="Let the red-flag rules use the history of stored declarations")
+    history_refresh_seconds: float = Field(
+        1.0, ge=0, description="How often a running process takes in declarations other processes stored (0: before every screening)")
     database_url: str = Field(default_factory=lambda: os.environ.get("KORDON_DATABASE_URL", "sqlite:///kordon.db"))
 
     @field_validator("screening_country")

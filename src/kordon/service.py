@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -81,6 +82,7 @@ class Kordon:
         self.context = context or build_context(self.settings)
         self._store = store
         self._history: History | None = None
+        self._refreshed = 0.0
         # Screening reads the history and recording adds to it, possibly from different threads.
         self._lock = threading.RLock()
 
@@ -96,18 +98,24 @@ class Kordon:
         with self._lock:
             return self._current_history()
 
-    def _current_history(self) -> History | None:
+    def _current_history(self, refresh: bool = True) -> History | None:
         # Call with the lock held. Loaded on first use; afterwards topped up with what other processes
-        # stored, so that every row up to `upto` is in it — the promise `history_upto` makes to replay.
-        # (Exact for SQLite, which writes one transaction at a time; with PostgreSQL, run one writer process.)
+        # stored (at most every `history_refresh_seconds`, so a busy server does not query for each request).
         if not self.settings.history or self._store is None:
             return None
         if self._history is None:
             self._history = load_history(self._store)
-        else:
-            for pk, decl in self._store.iter_rows(after=self._history.upto or 0):
-                self._history.add(decl, pk)
+            self._refreshed = time.monotonic()
+        elif refresh and time.monotonic() - self._refreshed >= self.settings.history_refresh_seconds:
+            self._catch_up()
         return self._history
+
+    def _catch_up(self, before: int | None = None) -> None:
+        assert self._history is not None and self._store is not None
+        upto = None if before is None else before - 1
+        for pk, decl in self._store.iter_rows(after=self._history.upto or 0, upto=upto):
+            self._history.add(decl, pk)
+        self._refreshed = time.monotonic()
 
     def _screen_with(self, history: History | None, decl: Declaration) -> Decision:
         if history is not None:
@@ -120,8 +128,13 @@ class Kordon:
         return decision
 
     def _remember(self, stored: Stored) -> None:
-        if self._history is not None and not stored.repeat:
-            self._history.add(stored.declaration, stored.pk)
+        if self._history is None or stored.repeat:
+            return
+        if stored.pk is not None and self._history.upto is not None and stored.pk > self._history.upto + 1:
+            # Rows below ours that this process has not seen (another process wrote them): take them in
+            # first, so the history always holds every row up to its reach — what `history_upto` promises replay.
+            self._catch_up(before=stored.pk)
+        self._history.add(stored.declaration, stored.pk)
 
     def screen(self, decl: Declaration) -> Decision:
         """Screen without recording (with the store's history once a store is in use)."""

@@ -127,7 +127,7 @@ def test_rescreen_after_a_list_change_records_only_what_changed(tmp_path):
 
 
 def test_history_catches_up_with_another_process_on_the_same_store(tmp_path):
-    first, second = kordon(tmp_path), kordon(tmp_path)  # two processes sharing one database
+    first, second = kordon(tmp_path), kordon(tmp_path, history_refresh_seconds=0)  # two processes, one database
     first.screen_and_record(_furniture(0))
     second.screen_and_record(_furniture(1))  # second loads its history now: it has H-0 and H-1
     for i in range(2, 5):
@@ -148,3 +148,15 @@ def test_a_changed_list_under_a_recorded_version_label_is_refused(tmp_path):
     own.write_text("id: own\ntitle: Own\nversion: '1'\nentries:\n  - {code: '7602'}\n", encoding="utf-8")
     with pytest.raises(ListFileError, match="version 1 is already on record with other content"):
         kordon(tmp_path, lists=[str(own)]).screen_and_record(decl(id="V-2"))
+
+
+def test_a_stale_history_stays_exact_for_replay(tmp_path):
+    first, second = kordon(tmp_path), kordon(tmp_path, history_refresh_seconds=3600)  # second never refreshes on its own
+    second.screen_and_record(_furniture(0))
+    for i in range(1, 4):
+        first.screen_and_record(_furniture(i))
+    stored = second.screen_and_record(_furniture(4))  # screened with the history it had: H-0 only
+    assert stored.decision.history_upto == 1
+    assert second.replay("H-4").identical and first.replay("H-4").identical
+    # Recording H-4 (key 5) took in keys 2-4 first: the next screening sees everything below it.
+    assert second.screen_and_record(_furniture(5)).decision.history_upto == 5
