@@ -24,6 +24,12 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on"), po
           database_url: str | None = DB, config: str | None = CONFIG,
           max_body: int = typer.Option(2 * 1024 * 1024, help="Largest request body accepted, in bytes")) -> None:
     """Run the HTTP API and the officers' workspace."""
+    import importlib.util
+
+    missing = [m for m in ("uvicorn", "fastapi", "jinja2", "multipart") if importlib.util.find_spec(m) is None]
+    if missing:
+        typer.echo(f"kordon serve needs {', '.join(missing)}: pip install 'kordon[api]'", err=True)
+        raise typer.Exit(2)
     import uvicorn
 
     from kordon.interfaces.api import create_app

@@ -23,7 +23,7 @@ def _needs_trade_extra() -> None:
 
     missing = [m for m in ("duckdb", "pandas", "matplotlib") if importlib.util.find_spec(m) is None]
     if missing:
-        Console(stderr=True).print(f"[red]kordon trade needs {', '.join(missing)}: pip install 'kordon[trade]'[/red]")
+        Console(stderr=True).print(f"kordon trade needs {', '.join(missing)}: pip install 'kordon[trade]'", style="red", markup=False)
         raise typer.Exit(2)
 console = Console()
 
