@@ -29,6 +29,19 @@ class ImportResult:
     def accepted(self) -> int:
         return len(self.entities)
 
+    def take_groups(self, groups: dict[str, list[tuple[int, dict[str, str]]]], build: Callable[[str, list[dict[str, str]]], Any],
+                    rejection: Callable[[str, int, int], str]) -> None:
+        """Turn rows grouped by entity key (each with its line) into entities; a group that builds
+        nothing is rejected with `rejection(key, first_line, row_count)`."""
+        for key, rows in groups.items():
+            self.read += 1
+            ent = build(key, [r for _, r in rows])
+            if ent is None:
+                self.rejected += 1
+                self.errors.append(rejection(key, rows[0][0], len(rows)))
+            else:
+                self.entities.append(ent.to_dict())
+
 
 def read_bytes(path: str | Path) -> bytes:
     path = Path(path)

@@ -73,15 +73,8 @@ def load(path: str | Path, list_id: str = "eu_fsf", published: str | None = None
         if result.published is None:
             result.published = _iso_date(row.get("fileGenerationDate", ""))
         groups.setdefault(lid, []).append((line, row))
-    for lid, rows in groups.items():
-        result.read += 1
-        ent = _entity(lid, [r for _, r in rows])
-        if ent is None:
-            result.rejected += 1
-            result.errors.append(f"{name}:{rows[0][0]}: entity {lid}: no NameAlias_WholeName or name parts in any of its "
-                                 f"{len(rows)} row(s); skipped")
-            continue
-        result.entities.append(ent.to_dict())
+    result.take_groups(groups, _entity, lambda lid, line, n: (
+        f"{name}:{line}: entity {lid}: no NameAlias_WholeName or name parts in any of its {n} row(s); skipped"))
     return result
 
 

@@ -83,15 +83,8 @@ def load(path: str | Path, list_id: str = "uk_fcdo", published: str | None = Non
     if result.published is None:
         dates = [r["Last Updated"] for rows in groups.values() for _, r in rows if len(r.get("Last Updated", "")) == 10]
         result.published = max((f"{d[6:]}-{d[3:5]}-{d[:2]}" for d in dates), default=None)
-    for uid, rows in groups.items():
-        result.read += 1
-        ent = _entity(uid, [r for _, r in rows])
-        if ent is None:
-            result.rejected += 1
-            result.errors.append(f"{name}:{rows[0][0]}: designation {uid}: no name in Name 1..Name 6 on any of its "
-                                 f"{len(rows)} line(s); skipped")
-            continue
-        result.entities.append(ent.to_dict())
+    result.take_groups(groups, _entity, lambda uid, line, n: (
+        f"{name}:{line}: designation {uid}: no name in Name 1..Name 6 on any of its {n} line(s); skipped"))
     return result
 
 
