@@ -1,4 +1,4 @@
-"""kordon generate / backtest / lanes report."""
+"""`kordon generate|backtest|lanes report`: synthetic streams, backtests and lane shares."""
 
 from __future__ import annotations
 
@@ -11,15 +11,14 @@ from typing import Optional
 
 import typer
 
+from kordon.interfaces.cli.common import CONFIG, DB, settings
+
+app = typer.Typer()
 lanes_app = typer.Typer(help="Lane selection: shares over a period.", no_args_is_help=True)
+app.add_typer(lanes_app, name="lanes")
 
 
-def register(app: typer.Typer) -> None:
-    app.command()(generate)
-    app.command()(backtest)
-    app.add_typer(lanes_app, name="lanes")
-
-
+@app.command()
 def generate(
     out: Path = typer.Argument(..., help="JSON Lines file to write, one declaration a line"),
     labels: Optional[Path] = typer.Option(None, "--labels", help="Also write a labels CSV (id,label,scenario)"),
@@ -47,19 +46,19 @@ def generate(
     typer.echo(f"wrote {counts['declarations']} declarations ({counts['violations']} labelled violations) to {out}")
 
 
+@app.command()
 def backtest(
     file: Path = typer.Argument(..., help="Declarations, JSON Lines, oldest first"),
     labels: Path = typer.Option(..., "--labels", help="CSV with columns id,label (1 = violation)"),
     chart: Optional[Path] = typer.Option(None, "--chart", help="Write the catch curve as a PNG"),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON"),
-    config: Optional[Path] = typer.Option(None, "--config", help="Settings YAML"),
+    config: Optional[Path] = CONFIG,
 ) -> None:
     """Per rule hits, precision and lift; share of labelled violations caught by inspection rate."""
     from kordon.decide.backtest import backtest as run, read_declarations, read_labels
-    from kordon.config import load_settings
     from kordon.screen import build_context
 
-    ctx = build_context(load_settings(config))
+    ctx = build_context(settings(config))
     errors: list[str] = []
     result = run(read_declarations(file, errors), read_labels(labels), ctx)
     for e in errors[:20]:
@@ -84,20 +83,19 @@ def lanes_report(
     start: Optional[str] = typer.Option(None, "--from", help="First declaration date (YYYY-MM-DD)"),
     end: Optional[str] = typer.Option(None, "--to", help="Last declaration date (YYYY-MM-DD)"),
     target: str = typer.Option("0.785,0.201,0.010", "--target", help="Target green,yellow,red shares (default: ASTANA-1 post, 2025)"),
-    config: Optional[Path] = typer.Option(None, "--config", help="Settings YAML"),
-    database: Optional[str] = typer.Option(None, "--database", help="Database URL (default from settings)"),
+    config: Optional[Path] = CONFIG,
+    db: Optional[str] = DB,
 ) -> None:
     """Expected and actual lane shares over a period, from the store."""
-    from kordon.config import load_settings
     from kordon.decide.report import lane_report
     from kordon.record.store import Store
 
-    settings = load_settings(config, database_url=database)
+    s = settings(config, db)
     try:
         g, y, r = (float(x) for x in target.split(","))
     except ValueError:
         raise typer.BadParameter("--target takes three shares: green,yellow,red") from None
-    report = lane_report(Store(settings.database_url), dt.date.fromisoformat(start) if start else None,
-                         dt.date.fromisoformat(end) if end else None, settings.lanes, {"green": g, "yellow": y, "red": r})
+    report = lane_report(Store(s.database_url), dt.date.fromisoformat(start) if start else None,
+                         dt.date.fromisoformat(end) if end else None, s.lanes, {"green": g, "yellow": y, "red": r})
     for line in report.lines():
         typer.echo(line)
