@@ -64,7 +64,8 @@ def screen(
     """One result per input row on stdout; errors and counts on stderr; exit 1 if some rows were rejected."""
     index = party_search.party_index(store_url(config, database_url))
     try:
-        total = max(0, sum(1 for _ in open(file, encoding="utf-8-sig")) - 1)
+        with open(file, "rb") as fh:
+            total = max(0, sum(1 for _ in fh) - 1)
     except OSError as exc:
         err.print(f"[red]error:[/red] {file}: {exc.strerror}")
         raise typer.Exit(2) from exc

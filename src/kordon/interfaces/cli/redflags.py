@@ -7,11 +7,15 @@ import csv
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from kordon.interfaces.cli.common import CONFIG, DB, settings
+from kordon.interfaces.cli.common import CONFIG, DB, fail, settings
+
+if TYPE_CHECKING:
+    from kordon.decide.backtest import BacktestResult
+    from kordon.ingest.errors import ReadCounts
 
 app = typer.Typer()
 lanes_app = typer.Typer(help="Lane selection: shares over a period.", no_args_is_help=True)
@@ -55,27 +59,37 @@ def backtest(
     config: Optional[Path] = CONFIG,
 ) -> None:
     """Per rule hits, precision and lift; share of labelled violations caught by inspection rate."""
-    from kordon.decide.backtest import backtest as run, read_declarations, read_labels
+    from kordon.decide.backtest import backtest as run, read_labels
+    from kordon.ingest.declarations import read_all
+    from kordon.ingest.errors import ListFileError, ReadCounts
     from kordon.screen import build_context
 
     ctx = build_context(settings(config))
-    errors: list[str] = []
-    result = run(read_declarations(file, errors), read_labels(labels), ctx)
-    for e in errors[:20]:
+    try:
+        truth = read_labels(labels)
+    except ListFileError as exc:
+        fail(str(exc))
+    counts = ReadCounts()
+    result = run((r.declaration for _, r in read_all([file], counts) if r.declaration is not None), truth, ctx)
+    for e in counts.errors[:20]:
         typer.echo(f"rejected: {e}", err=True)
     if as_json:
-        typer.echo(json.dumps({
-            "declarations": result.declarations, "violations": result.violations, "rejected": len(errors),
-            "rules": {r: {"hits": s.hits, "true_hits": s.true_hits, "precision": s.precision(), "lift": result.lift(r)} for r, s in result.rules.items()},
-            "curve": result.curve, "lanes": dict(result.lanes),
-        }, indent=2))
+        typer.echo(json.dumps(_as_json(result, counts), indent=2))
     else:
         for line in result.lines():
             typer.echo(line)
-        typer.echo(f"read {result.declarations + len(errors)}, accepted {result.declarations}, rejected {len(errors)}")
+        typer.echo(f"read {counts.read}, accepted {counts.accepted}, rejected {counts.rejected}")
     if chart:
         typer.echo(f"chart: {result.chart(chart)}")
-    raise typer.Exit(1 if errors else 0)
+    raise typer.Exit(counts.exit_code)
+
+
+def _as_json(result: BacktestResult, counts: ReadCounts) -> dict:
+    return {
+        "declarations": result.declarations, "violations": result.violations, "rejected": counts.rejected,
+        "rules": {r: {"hits": s.hits, "true_hits": s.true_hits, "precision": s.precision(), "lift": result.lift(r)} for r, s in result.rules.items()},
+        "curve": result.curve, "lanes": dict(result.lanes),
+    }
 
 
 @lanes_app.command("report")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -60,8 +61,9 @@ def decision_row(decision: Decision) -> dict:
 
 def _print_counts(counts: ReadCounts, verb: str = "screened") -> None:
     for e in counts.errors:
-        err.print(f"[red]rejected[/red] {e}", highlight=False, markup=True, soft_wrap=True)
-    err.print(f"read {counts.read}, {verb} {counts.accepted}, rejected {counts.rejected}", highlight=False)
+        err.print(f"[red]rejected[/red] {escape(str(e))}", highlight=False, markup=True, soft_wrap=True)
+    unusable = f"; {counts.unusable} file(s) could not be read" if counts.unusable else ""
+    err.print(f"read {counts.read}, {verb} {counts.accepted}, rejected {counts.rejected}{unusable}", highlight=False)
 
 
 def _results(paths: list[Path], counts: ReadCounts) -> Iterator:
@@ -133,7 +135,7 @@ def screen(
         if out_file:
             target.close()
     _print_counts(counts)
-    raise typer.Exit(1 if counts.rejected else 0)
+    raise typer.Exit(counts.exit_code)
 
 
 def _screened(k: Kordon, results: Iterable[tuple[Any, Any]], store: bool) -> Iterator[Decision]:
@@ -167,7 +169,7 @@ def validate(
     for _ in read_all(paths, counts):
         pass
     _print_counts(counts, verb="valid")
-    raise typer.Exit(1 if counts.rejected else 0)
+    raise typer.Exit(counts.exit_code)
 
 @app.command()
 def explain(
