@@ -254,6 +254,9 @@ class PartyIndex:
         self.deletes: dict[str, set[str]] = defaultdict(set)  # deletion variant -> tokens
         self.by_identifier: dict[str, list[int]] = defaultdict(list)
         self.by_address: dict[str, list[int]] = defaultdict(list)
+        # Answers for queries already asked (kordon.screen.parties.matches); owned by this index, so they
+        # can never outlive it or be mistaken for another index's answers.
+        self.memo: dict[tuple, tuple[list[Candidate], list[str]]] = {}
         for e_idx, ent in enumerate(self.entities):
             seen: set[tuple[str, ...]] = set()
             for n in ent.names:
