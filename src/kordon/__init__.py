@@ -51,7 +51,11 @@ _EXPORTS = {
 }
 _RENAMED = {"read_declarations": "read_all"}
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "Action", "Decision", "Declaration", "DeclarationType", "Document", "Hit", "Item", "Kordon", "Lane", "ListRef",
+    "Party", "PartyRole", "Payment", "ReadCounts", "ReadResult", "RecordError", "Replay", "ReplayError", "Rescreen",
+    "Route", "Settings", "SettingsError", "Severity", "__version__", "load_settings", "read_declarations",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -13,7 +13,7 @@ import datetime as dt
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from sqlalchemy.orm import Session
 
@@ -220,7 +220,6 @@ class Kordon:
         recorded as a further decision with an audit record — unless it is milder than before (a delisting,
         or a list missing from this run's settings): that is returned for an officer's review, never recorded.
         """
-        from kordon.record import audit
 
         changed = []
         for decl, version, before in list(self.store.latest_since(since)):
@@ -233,8 +232,7 @@ class Kordon:
                            "was": [before.lane.value, before.action.value], "list_versions": result.after.list_versions,
                            "added": sorted(map(str, result.added)), "removed": sorted(map(str, result.removed))}
                 self.store.add_decision(decl.id, version, result.after, self.context.rules.sha256,
-                                        self.settings.model_dump(mode="json"),
-                                        also=lambda s, p=payload, i=decl.id: audit.append_in(s, actor, "rescreen", f"declaration:{i}", p))
+                                        self.settings.model_dump(mode="json"), also=_audited(actor, decl.id, payload))
         return changed
 
     def replay(self, declaration_id: str, version: int | None = None) -> Replay:
@@ -245,3 +243,12 @@ class Kordon:
         if isinstance(history, History):
             decision.history_upto = history.upto
         return Replay(record, decision)
+
+
+def _audited(actor: str, declaration_id: str, payload: dict[str, Any]) -> Callable[[Session], None]:
+    """The audit record written in the same transaction as a re-screen's decision."""
+    from kordon.record import audit
+
+    def write(s: Session) -> None:
+        audit.append_in(s, actor, "rescreen", f"declaration:{declaration_id}", payload)
+    return write

@@ -11,6 +11,7 @@ from tests.conftest import EXAMPLES
 
 
 def test_every_exported_name_resolves():
+    assert set(kordon.__all__) == set(kordon._EXPORTS) | {"__version__"}
     for name in kordon.__all__:
         assert getattr(kordon, name) is not None, name
     assert set(dir(kordon)) >= {"Kordon", "Declaration", "Decision", "Hit", "Settings", "load_settings"}

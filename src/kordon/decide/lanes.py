@@ -84,7 +84,7 @@ def decide(
         selection, random_hit = random_selection(declaration_id, thresholds)
         if random_hit is not None:
             hits = [*hits, random_hit]
-            lane, action = Lane(thresholds.random_lane), random_hit.action
+            lane, action = Lane(thresholds.random_lane), random_hit.action or action
     ordered = sorted(hits, key=lambda h: (-list(Severity).index(h.severity), -h.score, h.subject))
     return Decision(
         declaration_id=declaration_id,

@@ -52,7 +52,7 @@ def append_in(s: Session, actor: str, action: str, subject: str, payload: dict[s
     if tail is None:
         # The first record of this transaction takes the lock and reads the end of the chain; once the
         # lock is held nobody else can append, so later records of the transaction chain on from memory.
-        if s.bind.dialect.name == "postgresql":
+        if s.get_bind().dialect.name == "postgresql":
             s.execute(text("SELECT pg_advisory_xact_lock(7310421)"))
         last = s.scalars(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1)).first()
         tail = (0, GENESIS) if last is None else (last.seq, last.sha256)

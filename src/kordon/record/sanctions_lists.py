@@ -261,7 +261,7 @@ def _matcher_digest() -> bytes:
 
     h = hashlib.sha256()
     for mod in (m1, m2, m3):
-        h.update(Path(mod.__file__).read_bytes())
+        h.update(Path(mod.__file__ or "").read_bytes())
     h.update((resources.files("kordon") / "data" / "names" / "legal_forms.yaml").read_bytes())
     return h.digest()
 
@@ -292,9 +292,9 @@ def build_index(store_url: str | None, use_cache: bool = True, lists: list[Activ
                 gc.enable()
         except Exception:  # noqa: BLE001 - a broken cache is rebuilt, never trusted
             pass
-    entities = []
+    entities: list[ListedEntity] = []
     for a in lists:
-        data = entities_of(store_url, a.version_pk) if a.origin == "store" and store_url else shipped_entities(a.id)
+        data = entities_of(store_url, a.version_pk) if a.origin == "store" and store_url and a.version_pk is not None else shipped_entities(a.id)
         entities.extend(ListedEntity.from_ftm(a.id, e) for e in screenable(data))
     index = PartyIndex(entities, {a.id: a.version for a in lists})
     if use_cache:

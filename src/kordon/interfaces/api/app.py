@@ -72,5 +72,5 @@ def create_app(settings: Settings | None = None, store: Store | None = None, max
         app.openapi_schema = schema
         return schema
 
-    app.openapi = openapi
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the schema
     return app

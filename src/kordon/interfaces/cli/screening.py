@@ -189,7 +189,7 @@ def explain(
         record = k.get(declaration_id, version)
     except ReplayError as exc:
         err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     d = record.decision
     if fmt == "json":
         out.print_json(json.dumps({"version": record.version, **decision_row(d)}, ensure_ascii=False))
@@ -227,7 +227,7 @@ def replay(
         result = k.replay(declaration_id, version)
     except ReplayError as exc:
         err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     d = result.decision
     out.print(f"{declaration_id} version {result.record.version}: stored {result.record.decision.lane.value}/"
               f"{result.record.decision.action.value} score {result.record.decision.score:.2f}; "
@@ -254,7 +254,7 @@ def rescreen(
     try:
         start = dt.date.fromisoformat(since) if since else dt.date.today() - dt.timedelta(days=days)
     except ValueError:
-        raise typer.BadParameter(f"{since!r} is not an ISO date", param_hint="--since")
+        raise typer.BadParameter(f"{since!r} is not an ISO date", param_hint="--since") from None
     k = _kordon(config, db, lists)
     changed = k.rescreen(start, record=not dry_run)
     print_rescreen(changed, out, recorded=not dry_run)

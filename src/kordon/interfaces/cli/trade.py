@@ -54,21 +54,30 @@ def _fmt(v) -> str:
 
 
 def _show(result, out, png, html) -> None:
-    from kordon.monitor import charts
     console.print(f"[bold]{result.title}[/bold]")
     for name, df in result.tables.items():
         if name == "series" and len(result.tables) > 1:
             continue
-        t = Table(title=name, show_lines=False)
-        for col in df.columns:
-            t.add_column(str(col), justify="right")
-        for row in df.head(40).itertuples(index=False):
-            t.add_row(*[_fmt(v) for v in row])
-        console.print(t)
-        if len(df) > 40:
-            console.print(f"... {len(df) - 40} more rows (use --out)")
+        _print_table(name, df)
     for n in result.notes:
         console.print(f"[yellow]note:[/yellow] {n}")
+    _write_outputs(result, out, png, html)
+
+
+def _print_table(name: str, df, rows: int = 40) -> None:
+    t = Table(title=name, show_lines=False)
+    for col in df.columns:
+        t.add_column(str(col), justify="right")
+    for row in df.head(rows).itertuples(index=False):
+        t.add_row(*[_fmt(v) for v in row])
+    console.print(t)
+    if len(df) > rows:
+        console.print(f"... {len(df) - rows} more rows (use --out)")
+
+
+def _write_outputs(result, out, png, html) -> None:
+    from kordon.monitor import charts
+
     if out:
         for p in result.export(out):
             console.print(f"wrote {p}")
