@@ -150,13 +150,13 @@ def test_a_changed_list_under_a_recorded_version_label_is_refused(tmp_path):
         kordon(tmp_path, lists=[str(own)]).screen_and_record(decl(id="V-2"))
 
 
-def test_a_stale_history_stays_exact_for_replay(tmp_path):
+def test_recording_sees_every_row_another_process_committed(tmp_path):
     first, second = kordon(tmp_path), kordon(tmp_path, history_refresh_seconds=3600)  # second never refreshes on its own
     second.screen_and_record(_furniture(0))
     for i in range(1, 4):
         first.screen_and_record(_furniture(i))
-    stored = second.screen_and_record(_furniture(4))  # screened with the history it had: H-0 only
-    assert stored.decision.history_upto == 1
+    # Recording takes the write lock and then takes in what others committed: H-4 is screened with H-0..H-3.
+    stored = second.screen_and_record(_furniture(4))
+    assert stored.decision.history_upto == 4 and "chain.structuring" in [h.rule for h in stored.decision.hits]
     assert second.replay("H-4").identical and first.replay("H-4").identical
-    # Recording H-4 (key 5) took in keys 2-4 first: the next screening sees everything below it.
     assert second.screen_and_record(_furniture(5)).decision.history_upto == 5
