@@ -107,7 +107,8 @@ class Kordon:
         self._store = store
         # The sanctions lists and allow-list are live: `_live_lists` rebuilds the context when another
         # process (kordon lists load, parties allow) changed them. Read the state before building.
-        self._list_state = store.list_state() if store is not None else None
+        self._probe = store if store is not None else self._existing_store(self.settings.database_url)
+        self._list_state = self._probe.list_state() if self._probe is not None else None
         self.context = context or build_context(self.settings)
         self._history: History | None = None
         self._refreshed = 0.0
@@ -117,9 +118,18 @@ class Kordon:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store(self.settings.database_url)
-            self._list_state = self._store.list_state()
+            self._store = self._probe or Store(self.settings.database_url)
+            if self._probe is None:
+                self._probe = self._store
+                self._list_state = self._store.list_state()
         return self._store
+
+    @staticmethod
+    def _existing_store(url: str) -> Store | None:
+        """The store at `url` when it exists (to follow its lists); none is created just for that."""
+        from kordon.record.sanctions_lists import _store_exists
+
+        return Store(url) if _store_exists(url) else None
 
     @property
     def history(self) -> History | None:
@@ -149,9 +159,9 @@ class Kordon:
     def _live_lists(self) -> None:
         """Rebuild the screening context when the store's sanctions lists or allow-list changed (one
         cheap query; called before every screening), so every screening uses the lists active then."""
-        if self._store is None:
+        if self._probe is None:
             return
-        state = self._store.list_state()
+        state = self._probe.list_state()
         if state == self._list_state:
             return
         with self._lock:

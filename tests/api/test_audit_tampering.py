@@ -46,10 +46,11 @@ def test_changed_lane_of_a_decision(client, role_keys, store, db_url):
 
 def test_edited_declaration(client, role_keys, store, db_url):
     _screened(client, role_keys)
-    with store.engine.begin() as c:
-        body = json.loads(c.execute(text("SELECT body FROM declarations WHERE pk = 2")).scalar())
-        body["items"][0]["description"] = "Dried apricots"
-        c.execute(text("UPDATE declarations SET body = :b WHERE pk = 2"), {"b": json.dumps(body)})
+    from kordon.record.tables import DeclarationRow
+
+    with store.session.begin() as s:  # a plain UPDATE of the row, outside kordon's functions
+        row = s.get(DeclarationRow, 2)
+        row.body = {**row.body, "items": [{**row.body["items"][0], "description": "Dried apricots"}]}
     code, output = _verify(db_url)
     assert code == 1 and "declarations row 2 changed after audit record" in output
 
