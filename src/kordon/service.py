@@ -149,19 +149,21 @@ class Kordon:
             self._catch_up()
         return self._history
 
-    def _catch_up(self, before: int | None = None) -> None:
+    def _catch_up(self, before: int | None = None, s: Session | None = None) -> None:
         assert self._history is not None and self._store is not None
         upto = None if before is None else before - 1
-        for pk, decl in self._store.iter_rows(after=self._history.upto or 0, upto=upto):
+        for pk, decl in self._store.iter_rows(after=self._history.upto or 0, upto=upto, s=s):
             self._history.add(decl, pk)
         self._refreshed = time.monotonic()
 
-    def _live_lists(self) -> None:
+    def _live_lists(self, s: Session | None = None) -> None:
         """Rebuild the screening context when the store's sanctions lists or allow-list changed (one
-        cheap query; called before every screening), so every screening uses the lists active then."""
+        cheap query; called before every screening), so every screening uses the lists active then.
+        Called in a writing transaction (`s`), the answer holds until it commits: a list activation
+        needs the same write lock."""
         if self._probe is None:
             return
-        state = self._probe.list_state()
+        state = self._probe.list_state(s)
         if state == self._list_state:
             return
         with self._lock:
@@ -194,13 +196,13 @@ class Kordon:
         return Amendment(Declaration.model_validate(latest.body), latest.version,
                          previous_status(s, latest.declaration_id, latest.version, lane))
 
-    def _remember(self, stored: Stored) -> None:
+    def _remember(self, stored: Stored, s: Session | None = None) -> None:
         if self._history is None or stored.repeat:
             return
         if stored.pk is not None and self._history.upto is not None and stored.pk > self._history.upto + 1:
             # Rows below ours that this process has not seen (another process wrote them): take them in
             # first, so the history always holds every row up to its reach — what `history_upto` promises replay.
-            self._catch_up(before=stored.pk)
+            self._catch_up(before=stored.pk, s=s)
         self._history.add(stored.declaration, stored.pk)
 
     def screen(self, decl: Declaration) -> Decision:
@@ -230,18 +232,19 @@ class Kordon:
         and the hashes of its declaration and decision rows) in the same transaction. A repeat of stored
         content returns the stored decision."""
         store = self.store
-        self._live_lists()
         store.snapshot_lists(self.context.goods.lists)
         store.snapshot_rules(self.context.rules)
         rules_sha, settings = self.context.rules.sha256, stored_settings(self.settings)
 
         def write(s: Session) -> list[Stored]:
             try:
-                # Holding the write lock: take in every row other processes committed, so this batch is
-                # screened against the complete history (structuring, re-export chains across processes).
+                # Holding the write lock: the lists active now (rebuilt if another process changed them),
+                # and every row other processes committed, so this batch is screened against the complete
+                # history (structuring, re-export chains across processes).
+                self._live_lists(s)
                 history = self._current_history(refresh=False)
                 if history is not None:
-                    self._catch_up()
+                    self._catch_up(s=s)
                 out = []
                 for decl, actor in items:
                     stored = store.put(s, decl, lambda d, latest: self._screen_with(history, d, self._amendment(s, latest)),
@@ -252,7 +255,7 @@ class Kordon:
                                         {"version": stored.version, "lane": d.lane.value, "action": d.action.value,
                                          "score": d.score, "hits": [h.rule for h in d.hits], "list_versions": d.list_versions,
                                          "rules_version": d.rules_version}, rows=stored.rows)
-                        self._remember(stored)
+                        self._remember(stored, s)
                     out.append(stored)
                 return out
             except BaseException:

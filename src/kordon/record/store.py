@@ -81,13 +81,15 @@ class Store:
         return audit.transaction(self, fn)
 
     # -- lists and rules ------------------------------------------------------------------
-    def list_state(self) -> tuple[int, int]:
+    def list_state(self, s: Session | None = None) -> tuple[int, int]:
         """Changes whenever a sanctions list version is loaded or an allow-list entry is added: a
         running process compares it before screening to pick up lists activated by another one."""
-        with self.session() as s:
-            row = s.execute(select(select(func.max(SanctionsListVersionRow.pk)).scalar_subquery(),
-                                   select(func.max(AllowListRow.pk)).scalar_subquery())).one()
-            return (row[0] or 0, row[1] or 0)
+        if s is None:
+            with self.session() as own:
+                return self.list_state(own)
+        row = s.execute(select(select(func.max(SanctionsListVersionRow.pk)).scalar_subquery(),
+                               select(func.max(AllowListRow.pk)).scalar_subquery())).one()
+        return (row[0] or 0, row[1] or 0)
 
     def snapshot_lists(self, lists: list[GoodsList], actor: str = "kordon") -> None:
         todo = [gl for gl in lists if (gl.id, gl.version, gl.sha256) not in self._snapshotted]
@@ -277,15 +279,21 @@ class Store:
                 yield Declaration.model_validate(body), version, Decision.model_validate(decision)
             last = rows[-1][0]
 
-    def iter_rows(self, upto: int | None = None, after: int = 0, batch: int = 1000) -> Iterator[tuple[int, Declaration]]:
-        """(store key, declaration) of every stored version in the order stored, after key `after` up to key `upto`."""
+    def iter_rows(self, upto: int | None = None, after: int = 0, batch: int = 1000,
+                  s: Session | None = None) -> Iterator[tuple[int, Declaration]]:
+        """(store key, declaration) of every stored version in the order stored, after key `after` up to key `upto`
+        (read in the given session, e.g. a writing transaction, or in short read sessions)."""
         last = after
         while True:
-            with self.session() as s:
-                q = select(DeclarationRow.pk, DeclarationRow.body).where(DeclarationRow.pk > last)
-                if upto is not None:
-                    q = q.where(DeclarationRow.pk <= upto)
-                rows = list(s.execute(q.order_by(DeclarationRow.pk).limit(batch)))
+            q = select(DeclarationRow.pk, DeclarationRow.body).where(DeclarationRow.pk > last)
+            if upto is not None:
+                q = q.where(DeclarationRow.pk <= upto)
+            q = q.order_by(DeclarationRow.pk).limit(batch)
+            if s is not None:
+                rows = list(s.execute(q))
+            else:
+                with self.session() as own:
+                    rows = list(own.execute(q))
             if not rows:
                 return
             for pk, body in rows:
