@@ -13,14 +13,14 @@ import datetime as dt
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kordon.config import Settings
 from kordon.index.history import History, attach, load_history
-from kordon.models import Declaration, Decision
+from kordon.models import Decision, Declaration
 from kordon.models.decision import ACTION_ORDER, LANE_ORDER
 from kordon.record import audit
 from kordon.record.store import Record, Store, Stored, content_hash

@@ -23,10 +23,11 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select, text
@@ -97,7 +98,7 @@ def _canon(value: Any) -> Any:
     # The value as any backend gives it back: UTC wall time, decimals without trailing zeros.
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
         return value.isoformat(timespec="microseconds")
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -158,11 +159,12 @@ def append_in(s: Session, actor: str, action: str, subject: str, payload: dict[s
         _lock_chain(s)
         last = s.execute(select(AuditRow.seq, AuditRow.sha256).order_by(AuditRow.seq.desc()).limit(1)).first()
         tail = (0, GENESIS) if last is None else (last[0], last[1])
-    key = s.info.get("audit_key")
+    key: bytes | None = s.info.get("audit_key")
     if key is None:
         key = s.info["audit_key"] = server_key()
+    assert key is not None  # server_key() makes one when there is none
     seq, prev = tail[0] + 1, tail[1]
-    at = dt.datetime.now(dt.timezone.utc).isoformat()
+    at = dt.datetime.now(dt.UTC).isoformat()
     digest = record_hash(seq, at, actor, action, subject, payload, prev)
     s.add(AuditRow(seq=seq, at=at, actor=actor, action=action, subject=subject, payload=payload, prev_sha256=prev,
                    sha256=digest, mac=sign(key, digest)))
@@ -240,7 +242,7 @@ def export_head(store: Any) -> dict[str, Any]:
     key = server_key()
     assert key is not None
     seq, digest = (0, GENESIS) if last is None else (last.seq, last.sha256)
-    exported = dt.datetime.now(dt.timezone.utc).isoformat()
+    exported = dt.datetime.now(dt.UTC).isoformat()
     return {"seq": seq, "sha256": digest, "at": None if last is None else last.at, "exported_at": exported,
             "mac": sign(key, f"{seq}:{digest}")}
 
@@ -321,7 +323,7 @@ def _check_rows(store: Any, bound: dict[tuple[str, str], tuple[str, int]], resul
     unbound: dict[str, list[str]] = {}
     changed: list[str] = []
     for table, model in AUDITED.items():
-        pk_col = list(model.__table__.primary_key.columns)[0]
+        pk_col = next(iter(model.__table__.primary_key.columns))
         last: Any = None
         while True:
             with store.session() as s:
@@ -345,6 +347,6 @@ def _check_rows(store: Any, bound: dict[tuple[str, str], tuple[str, int]], resul
     for table, keys in unbound.items():
         shown = ", ".join(keys[:10]) + (f" and {len(keys) - 10} more" if len(keys) > 10 else "")
         result.problems.append(f"{len(keys)} {table} row(s) on no audit record (written behind kordon's back): {shown}")
-    for (table, k), (_, seq) in sorted(bound.items(), key=lambda x: x[1][1]):
-        if (table, k) not in seen:
-            result.problems.append(f"{table} row {k} bound by audit record {seq} is missing (deleted)")
+    for (table, pk), (_, seq) in sorted(bound.items(), key=lambda x: x[1][1]):
+        if (table, pk) not in seen:
+            result.problems.append(f"{table} row {pk} bound by audit record {seq} is missing (deleted)")

@@ -20,11 +20,31 @@ from kordon.models.declaration import DECLARATION_ID_MAX, DECLARATION_ID_PATTERN
 from kordon.record import audit
 from kordon.record.keys import Principal
 from kordon.record.store import Store
-from kordon.record.tables import (CaseRow, DeclarationRow, DecisionRow, InspectionRow, ReviewRow, SeizureRow,
-                                  utcnow)
+from kordon.record.tables import (
+    CaseRow,
+    DecisionRow,
+    DeclarationRow,
+    InspectionRow,
+    ReviewRow,
+    SeizureRow,
+    utcnow,
+)
 
-__all__ = ["CaseRow", "InspectionRow", "ReviewRow", "SeizureRow", "ClearanceError", "record_review", "record_seizure",
-           "record_inspection", "clearance_status", "declaration_status", "queue", "create_case", "update_case"]
+__all__ = [
+    "CaseRow",
+    "ClearanceError",
+    "InspectionRow",
+    "ReviewRow",
+    "SeizureRow",
+    "clearance_status",
+    "create_case",
+    "declaration_status",
+    "queue",
+    "record_inspection",
+    "record_review",
+    "record_seizure",
+    "update_case",
+]
 
 
 class ReviewDecision(str, Enum):
@@ -269,7 +289,7 @@ def clearance_status(lane: str, version: int, review_list: list[dict[str, Any]],
               if r["declaration_version"] == version and ReviewDecision(r["decision"]) in FINAL]
     events += [(x["at"] or "", 0, "seized") for x in seizure_list or [] if x["declaration_version"] == version]
     if events:
-        return sorted(events)[-1][2]
+        return max(events)[2]
     # Automation releases only the green lane; yellow and red wait for a person.
     return "released" if lane == "green" else "held"
 

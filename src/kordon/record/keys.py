@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
-
 from typing import Any
 
 from sqlalchemy import select
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from kordon.record.tables import ApiKeyRow, utcnow
 
-__all__ = ["ApiKeyRow", "KeyInfo", "Principal", "ROLES", "authenticate", "create_key", "list_keys", "revoke_key"]
+__all__ = ["ROLES", "ApiKeyRow", "KeyInfo", "Principal", "authenticate", "create_key", "list_keys", "revoke_key"]
 
 ROLES = ("officer", "supervisor", "analyst", "admin")
 

@@ -162,7 +162,7 @@ def diff(store_url: str, old_pk: int, new_pk: int) -> dict[str, list[str]]:
 
 # --- the shipped snapshot ------------------------------------------------------------------------
 
-def _snapshot_dir():  # noqa: ANN202
+def _snapshot_dir():
     return resources.files("kordon") / "data" / "parties"
 
 
@@ -267,7 +267,7 @@ def _matcher_digest() -> bytes:
 
     h = hashlib.sha256()
     for mod in (m1, m2, m3):
-        h.update(Path(mod.__file__).read_bytes())
+        h.update(Path(str(mod.__file__)).read_bytes())
     h.update((resources.files("kordon") / "data" / "names" / "legal_forms.yaml").read_bytes())
     return h.digest()
 
@@ -278,7 +278,7 @@ def _private(folder: Path) -> bool:
     return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
-def build_index(store_url: str | None, use_cache: bool = True, lists: list[ActiveList] | None = None):  # noqa: ANN201 - PartyIndex
+def build_index(store_url: str | None, use_cache: bool = True, lists: list[ActiveList] | None = None):
     """The party index over the active lists (or the ones given); cached on disk keyed by the lists' sha256."""
     from kordon.index.parties import ListedEntity, PartyIndex
 
@@ -291,16 +291,17 @@ def build_index(store_url: str | None, use_cache: bool = True, lists: list[Activ
             gc.disable()
             try:
                 with path.open("rb") as fh:
-                    index = pickle.load(fh)  # noqa: S301 - our own cache file, keyed by content hash
+                    index = pickle.load(fh)
                 gc.freeze()  # long-lived: keep the collector from walking the index (see PartyIndex)
                 return index
             finally:
                 gc.enable()
         except Exception:  # noqa: BLE001 - a broken cache is rebuilt, never trusted
             pass
-    entities = []
+    entities: list[ListedEntity] = []
     for a in lists:
-        data = entities_of(store_url, a.version_pk) if a.origin == "store" and store_url else shipped_entities(a.id)
+        data = (entities_of(store_url, a.version_pk) if a.origin == "store" and store_url and a.version_pk is not None
+                else shipped_entities(a.id))
         entities.extend(ListedEntity.from_ftm(a.id, e) for e in screenable(data))
     index = PartyIndex(entities, {a.id: a.version for a in lists})
     if use_cache:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,14 +21,30 @@ from sqlalchemy.orm import Session, sessionmaker
 from kordon.ingest.errors import ListFileError
 from kordon.ingest.goods_lists import GoodsList, load_goods_list_texts
 from kordon.ingest.rule_pack import RulePack, parse_rule_pack
-from kordon.models import Declaration, Decision
+from kordon.models import Decision, Declaration
 from kordon.record import audit
 from kordon.record.db import WRITE, make_engine
-from kordon.record.tables import (AllowListRow, DeclarationRow, DecisionRow, ListSnapshotRow, RulePackSnapshotRow,
-                                  SanctionsListVersionRow, utcnow)
+from kordon.record.tables import (
+    AllowListRow,
+    DecisionRow,
+    DeclarationRow,
+    ListSnapshotRow,
+    RulePackSnapshotRow,
+    SanctionsListVersionRow,
+    utcnow,
+)
 
-__all__ = ["DeclarationRow", "DecisionRow", "ListSnapshotRow", "Record", "RulePackSnapshotRow", "Store", "Stored",
-           "content_hash", "utcnow"]
+__all__ = [
+    "DecisionRow",
+    "DeclarationRow",
+    "ListSnapshotRow",
+    "Record",
+    "RulePackSnapshotRow",
+    "Store",
+    "Stored",
+    "content_hash",
+    "utcnow",
+]
 
 
 def content_hash(decl: Declaration) -> str:
@@ -214,7 +231,7 @@ class Store:
             DecisionRow.declaration_id == declaration_id, DecisionRow.declaration_version == version)
             .order_by(DecisionRow.pk.desc()).limit(1)).first()
 
-    def get(self, declaration_id: str, version: int | None = None) -> "Record | None":
+    def get(self, declaration_id: str, version: int | None = None) -> Record | None:
         """A stored declaration (latest version unless one is named) with its first decision."""
         with self.session() as s:
             if version is None:
@@ -256,7 +273,7 @@ class Store:
         """The latest version of every declaration lodged (received by the store) at or after `since`
         — None: all — with its latest decision; two queries a batch, not one a row."""
         if isinstance(since, dt.date) and not isinstance(since, dt.datetime):
-            since = dt.datetime.combine(since, dt.time(), tzinfo=dt.timezone.utc)
+            since = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
         versions = select(DeclarationRow.declaration_id, func.max(DeclarationRow.version).label("v"))
         if since is not None:
             versions = versions.where(DeclarationRow.received_at >= since)

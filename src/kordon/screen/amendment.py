@@ -11,8 +11,9 @@ of a stored id; replay rebuilds it from the stored previous version and the reco
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from kordon.ingest.rule_pack import RuleSpec
 from kordon.models import Action, Declaration, Hit, Severity

@@ -5,15 +5,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from kordon.interfaces.api import limits
 from kordon.interfaces.api.deps import requires
-from kordon.models import Declaration
 from kordon.interfaces.api.writer import as_result, public_decision
+from kordon.models import Declaration
 from kordon.record import cases
 from kordon.record.keys import Principal
 from kordon.record.store import Stored
@@ -154,14 +154,14 @@ def _changes(k: Kordon, declaration_id: str, record: Any) -> list[str] | None:
 
 
 @router.get("/{declaration_id}", summary="A stored declaration with its decision, hits, reviews, inspections and seizures")
-def get_declaration(request: Request, declaration_id: str = Path(**limits.ID_PARAM),
+def get_declaration(request: Request, declaration_id: limits.DeclarationIdPath,
                     version: int | None = Query(None, ge=1, le=limits.INT_MAX),
                     who: Principal = Depends(requires("read"))) -> dict[str, Any]:
     return declaration_view(request.app.state.kordon, declaration_id, version)
 
 
 @router.get("/{declaration_id}/decision", summary="The decision on a declaration: lane, score, hits and explanations")
-def get_decision(request: Request, declaration_id: str = Path(**limits.ID_PARAM),
+def get_decision(request: Request, declaration_id: limits.DeclarationIdPath,
                  version: int | None = Query(None, ge=1, le=limits.INT_MAX),
                  who: Principal = Depends(requires("read"))) -> dict[str, Any]:
     return declaration_view(request.app.state.kordon, declaration_id, version)["decision"]

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kordon.models.declaration import DECLARATION_ID_MAX, DECLARATION_ID_PATTERN
 
 MAX_DEPTH = 32
 MAX_NUMBER_CHARS = 40
-ID_PARAM = {"pattern": r"^[A-Za-z0-9][A-Za-z0-9._:-]*$", "max_length": 128}
+DeclarationIdPath = Annotated[str, Path(pattern=DECLARATION_ID_PATTERN, max_length=DECLARATION_ID_MAX,
+                                        description="Declaration id (letters, digits, . _ : -; at most 128 characters)")]
 INT_MAX = 2**31 - 1  # ids and versions are 32-bit integer columns
 
 

@@ -30,11 +30,11 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on"), po
     if missing:
         typer.echo(f"kordon serve needs {', '.join(missing)}: pip install 'kordon[api]'", err=True)
         raise typer.Exit(2)
+    import os
+
     import uvicorn
 
     from kordon.interfaces.api import create_app
-
-    import os
 
     # Acknowledged means on disk: every commit is synced (group commit shares the sync between requests).
     os.environ.setdefault("KORDON_SQLITE_SYNC", "FULL")
@@ -59,7 +59,9 @@ def audit_verify(database_url: str | None = DB,
     head = None
     if anchor:
         try:
-            head = json.loads(sys.stdin.read() if anchor == "-" else open(anchor, encoding="utf-8").read())
+            from pathlib import Path
+
+            head = json.loads(sys.stdin.read() if anchor == "-" else Path(anchor).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             typer.echo(f"error: cannot read the anchor {anchor}: {exc}", err=True)
             raise typer.Exit(2) from None
