@@ -188,13 +188,14 @@ class Kordon:
             decision.history_upto = history.upto
         return decision
 
-    def _amendment(self, s: Session, latest: DeclarationRow | None) -> Amendment | None:
+    def _amendment(self, s: Session, declaration_id: str, latest: Any) -> Amendment | None:
+        """What a new version of `declaration_id` amends: the latest stored version (pk, version) and its status."""
         if latest is None:
             return None
-        decision = Store.latest_decision(s, latest.declaration_id, latest.version)
+        body = s.scalar(select(DeclarationRow.body).where(DeclarationRow.pk == latest.pk))
+        decision = Store.latest_decision(s, declaration_id, latest.version)
         lane = decision.lane if decision is not None else "red"
-        return Amendment(Declaration.model_validate(latest.body), latest.version,
-                         previous_status(s, latest.declaration_id, latest.version, lane))
+        return Amendment(Declaration.model_validate(body), latest.version, previous_status(s, declaration_id, latest.version, lane))
 
     def _remember(self, stored: Stored, s: Session | None = None) -> None:
         if self._history is None or stored.repeat:
@@ -214,7 +215,7 @@ class Kordon:
                 with self._store.session() as s:
                     latest = Store.latest_version(s, decl.id)
                     if latest is not None and latest.content_sha256 != content_hash(decl):
-                        amendment = self._amendment(s, latest)
+                        amendment = self._amendment(s, decl.id, latest)
             return self._screen_with(self._current_history(), decl, amendment)
 
     def screen_and_record(self, decl: Declaration, actor: str = "library") -> Stored:
@@ -247,7 +248,7 @@ class Kordon:
                     self._catch_up(s=s)
                 out = []
                 for decl, actor in items:
-                    stored = store.put(s, decl, lambda d, latest: self._screen_with(history, d, self._amendment(s, latest)),
+                    stored = store.put(s, decl, lambda d, latest: self._screen_with(history, d, self._amendment(s, d.id, latest)),
                                        rules_sha, settings)
                     if not stored.repeat:
                         d = stored.decision

@@ -29,8 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -109,16 +108,31 @@ def _canon(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class Written:
+    """A row written with a Core insert (no ORM object): its table and every value as inserted, key included."""
+
+    table: Table
+    values: dict[str, Any]
+
+
+def _table_values(row: Any) -> tuple[Table, dict[str, Any]]:
+    if isinstance(row, Written):
+        return row.table, row.values
+    table = row.__table__
+    return table, {c.name: getattr(row, c.key) for c in table.columns}
+
+
 def row_key(row: Any) -> tuple[str, str]:
-    table = row.__table__.name
-    pk = sa_inspect(row).identity
-    return table, "/".join(str(p) for p in pk)
+    table, values = _table_values(row)
+    return table.name, "/".join(str(values[c.name]) for c in table.primary_key.columns)
 
 
 def row_digest(row: Any) -> str:
     """SHA-256 of a row's exact content (every column), the same on SQLite and PostgreSQL."""
-    body = {c.name: _canon(getattr(row, c.key)) for c in row.__table__.columns}
-    raw = json.dumps({"table": row.__table__.name, "row": body}, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+    table, values = _table_values(row)
+    body = {c.name: _canon(values.get(c.name)) for c in table.columns}
+    raw = json.dumps({"table": table.name, "row": body}, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
                      default=str)
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
@@ -166,9 +180,9 @@ def append_in(s: Session, actor: str, action: str, subject: str, payload: dict[s
     seq, prev = tail[0] + 1, tail[1]
     at = dt.datetime.now(dt.UTC).isoformat()
     digest = record_hash(seq, at, actor, action, subject, payload, prev)
-    s.add(AuditRow(seq=seq, at=at, actor=actor, action=action, subject=subject, payload=payload, prev_sha256=prev,
-                   sha256=digest, mac=sign(key, digest)))
-    s.flush()
+    # A Core insert: one statement, no unit-of-work (this runs once for every screening).
+    s.execute(insert(AuditRow.__table__), {"seq": seq, "at": at, "actor": actor, "action": action, "subject": subject,
+                                           "payload": payload, "prev_sha256": prev, "sha256": digest, "mac": sign(key, digest)})
     s.info["audit_tail"] = (seq, digest)
     return seq
 

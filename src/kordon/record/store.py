@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kordon.ingest.errors import ListFileError
@@ -77,8 +77,9 @@ class Record:
         return self.current or self.decision
 
 
-# Decides a declaration inside the writing transaction; gets the latest stored version (None: new id).
-Screen = Callable[[Declaration, "DeclarationRow | None"], Decision]
+# Decides a declaration inside the writing transaction; gets the latest stored version (pk, version,
+# content_sha256) or None for a new id.
+Screen = Callable[[Declaration, Any], Decision]
 
 
 class Store:
@@ -178,25 +179,27 @@ class Store:
     def put(self, s: Session, decl: Declaration, screen: Screen, rules_sha256: str | None = None,
             settings: dict[str, Any] | None = None) -> Stored:
         """The one repeat/version path: inside a writing transaction, return the stored decision when this
-        exact content is the latest version, else screen it (`screen` sees the latest stored version) and
-        store it as the next version."""
+        exact content is the latest version, else screen it (`screen` gets the latest stored version's
+        pk, version and content hash, or None) and store it as the next version."""
         digest = content_hash(decl)
-        latest = self.latest_version(s, decl.id)
+        t = DeclarationRow.__table__
+        latest = s.execute(select(t.c.pk, t.c.version, t.c.content_sha256).where(t.c.declaration_id == decl.id)
+                           .order_by(t.c.version.desc()).limit(1)).first()
         if latest is not None and latest.content_sha256 == digest:
             first = self._decision_row(s, decl.id, latest.version)
             if first is not None:
                 return Stored(decl, latest.version, Decision.model_validate(first.body), repeat=True, pk=latest.pk)
         decision = screen(decl, latest)
         version = 1 if latest is None else latest.version + 1
-        row = DeclarationRow(
-            declaration_id=decl.id, version=version, content_sha256=digest, type=decl.type.value,
-            date=decl.date, destination=decl.route.destination, body=decl.model_dump(mode="json", exclude_none=True),
-            received_at=utcnow(),
-        )
-        decision_row = self._decision(decl.id, version, decision, rules_sha256, settings)
-        s.add_all([row, decision_row])
-        s.flush()  # the next declaration of the same id, and the audit binding, must see this version
-        return Stored(decl, version, decision, pk=row.pk, rows=[row, decision_row])
+        # Core inserts (this runs for every screening): the values written are what the audit binding hashes.
+        row = {"declaration_id": decl.id, "version": version, "content_sha256": digest, "type": decl.type.value,
+               "date": decl.date, "destination": decl.route.destination,
+               "body": decl.model_dump(mode="json", exclude_none=True), "received_at": utcnow()}
+        row["pk"] = s.execute(insert(t).returning(t.c.pk), row).scalar_one()
+        d = DecisionRow.__table__
+        decision_row = self._decision_values(decl.id, version, decision, rules_sha256, settings)
+        decision_row["pk"] = s.execute(insert(d).returning(d.c.pk), decision_row).scalar_one()
+        return Stored(decl, version, decision, pk=row["pk"], rows=[audit.Written(t, row), audit.Written(d, decision_row)])
 
     def add_decision(self, s: Session, declaration_id: str, version: int, decision: Decision, rules_sha256: str | None = None,
                      settings: dict[str, Any] | None = None) -> DecisionRow:
@@ -208,14 +211,17 @@ class Store:
         return row
 
     @staticmethod
-    def _decision(declaration_id: str, version: int, decision: Decision, rules_sha256: str | None,
+    def _decision_values(declaration_id: str, version: int, decision: Decision, rules_sha256: str | None,
+                         settings: dict[str, Any] | None = None) -> dict[str, Any]:
+        return {"declaration_id": declaration_id, "declaration_version": version, "lane": decision.lane.value,
+                "action": decision.action.value, "score": decision.score, "body": decision.model_dump(mode="json"),
+                "list_versions": decision.list_versions, "rules_version": decision.rules_version,
+                "rules_sha256": rules_sha256, "settings": settings, "screened_at": decision.screened_at or utcnow()}
+
+    @classmethod
+    def _decision(cls, declaration_id: str, version: int, decision: Decision, rules_sha256: str | None,
                   settings: dict[str, Any] | None = None) -> DecisionRow:
-        return DecisionRow(
-            declaration_id=declaration_id, declaration_version=version, lane=decision.lane.value,
-            action=decision.action.value, score=decision.score, body=decision.model_dump(mode="json"),
-            list_versions=decision.list_versions, rules_version=decision.rules_version, rules_sha256=rules_sha256,
-            settings=settings, screened_at=decision.screened_at or utcnow(),
-        )
+        return DecisionRow(**cls._decision_values(declaration_id, version, decision, rules_sha256, settings))
 
     @staticmethod
     def _decision_row(s: Session, declaration_id: str, version: int) -> DecisionRow | None:
