@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from kordon import __version__
 from kordon.config import Settings
+from kordon.interfaces.api.deps import KeyCache
 from kordon.interfaces.api.limits import BodyLimits
 from kordon.interfaces.api.writer import GroupWriter
 from kordon.models import Declaration
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None, max
                   description="Screen cross-border trade declarations for export-control and sanctions-circumvention risk; "
                               "officers' review queue, cases and audit trail. Every endpoint but /health and /ready needs an API key.")
     app.state.kordon = k
+    app.state.keys = KeyCache(store)
     app.state.max_body = max_body
     app.add_middleware(BodyLimits, max_body=max_body)
     app.state.writer = GroupWriter(k)

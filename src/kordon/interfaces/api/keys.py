@@ -35,7 +35,9 @@ def list_keys(request: Request, who: Principal = Depends(requires("keys"))) -> l
 @router.delete("/v1/keys/{key_id}", summary="Revoke a key")
 def revoke_key(request: Request, key_id: int = Path(ge=1, le=INT_MAX), who: Principal = Depends(requires("keys"))) -> dict[str, Any]:
     try:
-        return keys.revoke_key(request.app.state.kordon.store, key_id, revoked_by=who.actor).as_dict()
+        revoked = keys.revoke_key(request.app.state.kordon.store, key_id, revoked_by=who.actor).as_dict()
+        request.app.state.keys.clear()
+        return revoked
     except LookupError as exc:
         raise HTTPException(404, str(exc)) from None
 
