@@ -79,3 +79,18 @@ def test_a_seize_review_is_a_seizure_status_and_blocks_the_queue(client, role_ke
     assert client.get("/v1/declarations", headers=h).json()["count"] == 1
     client.post(f"/v1/declarations/{RED['id']}/seizures", json=SEIZURE, headers=h)
     assert client.get("/v1/declarations", headers=h).json()["count"] == 0  # seized: out of the queue
+
+
+def test_an_amendment_replays_identically(client, role_keys, settings):
+    from kordon.service import Kordon
+
+    h = auth(role_keys["officer"])
+    client.post("/v1/declarations", json=RED, headers=h)
+    client.post(f"/v1/declarations/{RED['id']}/seizures", json=SEIZURE, headers=h)
+    client.post("/v1/declarations", json=declaration(RED, items=COFFEE), headers=h)
+    # A review recorded after the amendment does not change what the amendment was screened with.
+    client.post(f"/v1/declarations/{RED['id']}/review", json={"decision": "refer", "reason": "to the prosecutor"}, headers=h)
+    k = Kordon(settings)
+    replayed = k.replay(RED["id"], 2)
+    assert replayed.identical and {"amendment.after_hold", "amendment.goods_changed"} <= {h.rule for h in replayed.decision.hits}
+    assert k.replay(RED["id"], 1).identical
