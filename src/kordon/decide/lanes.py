@@ -11,6 +11,8 @@ import datetime as dt
 import hashlib
 
 from kordon.config import LaneThresholds
+from kordon.decide.profiles import apply_profile
+from kordon.ingest.profiles import Profile
 from kordon.models import Action, Decision, Hit, Lane, Severity
 from kordon.models.decision import ACTION_ORDER, LANE_ORDER
 
@@ -68,7 +70,9 @@ def decide(
     thresholds: LaneThresholds,
     list_versions: dict[str, str],
     rules_version: str | None = None,
+    profile: Profile | None = None,
 ) -> Decision:
+    hits = apply_profile(hits, profile)
     score = combine([h.score for h in hits])
     lane = lane_for_score(score, thresholds)
     action = LANE_ACTION[lane]
@@ -94,12 +98,15 @@ def decide(
         hits=ordered,
         list_versions=dict(sorted(list_versions.items())),
         rules_version=rules_version,
+        profile=profile.id if profile else None,
+        profile_version=profile.version if profile else None,
         screened_at=dt.datetime.now(dt.timezone.utc),
         random_selection=selection,
     )
 
 
-def error_decision(declaration_id: str, error: BaseException | str, list_versions: dict[str, str] | None = None, rules_version: str | None = None) -> Decision:
+def error_decision(declaration_id: str, error: BaseException | str, list_versions: dict[str, str] | None = None,
+                   rules_version: str | None = None, profile: Profile | None = None) -> Decision:
     """Fail closed: a declaration kordon could not screen is held in the red lane, never released."""
     reason = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
     hit = Hit(
@@ -118,5 +125,7 @@ def error_decision(declaration_id: str, error: BaseException | str, list_version
         hits=[hit],
         list_versions=dict(sorted((list_versions or {}).items())),
         rules_version=rules_version,
+        profile=profile.id if profile else None,
+        profile_version=profile.version if profile else None,
         screened_at=dt.datetime.now(dt.timezone.utc),
     )
