@@ -172,9 +172,11 @@ class Profile(_Strict):
                 if code not in self.groups and not re.fullmatch(r"[A-Z]{2}", code):
                     raise ValueError(f"line {p.line}: origin_in {code!r} is neither an ISO2 code nor a group of the profile")
             lists = set(p.when.list or ())
-            if p.action == Action.deny and lists and lists <= set(self.foreign_lists):
-                raise ValueError(f"line {p.line}: refuses on {sorted(lists)}, which the profile marks as foreign lists "
-                                 "(risk indicators only)")
+            if p.kind == "binding" and lists and lists <= set(self.foreign_lists):
+                # A foreign list is no law of this jurisdiction; what can make it decisive is the reach of
+                # that foreign law (exposure) or a contract (correspondent banking), and the profile must say which.
+                raise ValueError(f"line {p.line}: cites {sorted(lists)} as binding law, but the profile marks them as foreign "
+                                 "lists; use kind exposure or contractual, or risk_indicator")
         return self
 
     def citation(self, act: str, article: str | None, verify: bool) -> str:
