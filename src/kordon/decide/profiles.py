@@ -116,6 +116,7 @@ class Compiled:
 
     tests: tuple[Callable[[Facts], bool], ...]
     action: Action | str | None
+    cap: int  # index in ACTION_ORDER the action may not exceed
     kind: str
     citation: str
     says: str
@@ -165,12 +166,16 @@ def _tests(p: Provision, profile: Profile) -> tuple[Callable[[Facts], bool], ...
 
 
 def _compile_one(p: Provision | DefaultProvision, profile: Profile) -> Compiled:
-    action = p.action
-    if p.kind not in REFUSING_KINDS and action == "rule":
-        action = "rule_capped"
+    cap = len(ACTION_ORDER) - 1
+    if p.kind not in REFUSING_KINDS:
+        cap = _INSPECT  # a risk indicator never refuses
+    at_most = p.at_most if isinstance(p, Provision) else None
+    if at_most is not None:
+        cap = min(cap, ACTION_ORDER.index(at_most))
     return Compiled(
         tests=_tests(p, profile) if isinstance(p, Provision) else (),
-        action=action,
+        action=p.action,
+        cap=cap,
         kind=p.kind,
         citation=profile.citation(p.act, p.article, p.verify),
         says=p.says.strip(),
@@ -253,10 +258,8 @@ def _apply_one(hit: Hit, c: Compiled, facts: Facts, profile: Profile) -> None:
     action = c.action
     if action == "rule":
         new = hit.action
-    elif action == "rule_capped":
-        new = hit.action
-        if new is not None and ACTION_ORDER.index(new) > _INSPECT:
-            new = Action.inspect
+        if new is not None and ACTION_ORDER.index(new) > c.cap:
+            new = ACTION_ORDER[c.cap]
     else:
         new = action if isinstance(action, Action) or action is None else Action(action)
     says = c.says.format_map(_words(hit, facts))

@@ -76,6 +76,7 @@ class Provision(_Strict):
     when: When = Field(default_factory=When)
     action: Action | Literal["rule"] | None = Field(
         description="The action the law requires; 'rule' keeps the rule's own; null: no action of its own (the score decides)")
+    at_most: Action | None = Field(None, description="Cap on the action (e.g. a rule's own deny where the measure does not apply)")
     kind: Kind
     act: str = Field(description="Key of the act in the profile's 'acts'")
     article: str | None = Field(None, description="Article, annex or section; leave out what you are not sure of")

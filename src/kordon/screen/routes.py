@@ -84,7 +84,7 @@ def transit_to_restricted(decl: Declaration, ctx: ScreeningContext, spec: RuleSp
             subject="route",
             explanation=(
                 f"Transit through {here} from {decl.route.dispatch} to {dest}"
-                + (f" with {len(listed)} listed item(s), whose transit is excluded without a licence" if listed else "")
+                + (f" with {len(listed)} listed item(s): the transit of controlled goods needs a Kazakh transit licence" if listed else "")
                 + "; check the transit documents."
             ),
             evidence={"dispatch": decl.route.dispatch, "destination": dest, "listed_items": listed},
