@@ -309,3 +309,24 @@ def test_old_decisions_without_a_profile_replay_without_one(tmp_path, examples):
     stored = old.screen_and_record(examples["KZ-2023-TRN-0102"])
     assert stored.decision.profile is None and all(h.legal_basis is None for h in stored.decision.hits)
     assert Kordon(Settings(database_url=db)).replay("KZ-2023-TRN-0102").identical
+
+
+def test_cli_screen_profile_option_and_rules_print_the_profile(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "kordon", *args], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+
+    proc = run("screen", str(EXAMPLES / "declarations.jsonl"), "--no-store", "--format", "jsonl", "--profile", "uk_exporter")
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert {r["profile"] for r in rows} == {"uk_exporter"}
+    bad = run("screen", str(EXAMPLES / "declarations.jsonl"), "--no-store", "--profile", "nowhere")
+    assert bad.returncode == 2 and "unknown profile 'nowhere'" in bad.stderr
+    rules = run("rules")
+    assert rules.returncode == 0 and "profile: kz_customs version" in rules.stdout
+    (tmp_path / "k.yaml").write_text("profile: bank_kz\n", encoding="utf-8")
+    rules = run("rules", "--config", str(tmp_path / "k.yaml"))
+    assert "profile: bank_kz version" in rules.stdout and "14114" in rules.stdout
