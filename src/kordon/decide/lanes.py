@@ -77,8 +77,9 @@ def decide(
     lane = lane_for_score(score, thresholds)
     action = LANE_ACTION[lane]
     for hit in hits:
-        if hit.action and ACTION_ORDER.index(hit.action) > ACTION_ORDER.index(action):
-            action = hit.action
+        demanded = hit.action
+        if demanded is not None and ACTION_ORDER.index(demanded) > ACTION_ORDER.index(action):
+            action = demanded
     if LANE_ORDER.index(ACTION_LANE[action]) > LANE_ORDER.index(lane):
         lane = ACTION_LANE[action]
     if lane is not Lane.green and action is Action.release:

@@ -28,10 +28,17 @@ Goods hits are read through their evidence: ``precision`` ("exact" | "may_fall_u
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
-from kordon.ingest.profiles import REFUSING_KINDS, DefaultProvision, Profile, Provision, read_profile
+from kordon.ingest.profiles import (
+    REFUSING_KINDS,
+    DefaultProvision,
+    Profile,
+    Provision,
+    read_profile,
+)
 from kordon.models import Action, Hit, LegalBasis, Severity
 from kordon.models.decision import ACTION_ORDER
 
@@ -53,7 +60,7 @@ LIST_NAMES = {
 class Facts:
     """What the conditions of a provision can ask about one hit, read lazily from its evidence."""
 
-    __slots__ = ("hit", "ev", "_exact")
+    __slots__ = ("_exact", "ev", "hit")
 
     def __init__(self, hit: Hit, exact: Callable[[str], frozenset[str]]):
         self.hit = hit
@@ -61,7 +68,7 @@ class Facts:
         self._exact = exact
 
     @property
-    def list(self) -> str | None:
+    def list_id(self) -> str | None:
         return self.hit.list.id if self.hit.list else None
 
     @property
@@ -131,7 +138,7 @@ def _tests(p: Provision, profile: Profile) -> tuple[Callable[[Facts], bool], ...
     tests: list[Callable[[Facts], bool]] = []
     if w.list is not None:
         lists = frozenset(w.list)
-        tests.append(lambda f: f.list in lists)
+        tests.append(lambda f: f.list_id in lists)
     if w.category is not None:
         cats = frozenset(w.category)
         tests.append(lambda f: bool(f.categories & cats))
@@ -238,7 +245,7 @@ def _words(hit: Hit, facts: Facts) -> dict[str, Any]:
         licence=ev.get("licence") or "none",
         bound=", ".join(facts.bound) or ", ".join(ev.get("bound_for") or []) or "no restricted destination",
         origin=facts.origin or "unknown",
-        list=LIST_NAMES.get(facts.list or "", facts.list or "?"),
+        list=LIST_NAMES.get(facts.list_id or "", facts.list_id or "?"),
         category=str(ev.get("category") or "").replace("|", ", ").replace("_", " ") or "?",
         code=ev.get("listed_code") or ev.get("hs_code") or "?",
         role=(facts.role or "party").replace("_", " "),

@@ -21,7 +21,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from kordon.ingest.errors import ListFileError
 from kordon.models.codes import normalise_country
@@ -73,7 +80,7 @@ class Provision(_Strict):
     """One case: for these rules, when the conditions hold, this action on this basis."""
 
     rule: tuple[str, ...] = Field(min_length=1, description="Rule ids the provision speaks for")
-    when: When = Field(default_factory=When)
+    when: When = Field(default_factory=lambda: When())
     action: Action | Literal["rule"] | None = Field(
         description="The action the law requires; 'rule' keeps the rule's own; null: no action of its own (the score decides)")
     at_most: Action | None = Field(None, description="Cap on the action (e.g. a rule's own deny where the measure does not apply)")
@@ -98,7 +105,7 @@ class Provision(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _refusal_needs_law(self) -> "Provision":
+    def _refusal_needs_law(self) -> Provision:
         if self.action == Action.deny and self.kind not in REFUSING_KINDS:
             raise ValueError("a provision that refuses (action: deny) needs a legal basis, not a risk indicator "
                              f"(kind is {self.kind!r}; use one of {', '.join(REFUSING_KINDS)})")
@@ -114,7 +121,7 @@ class DefaultProvision(_Strict):
     says: str = Field(min_length=3)
 
     @model_validator(mode="after")
-    def _refusal_needs_law(self) -> "DefaultProvision":
+    def _refusal_needs_law(self) -> DefaultProvision:
         if self.action == Action.deny and self.kind not in REFUSING_KINDS:
             raise ValueError("the default provision may not refuse on a risk indicator")
         return self
@@ -163,8 +170,9 @@ class Profile(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _references(self) -> "Profile":
-        for p in (*self.provisions, self.default):
+    def _references(self) -> Profile:
+        cited: list[Provision | DefaultProvision] = [*self.provisions, self.default]
+        for p in cited:
             if p.act not in self.acts:
                 where = f"line {p.line}: " if isinstance(p, Provision) and p.line else ""
                 raise ValueError(f"{where}act {p.act!r} is not among the profile's acts ({', '.join(self.acts)})")
@@ -226,7 +234,7 @@ def _line_of(doc: dict, loc: tuple) -> int | None:
 
 def parse_profile(text: str, source: str, known_rules: set[str] | None = None) -> Profile:
     try:
-        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        doc = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
