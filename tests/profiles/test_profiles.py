@@ -25,6 +25,8 @@ EXPECTED = {
     #                     kz_customs        eu_exporter       us_person         bank_kz           uk_exporter
     "KZ-2023-ZHA-0014": [("red", "inspect"), ("red", "inspect"), ("red", "inspect"), ("red", "inspect"), ("red", "inspect")],
     "KZ-2023-EXP-0217": [("red", "deny"), ("red", "deny"), ("red", "deny"), ("red", "deny"), ("red", "deny")],
+    # Customs transit HK -> KZ -> RU of US-made chips: no re-export from Kazakhstan's market, a transit licence question.
+    "KZ-2023-TRN-0102": [("red", "inspect"), ("red", "deny"), ("red", "deny"), ("red", "deny"), ("red", "deny")],
     "KZ-2023-KRK-0031": [("red", "inspect"), ("red", "deny"), ("red", "inspect"), ("red", "inspect"), ("red", "inspect")],
     "KZ-2024-EXP-0301": [("red", "deny"), ("red", "deny"), ("red", "inspect"), ("red", "deny"), ("red", "deny")],
     "KZ-2024-EXP-0488": [("yellow", "check_documents"), ("yellow", "check_documents"), ("yellow", "check_documents"),

@@ -90,7 +90,9 @@ def decide(
         if random_hit is not None:
             hits = [*hits, random_hit]
             lane, action = Lane(thresholds.random_lane), random_hit.action
-    ordered = sorted(hits, key=lambda h: (-list(Severity).index(h.severity), -h.score, h.subject))
+    # The hits that demand the strictest action come first: they are the reason for the decision.
+    ordered = sorted(hits, key=lambda h: (-(ACTION_ORDER.index(h.action) if h.action else -1),
+                                          -list(Severity).index(h.severity), -h.score, h.subject))
     return Decision(
         declaration_id=declaration_id,
         lane=lane,

@@ -166,6 +166,9 @@ def _tests(p: Provision, profile: Profile) -> tuple[Callable[[Facts], bool], ...
     if w.match is not None:
         match = w.match
         tests.append(lambda f: f.match == match)
+    if w.declaration_type is not None:
+        types = frozenset(w.declaration_type)
+        tests.append(lambda f: f.ev.get("declaration_type") in types)
     if w.severity is not None:
         severities = frozenset(w.severity)
         tests.append(lambda f: f.hit.severity.value in severities)

@@ -69,8 +69,10 @@ class When(_Strict):
     role: tuple[str, ...] | None = None
     match: Literal["match", "possible"] | None = Field(None, description="parties.sanctions: a match or a possible match")
     severity: tuple[str, ...] | None = None
+    declaration_type: tuple[str, ...] | None = Field(
+        None, description="export, re-export, transit or import, where the hit's evidence says (route.foreign_origin_reexport)")
 
-    @field_validator("list", "category", "origin_in", "item_on", "role", "severity", mode="before")
+    @field_validator("list", "category", "origin_in", "item_on", "role", "severity", "declaration_type", mode="before")
     @classmethod
     def _many(cls, value: Any) -> Any:
         return (value,) if isinstance(value, str) else value

@@ -139,5 +139,6 @@ def foreign_origin_reexport(decl: Declaration, ctx: ScreeningContext, spec: Rule
                 f"Item {i + 1} is a listed good made in {origin}, dispatched from {decl.route.dispatch} "
                 f"towards {decl.route.destination}: a re-export pattern; ask for the original export licence and end-use statement."
             ),
-            evidence={"origin": origin, "dispatch": decl.route.dispatch, "destination": decl.route.destination, "bound_for": bound},
+            evidence={"origin": origin, "dispatch": decl.route.dispatch, "destination": decl.route.destination, "bound_for": bound,
+                      "declaration_type": decl.type.value},
         )
