@@ -27,8 +27,9 @@ Goods hits are read through their evidence: ``precision`` ("exact" | "may_fall_u
 
 from __future__ import annotations
 
+import string
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,152 +58,136 @@ LIST_NAMES = {
 }
 
 
-class Facts:
-    """What the conditions of a provision can ask about one hit, read lazily from its evidence."""
-
-    __slots__ = ("_exact", "ev", "hit")
-
-    def __init__(self, hit: Hit, exact: Callable[[str], frozenset[str]]):
-        self.hit = hit
-        self.ev = hit.evidence
-        self._exact = exact
-
-    @property
-    def list_id(self) -> str | None:
-        return self.hit.list.id if self.hit.list else None
-
-    @property
-    def categories(self) -> set[str]:
-        return {c.strip() for c in str(self.ev.get("category") or "").split("|") if c.strip()}
-
-    @property
-    def precision(self) -> str:
-        value = self.ev.get("precision")
-        if value in ("exact", "may_fall_under"):
-            return str(value)
-        return "may_fall_under" if self.ev.get("partial") else "exact"
-
-    @property
-    def illustrative(self) -> bool:
-        return bool(self.ev.get("illustrative"))
-
-    @property
-    def licence(self) -> bool:
-        return bool(self.ev.get("licence"))
-
-    @property
-    def bound(self) -> list[str]:
-        """Restricted destinations the goods are bound for that the measure covers."""
-        bound = self.ev.get("bound_for") or []
-        covered = self.ev.get("destinations")
-        if covered is None:
-            return list(bound)
-        return [c for c in bound if c in covered]
-
-    @property
-    def origin(self) -> str | None:
-        origin = self.ev.get("origin")
-        return str(origin) if origin else None
-
-    @property
-    def role(self) -> str | None:
-        role = self.ev.get("role")
-        return str(role) if role else None
-
-    @property
-    def match(self) -> str:
-        return "match" if self.hit.severity is Severity.critical else "possible"
-
-    def item_on(self) -> frozenset[str]:
-        return self._exact(self.hit.subject)
+# Facts a provision's conditions may ask about a hit, read from the hit and its evidence. Each is a
+# small function of the hit, hashable, so that the provision chosen for a combination of facts is
+# computed once and remembered (hits repeat the same few combinations all day long).
+def _precision(h: Hit) -> str:
+    value = h.evidence.get("precision")
+    if value in ("exact", "may_fall_under"):
+        return str(value)
+    return "may_fall_under" if h.evidence.get("partial") else "exact"
 
 
-@dataclass(frozen=True)
+def _bound(h: Hit) -> tuple[str, ...]:
+    """Restricted destinations the goods are bound for that the measure covers."""
+    bound = h.evidence.get("bound_for") or ()
+    covered = h.evidence.get("destinations")
+    if covered is None:
+        return tuple(bound)
+    return tuple(c for c in bound if c in covered)
+
+
+_CATEGORIES: dict[str, frozenset[str]] = {}
+
+
+def _categories(h: Hit) -> frozenset[str]:
+    raw = str(h.evidence.get("category") or "")
+    found = _CATEGORIES.get(raw)
+    if found is None:
+        found = frozenset(c.strip() for c in raw.split("|") if c.strip())
+        if len(_CATEGORIES) < 10_000:  # list categories are few; a bound in case evidence is odd
+            _CATEGORIES[raw] = found
+    return found
+
+
+def _text(key: str) -> Callable[[Hit], str | None]:
+    def get(h: Hit) -> str | None:
+        value = h.evidence.get(key)
+        return str(value) if value else None
+    return get
+
+
+FACTS: dict[str, Callable[[Hit], Hashable]] = {
+    "list": lambda h: h.list.id if h.list is not None else None,
+    "category": _categories,
+    "precision": _precision,
+    "illustrative": lambda h: bool(h.evidence.get("illustrative")),
+    "licence": lambda h: bool(h.evidence.get("licence")),
+    "bound": _bound,
+    "origin_in": _text("origin"),
+    "role": _text("role"),
+    "match": lambda h: "match" if h.severity is Severity.critical else "possible",
+    "severity": lambda h: h.severity.value,
+    "declaration_type": _text("declaration_type"),
+}
+ITEM_ON = "item_on"  # needs the other hits of the declaration: computed by apply_profile
+
+
+def _test(name: str, wanted: Any, profile: Profile) -> Callable[[dict[str, Any]], bool]:
+    if name == "category":
+        cats = frozenset(wanted)
+        return lambda f: bool(f["category"] & cats)
+    if name == ITEM_ON:
+        lists = frozenset(wanted)
+        return lambda f: bool(f[ITEM_ON] & lists)
+    if name == "bound":
+        return lambda f: bool(f["bound"]) is wanted
+    if name == "origin_in":
+        countries = frozenset(c for code in wanted for c in profile.groups.get(code, (code,)))
+        return lambda f: f["origin_in"] in countries
+    if isinstance(wanted, tuple):
+        allowed = frozenset(wanted)
+        return lambda f: f[name] in allowed
+    return lambda f: f[name] == wanted
+
+
+# Placeholders of a provision's wording, read from the hit.
+WORDS: dict[str, Callable[[Hit], str]] = {
+    "licence": lambda h: str(h.evidence.get("licence") or "none"),
+    "bound": lambda h: ", ".join(_bound(h)) or ", ".join(h.evidence.get("bound_for") or []) or "no restricted destination",
+    "origin": lambda h: str(h.evidence.get("origin") or "unknown"),
+    "list": lambda h: LIST_NAMES.get(h.list.id, h.list.id) if h.list is not None else "?",
+    "category": lambda h: str(h.evidence.get("category") or "").replace("|", ", ").replace("_", " ") or "?",
+    "code": lambda h: str(h.evidence.get("listed_code") or h.evidence.get("hs_code") or "?"),
+    "role": lambda h: str(h.evidence.get("role") or "party").replace("_", " "),
+    "destinations": lambda h: ", ".join(h.evidence.get("destinations") or []) or "any destination",
+}
+
+
 class Compiled:
-    """One provision as tests on Facts, in file order."""
+    """One provision: its tests on a hit's facts, and its wording, remembered per combination of words."""
 
-    tests: tuple[Callable[[Facts], bool], ...]
-    action: Action | str | None
-    cap: int  # index in ACTION_ORDER the action may not exceed
-    kind: str
-    citation: str
-    says: str
-    url: str | None
+    __slots__ = ("action", "cap", "citation", "facts", "fields", "kind", "said", "says", "tests", "url")
 
-    def holds(self, facts: Facts) -> bool:
+    def __init__(self, p: Provision | DefaultProvision, profile: Profile):
+        self.tests: tuple[Callable[[dict[str, Any]], bool], ...] = ()
+        self.facts: tuple[str, ...] = ()
+        if isinstance(p, Provision):
+            given = p.when.model_dump(exclude_none=True)
+            self.facts = tuple(given)
+            self.tests = tuple(_test(name, value, profile) for name, value in given.items())
+        self.action = p.action
+        cap = len(ACTION_ORDER) - 1
+        if p.kind not in REFUSING_KINDS:
+            cap = _INSPECT  # a risk indicator never refuses
+        at_most = p.at_most if isinstance(p, Provision) else None
+        if at_most is not None:
+            cap = min(cap, ACTION_ORDER.index(at_most))
+        self.cap = cap
+        self.kind = p.kind
+        self.citation = profile.citation(p.act, p.article, p.verify)
+        self.says = " ".join(p.says.split())
+        self.fields = tuple(name for _, name, _, _ in string.Formatter().parse(self.says) if name)
+        self.url = profile.acts[p.act].url
+        # (word values, action) -> (legal basis, the explanation's legal sentence)
+        self.said: dict[tuple, tuple[LegalBasis, str]] = {}
+
+    def holds(self, facts: dict[str, Any]) -> bool:
         return all(t(facts) for t in self.tests)
 
 
-def _tests(p: Provision, profile: Profile) -> tuple[Callable[[Facts], bool], ...]:
-    w = p.when
-    tests: list[Callable[[Facts], bool]] = []
-    if w.list is not None:
-        lists = frozenset(w.list)
-        tests.append(lambda f: f.list_id in lists)
-    if w.category is not None:
-        cats = frozenset(w.category)
-        tests.append(lambda f: bool(f.categories & cats))
-    if w.precision is not None:
-        precision = w.precision
-        tests.append(lambda f: f.precision == precision)
-    if w.illustrative is not None:
-        illustrative = w.illustrative
-        tests.append(lambda f: f.illustrative is illustrative)
-    if w.licence is not None:
-        licence = w.licence
-        tests.append(lambda f: f.licence is licence)
-    if w.bound is not None:
-        bound = w.bound
-        tests.append(lambda f: bool(f.bound) is bound)
-    if w.origin_in is not None:
-        countries = frozenset(c for code in w.origin_in for c in profile.groups.get(code, (code,)))
-        tests.append(lambda f: f.origin in countries)
-    if w.item_on is not None:
-        item_lists = frozenset(w.item_on)
-        tests.append(lambda f: bool(f.item_on() & item_lists))
-    if w.role is not None:
-        roles = frozenset(w.role)
-        tests.append(lambda f: f.role in roles)
-    if w.match is not None:
-        match = w.match
-        tests.append(lambda f: f.match == match)
-    if w.declaration_type is not None:
-        types = frozenset(w.declaration_type)
-        tests.append(lambda f: f.ev.get("declaration_type") in types)
-    if w.severity is not None:
-        severities = frozenset(w.severity)
-        tests.append(lambda f: f.hit.severity.value in severities)
-    return tuple(tests)
-
-
-def _compile_one(p: Provision | DefaultProvision, profile: Profile) -> Compiled:
-    cap = len(ACTION_ORDER) - 1
-    if p.kind not in REFUSING_KINDS:
-        cap = _INSPECT  # a risk indicator never refuses
-    at_most = p.at_most if isinstance(p, Provision) else None
-    if at_most is not None:
-        cap = min(cap, ACTION_ORDER.index(at_most))
-    return Compiled(
-        tests=_tests(p, profile) if isinstance(p, Provision) else (),
-        action=p.action,
-        cap=cap,
-        kind=p.kind,
-        citation=profile.citation(p.act, p.article, p.verify),
-        says=p.says.strip(),
-        url=profile.acts[p.act].url,
-    )
-
-
-@dataclass(frozen=True)
+@dataclass
 class CompiledProfile:
     profile: Profile
     by_rule: dict[str, tuple[Compiled, ...]]
+    needs: dict[str, tuple[str, ...]]  # per rule: the facts its provisions ask about
     default: Compiled
-    needs_items: bool
+    chosen: dict[tuple, Compiled]  # (rule, fact values) -> provision
 
 
 _COMPILED: dict[tuple[str, str], CompiledProfile] = {}
 _LOCK = threading.Lock()
+_MEMO_MAX = 100_000
 
 
 def compile_profile(profile: Profile) -> CompiledProfile:
@@ -212,11 +197,11 @@ def compile_profile(profile: Profile) -> CompiledProfile:
         return found
     by_rule: dict[str, list[Compiled]] = {}
     for p in profile.provisions:
-        compiled = _compile_one(p, profile)
+        compiled = Compiled(p, profile)
         for rule_id in p.rule:
             by_rule.setdefault(rule_id, []).append(compiled)
-    result = CompiledProfile(profile, {k: tuple(v) for k, v in by_rule.items()}, _compile_one(profile.default, profile),
-                             any(p.when.item_on for p in profile.provisions))
+    needs = {rule: tuple(dict.fromkeys(f for c in cs for f in c.facts)) for rule, cs in by_rule.items()}
+    result = CompiledProfile(profile, {k: tuple(v) for k, v in by_rule.items()}, needs, Compiled(profile.default, profile), {})
     with _LOCK:
         _COMPILED[key] = result
     return result
@@ -237,25 +222,6 @@ def load_profile(name: str) -> Profile:
     return found
 
 
-class _Blank(dict):
-    def __missing__(self, key: str) -> str:
-        return "?"
-
-
-def _words(hit: Hit, facts: Facts) -> dict[str, Any]:
-    ev = hit.evidence
-    return _Blank(
-        licence=ev.get("licence") or "none",
-        bound=", ".join(facts.bound) or ", ".join(ev.get("bound_for") or []) or "no restricted destination",
-        origin=facts.origin or "unknown",
-        list=LIST_NAMES.get(facts.list_id or "", facts.list_id or "?"),
-        category=str(ev.get("category") or "").replace("|", ", ").replace("_", " ") or "?",
-        code=ev.get("listed_code") or ev.get("hs_code") or "?",
-        role=(facts.role or "party").replace("_", " "),
-        destinations=", ".join(ev.get("destinations") or []) or "any destination",
-    )
-
-
 def _finding(hit: Hit) -> str:
     """The rule's finding without the consequence it drew itself (goods rules write 'finding; consequence')."""
     text = hit.explanation.strip()
@@ -264,20 +230,29 @@ def _finding(hit: Hit) -> str:
     return text.rstrip(". ")
 
 
-def _apply_one(hit: Hit, c: Compiled, facts: Facts, profile: Profile) -> None:
-    action = c.action
-    if action == "rule":
-        new = hit.action
-        if new is not None and ACTION_ORDER.index(new) > c.cap:
-            new = ACTION_ORDER[c.cap]
-    else:
-        new = action if isinstance(action, Action) or action is None else Action(action)
-    says = c.says.format_map(_words(hit, facts))
-    verb = profile.action_words[new] if new is not None else None
-    note = " (illustrative list entry)" if hit.rule.startswith("goods.") and facts.illustrative else ""
-    hit.explanation = (f"{_finding(hit)}{note}. {profile.label}: " + (f"{verb} — " if verb else "") + f"{says} [{c.citation}].")
-    hit.action = new
-    hit.legal_basis = LegalBasis(profile=profile.id, kind=c.kind, citation=c.citation, says=says, url=c.url)
+def _said(c: Compiled, hit: Hit, action: Action | None, profile: Profile) -> tuple[LegalBasis, str]:
+    key = (tuple(WORDS[f](hit) for f in c.fields), action)
+    found = c.said.get(key)
+    if found is None:
+        says = c.says.format_map(dict(zip(c.fields, key[0]))) if c.fields else c.says
+        verb = profile.action_words[action] if action is not None else None
+        sentence = f"{profile.label}: " + (f"{verb} — " if verb else "") + f"{says} [{c.citation}]."
+        found = (LegalBasis(profile=profile.id, kind=c.kind, citation=c.citation, says=says, url=c.url), sentence)
+        if len(c.said) >= _MEMO_MAX:
+            c.said.clear()
+        c.said[key] = found
+    return found
+
+
+def _set(hit: Hit, action: Action | None, basis: LegalBasis, explanation: str) -> None:
+    # Straight into the model's fields: pydantic's per-assignment bookkeeping would cost more than the
+    # rest of applying a profile. The values are of the declared types; the basis object is shared by
+    # every hit with the same provision and wording, and never changed after it is made.
+    fields = hit.__dict__
+    fields["action"] = action
+    fields["legal_basis"] = basis
+    fields["explanation"] = explanation
+    hit.__pydantic_fields_set__.update(("action", "legal_basis", "explanation"))
 
 
 def apply_profile(hits: list[Hit], profile: Profile | None) -> list[Hit]:
@@ -285,28 +260,50 @@ def apply_profile(hits: list[Hit], profile: Profile | None) -> list[Hit]:
     if profile is None or not hits:
         return hits
     compiled = compile_profile(profile)
-    exact: dict[str, frozenset[str]] = {}
-
-    def exact_lists(subject: str) -> frozenset[str]:
-        if not exact:
-            groups: dict[str, set[str]] = {}
-            for h in hits:
-                if h.rule.startswith("goods.") and h.list is not None:
-                    f = Facts(h, exact_lists)
-                    if f.precision == "exact" and not f.illustrative:
-                        groups.setdefault(h.subject, set()).add(h.list.id)
-            exact.update({k: frozenset(v) for k, v in groups.items()})
-            exact.setdefault("\x00", frozenset())  # computed, even when empty
-        return exact.get(subject, frozenset())
-
+    exact: dict[str, frozenset[str]] | None = None
+    memo = compiled.chosen
     for hit in hits:
-        if hit.rule in EXEMPT or (hit.legal_basis is not None and hit.legal_basis.profile == profile.id):
+        rule = hit.rule
+        if rule in EXEMPT or (hit.legal_basis is not None and hit.legal_basis.profile == profile.id):
             continue
-        facts = Facts(hit, exact_lists)
+        provisions = compiled.by_rule.get(rule)
         chosen = compiled.default
-        for c in compiled.by_rule.get(hit.rule, ()):
-            if c.holds(facts):
-                chosen = c
-                break
-        _apply_one(hit, chosen, facts, profile)
+        if provisions:
+            names = compiled.needs[rule]
+            values: list[Any] = []
+            for name in names:
+                if name == ITEM_ON:
+                    if exact is None:
+                        exact = _exact_lists(hits)
+                    values.append(exact.get(hit.subject, frozenset()))
+                else:
+                    values.append(FACTS[name](hit))
+            key = (rule, tuple(values))
+            found = memo.get(key)
+            if found is None:
+                facts = dict(zip(names, values))
+                found = next((c for c in provisions if c.holds(facts)), compiled.default)
+                if len(memo) >= _MEMO_MAX:
+                    memo.clear()
+                memo[key] = found
+            chosen = found
+        action = chosen.action
+        if action == "rule":
+            new = hit.action
+            if new is not None and ACTION_ORDER.index(new) > chosen.cap:
+                new = ACTION_ORDER[chosen.cap]
+        else:
+            new = action if isinstance(action, Action) or action is None else Action(action)
+        basis, sentence = _said(chosen, hit, new, profile)
+        note = " (illustrative list entry)" if rule.startswith("goods.") and hit.evidence.get("illustrative") else ""
+        _set(hit, new, basis, f"{_finding(hit)}{note}. {sentence}")
     return hits
+
+
+def _exact_lists(hits: list[Hit]) -> dict[str, frozenset[str]]:
+    """Per subject (item), the lists on which it has an exact, non-illustrative entry."""
+    groups: dict[str, set[str]] = {}
+    for h in hits:
+        if h.rule.startswith("goods.") and h.list is not None and _precision(h) == "exact" and not h.evidence.get("illustrative"):
+            groups.setdefault(h.subject, set()).add(h.list.id)
+    return {k: frozenset(v) for k, v in groups.items()}
