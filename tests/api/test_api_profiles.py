@@ -28,3 +28,13 @@ def test_unknown_profile_is_refused_before_anything_is_stored(client, role_keys,
     r = client.post("/v1/declarations", params={"profile": "xx_customs"}, json=RED, headers=h)
     assert r.status_code == 422
     assert store.get(RED["id"]) is None
+
+
+def test_web_page_shows_the_profile_and_each_legal_basis(client, role_keys):
+    key = role_keys["officer"]
+    client.post("/v1/declarations", params={"profile": "us_person"}, json=declaration(RED, id="KZ-API-RED-US"), headers=auth(key))
+    client.cookies.set("kordon_key", key)
+    page = client.get("/declarations/KZ-API-RED-US")
+    assert page.status_code == 200, page.text[:300]
+    assert "profile <strong>us_person</strong>" in page.text
+    assert "Legal basis (binding): Export Administration Regulations, 15 CFR § 746.8" in page.text

@@ -222,16 +222,8 @@ def load_profile(name: str) -> Profile:
     return found
 
 
-def _finding(hit: Hit) -> str:
-    """The rule's finding without the consequence it drew itself (goods rules write 'finding; consequence')."""
-    text = hit.explanation.strip()
-    if hit.rule.startswith("goods.") and "; " in text:
-        text = text.split("; ", 1)[0]
-    return text.rstrip(". ")
-
-
 def _said(c: Compiled, hit: Hit, action: Action | None, profile: Profile) -> tuple[LegalBasis, str]:
-    key = (tuple(WORDS[f](hit) for f in c.fields), action)
+    key = (tuple([WORDS[f](hit) for f in c.fields]) if c.fields else (), action)
     found = c.said.get(key)
     if found is None:
         says = c.says.format_map(dict(zip(c.fields, key[0]))) if c.fields else c.says
@@ -244,15 +236,7 @@ def _said(c: Compiled, hit: Hit, action: Action | None, profile: Profile) -> tup
     return found
 
 
-def _set(hit: Hit, action: Action | None, basis: LegalBasis, explanation: str) -> None:
-    # Straight into the model's fields: pydantic's per-assignment bookkeeping would cost more than the
-    # rest of applying a profile. The values are of the declared types; the basis object is shared by
-    # every hit with the same provision and wording, and never changed after it is made.
-    fields = hit.__dict__
-    fields["action"] = action
-    fields["legal_basis"] = basis
-    fields["explanation"] = explanation
-    hit.__pydantic_fields_set__.update(("action", "legal_basis", "explanation"))
+_SET = ("action", "legal_basis", "explanation")
 
 
 def apply_profile(hits: list[Hit], profile: Profile | None) -> list[Hit]:
@@ -295,8 +279,22 @@ def apply_profile(hits: list[Hit], profile: Profile | None) -> list[Hit]:
         else:
             new = action if isinstance(action, Action) or action is None else Action(action)
         basis, sentence = _said(chosen, hit, new, profile)
-        note = " (illustrative list entry)" if rule.startswith("goods.") and hit.evidence.get("illustrative") else ""
-        _set(hit, new, basis, f"{_finding(hit)}{note}. {sentence}")
+        fields = hit.__dict__
+        text = fields["explanation"].strip()
+        if rule.startswith("goods."):
+            # The rule's finding without the consequence it drew itself ("finding; consequence").
+            text = text.split("; ", 1)[0].rstrip(". ")
+            if fields["evidence"].get("illustrative"):
+                text += " (illustrative list entry)"
+        else:
+            text = text.rstrip(". ")
+        # Straight into the model's fields: pydantic's per-assignment bookkeeping would cost more than the
+        # rest of applying a profile. The values are of the declared types; the basis object is shared by
+        # every hit with the same provision and wording, and never changed after it is made.
+        fields["action"] = new
+        fields["legal_basis"] = basis
+        fields["explanation"] = f"{text}. {sentence}"
+        hit.__pydantic_fields_set__.update(_SET)
     return hits
 
 
