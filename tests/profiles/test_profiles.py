@@ -198,6 +198,9 @@ def test_applying_twice_changes_nothing_and_error_hits_stand():
     assert again[0].explanation == text and again[0].action is Action.inspect
     assert "refuse." not in text.split(". ", 1)[0]  # the rule's own consequence is replaced by the law's
     assert again[1].action is Action.inspect and again[1].legal_basis is None
+    # Under another profile later (a re-screen after the settings changed) the first law's sentence goes.
+    other = apply_profile(once, load_profile("eu_exporter"))[0]
+    assert other.explanation.count("[") == 1 and "Kazakh law" not in other.explanation and other.action is Action.deny
 
 
 def test_issue10_evidence_keys_are_read(k):

@@ -281,6 +281,13 @@ def apply_profile(hits: list[Hit], profile: Profile | None) -> list[Hit]:
         basis, sentence = _said(chosen, hit, new, profile)
         fields = hit.__dict__
         text = fields["explanation"].strip()
+        old = fields.get("legal_basis")
+        if old is not None and old.says:
+            # Decided before under another profile (a re-screen after the settings changed): drop its sentence.
+            cut = text.rfind(old.says)
+            start = text.rfind(". ", 0, cut) if cut > 0 else -1
+            if start > 0:
+                text = text[:start]
         if rule.startswith("goods."):
             # The rule's finding without the consequence it drew itself ("finding; consequence").
             text = text.split("; ", 1)[0].rstrip(". ")
