@@ -182,7 +182,9 @@ class CompiledProfile:
     by_rule: dict[str, tuple[Compiled, ...]]
     needs: dict[str, tuple[str, ...]]  # per rule: the facts its provisions ask about
     default: Compiled
-    chosen: dict[tuple, Compiled]  # (rule, fact values) -> provision
+    item_rules: frozenset[str]  # rules whose provisions look at the other hits of the same item
+    uses_code: bool  # some wording names the code ({code}): the code is then part of what is remembered
+    outcomes: dict[tuple, tuple[Action | None, LegalBasis, str]]  # hit key -> action, basis, sentence
 
 
 _COMPILED: dict[tuple[str, str], CompiledProfile] = {}
@@ -201,7 +203,10 @@ def compile_profile(profile: Profile) -> CompiledProfile:
         for rule_id in p.rule:
             by_rule.setdefault(rule_id, []).append(compiled)
     needs = {rule: tuple(dict.fromkeys(f for c in cs for f in c.facts)) for rule, cs in by_rule.items()}
-    result = CompiledProfile(profile, {k: tuple(v) for k, v in by_rule.items()}, needs, Compiled(profile.default, profile), {})
+    item_rules = frozenset(rule for rule, names in needs.items() if ITEM_ON in names)
+    result = CompiledProfile(profile, {k: tuple(v) for k, v in by_rule.items()}, needs, Compiled(profile.default, profile),
+                             item_rules, any("code" in c.fields for cs in by_rule.values() for c in cs)
+                             or "code" in Compiled(profile.default, profile).fields, {})
     with _LOCK:
         _COMPILED[key] = result
     return result
@@ -239,49 +244,69 @@ def _said(c: Compiled, hit: Hit, action: Action | None, profile: Profile) -> tup
 _SET = ("action", "legal_basis", "explanation")
 
 
+def _outcome(hit: Hit, compiled: CompiledProfile, item_on: frozenset[str] | None) -> tuple[Action | None, LegalBasis, str]:
+    """The action, legal basis and legal sentence for one hit (the slow path, remembered by the caller)."""
+    rule = hit.rule
+    provisions = compiled.by_rule.get(rule)
+    chosen = compiled.default
+    if provisions:
+        names = compiled.needs[rule]
+        facts = {name: (item_on if name == ITEM_ON else FACTS[name](hit)) for name in names}
+        chosen = next((c for c in provisions if c.holds(facts)), compiled.default)
+    action = chosen.action
+    if action == "rule":
+        new = hit.action
+        if new is not None and ACTION_ORDER.index(new) > chosen.cap:
+            new = ACTION_ORDER[chosen.cap]
+    else:
+        new = action if isinstance(action, Action) or action is None else Action(action)
+    basis, sentence = _said(chosen, hit, new, compiled.profile)
+    return new, basis, sentence
+
+
+def _key(hit: Hit, fields: dict[str, Any], item_on: frozenset[str] | None, code: bool) -> tuple:
+    """Everything of a hit that its action, legal basis and wording depend on, as one hashable key."""
+    ev = fields["evidence"]
+    lst = fields["list"]
+    bound = ev.get("bound_for")
+    dests = ev.get("destinations")
+    return (hit.rule, fields["action"], fields["severity"], lst.id if lst is not None else None, ev.get("category"),
+            ev.get("precision"), ev.get("partial"), ev.get("illustrative"), ev.get("licence"),
+            tuple(bound) if bound else (), tuple(dests) if dests is not None else None, ev.get("origin"), ev.get("role"),
+            ev.get("declaration_type"), (ev.get("listed_code"), ev.get("hs_code")) if code else None, item_on)
+
+
 def apply_profile(hits: list[Hit], profile: Profile | None) -> list[Hit]:
     """Set each hit's action, legal basis and explanation under `profile` (in place; returns `hits`)."""
     if profile is None or not hits:
         return hits
     compiled = compile_profile(profile)
     exact: dict[str, frozenset[str]] | None = None
-    memo = compiled.chosen
+    memo = compiled.outcomes
     for hit in hits:
-        rule = hit.rule
-        if rule in EXEMPT or (hit.legal_basis is not None and hit.legal_basis.profile == profile.id):
+        fields = hit.__dict__
+        rule = fields["rule"]
+        old = fields["legal_basis"]
+        if rule in EXEMPT or (old is not None and old.profile == profile.id):
             continue
-        provisions = compiled.by_rule.get(rule)
-        chosen = compiled.default
-        if provisions:
-            names = compiled.needs[rule]
-            values: list[Any] = []
-            for name in names:
-                if name == ITEM_ON:
-                    if exact is None:
-                        exact = _exact_lists(hits)
-                    values.append(exact.get(hit.subject, frozenset()))
-                else:
-                    values.append(FACTS[name](hit))
-            key = (rule, tuple(values))
-            found = memo.get(key)
-            if found is None:
-                facts = dict(zip(names, values))
-                found = next((c for c in provisions if c.holds(facts)), compiled.default)
+        item_on = None
+        if rule in compiled.item_rules:
+            if exact is None:
+                exact = _exact_lists(hits)
+            item_on = exact.get(hit.subject, frozenset())
+        try:
+            key: tuple | None = _key(hit, fields, item_on, compiled.uses_code)
+            found = memo.get(key)  # type: ignore[arg-type]
+        except TypeError:  # evidence of an unexpected (unhashable) shape: decide without remembering
+            key, found = None, None
+        if found is None:
+            found = _outcome(hit, compiled, item_on)
+            if key is not None:
                 if len(memo) >= _MEMO_MAX:
                     memo.clear()
                 memo[key] = found
-            chosen = found
-        action = chosen.action
-        if action == "rule":
-            new = hit.action
-            if new is not None and ACTION_ORDER.index(new) > chosen.cap:
-                new = ACTION_ORDER[chosen.cap]
-        else:
-            new = action if isinstance(action, Action) or action is None else Action(action)
-        basis, sentence = _said(chosen, hit, new, profile)
-        fields = hit.__dict__
+        new, basis, sentence = found
         text = fields["explanation"].strip()
-        old = fields.get("legal_basis")
         if old is not None and old.says:
             # Decided before under another profile (a re-screen after the settings changed): drop its sentence.
             cut = text.rfind(old.says)
