@@ -12,8 +12,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from kordon.interfaces.cli.common import TRADE_DB, TradeGroup
+
 app = typer.Typer(help="Trade monitoring: period changes, mirror gaps, diversion indicators, anomalies.",
-                  no_args_is_help=True)
+                  no_args_is_help=True, cls=TradeGroup)
 
 
 @app.callback()
@@ -27,7 +29,7 @@ def _needs_trade_extra() -> None:
         raise typer.Exit(2)
 console = Console()
 
-DB = typer.Option(None, "--db", help="DuckDB file (default: $KORDON_TRADE_DB or ./kordon-trade.duckdb)")
+DB = TRADE_DB
 OUT = typer.Option(None, "--out", help="write tables to .csv or .parquet")
 PNG = typer.Option(None, "--png", help="write a PNG chart")
 HTML = typer.Option(None, "--html", help="write an HTML report with a Vega-Lite chart")
