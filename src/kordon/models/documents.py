@@ -77,7 +77,7 @@ class DTItem(_Open):
     description: str = Field("", max_length=4000)
     originCountry: Country = Field(description="Country of origin: the only document that fixes it for foreign goods")
     quantity: float = Field(ge=0)
-    unit: str = Field(min_length=1)
+    unit: str = Field(min_length=1, max_length=50)
     netWeight: float | None = Field(None, ge=0)
     customsValue: float | None = Field(None, ge=0)
     currency: str | None = None
@@ -107,16 +107,16 @@ class DT(_Open):
 
 class ESFProduct(_Open):
     rowNumber: int = Field(ge=1)
-    truOriginCode: str | None = Field(None, description="Origin sign declared by the seller (a small code of the official form)")
+    truOriginCode: str | None = Field(None, max_length=10, description="Origin sign declared by the seller (a small code of the official form)")
     description: str = Field("", max_length=4000)
     # On the official ESF form the TN VED code of a product row is the field `unitCode`.
     unitCode: Code
     quantity: float = Field(ge=0)
-    unit: str = Field(min_length=1)
+    unit: str = Field(min_length=1, max_length=50)
     unitPrice: float | None = Field(None, ge=0)
     priceWithoutTax: float | None = Field(None, ge=0)
-    productDeclaration: str | None = Field(None, description="Number of the DT that brought the goods in")
-    productNumberInDeclaration: RowRef = None
+    productDeclaration: str | None = Field(None, max_length=100, description="Number of the DT that brought the goods in")
+    productNumberInDeclaration: RowRef = Field(None, max_length=50)
 
     @field_validator("truOriginCode", mode="before")
     @classmethod
@@ -159,15 +159,15 @@ class ShippingInfo(_Open):
 
 class SNTProduct(_Open):
     rowNumber: int = Field(ge=1)
-    truOriginCode: str | None = None
+    truOriginCode: str | None = Field(None, max_length=10)
     productName: str = Field("", max_length=4000)
     codeTNVED: Code
     quantity: float = Field(ge=0)
-    unit: str = Field(min_length=1)
+    unit: str = Field(min_length=1, max_length=50)
     price: float | None = Field(None, ge=0)
     netWeight: float | None = Field(None, ge=0)
-    manufactureOrImportDocNumber: str | None = Field(None, description="The DT (or production document) that brought the goods in")
-    productNumberInImportDoc: RowRef = None
+    manufactureOrImportDocNumber: str | None = Field(None, max_length=100, description="The DT (or production document) that brought the goods in")
+    productNumberInImportDoc: RowRef = Field(None, max_length=50)
 
     @field_validator("truOriginCode", "manufactureOrImportDocNumber", mode="before")
     @classmethod

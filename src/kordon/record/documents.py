@@ -45,7 +45,7 @@ class DocumentRow(Base):
     current: Mapped[bool] = mapped_column(Boolean, default=True)
     content_sha256: Mapped[str] = mapped_column(String(64))
     date: Mapped[dt.date] = mapped_column(Date, index=True)
-    seller_tin: Mapped[str | None] = mapped_column(String(12), nullable=True, index=True)
+    seller_tin: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     source: Mapped[str] = mapped_column(Text)  # file:line it was read from
     body: Mapped[str] = mapped_column(Text)  # the document as read (JSON)
     loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -55,27 +55,28 @@ class DocumentLineRow(Base):
     """One DT item, ESF product row or SNT product row, in the columns of the warehouse view."""
 
     __tablename__ = "eaeu_rows"
-    __table_args__ = (Index("ix_eaeu_rows_doc", "kind", "number", "version"), Index("ix_eaeu_rows_ref", "ref_doc", "ref_item"))
+    # One index only (to find a document's rows when a new version supersedes them): a load writes millions of rows.
+    __table_args__ = (Index("ix_eaeu_rows_doc", "kind", "number", "version"),)
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(3))
     number: Mapped[str] = mapped_column(String(100))
     version: Mapped[int] = mapped_column(Integer)
-    current: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    current: Mapped[bool] = mapped_column(Boolean, default=True)
     section: Mapped[str] = mapped_column(String(10))
     row_no: Mapped[int] = mapped_column(Integer)
     date: Mapped[dt.date] = mapped_column(Date)
-    seller_tin: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    seller_tin: Mapped[str | None] = mapped_column(String(32), nullable=True)
     seller_name: Mapped[str | None] = mapped_column(Text, nullable=True)
-    buyer_tin: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    buyer_tin: Mapped[str | None] = mapped_column(String(32), nullable=True)
     buyer_name: Mapped[str | None] = mapped_column(Text, nullable=True)
     buyer_country: Mapped[str | None] = mapped_column(String(2), nullable=True)
     code: Mapped[str] = mapped_column(String(10))
     quantity: Mapped[float] = mapped_column(Float)
-    unit: Mapped[str] = mapped_column(String(20))
+    unit: Mapped[str] = mapped_column(String(50))
     origin: Mapped[str | None] = mapped_column(String(10), nullable=True)
     ref_doc: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    ref_item: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    ref_item: Mapped[str | None] = mapped_column(String(50), nullable=True)
 
 
 class VerdictRow(Base):
