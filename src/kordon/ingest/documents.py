@@ -103,11 +103,11 @@ def read_path(path: str | Path) -> Iterator[DocResult]:
 
 
 def expand(paths: Iterable[str | Path]) -> list[Path]:
-    """Files named, and the .jsonl files inside folders named, in a stable order."""
+    """Files named, and the .jsonl files directly inside folders named (not their subfolders), in a stable order."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*") if q.suffix.lower() in (".jsonl", ".ndjson")))
+            out.extend(sorted(q for q in p.iterdir() if q.is_file() and q.suffix.lower() in (".jsonl", ".ndjson")))
         else:
             out.append(p)
     return out
