@@ -229,9 +229,10 @@ class WarehouseView:
         self.qty = t["quantity"].fill_null(0.0).to_numpy(zero_copy_only=False).astype(np.float64)
         self.row_no = t["row_no"].fill_null(0).to_numpy(zero_copy_only=False).astype(np.int32)
 
-        def encode(arr: "pa.Array") -> tuple["np.ndarray", list[Any]]:
+        def encode(arr: "pa.Array", as_list: bool = True) -> tuple["np.ndarray", Any]:
             enc = pc.dictionary_encode(arr).combine_chunks() if isinstance(arr, pa.ChunkedArray) else pc.dictionary_encode(arr)
-            return enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32), enc.dictionary.to_pylist()
+            ids = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
+            return ids, (enc.dictionary.to_pylist() if as_list else enc.dictionary)
 
         sellers = t["seller_tin"].combine_chunks() if isinstance(t["seller_tin"], pa.ChunkedArray) else t["seller_tin"]
         buyers = t["buyer_tin"].combine_chunks() if isinstance(t["buyer_tin"], pa.ChunkedArray) else t["buyer_tin"]
@@ -265,7 +266,8 @@ class WarehouseView:
         self.code = t["code"]
         self.unit = t["unit"]
         self.origin, self.origins = encode(t["origin"])
-        self.doc, docs = encode(t["number"])
+        # Millions of document numbers stay an Arrow array (a Python string each would cost ten times the memory).
+        self.doc, docs = encode(t["number"], as_list=False)
         self.docs = docs
         self._doc_id: dict[str, int] | None = None
 
@@ -273,7 +275,8 @@ class WarehouseView:
         self.dt_row = np.full(len(lots), -1, dtype=np.int64)
         dt_rows = np.nonzero((self.kind == DT_K) | self.inbound)[0]
         self.dt_row[self.lot_of[dt_rows]] = dt_rows
-        self.dt_numbers = {docs[i] for i in np.unique(self.doc[dt_rows]).tolist()}
+        self.dt_numbers = set(docs.take(pa.array(np.unique(self.doc[dt_rows]))).to_pylist())
+        self.earliest = int(self.date.min()) if n else 0  # the first day the records cover
         self.consignor = t["seller_name"]  # a DT's consignor (foreign) is kept in the seller name column
 
         mover_in = (self.buyer >= 0) & ((self.kind == DT_K) | (self.kind == ESF_K) | self.inbound)
@@ -355,12 +358,15 @@ class WarehouseView:
     def document_rows(self, number: str) -> list[int]:
         """Row numbers of a document (any kind) by its number."""
         if self._doc_id is None:
-            self._doc_id = {d: i for i, d in enumerate(self.docs)}
+            self._doc_id = {d: i for i, d in enumerate(self.docs.to_pylist())}
         doc = self._doc_id.get(number.strip(), -1)
         return [] if doc < 0 else [int(r) for r in self._range(self._doc_index, doc, 0)]
 
+    def document(self, r: int) -> str:
+        return self.docs[int(self.doc[r])].as_py()
+
     def row(self, r: int) -> dict[str, Any]:
-        return {"kind": KINDS[self.kind[r]], "number": self.docs[self.doc[r]], "row": int(self.row_no[r]), "date": _date(self.date[r]),
+        return {"kind": KINDS[self.kind[r]], "number": self.document(r), "row": int(self.row_no[r]), "date": _date(self.date[r]),
                 "seller_tin": self.tin(int(self.seller[r])), "buyer_tin": self.tin(int(self.buyer[r])), "code": self.code[r].as_py(),
                 "quantity": float(self.qty[r]), "unit": self.unit[r].as_py(),
                 "origin": self.origins[self.origin[r]] if self.origin[r] >= 0 else None, "lot": self.lot_label(int(self.lot_of[r]))}
@@ -383,7 +389,7 @@ class WarehouseView:
             if d > day:
                 break
             if self.kind[r] == SNT_K:
-                number = self.docs[self.doc[r]]
+                number = self.document(r)
                 if number == before_snt or (d == day and before_snt is not None and number > before_snt):
                     continue
             total_out += float(self.qty[r])
@@ -399,7 +405,7 @@ class WarehouseView:
     def _step(self, r: int) -> Step:
         kind = "snt_in" if self.inbound[r] else KINDS[self.kind[r]]
         seller, buyer = int(self.seller[r]), int(self.buyer[r])
-        return Step(kind=kind, document=self.docs[self.doc[r]], row=int(self.row_no[r]), date=_date(self.date[r]),
+        return Step(kind=kind, document=self.document(r), row=int(self.row_no[r]), date=_date(self.date[r]),
                     seller_tin=self.tin(seller), seller_name=self.name(seller) if seller >= 0 else self.consignor[r].as_py(),
                     buyer_tin=self.tin(buyer), buyer_name=self.name(buyer), code=self.code[r].as_py(), quantity=float(self.qty[r]),
                     unit=self.unit[r].as_py(), origin=self.origins[self.origin[r]] if self.origin[r] >= 0 else None,

@@ -45,8 +45,10 @@ class DocumentCounts(ReadCounts):
         entry["accepted" if accepted else "rejected"] += 1
 
 
-def content_sha256(raw: Any) -> str:
-    return hashlib.sha256(json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")).hexdigest()
+def content_sha256(doc: AnyDocument) -> str:
+    """Hash of the document as validated: the official fields in the model's order, so that reformatting a
+    file (spacing, order of the fields) is not a change, while any changed value is."""
+    return hashlib.sha256(DOCUMENT.dump_json(doc)).hexdigest()
 
 
 def _number_of(raw: dict[str, Any]) -> str | None:
@@ -76,17 +78,35 @@ def validate_document(raw: Any, source: str, line: int, text: str | None = None)
                 reason = f"{reason} (got {repr(err['input'])[:80]})"
             errors.append(RecordError(source, line, _field_path(loc) or None, reason, _number_of(raw)))
         return DocResult(line, errors=errors)
-    return DocResult(line, doc, content_sha256(raw), text)
+    return DocResult(line, doc, content_sha256(doc), text)
+
+
+def _lines(data: bytes, source: str) -> Iterator[tuple[int, str | None, RecordError | None]]:
+    # Decode the whole file at once; only a file with a bad byte is decoded line by line (so a bad line costs only itself).
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        yield from _decode_lines(data, source)
+        return
+    for n, line in enumerate(text.split("\n"), start=1):
+        yield n, line, None
 
 
 def read_jsonl(data: bytes, source: str) -> Iterator[DocResult]:
-    for n, text, error in _decode_lines(data, source):
+    for n, text, error in _lines(data, source):
         if error:
             yield DocResult(n, errors=[error])
             continue
         assert text is not None
         if not text.strip():
             continue
+        try:
+            # The fast path: a valid document is parsed and validated in one step.
+            doc = DOCUMENT.validate_json(text)
+            yield DocResult(n, doc, content_sha256(doc), text.strip())
+            continue
+        except ValidationError:
+            pass  # read it again slowly, to say which field is wrong and why
         try:
             raw = json.loads(text)
         except json.JSONDecodeError as exc:

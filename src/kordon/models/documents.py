@@ -10,6 +10,7 @@ truth for the shape: the JSON Schema and the API's OpenAPI document come from th
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, field_validator, model_validator
@@ -17,8 +18,12 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from kordon.index.identifiers import kz_bin_iin_valid
 from kordon.models.codes import normalise_country, normalise_hs
 
-Country = Annotated[str, AfterValidator(normalise_country)]
-Code = Annotated[str, BeforeValidator(lambda v: normalise_hs(v) if isinstance(v, (str, int)) else v)]
+Country = Annotated[str, AfterValidator(lambda v: _country(v))]
+# The same taxpayers appear on document after document: check each number once.
+_bin_valid = lru_cache(maxsize=500_000)(kz_bin_iin_valid)
+_hs = lru_cache(maxsize=100_000)(normalise_hs)  # a few thousand codes recur on millions of rows
+_country = lru_cache(maxsize=1_000)(normalise_country)
+Code = Annotated[str, BeforeValidator(lambda v: _hs(v) if isinstance(v, (str, int)) else v)]
 
 
 def _text(value: object) -> object:
@@ -62,7 +67,7 @@ class DocParty(_Open):
         if self.tin and self.country_code in (None, "KZ"):
             if not (len(self.tin) == 12 and self.tin.isdigit()):
                 raise ValueError(f"tin: a Kazakh BIN/IIN has 12 digits, got {self.tin!r}")
-            if not kz_bin_iin_valid(self.tin):
+            if not _bin_valid(self.tin):
                 raise ValueError(f"tin: BIN/IIN {self.tin!r} fails its check digit")
         return self
 

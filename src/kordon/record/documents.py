@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Index, Integer, String, Text, UniqueConstraint, insert, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Table
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kordon.index.warehouse import ROW_COLUMNS, rows_of
 from kordon.ingest.documents import AnyDocument, DocResult, DocumentCounts, read_all
@@ -123,6 +124,25 @@ def _date(doc: AnyDocument) -> dt.date:
     return doc.date
 
 
+def _bulk_insert(s: Session, table: Table, values: list[dict[str, Any]]) -> None:
+    """Many rows in one statement. On SQLite straight through the driver, in the text forms SQLAlchemy itself
+    stores (dates ISO, times 'YYYY-MM-DD HH:MM:SS.ffffff'): the ORM's per-row work would cost more than the insert."""
+    if s.bind.dialect.name != "sqlite":
+        s.execute(insert(table), values)
+        return
+    cols = [c.name for c in table.columns if c.name in values[0]]
+
+    def text(v: Any) -> Any:
+        if isinstance(v, dt.datetime):
+            return v.astimezone(dt.timezone.utc).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+        if isinstance(v, dt.date):
+            return v.isoformat()
+        return v
+
+    sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
+    s.connection().exec_driver_sql(sql, [tuple(text(v[c]) for c in cols) for v in values])
+
+
 class DocumentStore:
     """Documents and verdicts in a kordon store (SQLite or PostgreSQL)."""
 
@@ -154,7 +174,7 @@ class DocumentStore:
             result.counts.read += 1
             result.counts.accepted += 1
             result.counts.add(doc.kind, True)
-            pending.append((source, DocResult(i + 1, doc, content_sha256(raw), json.dumps(raw, ensure_ascii=False))))
+            pending.append((source, DocResult(i + 1, doc, content_sha256(doc), json.dumps(raw, ensure_ascii=False))))
         if pending:
             self._write(pending, result, actor)
         return result
@@ -214,8 +234,8 @@ class DocumentStore:
             for v in row_values:
                 v["current"] = last_version[(v["kind"], v["number"])] == v["version"]
             if doc_values:
-                s.execute(insert(docs_t), doc_values)
-                s.execute(insert(rows_t), row_values)
+                _bulk_insert(s, docs_t, doc_values)
+                _bulk_insert(s, rows_t, row_values)
                 result.rows += len(row_values)
                 # One record per batch: the digest covers every (kind, number, version, content hash) written.
                 audit.append_in(s, actor, "documents.load", "documents",

@@ -208,7 +208,9 @@ def one_day_firm(snt: SNT, facts: list[RowFacts], view: WarehouseView, ctx: Docu
         pid = view.party(tin)
         first = dt.date(1970, 1, 1) + dt.timedelta(days=int(view.first_seen[pid])) if pid >= 0 else None
         new_reg = reg is not None and (sold - reg).days <= registered_days
-        new_seen = first is not None and (sold - first).days <= seen_days
+        # "First seen" says something only where the records reach back further than the window.
+        covered = (first - (dt.date(1970, 1, 1) + dt.timedelta(days=view.earliest))).days if first is not None else 0
+        new_seen = first is not None and (sold - first).days <= seen_days and covered > seen_days
         if not (new_reg or new_seen):
             continue
         flagged.add(tin)
