@@ -174,19 +174,30 @@ def generate(n_items: int, n_esf: int, n_firms: int, n_snts: int, seed: int = 12
     return table, snts, tins
 
 
-def bench_verify(args: argparse.Namespace) -> None:
+def bench_generate(args: argparse.Namespace, folder: str) -> None:
+    import pyarrow.parquet as pq
+
     t0, c0 = time.perf_counter(), time.process_time()
     table, raw_snts, _ = generate(args.dt_items, args.esf_rows, args.firms, args.snts)
     n_esf = table.num_rows - args.dt_items
-    print(f"generated {args.dt_items:,} DT items, {n_esf:,} ESF rows, {len(raw_snts):,} SNTs in {time.perf_counter() - t0:.1f} s "
-          f"(cpu {time.process_time() - c0:.1f} s), rss {rss_mb():,.0f} MB")
+    pq.write_table(table, os.path.join(folder, "rows.parquet"))
+    with open(os.path.join(folder, "snts.jsonl"), "w", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(s, ensure_ascii=False) + "\n" for s in raw_snts)
+    print(f"generated {args.dt_items:,} DT items, {n_esf:,} ESF rows, {len(raw_snts):,} SNTs and wrote them as Parquet and JSONL "
+          f"in {time.perf_counter() - t0:.1f} s (cpu {time.process_time() - c0:.1f} s); generator's peak rss {rss_mb():,.0f} MB")
+
+
+def bench_verify(args: argparse.Namespace, folder: str) -> None:
+    """In a fresh process, so that the peak memory is the view's and the verification's alone."""
+    from kordon.ingest.documents import read_path
+
     t0, c0 = time.perf_counter(), time.process_time()
-    view = WarehouseView(table)
-    del table
-    print(f"warehouse view built in {time.perf_counter() - t0:.1f} s (cpu {time.process_time() - c0:.1f} s), peak rss {rss_mb():,.0f} MB")
+    view = WarehouseView.from_parquet(os.path.join(folder, "rows.parquet"))
+    print(f"warehouse view of {view.rows:,} rows built from Parquet in {time.perf_counter() - t0:.1f} s "
+          f"(cpu {time.process_time() - c0:.1f} s), peak rss {rss_mb():,.0f} MB")
     t0 = time.perf_counter()
-    snts = [SNT.model_validate(s) for s in raw_snts]
-    print(f"{len(snts):,} SNTs validated in {time.perf_counter() - t0:.1f} s")
+    snts = [r.document for r in read_path(os.path.join(folder, "snts.jsonl")) if isinstance(r.document, SNT)]
+    print(f"{len(snts):,} SNTs read and validated in {time.perf_counter() - t0:.1f} s")
 
     ctx = build_document_context("kz_customs")
     t0, c0 = time.perf_counter(), time.process_time()
@@ -219,7 +230,7 @@ def bench_load(args: argparse.Namespace) -> None:
     from kordon.record.store import Store
 
     n_items = max(4, args.load_docs // 4)
-    table, raw_snts, tins = generate(n_items, n_items * 4, min(args.firms, 20_000), max(1, args.load_docs // 10), seed=5,
+    table, raw_snts, _tins = generate(n_items, n_items * 4, min(args.firms, 20_000), max(1, args.load_docs // 10), seed=5,
                                      per_invoice=args.rows_per_esf)
     rows = table.to_pylist()
     with tempfile.TemporaryDirectory() as tmp:
@@ -280,11 +291,22 @@ def main() -> None:
     ap.add_argument("--load-docs", type=int, default=100_000, help="documents written and loaded for the load figure (0: skip)")
     ap.add_argument("--rows-per-esf", type=int, default=2, help="product rows per ESF in the load figure (DTs have 4 items)")
     ap.add_argument("--skip-verify", action="store_true")
+    ap.add_argument("--data", help="folder for the generated Parquet and JSONL (default: a temporary folder)")
+    ap.add_argument("--verify-only", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.verify_only:
+        bench_verify(args, args.verify_only)
+        return
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}; "
           f"load average {load_avg()}")
     if not args.skip_verify:
-        bench_verify(args)
+        import subprocess
+        import sys
+
+        with tempfile.TemporaryDirectory(dir=args.data) as folder:
+            bench_generate(args, folder)
+            subprocess.run([sys.executable, __file__, "--verify-only", folder, "--snts", str(args.snts),
+                            "--goods-snts", str(args.goods_snts)], check=True)
     if args.load_docs:
         bench_load(args)
     print(f"load average at the end {load_avg()}")

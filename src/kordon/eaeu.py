@@ -13,7 +13,8 @@ only builds the view from the store, keeps it while the store does not change, a
 from __future__ import annotations
 
 import threading
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from kordon.config import Settings
 from kordon.index.warehouse import WarehouseView
@@ -21,7 +22,12 @@ from kordon.models.documents import SNT, Verdict
 from kordon.record.documents import DocumentStore, LoadResult
 from kordon.record.store import Store
 from kordon.screen.context import ScreeningContext, build_context
-from kordon.screen.documents import DocumentContext, build_document_context, run_document_rules, verify_snt
+from kordon.screen.documents import (
+    DocumentContext,
+    build_document_context,
+    run_document_rules,
+    verify_snt,
+)
 from kordon.screen.documents.checks import describe_step
 from kordon.screen.documents.facts import snt_facts
 
@@ -120,6 +126,7 @@ class Documents:
         if found is None or not isinstance(found[0], SNT):
             return None
         snt, version = found
+        assert isinstance(snt, SNT)
         return trace_snt(snt, self.view(), self.context(profile), version)
 
 

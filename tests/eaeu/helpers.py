@@ -44,5 +44,5 @@ def snt(reg: str, date: str, seller: str, code: str, qty: float, doc: str | None
             section: [row]}
 
 
-def parse(raw: dict[str, Any]):  # noqa: ANN201
+def parse(raw: dict[str, Any]):
     return DOCUMENT.validate_python(raw)

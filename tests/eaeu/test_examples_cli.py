@@ -20,7 +20,7 @@ def kordon(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     exe = shutil.which("kordon") or str(Path(sys.executable).with_name("kordon"))
     env = dict(os.environ, KORDON_DATABASE_URL=f"sqlite:///{db}")
     env.pop("KORDON_CONFIG", None)
-    return subprocess.run([exe, *args], capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run([exe, *args], capture_output=True, text=True, env=env, timeout=300, check=False)
 
 
 @pytest.fixture(scope="module")

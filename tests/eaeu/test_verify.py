@@ -7,26 +7,26 @@ import pytest
 from kordon.index.warehouse import WarehouseView
 from kordon.models.documents import SNT
 from kordon.screen.documents import UnknownProfile, build_document_context, verify_snt
-
-from tests.eaeu.helpers import dt as make_dt, esf, parse, snt, valid_bin
+from tests.eaeu.helpers import dt as make_dt
+from tests.eaeu.helpers import esf, parse, snt, valid_bin
 
 IMP, MID, SELLER = valid_bin("1501", 11), valid_bin("1601", 22), valid_bin("1701", 33)
 DT1 = "50508/010123/0000001"
 
 
 @pytest.fixture(scope="module")
-def ctx():  # noqa: ANN201
+def ctx():
     return build_document_context("kz_customs")  # goods and party rules off: these tests are about the documents
 
 
-def run(ctx, s: dict, *docs: dict):  # noqa: ANN001, ANN201
+def run(ctx, s: dict, *docs: dict):
     v = WarehouseView.from_documents([parse(d) for d in (*docs, s)])
     snt_doc = parse(s)
     assert isinstance(snt_doc, SNT)
     return verify_snt(snt_doc, v, ctx)
 
 
-def codes(verdict) -> set[str]:  # noqa: ANN001
+def codes(verdict) -> set[str]:
     return {r.code for r in verdict.reasons}
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from kordon.index.warehouse import WarehouseView, rows_table
-
-from tests.eaeu.helpers import dt as make_dt, esf, parse, snt, valid_bin
+from tests.eaeu.helpers import dt as make_dt
+from tests.eaeu.helpers import esf, parse, snt, valid_bin
 
 A, B, C = valid_bin("1501", 11), valid_bin("1601", 22), valid_bin("1701", 33)
 DT1 = "50508/010123/0000001"
 
 
-def view(*raw):  # noqa: ANN001, ANN201
+def view(*raw):
     return WarehouseView.from_documents([parse(r) for r in raw])
 
 
@@ -59,7 +59,7 @@ def test_trace_by_product_when_no_dt_is_named_and_loops_end():
              esf("E1", "2023-01-05", A, B, "8482109008", 100, DT1),
              esf("E2", "2023-01-06", B, C, "8482109008", 100, sign="3"),
              esf("E3", "2023-01-07", C, B, "8482109008", 10, sign="3"))
-    steps, cut = v.trace_product(C, "8482109008", dt.date(2023, 2, 1))
+    steps, _ = v.trace_product(C, "8482109008", dt.date(2023, 2, 1))
     found = [(s.document, s.origin) for top in steps for s, _ in top.imports()]
     assert found == [(DT1, "JP")]
 

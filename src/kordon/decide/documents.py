@@ -12,7 +12,7 @@ Seam for the legal profiles of issue "Whose law decides": when ``kordon.decide.p
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from kordon.models.documents import Reason, Verdict
 
@@ -38,24 +38,25 @@ def effect_of(reason: Reason, table: dict[str, dict[str, Any]]) -> tuple[str, st
     return effect, entry.get("basis")
 
 
-def decide_verdict(number: str, reasons: list[Reason], ctx: "DocumentContext", version: int | None, checks: list[str]) -> Verdict:
+def decide_verdict(number: str, reasons: list[Reason], ctx: DocumentContext, version: int | None, checks: list[str]) -> Verdict:
     for r in reasons:
-        r.effect, r.basis = effect_of(r, ctx.verdict_table)
+        effect, r.basis = effect_of(r, ctx.verdict_table)
+        r.effect = cast(Literal["refuse", "review", "note"], effect)
         if r.code.startswith("goods.") and r.effect != "refuse" and r.explanation.endswith(": refuse."):
             # The declaration rule speaks for a declaration's own law; under this profile the hit is not a refusal.
             r.explanation = r.explanation[: -len(": refuse.")] + f"; under {ctx.profile} this is for review ({r.basis})."
     effects = {r.effect for r in reasons}
-    verdict = "refused" if "refuse" in effects else "review" if "review" in effects else "verified"
+    verdict: Literal["verified", "refused", "review"] = "refused" if "refuse" in effects else "review" if "review" in effects else "verified"
     ordered = sorted(reasons, key=lambda r: (ORDER.get(r.effect or "review", 1), r.row or 0, r.code))
     return Verdict(registrationNumber=number, verdict=verdict, reasons=ordered, version=version, profile=ctx.profile,
                    profile_version=ctx.profile_version, checks=checks, versions=ctx.versions(),
-                   verified_at=dt.datetime.now(dt.timezone.utc))
+                   verified_at=dt.datetime.now(dt.UTC))
 
 
-def error_verdict(number: str, error: BaseException | str, ctx: "DocumentContext", version: int | None) -> Verdict:
+def error_verdict(number: str, error: BaseException | str, ctx: DocumentContext, version: int | None) -> Verdict:
     text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
     reason = Reason(code="verification.error", explanation=f"The verification could not be completed ({text}); the SNT is held.",
                     effect="review", basis=(ctx.verdict_table.get("verification.error") or {}).get("basis"))
     return Verdict(registrationNumber=number, verdict="review", reasons=[reason], version=version, profile=ctx.profile,
                    profile_version=ctx.profile_version, checks=[], versions=ctx.versions(),
-                   verified_at=dt.datetime.now(dt.timezone.utc))
+                   verified_at=dt.datetime.now(dt.UTC))

@@ -17,8 +17,9 @@ object and runs the same functions.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -70,7 +71,7 @@ ROW_COLUMNS = ("kind", "number", "version", "section", "row_no", "date", "seller
                "buyer_name", "buyer_country", "code", "quantity", "unit", "origin", "ref_doc", "ref_item")
 
 
-def row_schema() -> "pa.Schema":
+def row_schema() -> pa.Schema:
     """The one table of document rows the view is built from (the store's ``eaeu_rows``, or Parquet)."""
     import pyarrow as pa
 
@@ -83,7 +84,7 @@ def row_schema() -> "pa.Schema":
     ])
 
 
-def rows_of(doc: "DT | ESF | SNT", version: int = 1) -> list[dict[str, Any]]:
+def rows_of(doc: DT | ESF | SNT, version: int = 1) -> list[dict[str, Any]]:
     """The warehouse rows of one document: one per DT item, ESF product row or SNT product row.
 
     Quantities are in the base unit (kg, pcs, l, m); the seller of an ESF is its first seller and the
@@ -101,14 +102,14 @@ def rows_of(doc: "DT | ESF | SNT", version: int = 1) -> list[dict[str, Any]]:
                         "ref_doc": None, "ref_item": None})
     elif doc.kind == "esf":
         seller, buyer = doc.sellers[0], doc.customers[0]
-        for p in doc.products:
-            unit, qty = base_unit(p.unit, p.quantity)
+        for e in doc.products:
+            unit, qty = base_unit(e.unit, e.quantity)
             out.append({"kind": "esf", "number": doc.registrationNumber, "version": version, "section": "",
-                        "row_no": p.rowNumber, "date": doc.turnover, "seller_tin": seller.tin, "seller_name": seller.name,
+                        "row_no": e.rowNumber, "date": doc.turnover, "seller_tin": seller.tin, "seller_name": seller.name,
                         "buyer_tin": buyer.tin, "buyer_name": buyer.name, "buyer_country": buyer.country_code or ("KZ" if buyer.tin else None),
-                        "code": p.unitCode, "quantity": qty, "unit": unit, "origin": p.truOriginCode,
-                        "ref_doc": p.productDeclaration or None,
-                        "ref_item": item_ref(p.productNumberInDeclaration) if p.productDeclaration else None})
+                        "code": e.unitCode, "quantity": qty, "unit": unit, "origin": e.truOriginCode,
+                        "ref_doc": e.productDeclaration or None,
+                        "ref_item": item_ref(e.productNumberInDeclaration) if e.productDeclaration else None})
     else:
         inbound = doc.inbound
         for section, p in doc.rows():
@@ -131,7 +132,7 @@ def rows_of(doc: "DT | ESF | SNT", version: int = 1) -> list[dict[str, Any]]:
     return out
 
 
-def rows_table(rows: Iterable[dict[str, Any]]) -> "pa.Table":
+def rows_table(rows: Iterable[dict[str, Any]]) -> pa.Table:
     import pyarrow as pa
 
     return pa.Table.from_pylist(list(rows), schema=row_schema())
@@ -173,7 +174,7 @@ class Step:
     unit: str
     origin: str | None  # DT: country of origin; ESF: the seller's origin sign (truOriginCode)
     lot: str | None  # "DT number / item" the row names, if any
-    children: list["Step"] = field(default_factory=list)
+    children: list[Step] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in ("kind", "document", "row", "seller_tin", "seller_name", "buyer_tin", "buyer_name",
@@ -186,13 +187,13 @@ class Step:
         out["from"] = [c.as_dict() for c in self.children]
         return out
 
-    def walk(self, path: tuple["Step", ...] = ()) -> Iterator[tuple["Step", tuple["Step", ...]]]:
+    def walk(self, path: tuple[Step, ...] = ()) -> Iterator[tuple[Step, tuple[Step, ...]]]:
         """Every step below and including this one, with the steps above it (nearest first)."""
         yield self, path
         for child in self.children:
             yield from child.walk((self, *path))
 
-    def imports(self) -> Iterator[tuple["Step", list["Step"]]]:
+    def imports(self) -> Iterator[tuple[Step, list[Step]]]:
         """Each DT step reached, with the path of sales from the shipment down to it."""
         for step, above in self.walk():
             if step.kind in IMPORT_KINDS:
@@ -215,7 +216,7 @@ class WarehouseView:
     max_depth = 60  # a chain deeper than this is cut (and says so): loops of sales cannot run forever
     max_steps = 400
 
-    def __init__(self, table: "pa.Table"):
+    def __init__(self, table: pa.Table):
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -229,7 +230,7 @@ class WarehouseView:
         self.qty = t["quantity"].fill_null(0.0).to_numpy(zero_copy_only=False).astype(np.float64)
         self.row_no = t["row_no"].fill_null(0).to_numpy(zero_copy_only=False).astype(np.int32)
 
-        def encode(arr: "pa.Array", as_list: bool = True) -> tuple["np.ndarray", Any]:
+        def encode(arr: pa.Array, as_list: bool = True) -> tuple[np.ndarray, Any]:
             enc = pc.dictionary_encode(arr).combine_chunks() if isinstance(arr, pa.ChunkedArray) else pc.dictionary_encode(arr)
             ids = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
             return ids, (enc.dictionary.to_pylist() if as_list else enc.dictionary)
@@ -250,12 +251,12 @@ class WarehouseView:
         # First day each taxpayer appears in any document: a short history is one sign of a one-day firm.
         self.first_seen = np.full(len(self.tins), np.iinfo(np.int32).max, dtype=np.int32)
         for who in (self.seller, self.buyer):
-            known = who >= 0
-            np.minimum.at(self.first_seen, who[known], self.date[known])
+            present = who >= 0
+            np.minimum.at(self.first_seen, who[present], self.date[present])
 
         # Import documents open a lot of their own: DT items, and SNTs bringing goods in from the EAEU.
         is_dt = pc.or_(pc.equal(t["kind"], "dt"), pc.equal(t["section"], "inbound").fill_null(False))
-        self.inbound = pc.equal(t["section"], "inbound").fill_null(False).to_numpy(zero_copy_only=False)
+        self.inbound: np.ndarray = pc.equal(t["section"], "inbound").fill_null(False).to_numpy(zero_copy_only=False)
         dt_lot = pc.binary_join_element_wise(t["number"], pc.cast(t["row_no"], pa.string()), "\x1f")
         ref_lot = pc.binary_join_element_wise(t["ref_doc"], t["ref_item"].fill_null(""), "\x1f")
         self.lot_of, lots = encode(pc.if_else(is_dt, dt_lot, ref_lot))
@@ -263,8 +264,8 @@ class WarehouseView:
         self.lots = lots
         self.code6, self.codes6 = encode(pc.utf8_slice_codeunits(t["code"], 0, 6))
         self.code6_id = {c: i for i, c in enumerate(self.codes6)}
-        self.code = t["code"]
-        self.unit = t["unit"]
+        self.code_of, self.codes = encode(t["code"])
+        self.unit_of, self.units = encode(t["unit"])
         self.origin, self.origins = encode(t["origin"])
         # Millions of document numbers stay an Arrow array (a Python string each would cost ten times the memory).
         self.doc, docs = encode(t["number"], as_list=False)
@@ -277,27 +278,30 @@ class WarehouseView:
         self.dt_row[self.lot_of[dt_rows]] = dt_rows
         self.dt_numbers = set(docs.take(pa.array(np.unique(self.doc[dt_rows]))).to_pylist())
         self.earliest = int(self.date.min()) if n else 0  # the first day the records cover
-        self.consignor = t["seller_name"]  # a DT's consignor (foreign) is kept in the seller name column
+        # A DT's foreign consignor is kept in the seller name column; only import rows need it.
+        self._import_pos = np.full(n, -1, dtype=np.int32)
+        self._import_pos[dt_rows] = np.arange(len(dt_rows), dtype=np.int32)
+        self._consignors = t["seller_name"].take(pa.array(dt_rows))
 
         mover_in = (self.buyer >= 0) & ((self.kind == DT_K) | (self.kind == ESF_K) | self.inbound)
         mover_out = (self.seller >= 0) & ((self.kind == ESF_K) | ((self.kind == SNT_K) & ~self.inbound))
-        has_lot = self.lot_of >= 0
+        has_lot: np.ndarray = self.lot_of >= 0
         self._lot_in = self._index(self.buyer, self.lot_of, mover_in & has_lot)
         self._lot_out = self._index(self.seller, self.lot_of, mover_out & has_lot)
         self._code_in = self._index(self.buyer, self.code6, mover_in)
-        self._doc_index = self._index(self.doc, np.zeros(n, dtype=np.int32), self.doc >= 0)
+        self._doc_index: tuple[np.ndarray, np.ndarray] | None = None  # built when an SNT names an ESF
 
-    def _index(self, a: "np.ndarray", b: "np.ndarray", mask: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+    def _index(self, a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rows under `mask` sorted by (a, b, date, kind): sorted int64 keys and the row numbers."""
         import numpy as np
 
         rows = np.nonzero(mask)[0]
         keys = (a[rows].astype(np.int64) << 32) | b[rows].astype(np.int64)
         order = np.lexsort((self.kind[rows], self.date[rows], keys))
-        return keys[order], rows[order].astype(np.int64)
+        return keys[order], rows[order].astype(np.int32)
 
     @staticmethod
-    def _range(index: tuple["np.ndarray", "np.ndarray"], a: int, b: int) -> "np.ndarray":
+    def _range(index: tuple[np.ndarray, np.ndarray], a: int, b: int) -> np.ndarray:
         import numpy as np
 
         keys, rows = index
@@ -307,14 +311,14 @@ class WarehouseView:
 
     # -- builders -------------------------------------------------------------------------------------
     @classmethod
-    def from_documents(cls, docs: Iterable["DT | ESF | SNT"]) -> "WarehouseView":
+    def from_documents(cls, docs: Iterable[DT | ESF | SNT]) -> WarehouseView:
         rows: list[dict[str, Any]] = []
         for d in docs:
             rows.extend(rows_of(d))
         return cls(rows_table(rows))
 
     @classmethod
-    def from_parquet(cls, *paths: str) -> "WarehouseView":
+    def from_parquet(cls, *paths: str) -> WarehouseView:
         """Build from Parquet files (or folders) of rows in ``ROW_SCHEMA`` — e.g. one each for DT, ESF and SNT."""
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -350,25 +354,35 @@ class WarehouseView:
             return None
         r = int(self.dt_row[lot])
         buyer = int(self.buyer[r])
-        return DTItemRecord(kind="snt_in" if self.inbound[r] else "dt", number=number.strip(), item=int(self.row_no[r]), date=_date(self.date[r]), code=self.code[r].as_py(),
+        return DTItemRecord(kind="snt_in" if self.inbound[r] else "dt", number=number.strip(), item=int(self.row_no[r]), date=_date(self.date[r]), code=self.codes[self.code_of[r]],
                             origin=self.origins[self.origin[r]] if self.origin[r] >= 0 else "", quantity=float(self.qty[r]),
-                            unit=self.unit[r].as_py(), receiver_tin=self.tin(buyer), receiver_name=self.name(buyer),
-                            consignor_name=self.consignor[r].as_py())
+                            unit=self.units[self.unit_of[r]], receiver_tin=self.tin(buyer), receiver_name=self.name(buyer),
+                            consignor_name=self.consignor(r))
 
     def document_rows(self, number: str) -> list[int]:
         """Row numbers of a document (any kind) by its number."""
         if self._doc_id is None:
             self._doc_id = {d: i for i, d in enumerate(self.docs.to_pylist())}
         doc = self._doc_id.get(number.strip(), -1)
-        return [] if doc < 0 else [int(r) for r in self._range(self._doc_index, doc, 0)]
+        if doc < 0:
+            return []
+        if self._doc_index is None:
+            import numpy as np
+
+            self._doc_index = self._index(self.doc, np.zeros(self.rows, dtype=np.int32), self.doc >= 0)
+        return [int(r) for r in self._range(self._doc_index, doc, 0)]
+
+    def consignor(self, r: int) -> str | None:
+        pos = int(self._import_pos[r])
+        return self._consignors[pos].as_py() if pos >= 0 else None
 
     def document(self, r: int) -> str:
         return self.docs[int(self.doc[r])].as_py()
 
     def row(self, r: int) -> dict[str, Any]:
         return {"kind": KINDS[self.kind[r]], "number": self.document(r), "row": int(self.row_no[r]), "date": _date(self.date[r]),
-                "seller_tin": self.tin(int(self.seller[r])), "buyer_tin": self.tin(int(self.buyer[r])), "code": self.code[r].as_py(),
-                "quantity": float(self.qty[r]), "unit": self.unit[r].as_py(),
+                "seller_tin": self.tin(int(self.seller[r])), "buyer_tin": self.tin(int(self.buyer[r])), "code": self.codes[self.code_of[r]],
+                "quantity": float(self.qty[r]), "unit": self.units[self.unit_of[r]],
                 "origin": self.origins[self.origin[r]] if self.origin[r] >= 0 else None, "lot": self.lot_label(int(self.lot_of[r]))}
 
     def balance(self, tin: str, lot: int, on: dt.date, before_snt: str | None = None) -> tuple[float, float, float]:
@@ -406,9 +420,9 @@ class WarehouseView:
         kind = "snt_in" if self.inbound[r] else KINDS[self.kind[r]]
         seller, buyer = int(self.seller[r]), int(self.buyer[r])
         return Step(kind=kind, document=self.document(r), row=int(self.row_no[r]), date=_date(self.date[r]),
-                    seller_tin=self.tin(seller), seller_name=self.name(seller) if seller >= 0 else self.consignor[r].as_py(),
-                    buyer_tin=self.tin(buyer), buyer_name=self.name(buyer), code=self.code[r].as_py(), quantity=float(self.qty[r]),
-                    unit=self.unit[r].as_py(), origin=self.origins[self.origin[r]] if self.origin[r] >= 0 else None,
+                    seller_tin=self.tin(seller), seller_name=self.name(seller) if seller >= 0 else self.consignor(r),
+                    buyer_tin=self.tin(buyer), buyer_name=self.name(buyer), code=self.codes[self.code_of[r]], quantity=float(self.qty[r]),
+                    unit=self.units[self.unit_of[r]], origin=self.origins[self.origin[r]] if self.origin[r] >= 0 else None,
                     lot=self.lot_label(int(self.lot_of[r])))
 
     def trace_lot(self, tin: str, lot: int, on: dt.date) -> tuple[list[Step], bool]:

@@ -9,17 +9,41 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Union
+from typing import Any
 
 from pydantic import ValidationError
 
-from kordon.ingest.declarations import _decode_lines, _field_path
 from kordon.ingest.errors import ReadCounts, RecordError
 from kordon.models.documents import DOCUMENT, DT, ESF, KINDS, SNT
 
-AnyDocument = Union[DT, ESF, SNT]
+AnyDocument = DT | ESF | SNT
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _decode_lines(data: bytes, source: str) -> Iterator[tuple[int, str | None, RecordError | None]]:
+    """Split bytes into lines, decoding each as UTF-8 so one badly encoded line costs only itself."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    for n, raw in enumerate(data.split(b"\n"), start=1):
+        try:
+            yield n, raw.decode("utf-8"), None
+        except UnicodeDecodeError as exc:
+            hint = ""
+            try:
+                raw.decode("cp1251")
+                hint = " (it looks like Windows-1251: save the file as UTF-8)"
+            except UnicodeDecodeError:
+                pass
+            yield n, None, RecordError(source, n, None, f"not valid UTF-8 at byte {exc.start}{hint}")
 
 
 @dataclass

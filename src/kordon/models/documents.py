@@ -11,9 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
 
 from kordon.index.identifiers import kz_bin_iin_valid
 from kordon.models.codes import normalise_country, normalise_hs
@@ -37,7 +46,7 @@ def _text(value: object) -> object:
     return value
 
 
-RowRef = Annotated[Union[str, None], BeforeValidator(_text)]
+RowRef = Annotated[str | None, BeforeValidator(_text)]
 
 
 def _tin(value: object) -> object:
@@ -48,7 +57,7 @@ def _tin(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
-Tin = Annotated[Union[str, None], BeforeValidator(_tin)]
+Tin = Annotated[str | None, BeforeValidator(_tin)]
 
 
 class _Open(BaseModel):
@@ -62,7 +71,7 @@ class DocParty(_Open):
     countryCode: Country | None = None
 
     @model_validator(mode="after")
-    def _kazakh_tin(self) -> "DocParty":
+    def _kazakh_tin(self) -> DocParty:
         # A Kazakh BIN/IIN is checked; a foreign party's own number (a Kyrgyz INN has 14 digits) is kept as given.
         if self.tin and self.country_code in (None, "KZ"):
             if not (len(self.tin) == 12 and self.tin.isdigit()):
@@ -141,7 +150,7 @@ class ESF(_Open):
     products: list[ESFProduct] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _seller_is_taxpayer(self) -> "ESF":
+    def _seller_is_taxpayer(self) -> ESF:
         if not self.sellers[0].tin:
             raise ValueError("the seller of an ESF (sellers[0]) is a Kazakh taxpayer and needs its BIN/IIN (tin)")
         return self
@@ -193,7 +202,7 @@ class SNT(_Open):
     products: list[SNTProduct] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _has_rows(self) -> "SNT":
+    def _has_rows(self) -> SNT:
         if not self.exportControlProducts and not self.products:
             raise ValueError("an SNT needs at least one product row (exportControlProducts or products)")
         if self.inbound:
@@ -221,7 +230,7 @@ class SNT(_Open):
         return [("g10", p) for p in self.exportControlProducts] + [("products", p) for p in self.products]
 
 
-Document = Annotated[Union[DT, ESF, SNT], Field(discriminator="kind")]
+Document = Annotated[DT | ESF | SNT, Field(discriminator="kind")]
 DOCUMENT = TypeAdapter(Document)
 KINDS = ("dt", "esf", "snt")
 

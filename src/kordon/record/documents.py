@@ -12,11 +12,25 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Index, Integer, String, Text, UniqueConstraint, insert, select, update
-from sqlalchemy import Table
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kordon.index.warehouse import ROW_COLUMNS, rows_of
@@ -32,7 +46,7 @@ if TYPE_CHECKING:
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class DocumentRow(Base):
@@ -124,17 +138,17 @@ def _date(doc: AnyDocument) -> dt.date:
     return doc.date
 
 
-def _bulk_insert(s: Session, table: Table, values: list[dict[str, Any]]) -> None:
+def _bulk_insert(s: Session, table: Any, values: list[dict[str, Any]]) -> None:
     """Many rows in one statement. On SQLite straight through the driver, in the text forms SQLAlchemy itself
     stores (dates ISO, times 'YYYY-MM-DD HH:MM:SS.ffffff'): the ORM's per-row work would cost more than the insert."""
-    if s.bind.dialect.name != "sqlite":
+    if s.get_bind().dialect.name != "sqlite":
         s.execute(insert(table), values)
         return
     cols = [c.name for c in table.columns if c.name in values[0]]
 
     def text(v: Any) -> Any:
         if isinstance(v, dt.datetime):
-            return v.astimezone(dt.timezone.utc).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+            return v.astimezone(dt.UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
         if isinstance(v, dt.date):
             return v.isoformat()
         return v
@@ -146,7 +160,7 @@ def _bulk_insert(s: Session, table: Table, values: list[dict[str, Any]]) -> None
 class DocumentStore:
     """Documents and verdicts in a kordon store (SQLite or PostgreSQL)."""
 
-    def __init__(self, store: "Store"):
+    def __init__(self, store: Store):
         self.store = store
 
     # -- loading --------------------------------------------------------------------------------------
@@ -185,8 +199,8 @@ class DocumentStore:
             keys = {(r.document.kind, _number(r.document)) for _, r in pending if r.document is not None}
             latest: dict[tuple[str, str], tuple[int, str]] = {}
             by_kind: dict[str, list[str]] = {}
-            for kind, number in keys:
-                by_kind.setdefault(kind, []).append(number)
+            for doc_kind, number in keys:
+                by_kind.setdefault(doc_kind, []).append(number)
             for kind, numbers in by_kind.items():
                 for i in range(0, len(numbers), 500):
                     chunk = numbers[i:i + 500]
@@ -221,10 +235,10 @@ class DocumentStore:
                     row_values.append(row)
                 digest_log.update(f"{doc.kind}\x1f{key[1]}\x1f{version}\x1f{res.sha256}\n".encode())
             # A document changed twice in one batch: only its last version stays current.
-            for kind, number in superseded:
-                s.execute(update(DocumentRow).where(DocumentRow.kind == kind, DocumentRow.number == number,
+            for old_kind, number in superseded:
+                s.execute(update(DocumentRow).where(DocumentRow.kind == old_kind, DocumentRow.number == number,
                                                     DocumentRow.current.is_(True)).values(current=False))
-                s.execute(update(DocumentLineRow).where(DocumentLineRow.kind == kind, DocumentLineRow.number == number,
+                s.execute(update(DocumentLineRow).where(DocumentLineRow.kind == old_kind, DocumentLineRow.number == number,
                                                         DocumentLineRow.current.is_(True)).values(current=False))
             last_version: dict[tuple[str, str], int] = {}
             for v in doc_values:
@@ -282,7 +296,7 @@ class DocumentStore:
             return {k: n for k, n in s.execute(select(DocumentRow.kind, func.count()).where(DocumentRow.current.is_(True))
                                                 .group_by(DocumentRow.kind))}
 
-    def rows_table(self, batch: int = 200_000) -> "pa.Table":
+    def rows_table(self, batch: int = 200_000) -> pa.Table:
         """Every current document row as an Arrow table in the warehouse's row schema."""
         import pyarrow as pa
 
@@ -309,7 +323,7 @@ class DocumentStore:
         if not verdicts:
             return
         with audit.writing(), self.store.session.begin() as s:
-            s.execute(insert(VerdictRow.__table__), [
+            s.execute(insert(VerdictRow), [
                 {"snt_number": body["registrationNumber"], "snt_version": version, "verdict": body["verdict"],
                  "profile": body.get("profile", ""), "profile_version": body.get("profile_version", ""), "body": body,
                  "verified_at": utcnow()} for body, version in verdicts])

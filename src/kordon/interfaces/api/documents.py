@@ -21,7 +21,7 @@ router = APIRouter(prefix="/v1/documents", tags=["EAEU documents"])
 MAX_BATCH = 5000
 
 
-def documents(request: Request):  # noqa: ANN201 - kordon.eaeu.Documents
+def documents(request: Request):
     """One Documents service per app, sharing the declaration service's store and screening context."""
     docs = getattr(request.app.state, "documents", None)
     if docs is None:
@@ -149,4 +149,4 @@ def get_document(request: Request, kind: Literal["dt", "esf", "snt"], number: st
             "document": doc.model_dump(mode="json", exclude_none=True)}
 
 
-__all__ = ["router", "ValidationError"]
+__all__ = ["ValidationError", "router"]

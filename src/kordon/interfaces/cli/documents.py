@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -27,7 +27,7 @@ VERIFY_FORMATS = ("table", "json", "jsonl")
 TRACE_FORMATS = ("table", "json")
 
 
-def _documents(config: Optional[Path], db: Optional[str], goods_and_parties: bool = True):  # noqa: ANN202 - kordon.eaeu.Documents
+def _documents(config: Path | None, db: str | None, goods_and_parties: bool = True):
     from pydantic import ValidationError
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -54,8 +54,8 @@ DB = typer.Option(None, "--db", help="Database URL (default sqlite:///kordon.db)
 @app.command()
 def load(
     paths: list[Path] = typer.Argument(..., help="JSON Lines files of DTs, ESFs and SNTs, or folders of them"),
-    config: Optional[Path] = CONFIG,
-    db: Optional[str] = DB,
+    config: Path | None = CONFIG,
+    db: str | None = DB,
     actor: str = typer.Option("kordon-cli", help="Who loads (written to the audit trail)"),
 ) -> None:
     """Store documents: the same content again changes nothing; changed content becomes the next version."""
@@ -91,13 +91,13 @@ def verdict_row(v: Any) -> dict[str, Any]:
 
 @app.command()
 def verify(
-    numbers: Optional[list[str]] = typer.Argument(None, help="SNT registration numbers"),
+    numbers: list[str] | None = typer.Argument(None, help="SNT registration numbers"),
     all_: bool = typer.Option(False, "--all", help="Verify every current SNT on record"),
     fmt: str = typer.Option("table", "--format", "-f", help="table | json | jsonl"),
     profile: str = typer.Option("kz_customs", "--profile", help="Whose law decides the verdict"),
     record: bool = typer.Option(True, "--record/--no-record", help="Store each verdict with an audit record"),
-    config: Optional[Path] = CONFIG,
-    db: Optional[str] = DB,
+    config: Path | None = CONFIG,
+    db: str | None = DB,
     actor: str = typer.Option("kordon-cli", help="Who verifies (written to the audit trail)"),
 ) -> None:
     """The SRC's export verification: documents, balance, origin and chain, plus goods and party rules on every row."""
@@ -151,8 +151,8 @@ def trace(
     number: str = typer.Argument(..., help="SNT registration number"),
     fmt: str = typer.Option("table", "--format", "-f", help="table | json"),
     profile: str = typer.Option("kz_customs", "--profile", help="Profile of the chain flags"),
-    config: Optional[Path] = CONFIG,
-    db: Optional[str] = DB,
+    config: Path | None = CONFIG,
+    db: str | None = DB,
 ) -> None:
     """Each SNT row back to its imports: who sold what to whom, when, how much; with the chain flags."""
     if fmt not in TRACE_FORMATS:

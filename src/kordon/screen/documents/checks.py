@@ -7,7 +7,7 @@ reasons; what a reason means for the verdict is the profile's business (kordon.d
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
+from collections.abc import Iterator
 
 from kordon.index.warehouse import IMPORT_KINDS, Step, WarehouseView
 from kordon.ingest.rule_pack import RuleSpec
@@ -143,8 +143,9 @@ def prohibiting_state(snt: SNT, facts: list[RowFacts], view: WarehouseView, ctx:
         found = [(imp, path) for imp, path in f.imports() if imp.origin in ctx.prohibiting]
         if found:
             imp, path = found[0]
+            state = ctx.prohibiting.get(imp.origin or "", "")
             yield _reason(spec, f, f"{_row(f)} names no DT, but the seller's stock of {f.row.codeTNVED[:6]} traces back to DT {imp.document} "
-                                   f"item {imp.row}, origin {imp.origin} ({ctx.prohibiting[imp.origin]}), a state that prohibits "
+                                   f"item {imp.row}, origin {imp.origin} ({state}), a state that prohibits "
                                    f"the export of these goods to Russia; bound for {dest}.",
                           document=imp.document, item=imp.row, origin=imp.origin, destination=dest, inferred=True,
                           imports=sorted({f"{i.document} / {i.row} ({i.origin})" for i, _ in found}), path=path_evidence(path),
@@ -160,7 +161,7 @@ def origin_traced(snt: SNT, facts: list[RowFacts], view: WarehouseView, ctx: Doc
         if not imports:
             continue
         claim = "claims own production" if f.sign_class == "domestic" else "names no import document"
-        imp, path = imports[0]
+        _, path = imports[0]
         names = sorted({f"{i.document} / {i.row} ({i.origin or 'EAEU'})" for i, _ in imports})
         route = " ← ".join(describe_step(s) for s in path)
         yield _reason(spec, f, f"{_row(f)} {claim}, but the seller's stock of these goods ({f.row.codeTNVED[:6]}) traces back to "

@@ -12,7 +12,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from kordon.index.warehouse import DTItemRecord, Step, WarehouseView, base_unit, item_ref
+from kordon.index.warehouse import (
+    DTItemRecord,
+    Step,
+    WarehouseView,
+    base_unit,
+    item_ref,
+)
 from kordon.models.documents import SNT, SNTProduct
 
 
@@ -44,7 +50,7 @@ class RowFacts:
 
     def imports(self) -> list[tuple[Step, list[Step]]]:
         """Each import reached by the trace with its path (sales from the seller down to the import)."""
-        found = []
+        found: list[tuple[Step, list[Step]]] = []
         for top in self.trace:
             found.extend(top.imports())
         return found

@@ -7,7 +7,8 @@ nothing but its arguments, so the same documents give the same reasons — on on
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from kordon.index.warehouse import WarehouseView

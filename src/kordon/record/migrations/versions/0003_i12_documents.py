@@ -4,9 +4,8 @@ Revision ID: 0003_i12_documents
 Revises: 0002
 Create Date: 2026-12-05 01:11:04.526782
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0003_i12_documents'
 down_revision = '0002'
