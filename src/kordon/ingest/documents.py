@@ -53,6 +53,7 @@ class DocResult:
     sha256: str | None = None  # of the canonical JSON (sorted keys), so reformatting a file is not a change
     text: str | None = None  # the line as read, stored as the document body
     errors: list[RecordError] = field(default_factory=list)
+    kind: str | None = None  # as the line says, even when the document is rejected
 
     @property
     def ok(self) -> bool:
@@ -64,7 +65,7 @@ class DocumentCounts(ReadCounts):
     by_kind: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def add(self, kind: str | None, accepted: bool) -> None:
-        entry = self.by_kind.setdefault(kind or "?", {"read": 0, "accepted": 0, "rejected": 0})
+        entry = self.by_kind.setdefault(kind or "unreadable", {"read": 0, "accepted": 0, "rejected": 0})
         entry["read"] += 1
         entry["accepted" if accepted else "rejected"] += 1
 
@@ -101,8 +102,8 @@ def validate_document(raw: Any, source: str, line: int, text: str | None = None)
             elif "input" in err and err["type"] != "value_error":
                 reason = f"{reason} (got {repr(err['input'])[:80]})"
             errors.append(RecordError(source, line, _field_path(loc) or None, reason, _number_of(raw)))
-        return DocResult(line, errors=errors)
-    return DocResult(line, doc, content_sha256(doc), text)
+        return DocResult(line, errors=errors, kind=kind)
+    return DocResult(line, doc, content_sha256(doc), text, kind=kind)
 
 
 def _lines(data: bytes, source: str) -> Iterator[tuple[int, str | None, RecordError | None]]:
@@ -127,7 +128,7 @@ def read_jsonl(data: bytes, source: str) -> Iterator[DocResult]:
         try:
             # The fast path: a valid document is parsed and validated in one step.
             doc = DOCUMENT.validate_json(text)
-            yield DocResult(n, doc, content_sha256(doc), text.strip())
+            yield DocResult(n, doc, content_sha256(doc), text.strip(), kind=doc.kind)
             continue
         except ValidationError:
             pass  # read it again slowly, to say which field is wrong and why
@@ -166,7 +167,7 @@ def read_all(paths: Iterable[str | Path], counts: DocumentCounts | None = None) 
             results = read_path(path)
             for result in results:
                 counts.read += 1
-                kind = result.document.kind if result.document is not None else None
+                kind = result.document.kind if result.document is not None else result.kind
                 if result.ok:
                     counts.accepted += 1
                 else:
