@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+pytest.importorskip("pyarrow")
+
 from kordon.config import Settings
 from kordon.eaeu import Documents
 from kordon.record import audit

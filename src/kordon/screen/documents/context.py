@@ -3,6 +3,7 @@ profile's verdict table and, optionally, the declaration screening context (good
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -30,6 +31,14 @@ class DocumentContext:
     verdict_table: dict[str, dict[str, Any]]
     screening: ScreeningContext | None = None  # goods and party rules; None leaves them out (and says so)
     extras: dict[str, Any] = field(default_factory=dict)
+
+    def controlled(self, code: str, day: dt.date) -> bool:
+        """Goods on any control list in force that day (through the screening context's goods index)."""
+        if self.screening is None:
+            return False
+        from kordon.index.hs import edition_for
+
+        return bool(self.screening.goods.lookup(code, edition_for(day), day))
 
     def versions(self) -> dict[str, str]:
         out = {"eaeu_rules": self.rules.version, "prohibiting_states": self.prohibiting_version,

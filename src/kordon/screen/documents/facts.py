@@ -9,6 +9,7 @@ followed back to their imports.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,7 +61,10 @@ def sign_class(signs: dict[str, str], sign: str | None) -> str | None:
     return None if sign is None else signs.get(sign, "unknown")
 
 
-def snt_facts(snt: SNT, view: WarehouseView, signs: dict[str, str]) -> list[RowFacts]:
+def snt_facts(snt: SNT, view: WarehouseView, signs: dict[str, str],
+              controlled: Callable[[str, dt.date], bool] | None = None) -> list[RowFacts]:
+    """`controlled(code, day)` says whether goods are on a control list: rows of the ordinary product section
+    are traced by product only then (G10 rows always are), so that milk sold on is not an origin question."""
     seller = snt.seller.tin or ""
     on: dt.date = snt.shipped
     out: list[RowFacts] = []
@@ -103,6 +107,8 @@ def snt_facts(snt: SNT, view: WarehouseView, signs: dict[str, str]) -> list[RowF
             f.balance = view.balance(seller, f.lot, on, before_snt=snt.registrationNumber)
             f.trace, f.truncated = view.trace_lot(seller, f.lot, on)
             f.traced_by = "lot"
+        elif f.section == "products" and (controlled is None or not controlled(f.row.codeTNVED, on)):
+            continue
         elif f.link in ("none", "production") or (f.link == "missing" and f.sign_class == "domestic"):
             f.trace, f.truncated = view.trace_product(seller, f.row.codeTNVED, on)
             f.traced_by = "product"

@@ -20,7 +20,7 @@ from kordon.screen.documents.registry import DOC_RULES
 
 
 def run_document_rules(snt: SNT, view: WarehouseView, ctx: DocumentContext) -> list[Reason]:
-    facts = snt_facts(snt, view, ctx.signs)
+    facts = snt_facts(snt, view, ctx.signs, ctx.controlled)
     reasons: list[Reason] = []
     for spec in ctx.rules.enabled():
         fn = DOC_RULES.get(spec.id)
