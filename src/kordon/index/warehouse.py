@@ -107,7 +107,7 @@ def rows_of(doc: DT | ESF | SNT, version: int = 1) -> list[dict[str, Any]]:
             out.append({"kind": "esf", "number": doc.registrationNumber, "version": version, "section": "",
                         "row_no": e.rowNumber, "date": doc.turnover, "seller_tin": seller.tin, "seller_name": seller.name,
                         "buyer_tin": buyer.tin, "buyer_name": buyer.name, "buyer_country": buyer.country_code or ("KZ" if buyer.tin else None),
-                        "code": e.unitCode, "quantity": qty, "unit": unit, "origin": e.truOriginCode,
+                        "code": e.unitCode, "quantity": qty, "unit": unit, "origin": e.truOriginCode or None,
                         "ref_doc": e.productDeclaration or None,
                         "ref_item": item_ref(e.productNumberInDeclaration) if e.productDeclaration else None})
     else:
@@ -127,7 +127,7 @@ def rows_of(doc: DT | ESF | SNT, version: int = 1) -> list[dict[str, Any]]:
                         "row_no": p.rowNumber, "date": doc.shipped, "seller_tin": doc.seller.tin, "seller_name": doc.seller.name,
                         "buyer_tin": doc.customer.tin, "buyer_name": doc.customer.name,
                         "buyer_country": doc.shippingInfo.destinationCountry, "code": p.codeTNVED, "quantity": qty,
-                        "unit": unit, "origin": p.truOriginCode, "ref_doc": p.manufactureOrImportDocNumber,
+                        "unit": unit, "origin": p.truOriginCode or None, "ref_doc": p.manufactureOrImportDocNumber or None,
                         "ref_item": item_ref(p.productNumberInImportDoc) if p.manufactureOrImportDocNumber else None})
     return out
 
