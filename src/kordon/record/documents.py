@@ -303,6 +303,13 @@ class DocumentStore:
                 yield DOCUMENT.validate_json(body), version
             last = found[-1][0]
 
+    def last_key(self) -> int:
+        """The store key of the last document written: it changes whenever a document or a version is stored."""
+        from sqlalchemy import func
+
+        with self.store.session() as s:
+            return int(s.scalar(select(func.max(DocumentRow.pk))) or 0)
+
     def count(self) -> dict[str, int]:
         from sqlalchemy import func
 
