@@ -8,7 +8,6 @@ from typing import Any, Callable
 
 from kordon.config import Settings
 from kordon.index.goods import GoodsIndex, GoodsMatch
-from kordon.index.hs import edition_for
 from kordon.models import Declaration
 from kordon.ingest.goods_lists import GoodsList, bundled_goods_lists, load_goods_list
 from kordon.ingest.rule_pack import RulePack, bundled_rule_pack, load_rule_pack
@@ -35,13 +34,20 @@ class ScreeningContext:
     def __post_init__(self) -> None:
         self.restricted = frozenset(self.settings.restricted_destinations)
 
+    def list_date(self, decl: Declaration) -> dt.date:
+        """The date that decides which list entries are in force: the lodgement, else the screening time
+        (the decision time when replaying) — never the date the declarant wrote."""
+        when = decl.lodged_at or self.as_of or dt.datetime.now(dt.timezone.utc)
+        return when.date()
+
     def item_matches(self, decl: Declaration) -> list[list[GoodsMatch]]:
-        """For each item of the declaration, its list matches in the declaration's HS edition and date."""
+        """For each item of the declaration, its list matches in the editions its code must be read in
+        (kordon.index.hs.declaration_editions), with the lists in force on the lodgement date."""
         slot = self._matches_slot
         if slot[0] is decl:
             return slot[1]
-        edition = decl.hs_edition or edition_for(decl.date)
-        result = [self.goods.lookup(item.hs_code, edition, decl.date) for item in decl.items]
+        on = self.list_date(decl)
+        result = [self.goods.lookup_declared(item.hs_code, decl.hs_edition, decl.date, on) for item in decl.items]
         self._matches_slot = (decl, result)
         return result
 

@@ -1,11 +1,20 @@
-"""Goods rules: declared codes against the control lists, in the HS edition of the declaration date."""
+"""Goods rules: declared codes against the nomenclature in force and against the control lists.
+
+Each goods hit says how sure it is (`evidence.precision`): "exact" when the declared code is as narrow
+as or narrower than the listed entry and the list defines its goods by that code; "may_fall_under" when
+the entry is narrower than the declared code, or the list defines goods more narrowly than HS6 (CN codes,
+technical parameters). "May fall under" asks for the document that settles it and never refuses; nor
+does an illustrative entry. A list's entries count only for the destinations its measure covers.
+Jurisdiction profiles (applied after the rules) map these facts to their own actions.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Iterator
 
 from kordon.index.goods import GoodsMatch
-from kordon.index.hs import edition_for, format_code
+from kordon.index.hs import code_ranges, declaration_editions, edition_for, format_code, validate_code
 from kordon.ingest.rule_pack import RuleSpec
 from kordon.models import Action, Declaration, DeclarationType, Hit, Item, ListRef, PartyRole, Severity
 from kordon.screen.context import ScreeningContext
@@ -15,6 +24,11 @@ from kordon.screen.registry import rule
 # Which rule speaks for which list; a user's own list counts as a national licensing list
 # unless its metadata names another rule.
 LIST_RULES = {"chpl": "goods.chpl", "eu_russia_hs6": "goods.eu_russia", "kz_national": "goods.national"}
+
+# How a list defines its goods (list metadata `defined_by`): by the HS code itself, or more narrowly.
+DEFINED_NARROWER = {"cn": "the measure lists CN codes, narrower than the HS code",
+                    "parameters": "the control list defines goods by technical parameters, not by HS code"}
+DEFAULT_SETTLE = "the technical data sheet"
 
 
 def list_rule(match: GoodsMatch) -> str:
@@ -32,7 +46,23 @@ def restricted_parties(decl: Declaration, ctx: ScreeningContext) -> list[str]:
     return found
 
 
-def _describe(item: Item, index: int, m: GoodsMatch) -> str:
+def precision(m: GoodsMatch) -> str:
+    defined_by = str(m.list.meta.get("defined_by") or "hs")
+    return "may_fall_under" if m.partial or defined_by in DEFINED_NARROWER else "exact"
+
+
+def destinations(m: GoodsMatch) -> list[str] | None:
+    """ISO2 destinations the list's measure covers; None = every destination."""
+    found = m.list.meta.get("destinations")
+    return [str(c).upper() for c in found] if found else None
+
+
+def covered(bound: list[str], m: GoodsMatch) -> list[str]:
+    dests = destinations(m)
+    return bound if dests is None else [c for c in bound if c in dests]
+
+
+def _describe(item: Item, index: int, m: GoodsMatch, how: str) -> str:
     code = format_code(item.hs_code)
     text = item.description if len(item.description) <= 40 else item.description[:39] + "…"
     what = f"Item {index + 1} ({code}, \"{text}\")"
@@ -40,10 +70,22 @@ def _describe(item: Item, index: int, m: GoodsMatch) -> str:
     label = m.list.label
     category = f" ({m.entry.category.replace('|', ', ').replace('_', ' ')})" if m.entry.category else ""
     if m.partial and m.via:
-        return f"{what} may fall under {listed}{category} of the {label}: only part of the goods under {code} are listed"
-    if m.via:
-        return f"{what} corresponds to {listed}{category} of the {label} (HS {m.list.edition}, UNSD correlation {m.relationship})"
-    return f"{what} is listed under {listed}{category} on the {label}"
+        out = f"{what} may fall under {listed}{category} of the {label}: only part of the goods under {code} are listed"
+        if m.relationship:
+            out += f" (list in {m.list.edition}, UNSD correlation {m.relationship})"
+    elif m.via:
+        out = f"{what} corresponds to {listed}{category} of the {label} (list in {m.list.edition}, UNSD correlation {m.relationship})"
+    elif how == "may_fall_under":
+        out = f"{what} may fall under {listed}{category} of the {label}"
+    else:
+        out = f"{what} is listed under {listed}{category} on the {label}"
+    narrower = DEFINED_NARROWER.get(str(m.list.meta.get("defined_by") or ""))
+    if how == "may_fall_under" and narrower:
+        out += f"; {narrower}"
+    if m.weakness:
+        out += (f"; a weak link: {code} corresponds to {m.fanout} {m.list.edition} subheadings across chapters, "
+                f"{listed} only one of them")
+    return out
 
 
 def _denies(m: GoodsMatch) -> bool:
@@ -54,39 +96,62 @@ def _denies(m: GoodsMatch) -> bool:
     return bool(set(m.entry.category.split("|")) & set(deny))
 
 
-def _severity_and_action(decl: Declaration, ctx: ScreeningContext, item: Item, m: GoodsMatch, bound: list[str]) -> tuple[Severity, Action | None, str]:
+Outcome = tuple[Severity, Action | None, str]
+
+
+def _judge(decl: Declaration, item: Item, m: GoodsMatch, how: str, bound: list[str]) -> Outcome | None:
+    """Severity, neutral default action and consequence of one match; None when the measure does not reach
+    this declaration (a ban on exports to Russia says nothing about coal bound for China)."""
     entry_sev = Severity(m.entry.severity or m.list.default_severity)
+    settle = str(m.list.meta.get("settle_with") or DEFAULT_SETTLE)
+    firm = how == "exact" and not m.entry.illustrative
     licence = item.licence
     if decl.type is DeclarationType.import_ and m.list.applies_to != "all_destinations":
         return Severity.info, None, "import of a listed item; keep it in view for later re-export"
     if m.list.applies_to == "all_destinations":
-        if bound and m.entry.category == "military" and not m.partial:
-            return Severity.critical, Action.deny, f"military goods may not be exported to {', '.join(bound)}"
         if licence:
             return Severity.low, Action.check_documents, f"check that licence {licence} covers it"
-        if bound and not m.partial:
+        if not firm:
+            return lower(entry_sev), Action.check_documents, (
+                f"a licence is needed only if the goods are the controlled kind; ask for {settle}")
+        if bound and m.entry.category == "military":
+            return Severity.critical, Action.deny, f"military goods may not be exported to {', '.join(bound)}"
+        if bound:
             return Severity.critical, Action.deny, f"it needs a licence, none is declared, and it is bound for {', '.join(bound)}: refuse"
-        severity = lower(entry_sev) if m.partial else entry_sev
-        return severity, (Action.check_documents if m.partial else Action.inspect), "it needs a licence and none is declared"
-    if bound:
-        if licence:
-            # The lawful path: a licence was granted; the officer checks that it covers these goods.
-            return Severity.low, Action.check_documents, f"it is bound for {', '.join(bound)}; check that licence {licence} covers it"
-        if m.partial:
-            return Severity.high, Action.inspect, f"it is bound for {', '.join(bound)} without a licence; inspect to establish the exact goods"
-        if not _denies(m):
-            # e.g. EU luxury or industrial-capacity bans: they bind EU exporters, so here the question is
-            # whether EU-origin goods are being passed on, not a refusal in itself.
-            return Severity.medium, Action.check_documents, (
-                f"it is bound for {', '.join(bound)}; the ban ({m.entry.category}) binds the list's own exporters, "
-                "so check the origin and the no-Russia clause of the contract"
-            )
-        return Severity.critical, Action.deny, f"it is bound for {', '.join(bound)} without a licence: refuse"
-    # Not bound for a restricted country: enhanced due diligence, the more so for the top tiers.
-    severity = lower(entry_sev)
-    if m.partial:
-        severity = lower(severity)
-    return severity, None, "ask for end-user information (enhanced due diligence)"
+        return entry_sev, Action.inspect, "it needs a licence and none is declared"
+    if not bound:
+        if not m.list.meta.get("watch_elsewhere"):
+            return None
+        # e.g. the CHPL: its guidance asks for enhanced due diligence on every third-country buyer.
+        severity = lower(entry_sev, 1 if how == "exact" else 2)
+        return severity, None, "ask for end-user information (enhanced due diligence)"
+    where = ", ".join(bound)
+    if licence:
+        # The lawful path: a licence was granted; the officer checks that it covers these goods.
+        return Severity.low, Action.check_documents, f"it is bound for {where}; check that licence {licence} covers it"
+    if not firm:
+        # A code-defined list whose entry may cover the goods weighs more than a list drawn more narrowly
+        # than HS6 (CN codes, parameters), where most goods under the HS6 are not the listed ones.
+        narrow_law = str(m.list.meta.get("defined_by") or "hs") in DEFINED_NARROWER
+        severity = Severity.high if _denies(m) and not narrow_law else Severity.medium
+        return severity, Action.check_documents, (
+            f"it is bound for {where}; ask for {settle} to establish whether the goods are the listed ones")
+    if not _denies(m):
+        # e.g. EU luxury or industrial-capacity bans: they bind EU exporters, so here the question is
+        # whether EU-origin goods are being passed on, not a refusal in itself.
+        return Severity.medium, Action.check_documents, (
+            f"it is bound for {where}; the ban ({m.entry.category}) binds the list's own exporters, "
+            "so check the origin and the no-Russia clause of the contract"
+        )
+    return Severity.critical, Action.deny, f"it is bound for {where} without a licence: refuse"
+
+
+def _weigh(outcome: Outcome, weakness: int) -> Outcome:
+    """A link through a wide cross-chapter fan-out is kept but weighs less and never acts on its own."""
+    severity, action, consequence = outcome
+    if not weakness:
+        return outcome
+    return lower(severity, weakness), (Action.check_documents if action and weakness == 1 else None), consequence
 
 
 def _goods_hits(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Iterator[Hit]:
@@ -94,18 +159,23 @@ def _goods_hits(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Ite
     if not any(all_matches):
         return
     edition = decl.hs_edition or edition_for(decl.date)
-    bound = restricted_parties(decl, ctx)
+    restricted = restricted_parties(decl, ctx)
     for i, item in enumerate(decl.items):
         for m in all_matches[i]:
             if list_rule(m) != spec.id:
                 continue
-            severity, action, consequence = _severity_and_action(decl, ctx, item, m, bound)
+            how = precision(m)
+            bound = covered(restricted, m)
+            outcome = _judge(decl, item, m, how, bound)
+            if outcome is None:
+                continue
+            severity, action, consequence = _weigh(outcome, m.weakness)
             note = " (illustrative list entry)" if m.entry.illustrative else ""
             yield make_hit(
                 spec,
                 severity=severity,
                 subject=f"items[{i}]",
-                explanation=f"{_describe(item, i, m)}; {consequence}.{note}",
+                explanation=f"{_describe(item, i, m, how)}; {consequence}.{note}",
                 action=action,
                 list_ref=ListRef(id=m.list.id, version=m.list.version, entry=m.entry.code),
                 evidence={
@@ -113,12 +183,18 @@ def _goods_hits(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Ite
                     "edition": edition,
                     "listed_code": m.entry.code,
                     "category": m.entry.category,
+                    "precision": how,
                     "partial": m.partial,
                     "via_correlation": m.relationship,
+                    "link_weakness": m.weakness,
+                    "fanout": m.fanout,
                     "licence": item.licence,
                     "bound_for": bound,
+                    "destinations": destinations(m),
+                    "settle_with": None if how == "exact" else str(m.list.meta.get("settle_with") or DEFAULT_SETTLE),
                     "legal_basis": m.entry.legal_basis or m.list.legal_basis,
                     "illustrative": m.entry.illustrative,
+                    "lists_in_force_on": ctx.list_date(decl).isoformat(),
                 },
             )
 
@@ -136,3 +212,78 @@ def eu_russia(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Itera
 @rule("goods.national")
 def national(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Iterator[Hit]:
     return _goods_hits(decl, ctx, spec)
+
+
+def _listed_successors(ctx: ScreeningContext, codes: tuple[str, ...], edition: str, on: dt.date) -> str:
+    by_list: dict[str, list[str]] = {}
+    for code in codes:
+        for m in ctx.goods.lookup(code, edition, on):
+            by_list.setdefault(m.list.label, []).append(code)
+    if not by_list:
+        return "none of them is on a control list"
+    parts = [f"{code_ranges(c)} {'is' if len(c) == 1 else 'are'} on the {label}" for label, c in by_list.items()]
+    return "of which " + "; ".join(parts)
+
+
+@rule("goods.code_valid")
+def code_valid(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Iterator[Hit]:
+    """Every declared code must exist in the nomenclature in force on the declaration date; an unknown
+    or obsolete code is never green, and an obsolete one is read as all of its successors."""
+    on = ctx.list_date(decl)
+    for i, item in enumerate(decl.items):
+        check = validate_code(item.hs_code, decl.date)
+        declared = decl.hs_edition
+        if check.valid and (declared is None or declared == check.edition):
+            continue
+        evidence: dict[str, object] = {"hs_code": item.hs_code, "status": check.status, "edition_in_force": check.edition,
+                                       "declared_edition": declared, "declaration_date": decl.date.isoformat(),
+                                       "searched_editions": list(declaration_editions(item.hs_code, declared, decl.date))}
+        what = f"Item {i + 1} ({format_code(item.hs_code)})"
+        if check.status == "unknown":
+            severity, action = Severity.high, Action.check_documents
+            text = (f"{what}: {check.reason}, so the goods cannot be screened against the control lists; "
+                    "ask for the correct classification")
+        elif check.status == "other_edition":
+            successors = check.successors
+            listed = _listed_successors(ctx, successors, check.edition, on)
+            evidence["successors"] = list(successors)
+            severity = Severity.high if listed.startswith("of which") else Severity.medium
+            action = Action.check_documents
+            if successors:
+                text = (f"{what}: {check.reason}; in {check.edition} it may fall under {code_ranges(successors)} "
+                        f"({len(successors)} subheadings), {listed}; ask for the classification in force")
+            else:
+                text = f"{what}: {check.reason}; ask for the classification in force"
+        elif check.status == "national_unknown":
+            severity, action = Severity.medium, Action.check_documents
+            text = f"{what}: {check.reason}; ask for the 10-digit code in force"
+        else:
+            # Valid in the edition in force, but the declarant named another edition: both are read.
+            severity, action = Severity.low, None
+            text = (f"{what} is declared as {declared} but {check.edition} is in force on {decl.date.isoformat()}; "
+                    f"it was read in both editions, so the choice removes no finding")
+        yield make_hit(spec, severity=severity, subject=f"items[{i}]", explanation=text + ".", action=action, evidence=evidence)
+
+
+@rule("declaration.date_gap")
+def date_gap(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Iterator[Hit]:
+    """The declared date decides the nomenclature; the lodgement date decides the lists. A declared date far
+    before lodgement (backdating to an older list or edition) or after it is a finding."""
+    max_days = int(spec.params.get("max_days", 30))
+    if decl.lodged_at is not None:
+        lodged, source = decl.lodged_at.date(), "lodged"
+    else:
+        lodged, source = ctx.list_date(decl), "screened"
+    gap = (lodged - decl.date).days
+    # Without a lodgement time, screening an archive later is normal: only a future date is a finding then.
+    if gap < -1 or (source == "lodged" and gap > max_days):
+        direction = "after" if gap < 0 else "before"
+        yield make_hit(
+            spec,
+            severity=Severity.medium,
+            subject="declaration",
+            explanation=(f"The declaration is dated {decl.date.isoformat()}, {abs(gap)} days {direction} it was {source} "
+                         f"({lodged.isoformat()}); the lists in force on {lodged.isoformat()} were applied. Ask why the dates differ."),
+            action=Action.check_documents,
+            evidence={"declared_date": decl.date.isoformat(), f"{source}_on": lodged.isoformat(), "gap_days": gap, "max_days": max_days},
+        )
