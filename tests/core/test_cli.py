@@ -54,7 +54,7 @@ def test_jsonl_decisions_have_the_documented_fields(screened):
 def test_explain_and_replay_read_the_store(screened):
     work, _, _ = screened
     text = run("explain", "KZ-2023-ZHA-0014", cwd=work, check_rc=0).stdout
-    assert "goods.national" in text and "source:" in text and "deny" in text
+    assert "goods.national" in text and "source:" in text and "may fall under" in text
     replay = run("replay", "KZ-2023-TRN-0102", cwd=work, check_rc=0).stdout
     assert "identical decision" in replay
     assert run("explain", "NO-SUCH-ID", cwd=work).returncode == 2
@@ -76,7 +76,7 @@ def test_validate_and_usage_errors(tmp_path):
 
 def test_table_and_csv_output(tmp_path):
     table = run("screen", str(EXAMPLES / "declarations.csv"), "--no-store", cwd=tmp_path, check_rc=0).stdout
-    assert "KZ-2024-CSV-0001" in table and "deny" in table
+    assert "KZ-2024-CSV-0001" in table and "inspect" in table
     out = tmp_path / "d.csv"
     run("screen", str(EXAMPLES / "declarations.csv"), "--no-store", "-f", "csv", "-o", str(out), cwd=tmp_path, check_rc=0)
     rows = list(csv.DictReader(out.open(encoding="utf-8")))

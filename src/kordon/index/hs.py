@@ -142,13 +142,18 @@ class CodeCheck:
         return self.status == "valid"
 
 
+# The TN VED EAEU is the nomenclature of the customs union's members; elsewhere only the HS6 is checked.
+EAEU = frozenset({"AM", "BY", "KG", "KZ", "RU"})
+
+
 @lru_cache(maxsize=65536)
-def validate_code(code: str, on: dt.date) -> CodeCheck:
+def validate_code(code: str, on: dt.date, national: bool = True) -> CodeCheck:
     """Check a declared HS / TN VED code against the nomenclature in force on `on`.
 
     HS2022 from 2022-01-01: HS6 against HS2022 and 7 to 10 digits against the TN VED EAEU tree
     (kordon ships the tree in force now; see data/tnved/PROVENANCE.md). Before: HS6 against HS2017
-    (no older 10-digit tree is shipped, so national digits are not checked).
+    (no older 10-digit tree is shipped, so national digits are not checked). `national=False` (a screening
+    country outside the EAEU) checks the HS6 only.
     """
     edition = edition_for(on)
     other = "HS2017" if edition == "HS2022" else "HS2022"
@@ -161,7 +166,7 @@ def validate_code(code: str, on: dt.date) -> CodeCheck:
                              f"{format_code(level)} is a {other} code that does not exist in {edition}, the edition in force on {on.isoformat()}",
                              other, succ)
         return CodeCheck(code, edition, "unknown", f"{format_code(code)} exists in no HS edition (neither HS2017 nor HS2022)")
-    if edition == "HS2022" and len(code) > 6:
+    if national and edition == "HS2022" and len(code) > 6:
         national = tnved_codes() if len(code) == 10 else _tnved_prefixes()
         if code not in national:
             return CodeCheck(code, edition, "national_unknown",

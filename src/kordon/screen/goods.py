@@ -14,7 +14,8 @@ import datetime as dt
 from typing import Iterator
 
 from kordon.index.goods import GoodsMatch
-from kordon.index.hs import code_ranges, declaration_editions, edition_for, format_code, validate_code
+from kordon.index.lexicon import terms
+from kordon.index.hs import EAEU, code_ranges, declaration_editions, edition_for, format_code, validate_code
 from kordon.ingest.rule_pack import RuleSpec
 from kordon.models import Action, Declaration, DeclarationType, Hit, Item, ListRef, PartyRole, Severity
 from kordon.screen.context import ScreeningContext
@@ -46,9 +47,18 @@ def restricted_parties(decl: Declaration, ctx: ScreeningContext) -> list[str]:
     return found
 
 
+def defined_narrower(m: GoodsMatch) -> str | None:
+    """Why the list's own definition is narrower than the HS code, if it is. A list may name categories
+    whose entries its code does define (list metadata `code_defined_categories`: arms and ammunition of
+    chapter 93 are military goods whatever their parameters)."""
+    reason = DEFINED_NARROWER.get(str(m.list.meta.get("defined_by") or "hs"))
+    if reason and not m.entry.illustrative and m.entry.category in (m.list.meta.get("code_defined_categories") or ()):
+        return None
+    return reason
+
+
 def precision(m: GoodsMatch) -> str:
-    defined_by = str(m.list.meta.get("defined_by") or "hs")
-    return "may_fall_under" if m.partial or defined_by in DEFINED_NARROWER else "exact"
+    return "may_fall_under" if m.partial or defined_narrower(m) else "exact"
 
 
 def destinations(m: GoodsMatch) -> list[str] | None:
@@ -79,7 +89,7 @@ def _describe(item: Item, index: int, m: GoodsMatch, how: str) -> str:
         out = f"{what} may fall under {listed}{category} of the {label}"
     else:
         out = f"{what} is listed under {listed}{category} on the {label}"
-    narrower = DEFINED_NARROWER.get(str(m.list.meta.get("defined_by") or ""))
+    narrower = defined_narrower(m)
     if how == "may_fall_under" and narrower:
         out += f"; {narrower}"
     if m.weakness:
@@ -109,13 +119,13 @@ def _judge(decl: Declaration, item: Item, m: GoodsMatch, how: str, bound: list[s
     if decl.type is DeclarationType.import_ and m.list.applies_to != "all_destinations":
         return Severity.info, None, "import of a listed item; keep it in view for later re-export"
     if m.list.applies_to == "all_destinations":
+        if firm and bound and m.entry.category == "military":
+            return Severity.critical, Action.deny, f"military goods may not be exported to {', '.join(bound)}"
         if licence:
             return Severity.low, Action.check_documents, f"check that licence {licence} covers it"
         if not firm:
             return lower(entry_sev), Action.check_documents, (
                 f"a licence is needed only if the goods are the controlled kind; ask for {settle}")
-        if bound and m.entry.category == "military":
-            return Severity.critical, Action.deny, f"military goods may not be exported to {', '.join(bound)}"
         if bound:
             return Severity.critical, Action.deny, f"it needs a licence, none is declared, and it is bound for {', '.join(bound)}: refuse"
         return entry_sev, Action.inspect, "it needs a licence and none is declared"
@@ -132,7 +142,7 @@ def _judge(decl: Declaration, item: Item, m: GoodsMatch, how: str, bound: list[s
     if not firm:
         # A code-defined list whose entry may cover the goods weighs more than a list drawn more narrowly
         # than HS6 (CN codes, parameters), where most goods under the HS6 are not the listed ones.
-        narrow_law = str(m.list.meta.get("defined_by") or "hs") in DEFINED_NARROWER
+        narrow_law = defined_narrower(m) is not None
         severity = Severity.high if _denies(m) and not narrow_law else Severity.medium
         return severity, Action.check_documents, (
             f"it is bound for {where}; ask for {settle} to establish whether the goods are the listed ones")
@@ -144,6 +154,29 @@ def _judge(decl: Declaration, item: Item, m: GoodsMatch, how: str, bound: list[s
             "so check the origin and the no-Russia clause of the contract"
         )
     return Severity.critical, Action.deny, f"it is bound for {where} without a licence: refuse"
+
+
+# Lexicon categories (data/lexicon/terms.yaml) that name the kind of goods of a list entry's category.
+DESCRIBED_AS = {"uav": {"uav", "aviation"}, "armour": {"protective", "military_tech"},
+                "weapons": {"military", "firearms", "military_tech"}, "thermal_night": {"dual_use", "uav"}}
+
+
+def _named_in_description(item: Item, m: GoodsMatch) -> str | None:
+    """The words of the description that name the entry's kind of goods ("беспилотные" for a UAV entry)."""
+    cats = set(m.entry.category.split("|"))
+    for cat, matched in terms().find(item.description):
+        if cats & DESCRIBED_AS.get(cat.id, set()):
+            return matched
+    return None
+
+
+def _confirm(outcome: Outcome, matched: str) -> Outcome:
+    """A "may fall under" hit whose description names the listed kind of goods calls for inspection."""
+    severity, action, consequence = outcome
+    if action is not Action.check_documents:
+        return outcome
+    stronger = Severity.high if severity in (Severity.low, Severity.medium) else severity
+    return stronger, Action.inspect, f"{consequence}; the description names such goods (\"{matched}\"): inspect"
 
 
 def _weigh(outcome: Outcome, weakness: int) -> Outcome:
@@ -169,6 +202,9 @@ def _goods_hits(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Ite
             outcome = _judge(decl, item, m, how, bound)
             if outcome is None:
                 continue
+            named = _named_in_description(item, m) if how == "may_fall_under" and not item.licence else None
+            if named:
+                outcome = _confirm(outcome, named)
             severity, action, consequence = _weigh(outcome, m.weakness)
             note = " (illustrative list entry)" if m.entry.illustrative else ""
             yield make_hit(
@@ -230,8 +266,9 @@ def code_valid(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Iter
     """Every declared code must exist in the nomenclature in force on the declaration date; an unknown
     or obsolete code is never green, and an obsolete one is read as all of its successors."""
     on = ctx.list_date(decl)
+    national = ctx.settings.screening_country in EAEU
     for i, item in enumerate(decl.items):
-        check = validate_code(item.hs_code, decl.date)
+        check = validate_code(item.hs_code, decl.date, national)
         declared = decl.hs_edition
         if check.valid and (declared is None or declared == check.edition):
             continue
