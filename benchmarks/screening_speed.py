@@ -4,8 +4,10 @@
 
 Generates N declarations of 5 items (a mix of listed and unlisted codes, restricted and ordinary
 routes), validates them from JSON like the CLI does, and screens them with the bundled lists and
-the core rules. Prints declarations per second for validation, screening, and both together.
-No storage: this measures the screening itself.
+the core rules. Prints declarations per second for validation, screening, and both together,
+by wall clock and by CPU time of this process (time.process_time: on a loaded machine the wall
+clock also counts other processes' turns on the core). Goods rules include code validation
+(goods.code_valid). No storage: this measures the screening itself.
 """
 
 from __future__ import annotations
@@ -54,31 +56,31 @@ def main() -> None:
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core, as the target says
 
     t0 = time.perf_counter()
-    ctx = build_context()
+    # core: the goods and route rules only, as the core target is stated. They are chosen before the
+    # context is built, so the party index (which no core rule reads) is not loaded.
+    ctx = build_context(only=("goods.", "route.") if args.rules == "core" else None)
     t_ctx = time.perf_counter() - t0
-    if args.rules == "core":
-        # The goods and route rules only (the core pack), as the core target is stated.
-        ctx.rules.rules = {k: v for k, v in ctx.rules.rules.items() if k.startswith(("goods.", "route."))}
     lines = make(args.n)
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     decls = [Declaration.model_validate_json(line) for line in lines]
-    t_val = time.perf_counter() - t0
+    t_val, c_val = time.perf_counter() - t0, time.process_time() - c0
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     lanes: dict[str, int] = {}
     for d in decls:
         decision = screen_declaration(d, ctx)
         lanes[decision.lane.value] = lanes.get(decision.lane.value, 0) + 1
-    t_scr = time.perf_counter() - t0
+    t_scr, c_scr = time.perf_counter() - t0, time.process_time() - c0
 
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}")
     print(f"context build (lists, index, rules): {t_ctx:.2f} s")
     print(f"declarations: {args.n} x 5 items")
-    print(f"validation: {args.n / t_val:,.0f} declarations/s")
-    print(f"rules: {args.rules} ({len(ctx.rules.enabled())} rules)")
-    print(f"screening + decision: {args.n / t_scr:,.0f} declarations/s")
-    print(f"validation + screening: {args.n / (t_val + t_scr):,.0f} declarations/s")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"validation: {args.n / t_val:,.0f} declarations/s (CPU time: {args.n / c_val:,.0f}/s)")
+    print(f"rules: {args.rules} ({len(ctx.rules.enabled())} rules; party index loaded: {'parties' in ctx.extras})")
+    print(f"screening + decision: {args.n / t_scr:,.0f} declarations/s (CPU time: {args.n / c_scr:,.0f}/s)")
+    print(f"validation + screening: {args.n / (t_val + t_scr):,.0f} declarations/s (CPU time: {args.n / (c_val + c_scr):,.0f}/s)")
     print(f"lanes: {lanes}")
 
 

@@ -92,16 +92,19 @@ class GoodsIndex:
     def lookup_declared(self, code: str, declared_edition: str | None, date: dt.date, on: dt.date | None) -> list[GoodsMatch]:
         """Entries matching a declared code in every edition it must be read in (declaration_editions):
         the most specific match per list, in force on `on` (the lodgement date)."""
-        editions = declaration_editions(code, declared_edition, date)
+        return list(self._lookup_in(code, declaration_editions(code, declared_edition, date), on))
+
+    @lru_cache(maxsize=65536)  # noqa: B019 - the index never changes after construction
+    def _lookup_in(self, code: str, editions: tuple[str, ...], on: dt.date | None) -> tuple[GoodsMatch, ...]:
         if len(editions) == 1:
-            return self.lookup(code, editions[0], on)
+            return tuple(self.lookup(code, editions[0], on))
         best: dict[str, GoodsMatch] = {}
         for edition in editions:
             for m in self.lookup(code, edition, on):
                 current = best.get(m.list.id)
                 if current is None or m.specificity > current.specificity:
                     best[m.list.id] = m
-        return list(best.values())
+        return tuple(best.values())
 
     @lru_cache(maxsize=65536)  # noqa: B019 - the index never changes after construction
     def _candidates(self, code: str, edition: str) -> tuple[GoodsMatch, ...]:

@@ -187,7 +187,11 @@ def declaration_editions(code: str, declared: str | None, on: dt.date) -> tuple[
     """The editions a declared code is looked up in. The declared edition never replaces the one in force
     on the declaration date: both are searched, so choosing an edition cannot remove a finding. A code that
     exists only in the other edition is searched there too."""
-    in_force = edition_for(on)
+    return _editions(code, declared, edition_for(on))
+
+
+@lru_cache(maxsize=65536)
+def _editions(code: str, declared: str | None, in_force: str) -> tuple[str, ...]:
     editions = [declared or in_force]
     if in_force not in editions:
         editions.append(in_force)

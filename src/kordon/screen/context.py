@@ -37,8 +37,9 @@ class ScreeningContext:
     def list_date(self, decl: Declaration) -> dt.date:
         """The date that decides which list entries are in force: the lodgement, else the screening time
         (the decision time when replaying) — never the date the declarant wrote."""
-        when = decl.lodged_at or self.as_of or dt.datetime.now(dt.timezone.utc)
-        return when.date()
+        if decl.lodged_at is not None:
+            return decl.lodged_at.date()
+        return (self.as_of or dt.datetime.now(dt.timezone.utc)).date()
 
     def item_matches(self, decl: Declaration) -> list[list[GoodsMatch]]:
         """For each item of the declaration, its list matches in the editions its code must be read in
@@ -89,10 +90,16 @@ def build_context(
     lists: list[GoodsList] | None = None,
     pinned_versions: dict[str, str] | None = None,
     as_of: dt.datetime | None = None,
+    only: tuple[str, ...] | None = None,
 ) -> ScreeningContext:
+    """`only`: keep just the rules whose ids start with these prefixes (e.g. ("goods.", "route.")), before
+    the extenders run, so that stages no kept rule needs (party index, history) are not loaded."""
     settings = settings or Settings()
     lists = load_lists(settings) if lists is None else lists
-    ctx = ScreeningContext(settings=settings, goods=GoodsIndex(lists), rules=load_rules(settings),
+    rules = load_rules(settings)
+    if only is not None:
+        rules.rules = {k: v for k, v in rules.rules.items() if k.startswith(only)}
+    ctx = ScreeningContext(settings=settings, goods=GoodsIndex(lists), rules=rules,
                            pinned_versions=dict(pinned_versions or {}), as_of=as_of)
     for extend in EXTENDERS:
         extend(ctx)

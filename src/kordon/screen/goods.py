@@ -11,10 +11,12 @@ Jurisdiction profiles (applied after the rules) map these facts to their own act
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Iterator
 
 from kordon.index.goods import GoodsMatch
 from kordon.index.lexicon import terms
+from kordon.ingest.goods_lists import GoodsList
 from kordon.index.hs import EAEU, code_ranges, declaration_editions, edition_for, format_code, validate_code
 from kordon.ingest.rule_pack import RuleSpec
 from kordon.models import Action, Declaration, DeclarationType, Hit, Item, ListRef, PartyRole, Severity
@@ -32,8 +34,41 @@ DEFINED_NARROWER = {"cn": "the measure lists CN codes, narrower than the HS code
 DEFAULT_SETTLE = "the technical data sheet"
 
 
+@dataclass(frozen=True)
+class ListView:
+    """What the goods rules read from a list's metadata, parsed once per list (hot path)."""
+
+    rule: str
+    destinations: list[str] | None  # ISO2 destinations the measure covers; None = every destination
+    narrower: str | None  # why the list defines goods more narrowly than the HS code, if it does
+    code_defined: frozenset[str]  # categories whose entries the code does define
+    settle: str  # the document that settles a "may fall under"
+    watch_elsewhere: bool  # hits outside the covered destinations still call for due diligence
+    deny: frozenset[str]  # categories that refuse; empty = all
+
+
+def view(gl: GoodsList) -> ListView:
+    try:
+        return gl.__dict__["_goods_view"]  # type: ignore[no-any-return]
+    except KeyError:
+        pass
+    meta = gl.meta
+    dests = meta.get("destinations")
+    v = ListView(
+        rule=str(meta.get("rule") or LIST_RULES.get(gl.id, "goods.national")),
+        destinations=[str(c).upper() for c in dests] if dests else None,
+        narrower=DEFINED_NARROWER.get(str(meta.get("defined_by") or "hs")),
+        code_defined=frozenset(str(c) for c in meta.get("code_defined_categories") or ()),
+        settle=str(meta.get("settle_with") or DEFAULT_SETTLE),
+        watch_elsewhere=bool(meta.get("watch_elsewhere")),
+        deny=frozenset(str(c) for c in meta.get("deny_categories") or ()),
+    )
+    gl.__dict__["_goods_view"] = v  # lists never change after loading; a new list is a new object
+    return v
+
+
 def list_rule(match: GoodsMatch) -> str:
-    return str(match.list.meta.get("rule") or LIST_RULES.get(match.list.id, "goods.national"))
+    return view(match.list).rule
 
 
 def restricted_parties(decl: Declaration, ctx: ScreeningContext) -> list[str]:
@@ -51,10 +86,10 @@ def defined_narrower(m: GoodsMatch) -> str | None:
     """Why the list's own definition is narrower than the HS code, if it is. A list may name categories
     whose entries its code does define (list metadata `code_defined_categories`: arms and ammunition of
     chapter 93 are military goods whatever their parameters)."""
-    reason = DEFINED_NARROWER.get(str(m.list.meta.get("defined_by") or "hs"))
-    if reason and not m.entry.illustrative and m.entry.category in (m.list.meta.get("code_defined_categories") or ()):
+    v = view(m.list)
+    if v.narrower and not m.entry.illustrative and m.entry.category in v.code_defined:
         return None
-    return reason
+    return v.narrower
 
 
 def precision(m: GoodsMatch) -> str:
@@ -63,12 +98,11 @@ def precision(m: GoodsMatch) -> str:
 
 def destinations(m: GoodsMatch) -> list[str] | None:
     """ISO2 destinations the list's measure covers; None = every destination."""
-    found = m.list.meta.get("destinations")
-    return [str(c).upper() for c in found] if found else None
+    return view(m.list).destinations
 
 
 def covered(bound: list[str], m: GoodsMatch) -> list[str]:
-    dests = destinations(m)
+    dests = view(m.list).destinations
     return bound if dests is None else [c for c in bound if c in dests]
 
 
@@ -100,10 +134,10 @@ def _describe(item: Item, index: int, m: GoodsMatch, how: str) -> str:
 
 def _denies(m: GoodsMatch) -> bool:
     """Lists may limit refusals to some categories (list metadata `deny_categories`); by default all entries deny."""
-    deny = m.list.meta.get("deny_categories")
+    deny = view(m.list).deny
     if not deny:
         return True
-    return bool(set(m.entry.category.split("|")) & set(deny))
+    return bool(set(m.entry.category.split("|")) & deny)
 
 
 Outcome = tuple[Severity, Action | None, str]
@@ -113,7 +147,8 @@ def _judge(decl: Declaration, item: Item, m: GoodsMatch, how: str, bound: list[s
     """Severity, neutral default action and consequence of one match; None when the measure does not reach
     this declaration (a ban on exports to Russia says nothing about coal bound for China)."""
     entry_sev = Severity(m.entry.severity or m.list.default_severity)
-    settle = str(m.list.meta.get("settle_with") or DEFAULT_SETTLE)
+    v = view(m.list)
+    settle = v.settle
     firm = how == "exact" and not m.entry.illustrative
     licence = item.licence
     if decl.type is DeclarationType.import_ and m.list.applies_to != "all_destinations":
@@ -130,7 +165,7 @@ def _judge(decl: Declaration, item: Item, m: GoodsMatch, how: str, bound: list[s
             return Severity.critical, Action.deny, f"it needs a licence, none is declared, and it is bound for {', '.join(bound)}: refuse"
         return entry_sev, Action.inspect, "it needs a licence and none is declared"
     if not bound:
-        if not m.list.meta.get("watch_elsewhere"):
+        if not v.watch_elsewhere:
             return None
         # e.g. the CHPL: its guidance asks for enhanced due diligence on every third-country buyer.
         severity = lower(entry_sev, 1 if how == "exact" else 2)
@@ -189,50 +224,50 @@ def _weigh(outcome: Outcome, weakness: int) -> Outcome:
 
 def _goods_hits(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Iterator[Hit]:
     all_matches = ctx.item_matches(decl)
-    if not any(all_matches):
+    mine = [(i, m) for i, ms in enumerate(all_matches) for m in ms if view(m.list).rule == spec.id]
+    if not mine:
         return
     edition = decl.hs_edition or edition_for(decl.date)
     restricted = restricted_parties(decl, ctx)
-    for i, item in enumerate(decl.items):
-        for m in all_matches[i]:
-            if list_rule(m) != spec.id:
-                continue
-            how = precision(m)
-            bound = covered(restricted, m)
-            outcome = _judge(decl, item, m, how, bound)
-            if outcome is None:
-                continue
-            named = _named_in_description(item, m) if how == "may_fall_under" and not item.licence else None
-            if named:
-                outcome = _confirm(outcome, named)
-            severity, action, consequence = _weigh(outcome, m.weakness)
-            note = " (illustrative list entry)" if m.entry.illustrative else ""
-            yield make_hit(
-                spec,
-                severity=severity,
-                subject=f"items[{i}]",
-                explanation=f"{_describe(item, i, m, how)}; {consequence}.{note}",
-                action=action,
-                list_ref=ListRef(id=m.list.id, version=m.list.version, entry=m.entry.code),
-                evidence={
-                    "hs_code": item.hs_code,
-                    "edition": edition,
-                    "listed_code": m.entry.code,
-                    "category": m.entry.category,
-                    "precision": how,
-                    "partial": m.partial,
-                    "via_correlation": m.relationship,
-                    "link_weakness": m.weakness,
-                    "fanout": m.fanout,
-                    "licence": item.licence,
-                    "bound_for": bound,
-                    "destinations": destinations(m),
-                    "settle_with": None if how == "exact" else str(m.list.meta.get("settle_with") or DEFAULT_SETTLE),
-                    "legal_basis": m.entry.legal_basis or m.list.legal_basis,
-                    "illustrative": m.entry.illustrative,
-                    "lists_in_force_on": ctx.list_date(decl).isoformat(),
-                },
-            )
+    on = ctx.list_date(decl).isoformat()
+    for i, m in mine:
+        item = decl.items[i]
+        how = precision(m)
+        bound = covered(restricted, m)
+        outcome = _judge(decl, item, m, how, bound)
+        if outcome is None:
+            continue
+        named = _named_in_description(item, m) if how == "may_fall_under" and not item.licence else None
+        if named:
+            outcome = _confirm(outcome, named)
+        severity, action, consequence = _weigh(outcome, m.weakness)
+        note = " (illustrative list entry)" if m.entry.illustrative else ""
+        yield make_hit(
+            spec,
+            severity=severity,
+            subject=f"items[{i}]",
+            explanation=f"{_describe(item, i, m, how)}; {consequence}.{note}",
+            action=action,
+            list_ref=ListRef(id=m.list.id, version=m.list.version, entry=m.entry.code),
+            evidence={
+                "hs_code": item.hs_code,
+                "edition": edition,
+                "listed_code": m.entry.code,
+                "category": m.entry.category,
+                "precision": how,
+                "partial": m.partial,
+                "via_correlation": m.relationship,
+                "link_weakness": m.weakness,
+                "fanout": m.fanout,
+                "licence": item.licence,
+                "bound_for": bound,
+                "destinations": destinations(m),
+                "settle_with": None if how == "exact" else view(m.list).settle,
+                "legal_basis": m.entry.legal_basis or m.list.legal_basis,
+                "illustrative": m.entry.illustrative,
+                "lists_in_force_on": on,
+            },
+        )
 
 
 @rule("goods.chpl")
