@@ -21,7 +21,7 @@ class GoodsMatch:
     relationship: str | None = None
     partial: bool = False  # only some goods under the matched code are listed
     weakness: int = 0  # 1-2: found through a wide n:n fan-out across chapters (kordon.index.hs.link_weakness)
-    fanout: int = 1  # how many subheadings of the list's edition the declared code corresponds to
+    fanout: int = 1  # size of the link's n:n spread: the larger counterpart count of the listed and the declared code
     cross_chapter: bool = False  # the link joins codes of different HS chapters
 
     @property
@@ -55,11 +55,13 @@ class GoodsIndex:
         self._put(own, entry.code, GoodsMatch(goods_list, entry))
         corr = correlation()
         if len(entry.code) >= 6:
-            for cp in corr.counterparts(entry.code[:6], own):
+            links = corr.counterparts(entry.code[:6], own)
+            for cp in links:
                 # National digits beyond the sixth have no counterpart: the whole HS6 is the best we know.
                 partial = cp.partial or len(entry.code) > 6
                 via = entry.code if cp.code != entry.code[:6] or partial else None
-                fan = len(corr.counterparts(cp.code, other))
+                # An n:n link inside a sprawling group (either side has many counterparts) covers a small slice.
+                fan = max(len(links), len(corr.counterparts(cp.code, other)))
                 self._put(other, cp.code, GoodsMatch(goods_list, entry, via, cp.relationship, partial,
                                                      link_weakness(cp.relationship, fan), fan, cp.code[:2] != entry.code[:2]))
             return
@@ -67,11 +69,12 @@ class GoodsIndex:
         self._put(other, entry.code, GoodsMatch(goods_list, entry))
         seen: set[str] = set()
         for hs6 in corr.subheadings_under(entry.code, own):
-            for cp in corr.counterparts(hs6, own):
+            links = corr.counterparts(hs6, own)
+            for cp in links:
                 if cp.code.startswith(entry.code) or cp.code in seen:
                     continue
                 seen.add(cp.code)
-                fan = len(corr.counterparts(cp.code, other))
+                fan = max(len(links), len(corr.counterparts(cp.code, other)))
                 self._put(other, cp.code, GoodsMatch(goods_list, entry, entry.code, cp.relationship, True,
                                                      link_weakness(cp.relationship, fan), fan, cp.code[:2] != hs6[:2]))
 

@@ -127,8 +127,8 @@ def _describe(item: Item, index: int, m: GoodsMatch, how: str) -> str:
     if how == "may_fall_under" and narrower:
         out += f"; {narrower}"
     if m.weakness:
-        out += (f"; a weak link: {code} corresponds to {m.fanout} {m.list.edition} subheadings across chapters, "
-                f"{listed} only one of them")
+        out += (f"; a weak link: {m.via or listed} and the declared code belong to an n:n group in which one code "
+                f"corresponds to {m.fanout} codes of the other edition, so only a small share of the goods is concerned")
     return out
 
 
