@@ -191,6 +191,8 @@ def test_coal_to_china_is_green_despite_the_eu_entry_and_a_trading_consignee(ctx
                         {"role": "consignee", "name": "China Coal Trading Co", "country": "CN"}])
     assert not [h for h in d.hits if h.rule in GOODS_RULES]
     assert d.lane is Lane.green
+    # "Trading Co." is how most Asian import firms are named: with ordinary goods to China it weighs low.
+    assert [h.severity.value for h in hits(d, "party.intermediary_consignee")] == ["low"]
     # The same coal to Russia meets the EU industrial-capacity entry, which asks for documents, not a refusal.
     ru = screen(ctx, **RU, items=[item("2701121000", "Уголь каменный")])
     (eu,) = hits(ru, "goods.eu_russia")
