@@ -177,7 +177,7 @@ def validate_code(code: str, on: dt.date, national: bool = True) -> CodeCheck:
 def link_weakness(relationship: str, declared_fanout: int) -> int:
     """How much a correlation link from a listed code to a declared code is discounted: 0 for an ordinary
     link; 1 or 2 for an n:n overlap with a declared code that took in goods from many codes (8541.51 took
-    goods from 157 HS2017 subheadings in 9 chapters, one of them 9305.10, parts of arms)."""
+    goods from 157 HS2017 subheadings in 5 chapters, one of them 9305.10, parts of arms)."""
     if relationship != "n:n" or declared_fanout <= WIDE_FANOUT:
         return 0
     return 2 if declared_fanout > VERY_WIDE_FANOUT else 1
