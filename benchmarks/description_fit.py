@@ -131,7 +131,7 @@ def main() -> None:
     kazakh(ctx, codes, headings, rng)
 
 
-def kazakh(ctx, codes: dict[str, str], headings: list[str], rng: random.Random) -> None:  # noqa: ANN001
+def kazakh(ctx, codes: dict[str, str], headings: list[str], rng: random.Random) -> None:
     from kordon.index import nomenclature
 
     with (ROOT / "benchmarks" / "data" / "kk_goods_descriptions.csv").open(encoding="utf-8") as fh:

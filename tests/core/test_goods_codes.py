@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from kordon.index.hs import correlation, correlation_pairs, hs_codes, tnved_codes, validate_code
+from kordon.index.hs import (
+    correlation,
+    correlation_pairs,
+    hs_codes,
+    tnved_codes,
+    validate_code,
+)
 from kordon.models import Action, Declaration, Lane
 from kordon.screen import build_context, screen_declaration
 from tests.core.helpers import decl, item
@@ -232,3 +238,19 @@ def test_every_example_honours_the_goods_hit_contract(ctx):
             assert ev["destinations"] is None or all(len(c) == 2 for c in ev["destinations"])
             if ev["precision"] == "may_fall_under" or ev["illustrative"]:
                 assert h.action is not Action.deny, (d.id, h.rule, h.explanation)
+
+
+# --- Kazakh descriptions ---------------------------------------------------------------------------------
+
+def test_kazakh_word_forms_reach_their_nomenclature_words():
+    from kordon.index.lexicon import kazakh_glossary
+    from kordon.index.nomenclature import bundled_nomenclature
+
+    g = kazakh_glossary()
+    assert (g.root("көмірді"), g.root("құбырлардың"), g.root("дрондар")) == ("көмір", "құбыр", "дрон")
+    assert g.root("ұнтақ") is None and g.root("мысалы") is None  # a root followed by a non-suffix is another word
+    index = bundled_nomenclature()
+    assert index.fit("Тас көмір", "2701").best_heading == "2701"
+    assert index.fit("Болат құбырлар", "7304").declared > 0
+    # Russian texts are read as before.
+    assert index.stems("Трубы стальные бесшовные") == __import__("kordon.index.text", fromlist=["x"]).content_stems("Трубы стальные бесшовные")

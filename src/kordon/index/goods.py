@@ -7,7 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from kordon.index.hs import EDITIONS as _EDITIONS, correlation, declaration_editions, link_weakness
+from kordon.index.hs import EDITIONS as _EDITIONS
+from kordon.index.hs import correlation, declaration_editions, link_weakness
 from kordon.ingest.goods_lists import GoodsEntry, GoodsList
 
 EDITIONS = _EDITIONS
@@ -80,7 +81,7 @@ class GoodsIndex:
 
     def lookup(self, code: str, edition: str, on: dt.date | None = None) -> list[GoodsMatch]:
         """Entries matching a declared code: the most specific match per list, in force on `on`."""
-        found = self._candidates(code, edition)
+        found: tuple[GoodsMatch, ...] | list[GoodsMatch] = self._candidates(code, edition)
         if on is not None:
             found = [m for m in found if m.entry.in_force(on)]
         if len(found) <= 1:

@@ -167,8 +167,8 @@ def validate_code(code: str, on: dt.date, national: bool = True) -> CodeCheck:
                              other, succ)
         return CodeCheck(code, edition, "unknown", f"{format_code(code)} exists in no HS edition (neither HS2017 nor HS2022)")
     if national and edition == "HS2022" and len(code) > 6:
-        national = tnved_codes() if len(code) == 10 else _tnved_prefixes()
-        if code not in national:
+        tree = tnved_codes() if len(code) == 10 else _tnved_prefixes()
+        if code not in tree:
             return CodeCheck(code, edition, "national_unknown",
                              f"{format_code(code)} is not a code of the TN VED EAEU in force (its HS6 {format_code(level)} is valid)")
     return CodeCheck(code, edition, "valid")

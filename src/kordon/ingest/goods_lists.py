@@ -11,10 +11,11 @@ import csv
 import datetime as dt
 import hashlib
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -41,9 +42,7 @@ class GoodsEntry:
     def in_force(self, on: dt.date) -> bool:
         if self.effective_from and on < self.effective_from:
             return False
-        if self.effective_until and on > self.effective_until:
-            return False
-        return True
+        return not (self.effective_until and on > self.effective_until)
 
 
 @dataclass
@@ -217,8 +216,8 @@ def load_goods_list(path: str | Path) -> GoodsList:
         return load_goods_list_texts(path.read_text(encoding="utf-8"), None, str(path), path.stem)
     if path.suffix.lower() == ".csv":
         sidecar = path.with_suffix(".yaml")
-        meta_text = sidecar.read_text(encoding="utf-8") if sidecar.exists() else None
-        return load_goods_list_texts(meta_text, path.read_text(encoding="utf-8"), str(path), path.stem)
+        sidecar_text = sidecar.read_text(encoding="utf-8") if sidecar.exists() else None
+        return load_goods_list_texts(sidecar_text, path.read_text(encoding="utf-8"), str(path), path.stem)
     raise ListFileError(f"{path}: a goods list must be a folder, a .yaml or a .csv file")
 
 

@@ -39,7 +39,7 @@ class ScreeningContext:
         (the decision time when replaying) — never the date the declarant wrote."""
         if decl.lodged_at is not None:
             return decl.lodged_at.date()
-        return (self.as_of or dt.datetime.now(dt.timezone.utc)).date()
+        return (self.as_of or dt.datetime.now(dt.UTC)).date()
 
     def item_matches(self, decl: Declaration) -> list[list[GoodsMatch]]:
         """For each item of the declaration, its list matches in the editions its code must be read in

@@ -11,15 +11,31 @@ Jurisdiction profiles (applied after the rules) map these facts to their own act
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from kordon.index.goods import GoodsMatch
+from kordon.index.hs import (
+    EAEU,
+    code_ranges,
+    declaration_editions,
+    edition_for,
+    format_code,
+    validate_code,
+)
 from kordon.index.lexicon import terms
 from kordon.ingest.goods_lists import GoodsList
-from kordon.index.hs import EAEU, code_ranges, declaration_editions, edition_for, format_code, validate_code
 from kordon.ingest.rule_pack import RuleSpec
-from kordon.models import Action, Declaration, DeclarationType, Hit, Item, ListRef, PartyRole, Severity
+from kordon.models import (
+    Action,
+    Declaration,
+    DeclarationType,
+    Hit,
+    Item,
+    ListRef,
+    PartyRole,
+    Severity,
+)
 from kordon.screen.context import ScreeningContext
 from kordon.screen.hits import lower, make_hit
 from kordon.screen.registry import rule
