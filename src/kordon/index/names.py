@@ -19,6 +19,8 @@ from importlib import resources
 
 import yaml
 
+from kordon.index.text import normalise_name_text
+
 # Our Cyrillic → Latin table: ICAO 9303 where it has one letter, the plainest letter where
 # standards differ (the folds below merge the alternatives anyway). Kazakh letters follow the
 # passport practice (қ→k, ң→n, ғ→g, ұ/ү→u, ө→o, ә→a, і→i, һ→h), not the q of the 2021 alphabet.
@@ -113,9 +115,10 @@ def fold_token(token: str) -> str:
 
 
 def _clean(text: str) -> str:
-    # Emoji, symbols and control characters are not name material; NFKC folds full-width forms.
-    text = unicodedata.normalize("NFKC", text)
-    return "".join(ch if unicodedata.category(ch)[0] in "LNZ" or ch in "&'-" else " " for ch in text)
+    # One normal form for list and query (format characters, look-alikes, letters written apart);
+    # then emoji, symbols and punctuation are not name material. Marks stay: Thai vowels, Arabic harakat.
+    text = normalise_name_text(text)
+    return "".join(ch if unicodedata.category(ch)[0] in "LMNZ" or ch in "&'-" else " " for ch in text)
 
 
 @dataclass(frozen=True, slots=True)

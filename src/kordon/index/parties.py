@@ -13,13 +13,13 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Iterable
 
-from rapidfuzz.distance import OSA
-
 from kordon.index import identifiers as ids
-from kordon.index.names import NameKey, is_particle, is_patronymic, name_key
+from kordon.index.names import NameKey, name_key
+from kordon.index.party_features import Pair, compare_keys, part_weight, score_pair, scorer_config, token_sim
+
+__all__ = ["Candidate", "ListedEntity", "PartyIndex", "Query", "compare_keys", "address_key", "schema_compatible"]
 
 # FtM properties kordon reads from a listed entity.
 NAME_PROPS = ("name", "alias", "previousName", "weakAlias", "firstName lastName")
@@ -107,121 +107,6 @@ class Candidate:
         }
 
 
-# --- scoring ---------------------------------------------------------------------------------
-
-def _token_sim(a: str, b: str) -> float:
-    """How much two folded name parts agree, in [0, 1]; 0 when they are different names."""
-    if a == b:
-        return 1.0
-    la, lb = len(a), len(b)
-    if min(la, lb) <= 2:
-        # An initial agrees with a full given name ("A. Wendt" / "Aaron Wendt") but weakly.
-        return 0.6 if min(la, lb) == 1 and a[0] == b[0] else 0.0
-    if is_patronymic(a) != is_patronymic(b):
-        return 0.0  # "Petrov" is not "Petrovich": a surname and a patronymic built on the same name
-    if a.isdigit() or b.isdigit():
-        return 0.0  # numbers in names ("Fund VIII", "Company 23") identify; near is not equal
-    sim = OSA.normalized_similarity(a, b)
-    if sim < 0.6:
-        # Short given names: "Ben"/"Benjamin". Not patronymics: "Oleksandr"/"Oleksandrovych" differ.
-        short, long_ = (a, b) if la < lb else (b, a)
-        if len(short) == 3 and long_.startswith(short) and not is_patronymic(long_):
-            return 0.6
-        return 0.0
-    # Transliteration and typing variants are one or two edits; the curve keeps "Castro"/"Castillo" low.
-    return (sim - 0.45) / 0.55
-
-
-_ROMAN = {"ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"}
-
-
-def _is_number(token: str) -> bool:
-    return token.isdigit() or token in _ROMAN
-
-
-@lru_cache(maxsize=200_000)
-def _weight(token: str) -> float:
-    if is_particle(token):
-        return 0.3
-    if token.isdigit():
-        return 0.8
-    return min(len(token), 8) / 4 + 0.5
-
-
-_FAMILY = {"pjsc": "jsc", "cjsc": "jsc", "ojsc": "jsc"}
-
-
-def _joined_sim(q: NameKey, c: NameKey) -> float:
-    return OSA.normalized_similarity("".join(q.tokens), "".join(c.tokens))
-
-
-def compare_keys(q: NameKey, c: NameKey, person: bool) -> tuple[float, list[str], list[str], list[str]]:
-    """Score two name keys; return (score, agreed parts, query parts unmatched, candidate parts unmatched)."""
-    qa, ca = list(q.tokens), list(c.tokens)
-    if not qa or not ca:
-        return 0.0, [], qa, ca
-    pairs = []
-    for i, a in enumerate(qa):
-        for j, b in enumerate(ca):
-            s = _token_sim(a, b)
-            if s > 0:
-                pairs.append((s, i, j))
-    pairs.sort(reverse=True)
-    used_q: set[int] = set()
-    used_c: set[int] = set()
-    gained = 0.0
-    agreed = []
-    for s, i, j in pairs:
-        if i in used_q or j in used_c:
-            continue
-        used_q.add(i)
-        used_c.add(j)
-        gained += s * (_weight(qa[i]) + _weight(ca[j]))
-        agreed.append(qa[i] if qa[i] == ca[j] else f"{qa[i]}~{ca[j]}")
-    q_left = [t for i, t in enumerate(qa) if i not in used_q]
-    c_left = [t for j, t in enumerate(ca) if j not in used_c]
-    total = sum(map(_weight, qa)) + sum(map(_weight, ca))
-    # A name part missing on one side costs less than a part that disagrees: lists carry patronymics
-    # and middle names that declarations drop. Missing patronymics are discounted further.
-    slack = 0.0
-    if not q_left or not c_left:
-        for t in q_left + c_left:
-            if _is_number(t):
-                continue
-            slack += _weight(t) * ((0.75 if is_patronymic(t) else 0.5) if person else 0.25)
-    score = gained / max(total - slack, 1e-9) if agreed else 0.0
-    if [t for t in q_left if not is_particle(t)] and [t for t in c_left if not is_particle(t)]:
-        score -= 0.1  # a part on each side that disagrees: another person or firm of the same family
-    if any(_is_number(t) for t in q_left + c_left):
-        score *= 0.7
-    # Words run together or split ("SergeiLavrov", "Patr ushev", "Goodwill"/"Good Will").
-    # Typos across the whole name, or parts split differently; never across different numbers
-    # ("Neka 455"/"Neka 456") or different initials ("I.P.C."/"N.P.C.").
-    comparable = len(qa) != len(ca) or sorted(t[0] for t in qa) == sorted(t[0] for t in ca)
-    same_numbers = [t for t in qa if t.isdigit()] == [t for t in ca if t.isdigit()]
-    joined = _joined_sim(q, c) if comparable and same_numbers else 0.0
-    if joined >= 0.9 and joined > score + 0.01:
-        score = joined
-        agreed = [f"{''.join(qa)}~{''.join(ca)}"]
-        q_left, c_left = [], []
-    qf, cf = {_FAMILY.get(f, f) for f in q.legal_forms} - {"generic"}, {_FAMILY.get(f, f) for f in c.legal_forms} - {"generic"}
-    if qf and cf and not qf & cf:
-        score *= 0.75
-    return max(0.0, min(score, 1.0)), agreed, q_left, c_left
-
-
-def _country_ok(query: Query, entity: ListedEntity) -> bool | None:
-    if not query.country or not entity.countries:
-        return None
-    return query.country.lower() in entity.countries
-
-
-def _birth_ok(query: Query, entity: ListedEntity) -> bool | None:
-    if not query.birth_date or not entity.birth_dates:
-        return None
-    return any(d.startswith(query.birth_date) or query.birth_date.startswith(d) for d in entity.birth_dates)
-
-
 def schema_compatible(query_schema: str | None, entity_schema: str) -> bool:
     if not query_schema or query_schema in ("LegalEntity", "Thing"):
         return True
@@ -241,17 +126,37 @@ def _deletes(token: str) -> set[str]:
     return out
 
 
-class PartyIndex:
-    """Entities of one or more lists, searchable by name, identifier and address."""
+def _joins(tokens: tuple[str, ...]) -> list[tuple[str, int, int]]:
+    """Adjacent parts written together ("metall stan" → "metallstan"), with the parts they cover.
 
-    MAX_POSTINGS = 3000  # a token more common than this only re-ranks candidates found otherwise
+    Indexed for list names and looked up for queries, so a name written as one word on one side and
+    two on the other ("MetallStan LLP" / "ТОО «Металл Стан»") meet in the index.
+    """
+    if len(tokens) > 8:
+        return []
+    return [(tokens[i] + tokens[i + 1], i, i + 1) for i in range(len(tokens) - 1)]
+
+
+class PartyIndex:
+    """Entities of one or more lists, searchable by name, identifier and address.
+
+    Retrieval cannot lose an exact listed name: every name and alias is indexed, part by part and
+    with adjacent parts joined; a query finds list parts within about two edits (one-deletion
+    neighbours, SymSpell style). Each list name is ranked by how much of the query it covers; every
+    name that covers the whole query is scored, whatever the candidate limit, and the scorer takes the
+    best (query name, list name) pair of each entity.
+    """
+
+    COMMON = 3000  # a part on more names than this only adds to names found otherwise (unless all parts are common)
+    SCORED = 40  # partially covering names scored per query, beyond the ones covering all of it
+    FULL = 0.999
 
     def __init__(self, entities: Iterable[ListedEntity], versions: dict[str, str] | None = None):
         self.entities: list[ListedEntity] = list(entities)
         self.versions = dict(versions or {})
         self.name_keys: list[tuple[int, NameKey]] = []  # (entity idx, key)
-        self.token_names: dict[str, list[int]] = defaultdict(list)  # folded token -> name-key idxs
-        self.deletes: dict[str, set[str]] = defaultdict(set)  # deletion variant -> tokens
+        token_names: dict[str, list[int]] = defaultdict(list)  # folded part (or joined pair) -> name-key idxs
+        deletes: dict[str, set[str]] = defaultdict(set)  # deletion variant -> parts
         self.by_identifier: dict[str, list[int]] = defaultdict(list)
         self.by_address: dict[str, list[int]] = defaultdict(list)
         for e_idx, ent in enumerate(self.entities):
@@ -263,8 +168,8 @@ class PartyIndex:
                 seen.add(key.tokens)
                 k_idx = len(self.name_keys)
                 self.name_keys.append((e_idx, key))
-                for t in set(key.tokens):
-                    self.token_names[t].append(k_idx)
+                for t in set(key.tokens).union(j for j, _, _ in _joins(key.tokens)):
+                    token_names[t].append(k_idx)
             for scheme, value in ent.identifiers:
                 for k in ids.equivalent_keys(ids.Identifier(scheme, value, True)):
                     self.by_identifier[k].append(e_idx)
@@ -272,16 +177,17 @@ class PartyIndex:
                 ak = address_key(a)
                 if ak:
                     self.by_address[ak].append(e_idx)
-        for t in self.token_names:
+        for t in token_names:
             for d in _deletes(t):
-                self.deletes[d].add(t)
-        self.token_names = dict(self.token_names)
+                deletes[d].add(t)
+        # Postings as tuples: compact, and several times faster to unpickle than lists or sets (the index is cached on disk).
+        self.token_names: dict[str, tuple[int, ...]] = {t: tuple(v) for t, v in token_names.items()}
+        del token_names
         # The index is ~1M long-lived objects; without freezing them every full GC pass walks them all
         # (tens of ms), which is what the slowest queries were waiting on.
         gc.collect()
         gc.freeze()
-        # Plain strings and tuples unpickle several times faster than sets (the index is cached on disk).
-        self.deletes = {k: (next(iter(v)) if len(v) == 1 else tuple(v)) for k, v in self.deletes.items()}  # type: ignore[assignment]
+        self.deletes: dict[str, str | tuple[str, ...]] = {k: (next(iter(v)) if len(v) == 1 else tuple(v)) for k, v in deletes.items()}
 
     def __len__(self) -> int:
         return len(self.entities)
@@ -290,47 +196,71 @@ class PartyIndex:
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(sorted(self.versions.items())).encode()).hexdigest()[:16]
 
-    def _similar_tokens(self, token: str) -> set[str]:
-        found: set[str] = set()
+    def _similar_tokens(self, token: str) -> dict[str, float]:
+        """List parts within about two edits of a query part, with their similarity (> 0)."""
+        found: dict[str, float] = {}
         for d in _deletes(token):
             hit = self.deletes.get(d)
             if hit is None:
                 continue
-            if isinstance(hit, str):
-                found.add(hit)
-            else:
-                found.update(hit)
-        if len(token) >= 3:
-            # Truncated given names ("ben" → "benjamin") are caught by the scorer's prefix rule,
-            # but only when the full token is a candidate; exact prefix tokens are rare, skip here.
-            pass
-        return found
+            for s in (hit,) if isinstance(hit, str) else hit:
+                if s not in found:
+                    found[s] = token_sim(token, s)
+        return {s: v for s, v in found.items() if v > 0}
 
-    def candidates(self, key: NameKey, limit: int = 60) -> list[int]:
-        """Name-key indexes sharing a similar token, ranked by the rarity of what they share."""
-        counts: dict[int, float] = defaultdict(float)
-        common: list[list[int]] = []
-        for t in set(key.tokens):
-            for s in self._similar_tokens(t):
-                postings = self.token_names.get(s, [])
-                if len(postings) > self.MAX_POSTINGS:
-                    common.append(postings)
-                    continue
-                w = 1.0 / (1 + len(postings)) ** 0.5 * (_weight(t))
-                for k in postings:
-                    counts[k] += w
-        if not counts:
+    def candidates(self, key: NameKey, limit: int | None = None) -> list[int]:
+        """Name-key indexes to score, best covering first: all that cover the whole query, then up to `limit` more."""
+        limit = self.SCORED if limit is None else limit
+        toks = list(dict.fromkeys(key.tokens))
+        if not toks:
             return []
-        if common:
-            # Common tokens only add to names already found through a rarer token.
-            for postings in common:
+        weights = [part_weight(t) for t in toks]
+        total = sum(weights)
+        # For each name, the best similarity reached by each query part (a joined pair covers two parts).
+        cover: dict[int, list[float]] = {}
+        common: list[tuple[int, float, tuple[int, ...]]] = []
+        probes = [(t, (i,)) for i, t in enumerate(toks)] + [(j, (a, b)) for j, a, b in _joins(tuple(toks))]
+        for probe, parts in probes:
+            for s, sim in self._similar_tokens(probe).items():
+                postings = self.token_names.get(s, ())
+                if len(postings) > self.COMMON:
+                    common.extend((i, sim, postings) for i in parts)
+                    continue
                 for k in postings:
-                    if k in counts:
-                        counts[k] += 0.01
-        return sorted(counts, key=counts.__getitem__, reverse=True)[:limit]
+                    c = cover.get(k)
+                    if c is None:
+                        c = cover[k] = [0.0] * len(toks)
+                    for i in parts:
+                        if sim > c[i]:
+                            c[i] = sim
+        if common:
+            if not cover:
+                # Every part is common ("Muhammad Ali"): the names carrying all the common parts exactly.
+                exact = {i: set(p) for i, sim, p in common if sim == 1.0}
+                if len(exact) == len(toks):
+                    for k in set.intersection(*exact.values()):
+                        cover[k] = [0.0] * len(toks)
+            for i, sim, postings in common:
+                for k in postings:
+                    c = cover.get(k)
+                    if c is not None and sim > c[i]:
+                        c[i] = sim
+        if not cover:
+            return []
+        ranked = []
+        for k, c in cover.items():
+            got = sum(w * v for w, v in zip(weights, c)) / total
+            # Among equal coverage, names with fewer parts of their own that the query lacks come first.
+            extra = len(self.name_keys[k][1].tokens) - sum(1 for v in c if v > 0)
+            ranked.append((-got, extra, k))
+        ranked.sort()
+        full = [k for g, _, k in ranked if -g >= self.FULL]
+        rest = [k for g, _, k in ranked if -g < self.FULL][:limit]
+        return full + rest
 
-    def match(self, query: Query, limit: int = 10, threshold: float = 0.7) -> tuple[list[Candidate], list[str]]:
+    def match(self, query: Query, limit: int = 10) -> tuple[list[Candidate], list[str]]:
         """Ranked candidates and warnings for a query. Never raises on odd names."""
+        cfg = scorer_config()
         warnings: list[str] = []
         key = name_key(query.name)
         person = query.schema == "Person"
@@ -344,55 +274,36 @@ class PartyIndex:
             for k in ids.equivalent_keys(ident):
                 for e_idx in self.by_identifier.get(k, []):
                     ent = self.entities[e_idx]
-                    results[e_idx] = Candidate(ent, 1.0, ent.caption, [f"identifier {k} equals the listed entity's"], identifier_match=k, name_score=0.0)
+                    results[e_idx] = Candidate(ent, float(cfg["identifier_score"]), ent.caption, [f"identifier {k} equals the listed entity's"],
+                                               identifier_match=k, name_score=0.0)
         if not key.meaningful:
             warnings.append(
                 f"name {query.name!r} has no meaningful part after removing legal forms, digits and single letters; not matched by name"
             )
-            key_ok = False
         else:
-            key_ok = True
-        if key_ok:
-            best: dict[int, tuple[float, NameKey, list[str], list[str], list[str]]] = {}
+            best: dict[int, tuple[float, NameKey, Any]] = {}
             for k_idx in self.candidates(key):
                 e_idx, ckey = self.name_keys[k_idx]
                 ent = self.entities[e_idx]
                 if not schema_compatible(query.schema, ent.schema):
                     continue
-                s, agreed, q_left, c_left = compare_keys(key, ckey, person or ent.schema == "Person")
-                if e_idx not in best or s > best[e_idx][0]:
-                    best[e_idx] = (s, ckey, agreed, q_left, c_left)
-            for e_idx, (s, ckey, agreed, q_left, c_left) in best.items():
-                if s < 0.3:
+                ps = score_pair(Pair(query, key, ent, ckey, person or ent.schema == "Person"))
+                # The entity is scored on its best pair of names (ties: the higher name score).
+                prev = best.get(e_idx)
+                if prev is None or (ps.score, ps.name_score) > (prev[0], prev[2].name_score):
+                    best[e_idx] = (ps.score, ckey, ps)
+            floor = float(cfg["min_candidate_score"])
+            for e_idx, (score, ckey, ps) in best.items():
+                if ps.name_score < floor:
                     continue
                 ent = self.entities[e_idx]
-                expl = [f"name {ckey.original!r}: agreed {', '.join(agreed) or 'nothing'}"]
-                if q_left:
-                    expl.append(f"query parts not on the list: {', '.join(q_left)}")
-                if c_left:
-                    expl.append(f"list parts not in the query: {', '.join(c_left)}")
-                score = s
-                c_ok = _country_ok(query, ent)
-                if c_ok is True:
-                    expl.append(f"country {query.country} agrees")
-                    score = min(1.0, score + 0.03)
-                elif c_ok is False:
-                    expl.append(f"country {query.country} differs from the list ({', '.join(ent.countries)})")
-                    score -= 0.05
-                b_ok = _birth_ok(query, ent)
-                if b_ok is True:
-                    expl.append(f"birth date {query.birth_date} agrees")
-                    score = min(1.0, score + 0.05)
-                elif b_ok is False:
-                    expl.append(f"birth date {query.birth_date} differs from the list ({', '.join(ent.birth_dates)})")
-                    score -= 0.15
                 if e_idx in results:
-                    results[e_idx].explanation.extend(expl)
-                    results[e_idx].name_score = s
+                    results[e_idx].explanation.extend(ps.explanation)
+                    results[e_idx].name_score = ps.name_score
                     results[e_idx].matched_name = ckey.original
                 else:
-                    results[e_idx] = Candidate(ent, max(0.0, score), ckey.original, expl, name_score=s)
-        ranked = sorted(results.values(), key=lambda c: (-c.score, c.entity.list_id, c.entity.entity_id))
+                    results[e_idx] = Candidate(ent, score, ckey.original, ps.explanation, name_score=ps.name_score)
+        ranked = sorted(results.values(), key=lambda c: (-c.score, -c.name_score, c.entity.list_id, c.entity.entity_id))
         return ranked[:limit], warnings
 
     def shared(self, identifiers: list[tuple[str, str]], address: str | None) -> list[tuple[ListedEntity, str]]:

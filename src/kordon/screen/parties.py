@@ -49,7 +49,7 @@ def matches(index: PartyIndex, party, limit: int, threshold: float):  # noqa: AN
     if found is None:
         if len(_MEMO) >= _MEMO_MAX:
             _MEMO.clear()
-        found = _MEMO[key] = index.match(party_query(party), limit=limit, threshold=threshold)
+        found = _MEMO[key] = index.match(party_query(party), limit=limit)
     return list(found[0]), list(found[1])
 
 

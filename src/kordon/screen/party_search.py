@@ -31,15 +31,25 @@ def match_name(index: PartyIndex, name: str, schema: str | None = None, country:
                identifiers: list[str] | None = None, threshold: float = DEFAULT_THRESHOLD, limit: int = 10) -> tuple[list[dict[str, Any]], list[str]]:
     if schema and schema not in SCHEMAS:
         raise ValueError(f"schema {schema!r} is not one of {', '.join(SCHEMAS)}")
-    query = Query(name=name, schema=schema, country=country.upper() if country else None, birth_date=birth_date,
+    query = Query(name=name, schema=schema, country=country_code(country), birth_date=birth_date,
                   identifiers=[parse_identifier(i) for i in identifiers or []])
-    found, warnings = index.match(query, limit=limit, threshold=threshold)
+    found, warnings = index.match(query, limit=limit)
     out = []
     for c in found:
         d = c.as_dict(threshold)
         d["list_version"] = index.versions.get(c.entity.list_id)
         out.append(d)
     return out, warnings
+
+
+def country_code(country: str | None) -> str | None:
+    """ISO code of a country given by code or name ("KZ", "Kazakhstan"); unknown → None, so it cannot count against a match."""
+    if not country or not country.strip():
+        return None
+    from rigour.territories import lookup_territory
+
+    t = lookup_territory(country.strip())
+    return t.code.split("-")[0].upper() if t is not None else None
 
 
 @dataclass
@@ -59,10 +69,20 @@ def screen_csv(index: PartyIndex, path: str | Path, threshold: float = DEFAULT_T
     """
     text = Path(path).read_text(encoding="utf-8-sig")
     reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "name" not in reader.fieldnames:
+    fields = set(reader.fieldnames or ())
+    if "name" not in fields and "full_name" not in fields:
         raise ValueError(f"{path}:1: the header has no 'name' column (columns: name, schema, country, birth_date, identifiers)")
-    for n, r in enumerate(reader, 1):
+    # Person files in the layout of yente's screening fixtures (full_name, date_of_birth, nationality, gender).
+    aliases = {"name": "full_name", "birth_date": "date_of_birth", "country": "nationality"}
+    person_file = "gender" in fields or "first_name" in fields
+    for n, raw in enumerate(reader, 1):
         line = reader.line_num
+        r = dict(raw)
+        for ours, theirs in aliases.items():
+            if not (r.get(ours) or "").strip() and (r.get(theirs) or "").strip():
+                r[ours] = r[theirs]
+        if person_file and not (r.get("schema") or "").strip():
+            r["schema"] = "Person"
         name = (r.get("name") or "").strip()
         try:
             if not name:
