@@ -126,15 +126,22 @@ def _deletes(token: str) -> set[str]:
     return out
 
 
-def _joins(tokens: tuple[str, ...]) -> list[tuple[str, int, int]]:
-    """Adjacent parts written together ("metall stan" → "metallstan"), with the parts they cover.
+def _joins(tokens: tuple[str, ...], runs: bool = False) -> list[tuple[str, int, int]]:
+    """Adjacent parts written together ("metall stan" → "metallstan"), with the first and last part covered.
 
-    Indexed for list names and looked up for queries, so a name written as one word on one side and
-    two on the other ("MetallStan LLP" / "ТОО «Металл Стан»") meet in the index.
+    A list name is indexed with its adjacent pairs and, up to five parts, written as one word; a query
+    looks up every run of adjacent parts. So a name written as one word on one side and as two or more
+    on the other ("MetallStan LLP" / "ТОО «Металл Стан»", "Roso boron export") meet in the index.
     """
-    if len(tokens) > 8:
+    n = len(tokens)
+    if n < 2 or n > 8:
         return []
-    return [(tokens[i] + tokens[i + 1], i, i + 1) for i in range(len(tokens) - 1)]
+    out = [(tokens[i] + tokens[i + 1], i, i + 1) for i in range(n - 1)]
+    if runs:
+        out += [("".join(tokens[i : j + 1]), i, j) for i in range(n) for j in range(i + 2, n)]
+    elif 2 < n <= 5:
+        out.append(("".join(tokens), 0, n - 1))
+    return out
 
 
 class PartyIndex:
@@ -219,7 +226,7 @@ class PartyIndex:
         # For each name, the best similarity reached by each query part (a joined pair covers two parts).
         cover: dict[int, list[float]] = {}
         common: list[tuple[int, float, tuple[int, ...]]] = []
-        probes = [(t, (i,)) for i, t in enumerate(toks)] + [(j, (a, b)) for j, a, b in _joins(tuple(toks))]
+        probes = [(t, (i,)) for i, t in enumerate(toks)] + [(j, tuple(range(a, b + 1))) for j, a, b in _joins(tuple(toks), runs=True)]
         for probe, parts in probes:
             for s, sim in self._similar_tokens(probe).items():
                 postings = self.token_names.get(s, ())

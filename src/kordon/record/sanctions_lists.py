@@ -258,9 +258,10 @@ def _matcher_digest() -> bytes:
     import kordon.index.identifiers as m1
     import kordon.index.names as m2
     import kordon.index.parties as m3
+    import kordon.index.text as m4
 
     h = hashlib.sha256()
-    for mod in (m1, m2, m3):
+    for mod in (m1, m2, m3, m4):
         h.update(Path(mod.__file__).read_bytes())
     h.update((resources.files("kordon") / "data" / "names" / "legal_forms.yaml").read_bytes())
     return h.digest()
