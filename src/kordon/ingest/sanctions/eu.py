@@ -62,7 +62,9 @@ def load(path: str | Path, list_id: str = "eu_oj", published: str | None = None)
             start = r.get("startDate") or ""
             if start.count(".") == 2:
                 d, m, y = start.split(".")
-                latest = max(latest, f"{y}-{int(m):02d}-{int(d):02d}")
+                when = f"{y}-{int(m):02d}-{int(d):02d}"
+                latest = max(latest, when)
+                result.published_by[r["celex"]] = max(result.published_by.get(r["celex"], ""), when)
     result.entities = [e.to_dict() for e in entities.values()]
     result.published = published or latest or None
     return result
