@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ DEFAULT_THRESHOLD = 0.9
 
 def parse_identifier(text: str) -> tuple[str, str]:
     if ":" not in text:
-        raise ValueError(f"identifier {text!r} must be TYPE:VALUE, e.g. bin:123456789012 or inn:7707083893")
+        raise ValueError(f"identifier {text!r} must be TYPE:VALUE, e.g. bin:120540008532 or inn:7707083893")
     scheme, value = text.split(":", 1)
     return scheme.strip(), value.strip()
 
@@ -27,17 +28,38 @@ def party_index(store_url: str | None = None) -> PartyIndex:
     return build_index(store_url)
 
 
+def allow_list(store_url: str | None):  # noqa: ANN201 - kordon.record.allow_list.AllowList
+    from kordon.record.allow_list import load
+
+    return load(store_url)
+
+
 def match_name(index: PartyIndex, name: str, schema: str | None = None, country: str | None = None, birth_date: str | None = None,
-               identifiers: list[str] | None = None, threshold: float = DEFAULT_THRESHOLD, limit: int = 10) -> tuple[list[dict[str, Any]], list[str]]:
+               identifiers: list[str] | None = None, threshold: float = DEFAULT_THRESHOLD, limit: int = 10,
+               allow: Any = None, today: dt.date | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """Ranked candidates as dicts; with an allow-list, a candidate reviewed as not this party carries
+    ``allow_listed`` (reviewer, reason, expiry) and, like in screening, is not a ``match``."""
     if schema and schema not in SCHEMAS:
         raise ValueError(f"schema {schema!r} is not one of {', '.join(SCHEMAS)}")
-    query = Query(name=name, schema=schema, country=country_code(country), birth_date=birth_date,
-                  identifiers=[parse_identifier(i) for i in identifiers or []])
+    parsed = [parse_identifier(i) for i in identifiers or []]
+    query = Query(name=name, schema=schema, country=country_code(country), birth_date=birth_date, identifiers=parsed)
     found, warnings = index.match(query, limit=limit)
+    fp = None
+    if allow is not None and len(allow):
+        from kordon.record.allow_list import party_fingerprint
+
+        # The same fingerprint as screening: the name and country as declared, the identifiers.
+        fp = party_fingerprint(name, country.upper() if country else None, dict(parsed))
+    on = today or dt.date.today()
     out = []
     for c in found:
         d = c.as_dict(threshold)
         d["list_version"] = index.versions.get(c.entity.list_id)
+        entry = allow.covers(fp, c.entity.list_id, c.entity.entity_id, c.entity.digest, on) if fp else None
+        d["allow_listed"] = ({"reviewer": entry.reviewer, "reason": entry.reason, "expires": entry.expires.isoformat()}
+                             if entry is not None else None)
+        if entry is not None:
+            d["match"] = False
         out.append(d)
     return out, warnings
 
@@ -62,7 +84,7 @@ class ScreenRow:
 
 
 def screen_csv(index: PartyIndex, path: str | Path, threshold: float = DEFAULT_THRESHOLD, limit: int = 5,
-               progress: Callable[[int], None] | None = None) -> Iterator[ScreenRow]:
+               progress: Callable[[int], None] | None = None, allow: Any = None) -> Iterator[ScreenRow]:
     """One result per input row (columns name, schema, country, birth_date, identifiers 'type:value;...').
 
     A bad row gives a result with `error` naming file, line and field; the rest continue.
@@ -91,7 +113,7 @@ def screen_csv(index: PartyIndex, path: str | Path, threshold: float = DEFAULT_T
             matches, warnings = match_name(index, name, schema=(r.get("schema") or "").strip() or None,
                                            country=(r.get("country") or "").strip() or None,
                                            birth_date=(r.get("birth_date") or "").strip() or None,
-                                           identifiers=ids, threshold=threshold, limit=limit)
+                                           identifiers=ids, threshold=threshold, limit=limit, allow=allow)
             yield ScreenRow(n, name, matches, warnings)
         except ValueError as exc:
             yield ScreenRow(n, name, [], [], error=f"{path}:{line}: {exc}")
