@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 DEFAULTS: dict[str, Any] = {
     "weights": {
         "name_parts": 1.0, "name_joined": 1.0, "name_skeleton": 0.9,
-        "legal_form_mismatch": -0.25, "country_match": 0.03, "country_mismatch": -0.05,
+        "nasab_order": -0.3, "legal_form_mismatch": -0.25, "country_match": 0.03, "country_mismatch": -0.05,
         "birth_date_match": 0.05, "birth_date_mismatch": -0.15,
     },
     "name": {
@@ -123,10 +123,29 @@ class NameComparison:
     how: str = "parts"
 
 
+def _merge_split(a: list[str], b: list[str]) -> list[str]:
+    """Adjacent parts of `a` written apart that form one part of `b` ("Patr ushev" / "Patrushev") become one."""
+    if len(a) < 2 or len(a) > 8:
+        return a
+    out: list[str] = []
+    i = 0
+    whole = set(b)
+    while i < len(a):
+        if i + 1 < len(a) and a[i] not in whole and a[i + 1] not in whole and not a[i].isdigit() and not a[i + 1].isdigit():
+            joined = a[i] + a[i + 1]
+            if any(token_sim(joined, t) >= 0.8 for t in b if len(t) >= 5):
+                out.append(joined)
+                i += 2
+                continue
+        out.append(a[i])
+        i += 1
+    return out
+
+
 def compare_parts(q: NameKey, c: NameKey, person: bool) -> NameComparison:
     """Name parts paired greedily by similarity, order-free; missing parts cost less than disagreeing ones."""
     n = scorer_config()["name"]
-    qa, ca = list(q.tokens), list(c.tokens)
+    qa, ca = _merge_split(list(q.tokens), list(c.tokens)), _merge_split(list(c.tokens), list(q.tokens))
     if not qa or not ca:
         return NameComparison(0.0, [], qa, ca)
     pairs = []
@@ -260,6 +279,24 @@ def _legal_form_mismatch(p: Pair) -> tuple[float, str] | None:
     return None
 
 
+_NASAB = {"bin", "ibn", "bint", "ben", "ould"}
+
+
+def _nasab_order(p: Pair) -> tuple[float, str] | None:
+    """Arabic names chain "X bin Y" (X son of Y): the same parts in the other order are father and son."""
+    q, c = p.qkey.tokens, p.ckey.tokens
+    qi = next((i for i, t in enumerate(q) if t in _NASAB), None)
+    ci = next((i for i, t in enumerate(c) if t in _NASAB), None)
+    if not qi or not ci:
+        return None
+    qa, ca = q[qi - 1], c[ci - 1]
+    if token_sim(qa, ca) >= 0.6:
+        return None
+    if any(token_sim(qa, t) >= 0.6 for t in c[ci + 1 :]):
+        return 1.0, f"{qa!r} before {q[qi]!r} in the query is after it on the list: another member of the family"
+    return None
+
+
 def _country_match(p: Pair) -> tuple[float, str] | None:
     c = (p.query.country or "").lower()
     return (1.0, f"country {p.query.country} agrees") if c and c in p.entity.countries else None
@@ -296,6 +333,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("name_joined", "name", _name_joined, "The names compared as one string: words run together or split, in either script."),
     Feature("name_skeleton", "name", _name_skeleton,
             "Arabic/Hebrew/Thai against Latin: both sides as consonant skeletons, since those scripts omit short vowels."),
+    Feature("nasab_order", "evidence", _nasab_order, "Arabic \"X bin Y\" against \"Y bin X\": father and son, not one person."),
     Feature("legal_form_mismatch", "evidence", _legal_form_mismatch, "Both names carry legal forms, of different classes (AG vs GmbH)."),
     Feature("country_match", "evidence", _country_match, "The party's country is one of the entity's countries."),
     Feature("country_mismatch", "evidence", _country_mismatch, "The party's country is none of the entity's countries."),

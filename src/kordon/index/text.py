@@ -104,7 +104,11 @@ _LAT_TO_CYR = {lat: cyr for cyr, lat in _CYR_TO_LAT.items() if cyr not in "іј�
 
 _LETTER_RUN = re.compile(r"[^\W\d_]+")
 # Three or more single letters kept apart by spaces, dots, hyphens or middle dots: "R o s o", "R.o.s.o.".
-_SPACED = re.compile(r"(?<![^\W_])[^\W\d_](?:[\s.\-·•]{1,3}[^\W\d_](?![^\W_])){2,}\.?")
+# The separator must be the same throughout, so "Fund V L.P." stays apart while "J. R. R." joins.
+_SPACED = re.compile(r"(?<![^\W_])[^\W\d_](?P<sep>[ .·•\-]{1,2})[^\W\d_](?:(?P=sep)[^\W\d_]){1,}(?![^\W_])\.?")
+# Digits standing for letters inside a word ("Ig0r Sech1n"): a digit with letters on both sides.
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"}
+_LEET_RE = re.compile(r"(?<=[^\W\d_])[0134578]+(?=[^\W\d_])")
 
 
 def _script(ch: str) -> str:
@@ -156,4 +160,5 @@ def normalise_name_text(text: str) -> str:
     text = "".join(out)
     text = _LETTER_RUN.sub(lambda m: _unconfuse(m.group(0)), text)
     text = _SPACED.sub(_join_spaced, text)
+    text = _LEET_RE.sub(lambda m: "".join(_LEET[d] for d in m.group(0)), text)
     return " ".join(text.split())
