@@ -94,15 +94,15 @@ def legal_forms() -> tuple[dict[str, str], tuple[tuple[tuple[str, ...], str], ..
 # Hangul syllables spelled one by one as Korean names are written in Latin lists and passports
 # ("Kim Jong Un", "RI SONG HYOK"): McCune-Reischauer without its breves and apostrophes (eo → o,
 # eu → u), initial ㄱ/ㅂ/ㄷ as k/p/t. rigour's Revised Romanization glues the syllables ("gimjeong-eun").
-_HANGUL_INITIAL = "k kk n t tt r m p pp s ss - j jj ch k t p h".split()
-_HANGUL_MEDIAL = "a ae ya yae o e yo ye o wa wae oe yo u wo we wi yu u ui i".split()
+_HANGUL_INITIAL = ["k", "kk", "n", "t", "tt", "r", "m", "p", "pp", "s", "ss", "-", "j", "jj", "ch", "k", "t", "p", "h"]
+_HANGUL_MEDIAL = ["a", "ae", "ya", "yae", "o", "e", "yo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we", "wi", "yu", "u", "ui", "i"]
 _HANGUL_FINAL = ["", "k", "k", "ks", "n", "nj", "nh", "t", "l", "lk", "lm", "lb", "ls", "lt", "lp", "lh", "m", "p", "ps", "t", "t",
                  "ng", "t", "t", "k", "t", "p", "t"]
 _HANGUL_RE = re.compile("[\uac00-\ud7a3]")
 
 
 def _hangul(text: str) -> str:
-    out = []
+    out: list[str] = []
     for ch in text:
         cp = ord(ch) - 0xAC00
         if 0 <= cp < 11172:
@@ -135,7 +135,7 @@ def fold(token: str) -> str:
 
 
 # Roman numerals the double-letter fold would change ("II" → "i"); the others fold the same on both sides.
-_ROMAN = frozenset("ii iii vii viii xii xiii xvii xviii xx xxi xxii xxiii".split())
+_ROMAN = frozenset(["ii", "iii", "vii", "viii", "xii", "xiii", "xvii", "xviii", "xx", "xxi", "xxii", "xxiii"])
 
 
 @lru_cache(maxsize=200_000)
@@ -247,7 +247,7 @@ STANDARDS = tuple(_STANDARDS)
 def spell(text: str, standard: str) -> str:
     """Spell a Cyrillic name under one transliteration standard (title-cased)."""
     table = _STANDARDS[standard]
-    out = []
+    out: list[str] = []
     for ch in text:
         low = ch.lower()
         if low in table or low in _CYR:

@@ -12,14 +12,22 @@ import gc
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from kordon.index import identifiers as ids
 from kordon.index.names import NameKey, name_key
-from kordon.index.party_features import Pair, compare_keys, part_weight, score_pair, scorer_config, token_sim
+from kordon.index.party_features import (
+    Pair,
+    compare_keys,
+    part_weight,
+    score_pair,
+    scorer_config,
+    token_sim,
+)
 
-__all__ = ["Candidate", "ListedEntity", "PartyIndex", "Query", "compare_keys", "address_key", "schema_compatible"]
+__all__ = ["Candidate", "ListedEntity", "PartyIndex", "Query", "address_key", "compare_keys", "schema_compatible"]
 
 # FtM properties kordon reads from a listed entity.
 NAME_PROPS = ("name", "alias", "previousName", "weakAlias", "firstName lastName")
@@ -48,7 +56,7 @@ class ListedEntity:
     digest: str = ""  # of the list entry as published: an allow-list decision holds only for this content
 
     @classmethod
-    def from_ftm(cls, list_id: str, data: dict[str, Any]) -> "ListedEntity":
+    def from_ftm(cls, list_id: str, data: dict[str, Any]) -> ListedEntity:
         props = data.get("properties", {})
         names: list[str] = []
         for prop in ("name", "alias", "previousName", "weakAlias"):
@@ -238,8 +246,7 @@ class PartyIndex:
                     if c is None:
                         c = cover[k] = [0.0] * len(toks)
                     for i in parts:
-                        if sim > c[i]:
-                            c[i] = sim
+                        c[i] = max(c[i], sim)
         if common:
             if not cover:
                 # Every part is common ("Muhammad Ali"): the names carrying all the common parts exactly.

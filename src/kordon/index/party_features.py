@@ -17,10 +17,11 @@ and their values are kordon's own.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from rapidfuzz.distance import OSA
@@ -232,9 +233,9 @@ def compare_skeleton(q: NameKey, c: NameKey) -> NameComparison | None:
 class Pair:
     """One query name against one listed name of one entity, with what the features found."""
 
-    query: "Query"
+    query: Query
     qkey: NameKey
-    entity: "ListedEntity"
+    entity: ListedEntity
     ckey: NameKey
     person: bool
     cache: dict[str, Any] = field(default_factory=dict)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from kordon.index.parties import PartyIndex, Query
 
@@ -28,7 +29,7 @@ def party_index(store_url: str | None = None) -> PartyIndex:
     return build_index(store_url)
 
 
-def allow_list(store_url: str | None):  # noqa: ANN201 - kordon.record.allow_list.AllowList
+def allow_list(store_url: str | None):
     from kordon.record.allow_list import load
 
     return load(store_url)
@@ -122,7 +123,7 @@ def screen_csv(index: PartyIndex, path: str | Path, threshold: float = DEFAULT_T
 
 
 def allow(store_url: str, index: PartyIndex, *, list_id: str, entity_id: str, party_name: str, country: str | None,
-          identifiers: list[str] | None, reviewer: str, reason: str, expires: str):  # noqa: ANN201 - AllowEntry
+          identifiers: list[str] | None, reviewer: str, reason: str, expires: str):
     """Record a reviewed false positive for the entity as it currently reads on the active list."""
     import datetime as dt
 

@@ -14,7 +14,15 @@ from typing import Any
 import yaml
 
 from kordon.ingest.sanctions import ImportResult, importer
-from kordon.record.sanctions_lists import LoadOutcome, entities_of, load_version, screenable, shipped_entities, shipped_manifest, versions
+from kordon.record.sanctions_lists import (
+    LoadOutcome,
+    entities_of,
+    load_version,
+    screenable,
+    shipped_entities,
+    shipped_manifest,
+    versions,
+)
 
 DEFAULT_LIST_ID = {"ofac": "ofac_sdn", "un": "un_sc", "uk": "uk_fcdo", "ftm": "opensanctions", "csl": "us_csl", "eu": "eu_oj", "bis_dpl": "us_bis_dpl", "meti": "jp_meti", "ofac_xml": "ofac_sdn", "eu_fsf": "eu_fsf",
                    "eu_fsf_csv": "eu_fsf", "uk_csv": "uk_fcdo"}
@@ -154,7 +162,7 @@ def update_lists(store_url: str, list_ids: list[str] | None = None, base_url: st
                 for filename, url in spec["files"].items():
                     if base_url:
                         url = f"{base_url.rstrip('/')}/{list_id}/{filename}"
-                    with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - https addresses from sources.yaml
+                    with urllib.request.urlopen(url, timeout=timeout) as resp:
                         (Path(tmp) / filename).write_bytes(resp.read())
             except (urllib.error.URLError, OSError, TimeoutError) as exc:
                 out.append(UpdateResult(list_id, False, f"download of {url} failed ({getattr(exc, 'reason', exc)}); the active version stays"))

@@ -78,8 +78,8 @@ def load(path: str | Path, list_id: str = "ofac_sdn", published: str | None = No
         for c in entry.iterfind("citizenshipList/citizenship"):
             ent.add("citizenship" if person else "country", _t(c, "country") or None, quiet=True)
         if person:
-            for d in entry.iterfind("dateOfBirthList/dateOfBirthItem"):
-                raw = _t(d, "dateOfBirth")
+            for dob_el in entry.iterfind("dateOfBirthList/dateOfBirthItem"):
+                raw = _t(dob_el, "dateOfBirth")
                 ent.add("birthDate", _dob(raw) if _DOB.match(f"DOB {raw}") else raw, quiet=True)
         for i in entry.iterfind("idList/id"):
             prop = ID_PROP.get(_t(i, "idType").lower())

@@ -47,22 +47,22 @@ def load(path: str | Path, list_id: str = "uk_fcdo", published: str | None = Non
             result.errors.append(f"subjects.csv:{line}: subject {uid!r} has no names; skipped")
             continue
         ent = make_entity(SCHEMA.get(s.get("subject_type", ""), "LegalEntity"), f"uk-{uid}")
-        for n in names:
-            ent.add("name" if n.get("name_type") == "primary" else "alias", n.get("full_name"))
+        for nm in names:
+            ent.add("name" if nm.get("name_type") == "primary" else "alias", nm.get("full_name"))
         ent.add("program", uid.rstrip("0123456789"))
-        for c in by["subject_countries"].get(uid, []):
-            if c.get("iso"):
-                prop = "nationality" if c.get("country_type") == "nationality" and ent.schema.name == "Person" else "country"
-                if c.get("country_type") != "birth":
-                    ent.add(prop, c["iso"], quiet=True)
+        for cty in by["subject_countries"].get(uid, []):
+            if cty.get("iso"):
+                prop = "nationality" if cty.get("country_type") == "nationality" and ent.schema.name == "Person" else "country"
+                if cty.get("country_type") != "birth":
+                    ent.add(prop, cty["iso"], quiet=True)
         if ent.schema.name == "Person":
             for d in by["subject_dobs"].get(uid, []):
                 parts = [p for p in (d.get("year"), d.get("month"), d.get("day")) if p and p.strip("0")]
                 if parts and parts[0]:
                     ent.add("birthDate", "-".join(parts), quiet=True)
         for i in by["subject_identifiers"].get(uid, []):
-            prop = ID_PROP.get((i.get("identifier_type") or "").strip())
-            if prop and prop in ent.schema.properties:
-                ent.add(prop, i.get("raw_value"), quiet=True)
+            id_prop = ID_PROP.get((i.get("identifier_type") or "").strip())
+            if id_prop and id_prop in ent.schema.properties:
+                ent.add(id_prop, i.get("raw_value"), quiet=True)
         result.entities.append(ent.to_dict())
     return result
