@@ -157,14 +157,17 @@ class PartyIndex:
 
     Retrieval cannot lose an exact listed name: every name and alias is indexed, part by part and
     with adjacent parts joined; a query finds list parts within about two edits (one-deletion
-    neighbours, SymSpell style). Each list name is ranked by how much of the query it covers; every
-    name that covers the whole query is scored, whatever the candidate limit, and the scorer takes the
-    best (query name, list name) pair of each entity.
+    neighbours, SymSpell style). Each list name is ranked by how much of the query it covers (each query
+    part counted once, at its best similarity); the names that cover the whole query are all scored
+    (fewest parts of their own first, at most FULL_MAX), then the SCORED best partial ones, and the
+    scorer takes the best (query name, list name) pair of each entity.
     """
 
-    COMMON = 3000  # a part on more names than this only adds to names found otherwise (unless all parts are common)
-    SCORED = 40  # partially covering names scored per query, beyond the ones covering all of it
+    COMMON = 1500  # a query part on more names than this only adds to names found through rarer parts
+    SCORED = 20  # partially covering names scored per query, beyond the ones covering all of it
+    MIN_COVER = 0.5  # a name covering less of the query cannot reach the possible-match threshold
     FULL = 0.999
+    FULL_MAX = 300
 
     def __init__(self, entities: Iterable[ListedEntity], versions: dict[str, str] | None = None):
         self.entities: list[ListedEntity] = list(entities)
@@ -174,6 +177,7 @@ class PartyIndex:
         deletes: dict[str, set[str]] = defaultdict(set)  # deletion variant -> parts
         self.by_identifier: dict[str, list[int]] = defaultdict(list)
         self.by_address: dict[str, list[int]] = defaultdict(list)
+        joined: set[str] = set()
         for e_idx, ent in enumerate(self.entities):
             seen: set[tuple[str, ...]] = set()
             for n in ent.names:
@@ -183,8 +187,12 @@ class PartyIndex:
                 seen.add(key.tokens)
                 k_idx = len(self.name_keys)
                 self.name_keys.append((e_idx, key))
-                for t in set(key.tokens).union(j for j, _, _ in _joins(key.tokens)):
+                for t in set(key.tokens):
                     token_names[t].append(k_idx)
+                for j, _, _ in _joins(key.tokens):
+                    if j not in key.tokens:
+                        token_names[j].append(k_idx)
+                        joined.add(j)
             for scheme, value in ent.identifiers:
                 for k in ids.equivalent_keys(ids.Identifier(scheme, value, True)):
                     self.by_identifier[k].append(e_idx)
@@ -192,12 +200,15 @@ class PartyIndex:
                 ak = address_key(a)
                 if ak:
                     self.by_address[ak].append(e_idx)
+        parts = {t for _, k in self.name_keys for t in k.tokens}
         for t in token_names:
-            for d in _deletes(t):
+            # Joined parts are found as written (a query's own joined runs look them up); only real parts
+            # get their deletion neighbours, which keeps the index within memory.
+            for d in ({t} if t in joined and t not in parts else _deletes(t)):
                 deletes[d].add(t)
         # Postings as tuples: compact, and several times faster to unpickle than lists or sets (the index is cached on disk).
         self.token_names: dict[str, tuple[int, ...]] = {t: tuple(v) for t, v in token_names.items()}
-        del token_names
+        del token_names, parts, joined
         # The index is ~1M long-lived objects; without freezing them every full GC pass walks them all
         # (tens of ms), which is what the slowest queries were waiting on.
         gc.collect()
@@ -231,44 +242,59 @@ class PartyIndex:
             return []
         weights = [part_weight(t) for t in toks]
         total = sum(weights)
-        # For each name, the best similarity reached by each query part (a joined pair covers two parts).
-        cover: dict[int, list[float]] = {}
-        common: list[tuple[int, float, tuple[int, ...]]] = []
+        n = len(toks)
         probes = [(t, (i,)) for i, t in enumerate(toks)] + [(j, tuple(range(a, b + 1))) for j, a, b in _joins(tuple(toks), runs=True)]
+        found: list[tuple[tuple[int, ...], dict[str, float], int]] = []
         for probe, parts in probes:
-            for s, sim in self._similar_tokens(probe).items():
-                postings = self.token_names.get(s, ())
-                if len(postings) > self.COMMON:
-                    common.extend((i, sim, postings) for i in parts)
-                    continue
-                for k in postings:
+            sims = self._similar_tokens(probe)
+            if sims:
+                found.append((parts, sims, sum(len(self.token_names.get(t, ())) for t in sims)))
+        if not found:
+            return []
+        # Names are gathered through the parts that few names share; a common part ("Muhammad", "Ali")
+        # then only adds to the names found, looked up among each name's own parts. A name covering the
+        # whole query carries every rare part too, so none is lost. When every part is common, the
+        # least common one gathers.
+        seeds = [f for f in found if f[2] <= self.COMMON] or [min(found, key=lambda f: f[2])]
+        later = [f for f in found if f not in seeds]
+        # For each name, the best similarity reached by each query part (a joined run covers several).
+        # c[n] keeps the weighted sum of c[:n] up to date, so ranking needs no second pass over the parts.
+        cover: dict[int, list[float]] = {}
+        for parts, sims, _ in seeds:
+            for t, sim in sims.items():
+                for k in self.token_names.get(t, ()):
                     c = cover.get(k)
                     if c is None:
-                        c = cover[k] = [0.0] * len(toks)
+                        c = cover[k] = [0.0] * (n + 1)
                     for i in parts:
-                        c[i] = max(c[i], sim)
-        if common:
-            if not cover:
-                # Every part is common ("Muhammad Ali"): the names carrying all the common parts exactly.
-                exact = {i: set(p) for i, sim, p in common if sim == 1.0}
-                if len(exact) == len(toks):
-                    for k in set.intersection(*exact.values()):
-                        cover[k] = [0.0] * len(toks)
-            for i, sim, postings in common:
-                for k in postings:
-                    c = cover.get(k)
-                    if c is not None and sim > c[i]:
-                        c[i] = sim
+                        if sim > c[i]:
+                            c[n] += weights[i] * (sim - c[i])
+                            c[i] = sim
+        if later:
+            for k, c in cover.items():
+                own = self.name_keys[k][1].tokens
+                for parts, sims, _ in later:
+                    best = max([sims.get(t, 0.0) for t in own])
+                    if best:
+                        for i in parts:
+                            if best > c[i]:
+                                c[n] += weights[i] * (best - c[i])
+                                c[i] = best
         if not cover:
             return []
         ranked = []
+        floor = self.MIN_COVER * total
         for k, c in cover.items():
-            got = sum(w * v for w, v in zip(weights, c)) / total
+            if c[n] < floor:
+                continue
             # Among equal coverage, names with fewer parts of their own that the query lacks come first.
-            extra = len(self.name_keys[k][1].tokens) - sum(1 for v in c if v > 0)
-            ranked.append((-got, extra, k))
+            extra = len(self.name_keys[k][1].tokens) - sum(1 for v in c[:n] if v > 0)
+            ranked.append((-c[n] / total, extra, k))
         ranked.sort()
-        full = [k for g, _, k in ranked if -g >= self.FULL]
+        # Names covering the whole query, fewest parts of their own first: an exact name (no extra part)
+        # or one with a patronymic more always comes before the cap, which only bounds one-word queries
+        # like "Muhammad" that thousands of names contain.
+        full = [k for g, _, k in ranked if -g >= self.FULL][: self.FULL_MAX]
         rest = [k for g, _, k in ranked if -g < self.FULL][:limit]
         return full + rest
 

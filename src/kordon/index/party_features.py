@@ -39,7 +39,7 @@ DEFAULTS: dict[str, Any] = {
         "birth_date_match": 0.05, "birth_date_mismatch": -0.15,
     },
     "name": {
-        "min_part_similarity": 0.6, "part_curve_offset": 0.45, "initial_credit": 0.6, "short_prefix_credit": 0.6,
+        "min_part_similarity": 0.6, "part_curve_offset": 0.45, "vowel_variant": 0.85, "one_edit_long": 0.85, "initial_credit": 0.6, "short_prefix_credit": 0.6,
         "missing_part_person": 0.5, "missing_patronymic": 0.75, "missing_part_org": 0.25,
         "disagreeing_parts_penalty": 0.1, "number_mismatch_factor": 0.7, "joined_min": 0.9, "skeleton_min": 0.85,
     },
@@ -79,6 +79,16 @@ def _is_number(token: str) -> bool:
     return token.isdigit() or token in _ROMAN
 
 
+_VOWEL_SET = frozenset("aeiouy")
+
+
+def _vowels_only(a: str, b: str) -> bool:
+    """Same length, same consonants in the same places, the first letter equal; only vowels differ."""
+    if len(a) != len(b) or a[0] != b[0]:
+        return False
+    return all(x == y or (x in _VOWEL_SET and y in _VOWEL_SET) for x, y in zip(a, b))
+
+
 @lru_cache(maxsize=400_000)
 def token_sim(a: str, b: str) -> float:
     """How much two folded name parts agree, in [0, 1]; 0 when they are different names."""
@@ -93,6 +103,13 @@ def token_sim(a: str, b: str) -> float:
         return 0.0  # "Petrov" is not "Petrovich": a surname and a patronymic built on the same name
     if a.isdigit() or b.isdigit():
         return 0.0  # numbers in names ("Fund VIII", "Company 23") identify; near is not equal
+    if la >= 3 and _vowels_only(a, b):
+        # Only vowels differ, in the same places ("Janan"/"Jenan", "Chol"/"Chul", "Sultan"/"Sulten"): the
+        # usual disagreement of transliteration systems for Arabic, Korean and Persian names.
+        return float(n["vowel_variant"])
+    if min(la, lb) >= 5 and OSA.distance(a, b, score_cutoff=1) <= 1:
+        # One slip of the keyboard in a long part (a letter added, dropped, changed or two swapped).
+        return float(n["one_edit_long"])
     sim = OSA.normalized_similarity(a, b)
     if sim < n["min_part_similarity"]:
         # Short given names: "Ben"/"Benjamin". Not patronymics: "Oleksandr"/"Oleksandrovych" differ.

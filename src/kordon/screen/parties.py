@@ -42,9 +42,9 @@ _MEMO: dict[tuple, tuple[list[Candidate], list[str]]] = {}
 _MEMO_MAX = 200_000
 
 
-def matches(index: PartyIndex, party, limit: int, threshold: float):  # noqa: ANN001, ANN201 - Party; (candidates, warnings)
+def matches(index: PartyIndex, party, limit: int):  # noqa: ANN001, ANN201 - Party; (candidates, warnings)
     schema = party.model_extra.get("schema") if party.model_extra else None
-    key = (id(index), party.name, schema, party.country, tuple(sorted(party.identifiers.items())), party.address, limit, threshold)
+    key = (id(index), party.name, schema, party.country, tuple(sorted(party.identifiers.items())), party.address, limit)
     found = _MEMO.get(key)
     if found is None:
         if len(_MEMO) >= _MEMO_MAX:
@@ -61,7 +61,7 @@ def sanctions(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Itera
     for i, party in enumerate(decl.parties):
         role = party.role.value
         match_at, possible_at = float(_param(spec, "match", role)), float(_param(spec, "possible", role))
-        found, warnings = matches(index, party, int(_param(spec, "candidates", role)), match_at)
+        found, warnings = matches(index, party, int(_param(spec, "candidates", role)))
         found = [c for c in found if c.score >= possible_at]
         allowed = ctx.extras.get("parties_allow")
         suppressed = []
@@ -108,7 +108,7 @@ def shared_identifier_or_address(decl: Declaration, ctx: ScreeningContext, spec:
         shared = index.shared(list(party.identifiers.items()), party.address)
         if not shared:
             continue  # the usual case: no name match needed
-        matched = {c.entity.entity_id for c in matches(index, party, 5, 0.7)[0] if c.score >= float(_param(spec, "possible", party.role.value))}
+        matched = {c.entity.entity_id for c in matches(index, party, 5)[0] if c.score >= float(_param(spec, "possible", party.role.value))}
         for ent, what in shared:
             if ent.entity_id in matched:
                 continue  # the party is that entity: parties.sanctions already reports it
