@@ -179,12 +179,13 @@ class PartyIndex:
         self.by_address: dict[str, list[int]] = defaultdict(list)
         joined: set[str] = set()
         for e_idx, ent in enumerate(self.entities):
-            seen: set[tuple[str, ...]] = set()
+            seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
             for n in ent.names:
                 key = name_key(n)
-                if not key.tokens or key.tokens in seen:
+                # "LOGARCHEO AG" and "LOGARCHEO S.A." are both kept: the legal form is evidence too.
+                if not key.tokens or (key.tokens, key.legal_forms) in seen:
                     continue
-                seen.add(key.tokens)
+                seen.add((key.tokens, key.legal_forms))
                 k_idx = len(self.name_keys)
                 self.name_keys.append((e_idx, key))
                 for t in set(key.tokens):

@@ -96,6 +96,8 @@ def token_sim(a: str, b: str) -> float:
         return 1.0
     n = scorer_config()["name"]
     la, lb = len(a), len(b)
+    if (la > 1 and a in _ROMAN) or (lb > 1 and b in _ROMAN):
+        return 0.0  # "Solutions II" / "Solutions I": numbers identify
     if min(la, lb) <= 2:
         # An initial agrees with a full given name ("A. Wendt" / "Aaron Wendt") but weakly.
         return float(n["initial_credit"]) if min(la, lb) == 1 and a[0] == b[0] else 0.0
@@ -204,6 +206,10 @@ def compare_parts(q: NameKey, c: NameKey, person: bool) -> NameComparison:
     return NameComparison(max(0.0, min(score, 1.0)), agreed, q_left, c_left)
 
 
+def _numbers(tokens: tuple[str, ...]) -> list[str]:
+    return [t for t in tokens if t.isdigit() or (len(t) > 1 and t in _ROMAN)]
+
+
 def compare_joined(q: NameKey, c: NameKey) -> NameComparison | None:
     """Words run together or split ("SergeiLavrov", "MetallStan"/"Металл Стан", "Good Will")."""
     qa, ca = q.tokens, c.tokens
@@ -211,7 +217,7 @@ def compare_joined(q: NameKey, c: NameKey) -> NameComparison | None:
         return None
     # Never across different numbers ("Neka 455"/"456") or different initials ("I.P.C."/"N.P.C.").
     comparable = len(qa) != len(ca) or sorted(t[0] for t in qa) == sorted(t[0] for t in ca)
-    if not comparable or [t for t in qa if t.isdigit()] != [t for t in ca if t.isdigit()]:
+    if not comparable or _numbers(qa) != _numbers(ca):
         return None
     jq, jc = "".join(qa), "".join(ca)
     sim = OSA.normalized_similarity(jq, jc)
