@@ -404,7 +404,7 @@ def speed(index: PartyIndex, rows: list[dict[str, Any]], shared: Path, lv2: Logi
         return xs[min(len(xs) - 1, int(len(xs) * p))] * 1000
 
     out = ["### Speed (one core)", "",
-           (f"Index: {len(index.entities):,} entities, {len(index.name_keys):,} distinct names (OFAC SDN, UN, UK shipped snapshot + "
+           (f"Index: {len(index.entities):,} entities, {len(index.name_keys):,} names ({len(index.groups):,} distinct part sets) (OFAC SDN, UN, UK shipped snapshot + "
             f"{sum(1 for r in rows if r['_list'].startswith('eu_oj_')):,} EU Official Journal entries, one list per regulation)."),
            (f"Build in a fresh process: {child['build_s']:.1f} s wall, {child['build_cpu_s']:.1f} s CPU; peak RSS {child['rss_mb']:.0f} MB "
             f"({child['rss_before_mb']:.0f} MB before the build: Python, kordon and the entity dicts). In the benchmark process: "

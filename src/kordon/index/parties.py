@@ -165,7 +165,7 @@ class PartyIndex:
 
     COMMON = 1500  # a query part on more names than this only adds to names found through rarer parts
     SCORED = 20  # partially covering names scored per query, beyond the ones covering all of it
-    MIN_COVER = 0.5  # a name covering less of the query cannot reach the possible-match threshold
+    MIN_COVER = 0.3  # names covering less of the query are not scored (they cannot reach a possible match)
     FULL = 0.999
     FULL_MAX = 300
 
@@ -173,7 +173,12 @@ class PartyIndex:
         self.entities: list[ListedEntity] = list(entities)
         self.versions = dict(versions or {})
         self.name_keys: list[tuple[int, NameKey]] = []  # (entity idx, key)
-        token_names: dict[str, list[int]] = defaultdict(list)  # folded part (or joined pair) -> name-key idxs
+        # Names with the same parts (the same person on the UN, UK, OFAC and EU lists) form one group:
+        # retrieved and compared once, then scored for each entity carrying them.
+        self.groups: list[tuple[str, ...]] = []
+        members: list[list[int]] = []
+        group_of: dict[tuple[str, ...], int] = {}
+        token_names: dict[str, list[int]] = defaultdict(list)  # folded part (or joined run) -> group ids
         deletes: dict[str, set[str]] = defaultdict(set)  # deletion variant -> parts
         self.by_identifier: dict[str, list[int]] = defaultdict(list)
         self.by_address: dict[str, list[int]] = defaultdict(list)
@@ -188,11 +193,18 @@ class PartyIndex:
                 seen.add((key.tokens, key.legal_forms))
                 k_idx = len(self.name_keys)
                 self.name_keys.append((e_idx, key))
+                g = group_of.get(key.tokens)
+                if g is not None:
+                    members[g].append(k_idx)
+                    continue
+                g = group_of[key.tokens] = len(self.groups)
+                self.groups.append(key.tokens)
+                members.append([k_idx])
                 for t in set(key.tokens):
-                    token_names[t].append(k_idx)
+                    token_names[t].append(g)
                 for j, _, _ in _joins(key.tokens):
                     if j not in key.tokens:
-                        token_names[j].append(k_idx)
+                        token_names[j].append(g)
                         joined.add(j)
             for scheme, value in ent.identifiers:
                 for k in ids.equivalent_keys(ids.Identifier(scheme, value, True)):
@@ -201,7 +213,9 @@ class PartyIndex:
                 ak = address_key(a)
                 if ak:
                     self.by_address[ak].append(e_idx)
-        parts = {t for _, k in self.name_keys for t in k.tokens}
+        self.members: list[tuple[int, ...]] = [tuple(m) for m in members]
+        del members, group_of
+        parts = {t for toks in self.groups for t in toks}
         for t in token_names:
             # Joined parts are found as written (a query's own joined runs look them up); only real parts
             # get their deletion neighbours, which keeps the index within memory.
@@ -236,7 +250,7 @@ class PartyIndex:
         return {s: v for s, v in found.items() if v > 0}
 
     def candidates(self, key: NameKey, limit: int | None = None) -> list[int]:
-        """Name-key indexes to score, best covering first: all that cover the whole query, then up to `limit` more."""
+        """Name groups to score, best covering first: all that cover the whole query, then up to `limit` more."""
         limit = self.SCORED if limit is None else limit
         toks = list(dict.fromkeys(key.tokens))
         if not toks:
@@ -256,7 +270,15 @@ class PartyIndex:
         # then only adds to the names found, looked up among each name's own parts. A name covering the
         # whole query carries every rare part too, so none is lost. When every part is common, the
         # least common one gathers.
-        seeds = [f for f in found if f[2] <= self.COMMON] or [min(found, key=lambda f: f[2])]
+        by_size = sorted(found, key=lambda f: f[2])
+        seeds = [f for f in by_size if f[2] <= self.COMMON]
+        # A misspelt rare part may find only other names: at least two query parts gather, so a name
+        # carrying all the other parts is still found ("KYUNG IL KIM" for "KIM KYONG IL").
+        for f in by_size:
+            if len({i for parts, _, _ in seeds for i in parts}) >= min(2, n):
+                break
+            if f not in seeds:
+                seeds.append(f)
         later = [f for f in found if f not in seeds]
         # For each name, the best similarity reached by each query part (a joined run covers several).
         # c[n] keeps the weighted sum of c[:n] up to date, so ranking needs no second pass over the parts.
@@ -273,7 +295,7 @@ class PartyIndex:
                             c[i] = sim
         if later:
             for k, c in cover.items():
-                own = self.name_keys[k][1].tokens
+                own = self.groups[k]
                 for parts, sims, _ in later:
                     best = max([sims.get(t, 0.0) for t in own])
                     if best:
@@ -289,7 +311,7 @@ class PartyIndex:
             if c[n] < floor:
                 continue
             # Among equal coverage, names with fewer parts of their own that the query lacks come first.
-            extra = len(self.name_keys[k][1].tokens) - sum(1 for v in c[:n] if v > 0)
+            extra = len(self.groups[k]) - sum(1 for v in c[:n] if v > 0)
             ranked.append((-c[n] / total, extra, k))
         ranked.sort()
         # Names covering the whole query, fewest parts of their own first: an exact name (no extra part)
@@ -323,16 +345,19 @@ class PartyIndex:
             )
         else:
             best: dict[int, tuple[float, NameKey, Any]] = {}
-            for k_idx in self.candidates(key):
-                e_idx, ckey = self.name_keys[k_idx]
-                ent = self.entities[e_idx]
-                if not schema_compatible(query.schema, ent.schema):
-                    continue
-                ps = score_pair(Pair(query, key, ent, ckey, person or ent.schema == "Person"))
-                # The entity is scored on its best pair of names (ties: the higher name score).
-                prev = best.get(e_idx)
-                if prev is None or (ps.score, ps.name_score) > (prev[0], prev[2].name_score):
-                    best[e_idx] = (ps.score, ckey, ps)
+            for g in self.candidates(key):
+                shared: dict[bool, dict[str, Any]] = {True: {}, False: {}}  # name comparisons of the group, person or not
+                for k_idx in self.members[g]:
+                    e_idx, ckey = self.name_keys[k_idx]
+                    ent = self.entities[e_idx]
+                    if not schema_compatible(query.schema, ent.schema):
+                        continue
+                    as_person = person or ent.schema == "Person"
+                    ps = score_pair(Pair(query, key, ent, ckey, as_person, shared[as_person]))
+                    # The entity is scored on its best pair of names (ties: the higher name score).
+                    prev = best.get(e_idx)
+                    if prev is None or (ps.score, ps.name_score) > (prev[0], prev[2].name_score):
+                        best[e_idx] = (ps.score, ckey, ps)
             floor = float(cfg["min_candidate_score"])
             for e_idx, (score, ckey, ps) in best.items():
                 if ps.name_score < floor:

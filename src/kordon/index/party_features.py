@@ -79,14 +79,18 @@ def _is_number(token: str) -> bool:
     return token.isdigit() or token in _ROMAN
 
 
-_VOWEL_SET = frozenset("aeiouy")
+_VOWEL_RUN = re.compile(r"[aeiouy]+")
+
+
+@lru_cache(maxsize=200_000)
+def _vowel_shape(token: str) -> str:
+    return _VOWEL_RUN.sub("*", token)
 
 
 def _vowels_only(a: str, b: str) -> bool:
-    """Same length, same consonants in the same places, the first letter equal; only vowels differ."""
-    if len(a) != len(b) or a[0] != b[0]:
-        return False
-    return all(x == y or (x in _VOWEL_SET and y in _VOWEL_SET) for x, y in zip(a, b))
+    """The same consonants with vowels in the same places, the first letter equal: only the vowels differ
+    ("janan"/"jenan", "myong"/"myung"); "mohamed"/"mahmud" differ in where the vowels are."""
+    return a[0] == b[0] and _vowel_shape(a) == _vowel_shape(b) and _vowel_shape(a) != "*"
 
 
 @lru_cache(maxsize=400_000)
@@ -98,6 +102,10 @@ def token_sim(a: str, b: str) -> float:
     la, lb = len(a), len(b)
     if (la > 1 and a in _ROMAN) or (lb > 1 and b in _ROMAN):
         return 0.0  # "Solutions II" / "Solutions I": numbers identify
+    if min(la, lb) >= 2 and _vowels_only(a, b):
+        # Only vowels differ, in the same places ("Janan"/"Jenan", "Chol"/"Chul", "Sultan"/"Sulten"): the
+        # usual disagreement of transliteration systems for Arabic, Korean and Persian names.
+        return float(n["vowel_variant"])
     if min(la, lb) <= 2:
         # An initial agrees with a full given name ("A. Wendt" / "Aaron Wendt") but weakly.
         return float(n["initial_credit"]) if min(la, lb) == 1 and a[0] == b[0] else 0.0
@@ -105,10 +113,6 @@ def token_sim(a: str, b: str) -> float:
         return 0.0  # "Petrov" is not "Petrovich": a surname and a patronymic built on the same name
     if a.isdigit() or b.isdigit():
         return 0.0  # numbers in names ("Fund VIII", "Company 23") identify; near is not equal
-    if la >= 3 and _vowels_only(a, b):
-        # Only vowels differ, in the same places ("Janan"/"Jenan", "Chol"/"Chul", "Sultan"/"Sulten"): the
-        # usual disagreement of transliteration systems for Arabic, Korean and Persian names.
-        return float(n["vowel_variant"])
     if min(la, lb) >= 5 and OSA.distance(a, b, score_cutoff=1) <= 1:
         # One slip of the keyboard in a long part (a letter added, dropped, changed or two swapped).
         return float(n["one_edit_long"])
@@ -263,10 +267,16 @@ class Pair:
     person: bool
     cache: dict[str, Any] = field(default_factory=dict)
 
+    # Both comparisons depend only on the parts of the two names, so names with the same parts share them.
     def parts(self) -> NameComparison:
         if "parts" not in self.cache:
             self.cache["parts"] = compare_parts(self.qkey, self.ckey, self.person)
         return self.cache["parts"]  # type: ignore[no-any-return]
+
+    def joined(self) -> NameComparison | None:
+        if "joined" not in self.cache:
+            self.cache["joined"] = compare_joined(self.qkey, self.ckey)
+        return self.cache["joined"]  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -283,7 +293,7 @@ def _name_parts(p: Pair) -> tuple[float, str] | None:
 
 
 def _name_joined(p: Pair) -> tuple[float, str] | None:
-    r = compare_joined(p.qkey, p.ckey)
+    r = p.joined()
     return (r.score, f"written together/apart: {r.agreed[0]}") if r else None
 
 
