@@ -69,7 +69,8 @@ _FOLDS: list[tuple[re.Pattern[str], str]] = [
 PATRONYMIC_RE = re.compile(r"(ovich|evich|ovna|evna|ichna|uli|ulu|kizi|gizi|ogli|oglu)$")
 
 # Articles and particles that carry little identity in a name.
-_PARTICLES = {"al", "el", "ul", "bin", "ibn", "bint", "abu", "de", "da", "del", "der", "van", "von", "la", "le", "the", "of", "and", "und", "et", "y", "i", "in", "for", "&"}
+_PARTICLES = {"al", "el", "ul", "bin", "ibn", "bint", "abu", "de", "da", "del", "der", "van", "von", "la", "le",
+              "the", "of", "and", "und", "et", "y", "i", "in", "for", "&"}
 
 _TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
 

@@ -182,6 +182,9 @@ class PartyIndex:
         deletes: dict[str, set[str]] = defaultdict(set)  # deletion variant -> parts
         self.by_identifier: dict[str, list[int]] = defaultdict(list)
         self.by_address: dict[str, list[int]] = defaultdict(list)
+        # Answers for queries already asked (kordon.screen.parties.matches); owned by this index, so they
+        # can never outlive it or be mistaken for another index's answers.
+        self.memo: dict[tuple, tuple[list[Candidate], list[str]]] = {}
         joined: set[str] = set()
         for e_idx, ent in enumerate(self.entities):
             seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,38 +86,61 @@ def screen_csv(index: PartyIndex, path: str | Path, threshold: float = DEFAULT_T
                progress: Callable[[int], None] | None = None, allow: Any = None) -> Iterator[ScreenRow]:
     """One result per input row (columns name, schema, country, birth_date, identifiers 'type:value;...').
 
-    A bad row gives a result with `error` naming file, line and field; the rest continue.
+    A bad row (a missing name, a bad identifier, a line that is not UTF-8, a field over the size limit)
+    gives a result with `error` naming file, line and field; the rest continue. A file that cannot be
+    used at all (empty, no 'name' column, repeated columns) raises ValueError.
     """
-    text = Path(path).read_text(encoding="utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text))
-    fields = set(reader.fieldnames or ())
-    if "name" not in fields and "full_name" not in fields:
-        raise ValueError(f"{path}:1: the header has no 'name' column (columns: name, schema, country, birth_date, identifiers)")
-    # Person files in the layout of yente's screening fixtures (full_name, date_of_birth, nationality, gender).
-    aliases = {"name": "full_name", "birth_date": "date_of_birth", "country": "nationality"}
-    person_file = "gender" in fields or "first_name" in fields
-    for n, raw in enumerate(reader, 1):
-        line = reader.line_num
-        r = dict(raw)
-        for ours, theirs in aliases.items():
-            if not (r.get(ours) or "").strip() and (r.get(theirs) or "").strip():
-                r[ours] = r[theirs]
-        if person_file and not (r.get("schema") or "").strip():
-            r["schema"] = "Person"
-        name = (r.get("name") or "").strip()
-        try:
-            if not name:
-                raise ValueError("field 'name' is empty")
-            ids = [i for i in (r.get("identifiers") or "").split(";") if i.strip()]
-            matches, warnings = match_name(index, name, schema=(r.get("schema") or "").strip() or None,
-                                           country=(r.get("country") or "").strip() or None,
-                                           birth_date=(r.get("birth_date") or "").strip() or None,
-                                           identifiers=ids, threshold=threshold, limit=limit, allow=allow)
-            yield ScreenRow(n, name, matches, warnings)
-        except ValueError as exc:
-            yield ScreenRow(n, name, [], [], error=f"{path}:{line}: {exc}")
+    from kordon.ingest import limits
+
+    data = Path(path).read_bytes()
+    rows = limits.csv_rows(data, str(path))
+    columns: list[str] | None = None
+    person_file = False
+    n = 0
+    for line, values, error in rows:
+        if columns is None:
+            if error:
+                raise ValueError(str(error))
+            assert values is not None
+            if "name" not in values and "full_name" in values:
+                # People in the layout of yente's screening fixtures (full_name, date_of_birth, nationality, gender).
+                values = [_YENTE_COLUMNS.get(v, v) for v in values]
+                person_file = True
+            columns, problems = limits.header(values, str(path), line, required=("name",))
+            if problems:
+                raise ValueError("; ".join(map(str, problems)) + " (columns: name, schema, country, birth_date, identifiers)")
+            continue
+        n += 1
+        if error:
+            yield ScreenRow(n, "", [], [], error=str(error))
+        else:
+            assert values is not None
+            row = dict(zip(columns, values))
+            if person_file and not (row.get("schema") or "").strip():
+                row["schema"] = "Person"
+            yield _screen_row(index, row, n, f"{path}:{line}", threshold, limit, allow)
         if progress:
             progress(n)
+    if columns is None:
+        raise ValueError(f"{path}: the file is empty (expected a header: name, schema, country, birth_date, identifiers)")
+
+
+_YENTE_COLUMNS = {"full_name": "name", "date_of_birth": "birth_date", "nationality": "country"}
+
+
+def _screen_row(index: PartyIndex, r: dict[str, str], n: int, where: str, threshold: float, limit: int, allow: Any = None) -> ScreenRow:
+    name = (r.get("name") or "").strip()
+    try:
+        if not name:
+            raise ValueError("field 'name' is empty")
+        ids = [i for i in (r.get("identifiers") or "").split(";") if i.strip()]
+        matches, warnings = match_name(index, name, schema=(r.get("schema") or "").strip() or None,
+                                       country=(r.get("country") or "").strip() or None,
+                                       birth_date=(r.get("birth_date") or "").strip() or None,
+                                       identifiers=ids, threshold=threshold, limit=limit, allow=allow)
+        return ScreenRow(n, name, matches, warnings)
+    except ValueError as exc:
+        return ScreenRow(n, name, [], [], error=f"{where}: {exc}")
 
 
 def allow(store_url: str, index: PartyIndex, *, list_id: str, entity_id: str, party_name: str, country: str | None,

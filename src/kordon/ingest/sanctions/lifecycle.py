@@ -24,7 +24,8 @@ from kordon.record.sanctions_lists import (
     versions,
 )
 
-DEFAULT_LIST_ID = {"ofac": "ofac_sdn", "un": "un_sc", "uk": "uk_fcdo", "ftm": "opensanctions", "csl": "us_csl", "eu": "eu_oj", "bis_dpl": "us_bis_dpl", "meti": "jp_meti", "ofac_xml": "ofac_sdn", "eu_fsf": "eu_fsf",
+DEFAULT_LIST_ID = {"ofac": "ofac_sdn", "un": "un_sc", "uk": "uk_fcdo", "ftm": "opensanctions", "csl": "us_csl", "eu": "eu_oj",
+                   "bis_dpl": "us_bis_dpl", "meti": "jp_meti", "ofac_xml": "ofac_sdn", "eu_fsf": "eu_fsf",
                    "eu_fsf_csv": "eu_fsf", "uk_csv": "uk_fcdo"}
 
 

@@ -28,7 +28,7 @@ def _table(folder: Path, name: str) -> tuple[list[dict[str, str]], bytes]:
     return [], b""
 
 
-def load(path: str | Path, list_id: str = "uk_fcdo", published: str | None = None) -> ImportResult:
+def load(path: str | Path, list_id: str = "uk_fcdo", published: str | None = None) -> ImportResult:  # noqa: C901 - one pass over the publication's layout; split when issue 9's importer rework lands
     folder = Path(path)
     tables = {n: _table(folder, n) for n in ("subjects", "subject_names", "subject_dobs", "subject_countries", "subject_identifiers")}
     by: dict[str, dict[str, list[dict[str, str]]]] = {n: defaultdict(list) for n in tables}
@@ -36,7 +36,8 @@ def load(path: str | Path, list_id: str = "uk_fcdo", published: str | None = Non
         for r in rows:
             by[n][r.get("unique_id", "")].append(r)
     subjects = tables["subjects"][0]
-    last = max((s["last_updated"][6:] + "-" + s["last_updated"][3:5] + "-" + s["last_updated"][:2] for s in subjects if len(s.get("last_updated", "")) == 10), default=None)
+    last = max((s["last_updated"][6:] + "-" + s["last_updated"][3:5] + "-" + s["last_updated"][:2]
+                for s in subjects if len(s.get("last_updated", "")) == 10), default=None)
     result = ImportResult("uk", list_id, published or last, digest(*(d for _, d in tables.values())), [])
     for line, s in enumerate(subjects, 2):
         result.read += 1
@@ -47,14 +48,14 @@ def load(path: str | Path, list_id: str = "uk_fcdo", published: str | None = Non
             result.errors.append(f"subjects.csv:{line}: subject {uid!r} has no names; skipped")
             continue
         ent = make_entity(SCHEMA.get(s.get("subject_type", ""), "LegalEntity"), f"uk-{uid}")
-        for nm in names:
-            ent.add("name" if nm.get("name_type") == "primary" else "alias", nm.get("full_name"))
+        for name in names:
+            ent.add("name" if name.get("name_type") == "primary" else "alias", name.get("full_name"))
         ent.add("program", uid.rstrip("0123456789"))
-        for cty in by["subject_countries"].get(uid, []):
-            if cty.get("iso"):
-                prop = "nationality" if cty.get("country_type") == "nationality" and ent.schema.name == "Person" else "country"
-                if cty.get("country_type") != "birth":
-                    ent.add(prop, cty["iso"], quiet=True)
+        for c in by["subject_countries"].get(uid, []):
+            if c.get("iso"):
+                prop = "nationality" if c.get("country_type") == "nationality" and ent.schema.name == "Person" else "country"
+                if c.get("country_type") != "birth":
+                    ent.add(prop, c["iso"], quiet=True)
         if ent.schema.name == "Person":
             for d in by["subject_dobs"].get(uid, []):
                 parts = [p for p in (d.get("year"), d.get("month"), d.get("day")) if p and p.strip("0")]
