@@ -404,12 +404,14 @@ def speed(index: PartyIndex, rows: list[dict[str, Any]], shared: Path, lv2: Logi
         return xs[min(len(xs) - 1, int(len(xs) * p))] * 1000
 
     out = ["### Speed (one core)", "",
-           (f"Index: {len(index.entities):,} entities, {len(index.name_keys):,} names ({len(index.groups):,} distinct part sets) (OFAC SDN, UN, UK shipped snapshot + "
+           (f"Index: {len(index.entities):,} entities, {len(index.name_keys):,} names ({len(index.groups):,} distinct part sets) "
+            "(OFAC SDN, UN, UK shipped snapshot + "
             f"{sum(1 for r in rows if r['_list'].startswith('eu_oj_')):,} EU Official Journal entries, one list per regulation)."),
            (f"Build in a fresh process: {child['build_s']:.1f} s wall, {child['build_cpu_s']:.1f} s CPU; peak RSS {child['rss_mb']:.0f} MB "
             f"({child['rss_before_mb']:.0f} MB before the build: Python, kordon and the entity dicts). In the benchmark process: "
             f"{build[0]:.1f} s wall, {build[1]:.1f} s CPU."),
-           (f"{len(wall):,} queries (UN as listed, UN variants, US negatives), warm: wall p50 **{pct(wall, 0.5):.2f} ms**, p99 **{pct(wall, 0.99):.2f} ms**, "
+           (f"{len(wall):,} queries (UN as listed, UN variants, US negatives), warm: "
+            f"wall p50 **{pct(wall, 0.5):.2f} ms**, p99 **{pct(wall, 0.99):.2f} ms**, "
             f"mean {1000 * sum(wall) / len(wall):.2f} ms; CPU p50 {pct(cpu, 0.5):.2f} ms, p99 {pct(cpu, 0.99):.2f} ms, max {cpu[-1] * 1000:.1f} ms; "
             f"{len(cpu) / sum(cpu):,.0f} queries per CPU-second. Peak RSS of the benchmark process {rss_mb():.0f} MB.")]
     if lv2:
@@ -449,16 +451,22 @@ def main() -> None:
     if "watchman" in sections:
         out += watchman(shared, lv2)
     if sections & {"un", "negatives", "variants", "speed"}:
-        index, rows, build_s, build_cpu = build_index(shared)
-        if "un" in sections:
-            out += un_listed(index, shared, lv2, args.match, args.possible)
-        if "negatives" in sections:
-            out += negatives(index, shared, lv2, args.match, args.possible)
-        if "variants" in sections:
-            out += variants(index, shared, lv2, args.match, args.possible)
-        if "speed" in sections:
-            out += speed(index, rows, shared, lv2, (build_s, build_cpu))
+        out += index_sections(shared, sections, lv2, args.match, args.possible)
     print("\n".join(out))
+
+
+def index_sections(shared: Path, sections: set[str], lv2: LogicV2 | None, match: float, possible: float) -> list[str]:
+    index, rows, build_s, build_cpu = build_index(shared)
+    out: list[str] = []
+    if "un" in sections:
+        out += un_listed(index, shared, lv2, match, possible)
+    if "negatives" in sections:
+        out += negatives(index, shared, lv2, match, possible)
+    if "variants" in sections:
+        out += variants(index, shared, lv2, match, possible)
+    if "speed" in sections:
+        out += speed(index, rows, shared, lv2, (build_s, build_cpu))
+    return out
 
 
 if __name__ == "__main__":

@@ -187,35 +187,8 @@ class PartyIndex:
         self.memo: dict[tuple, tuple[list[Candidate], list[str]]] = {}
         joined: set[str] = set()
         for e_idx, ent in enumerate(self.entities):
-            seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
-            for n in ent.names:
-                key = name_key(n)
-                # "LOGARCHEO AG" and "LOGARCHEO S.A." are both kept: the legal form is evidence too.
-                if not key.tokens or (key.tokens, key.legal_forms) in seen:
-                    continue
-                seen.add((key.tokens, key.legal_forms))
-                k_idx = len(self.name_keys)
-                self.name_keys.append((e_idx, key))
-                g = group_of.get(key.tokens)
-                if g is not None:
-                    members[g].append(k_idx)
-                    continue
-                g = group_of[key.tokens] = len(self.groups)
-                self.groups.append(key.tokens)
-                members.append([k_idx])
-                for t in set(key.tokens):
-                    token_names[t].append(g)
-                for j, _, _ in _joins(key.tokens):
-                    if j not in key.tokens:
-                        token_names[j].append(g)
-                        joined.add(j)
-            for scheme, value in ent.identifiers:
-                for k in ids.equivalent_keys(ids.Identifier(scheme, value, True)):
-                    self.by_identifier[k].append(e_idx)
-            for a in ent.addresses:
-                ak = address_key(a)
-                if ak:
-                    self.by_address[ak].append(e_idx)
+            self._add_names(e_idx, ent, members, group_of, token_names, joined)
+            self._add_lookups(e_idx, ent)
         self.members: list[tuple[int, ...]] = [tuple(m) for m in members]
         del members, group_of
         parts = {t for toks in self.groups for t in toks}
@@ -232,6 +205,40 @@ class PartyIndex:
         gc.collect()
         gc.freeze()
         self.deletes: dict[str, str | tuple[str, ...]] = {k: (next(iter(v)) if len(v) == 1 else tuple(v)) for k, v in deletes.items()}
+
+    def _add_names(self, e_idx: int, ent: ListedEntity, members: list[list[int]], group_of: dict[tuple[str, ...], int],
+                   token_names: dict[str, list[int]], joined: set[str]) -> None:
+        seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
+        for n in ent.names:
+            key = name_key(n)
+            # "LOGARCHEO AG" and "LOGARCHEO S.A." are both kept: the legal form is evidence too.
+            if not key.tokens or (key.tokens, key.legal_forms) in seen:
+                continue
+            seen.add((key.tokens, key.legal_forms))
+            k_idx = len(self.name_keys)
+            self.name_keys.append((e_idx, key))
+            g = group_of.get(key.tokens)
+            if g is not None:
+                members[g].append(k_idx)
+                continue
+            g = group_of[key.tokens] = len(self.groups)
+            self.groups.append(key.tokens)
+            members.append([k_idx])
+            for t in set(key.tokens):
+                token_names[t].append(g)
+            for j, _, _ in _joins(key.tokens):
+                if j not in key.tokens:
+                    token_names[j].append(g)
+                    joined.add(j)
+
+    def _add_lookups(self, e_idx: int, ent: ListedEntity) -> None:
+        for scheme, value in ent.identifiers:
+            for k in ids.equivalent_keys(ids.Identifier(scheme, value, True)):
+                self.by_identifier[k].append(e_idx)
+        for a in ent.addresses:
+            ak = address_key(a)
+            if ak:
+                self.by_address[ak].append(e_idx)
 
     def __len__(self) -> int:
         return len(self.entities)
@@ -252,38 +259,38 @@ class PartyIndex:
                     found[s] = token_sim(token, s)
         return {s: v for s, v in found.items() if v > 0}
 
-    def candidates(self, key: NameKey, limit: int | None = None) -> list[int]:
-        """Name groups to score, best covering first: all that cover the whole query, then up to `limit` more."""
-        limit = self.SCORED if limit is None else limit
-        toks = list(dict.fromkeys(key.tokens))
-        if not toks:
-            return []
-        weights = [part_weight(t) for t in toks]
-        total = sum(weights)
-        n = len(toks)
+    def _probe(self, toks: list[str]) -> list[tuple[tuple[int, ...], dict[str, float], int]]:
+        """For each query part and each run of adjacent parts written together: the query parts it covers,
+        the similar list parts with their similarity, and how many names carry those."""
         probes = [(t, (i,)) for i, t in enumerate(toks)] + [(j, tuple(range(a, b + 1))) for j, a, b in _joins(tuple(toks), runs=True)]
-        found: list[tuple[tuple[int, ...], dict[str, float], int]] = []
+        found = []
         for probe, parts in probes:
             sims = self._similar_tokens(probe)
             if sims:
                 found.append((parts, sims, sum(len(self.token_names.get(t, ())) for t in sims)))
-        if not found:
-            return []
-        # Names are gathered through the parts that few names share; a common part ("Muhammad", "Ali")
-        # then only adds to the names found, looked up among each name's own parts. A name covering the
-        # whole query carries every rare part too, so none is lost. When every part is common, the
-        # least common one gathers.
+        return found
+
+    def _seeds(self, found: list[tuple[tuple[int, ...], dict[str, float], int]], n: int) -> list[tuple[tuple[int, ...], dict[str, float], int]]:
         by_size = sorted(found, key=lambda f: f[2])
         seeds = [f for f in by_size if f[2] <= self.COMMON]
-        # A misspelt rare part may find only other names: at least two query parts gather, so a name
-        # carrying all the other parts is still found ("KYUNG IL KIM" for "KIM KYONG IL").
         for f in by_size:
             if len({i for parts, _, _ in seeds for i in parts}) >= min(2, n):
                 break
             if f not in seeds:
                 seeds.append(f)
+        return seeds
+
+    def _gather(self, found: list[tuple[tuple[int, ...], dict[str, float], int]], weights: list[float]) -> dict[int, list[float]]:
+        """For each name group, the best similarity reached by each query part, and (last) their weighted sum.
+
+        Names are gathered through the parts that few names share; a common part ("Muhammad", "Ali")
+        then only adds to the names found, looked up among each name's own parts. A name covering the
+        whole query carries every rare part too, so none is lost. At least two query parts gather, so a
+        misspelt rare part cannot hide a name carrying all the others ("KYUNG IL KIM" / "KIM KYONG IL").
+        """
+        n = len(weights)
+        seeds = self._seeds(found, n)
         later = [f for f in found if f not in seeds]
-        # For each name, the best similarity reached by each query part (a joined run covers several).
         # c[n] keeps the weighted sum of c[:n] up to date, so ranking needs no second pass over the parts.
         cover: dict[int, list[float]] = {}
         for parts, sims, _ in seeds:
@@ -297,20 +304,33 @@ class PartyIndex:
                             c[n] += weights[i] * (sim - c[i])
                             c[i] = sim
         if later:
-            for k, c in cover.items():
-                own = self.groups[k]
-                for parts, sims, _ in later:
-                    best = max([sims.get(t, 0.0) for t in own])
-                    if best:
-                        for i in parts:
-                            if best > c[i]:
-                                c[n] += weights[i] * (best - c[i])
-                                c[i] = best
-        if not cover:
+            self._add_common(cover, later, weights)
+        return cover
+
+    def _add_common(self, cover: dict[int, list[float]], later: list[tuple[tuple[int, ...], dict[str, float], int]], weights: list[float]) -> None:
+        n = len(weights)
+        for k, c in cover.items():
+            own = self.groups[k]
+            for parts, sims, _ in later:
+                best = max([sims.get(t, 0.0) for t in own])
+                for i in parts:
+                    if best > c[i]:
+                        c[n] += weights[i] * (best - c[i])
+                        c[i] = best
+
+    def candidates(self, key: NameKey, limit: int | None = None) -> list[int]:
+        """Name groups to score, best covering first: all that cover the whole query, then up to `limit` more."""
+        limit = self.SCORED if limit is None else limit
+        toks = list(dict.fromkeys(key.tokens))
+        found = self._probe(toks) if toks else []
+        if not found:
             return []
+        weights = [part_weight(t) for t in toks]
+        total = sum(weights)
+        n = len(toks)
         ranked = []
         floor = self.MIN_COVER * total
-        for k, c in cover.items():
+        for k, c in self._gather(found, weights).items():
             if c[n] < floor:
                 continue
             # Among equal coverage, names with fewer parts of their own that the query lacks come first.
@@ -326,43 +346,16 @@ class PartyIndex:
 
     def match(self, query: Query, limit: int = 10) -> tuple[list[Candidate], list[str]]:
         """Ranked candidates and warnings for a query. Never raises on odd names."""
-        cfg = scorer_config()
         warnings: list[str] = []
+        results = self._by_identifier(query, warnings)
         key = name_key(query.name)
-        person = query.schema == "Person"
-        results: dict[int, Candidate] = {}
-        # Identifiers decide on their own.
-        for scheme, value in query.identifiers:
-            ident = ids.normalise(scheme, value)
-            if not ident.valid:
-                warnings.append(f"identifier {scheme}:{value} fails its format or checksum; not used")
-                continue
-            for k in ids.equivalent_keys(ident):
-                for e_idx in self.by_identifier.get(k, []):
-                    ent = self.entities[e_idx]
-                    results[e_idx] = Candidate(ent, float(cfg["identifier_score"]), ent.caption, [f"identifier {k} equals the listed entity's"],
-                                               identifier_match=k, name_score=0.0)
         if not key.meaningful:
             warnings.append(
                 f"name {query.name!r} has no meaningful part after removing legal forms, digits and single letters; not matched by name"
             )
         else:
-            best: dict[int, tuple[float, NameKey, Any]] = {}
-            for g in self.candidates(key):
-                shared: dict[bool, dict[str, Any]] = {True: {}, False: {}}  # name comparisons of the group, person or not
-                for k_idx in self.members[g]:
-                    e_idx, ckey = self.name_keys[k_idx]
-                    ent = self.entities[e_idx]
-                    if not schema_compatible(query.schema, ent.schema):
-                        continue
-                    as_person = person or ent.schema == "Person"
-                    ps = score_pair(Pair(query, key, ent, ckey, as_person, shared[as_person]))
-                    # The entity is scored on its best pair of names (ties: the higher name score).
-                    prev = best.get(e_idx)
-                    if prev is None or (ps.score, ps.name_score) > (prev[0], prev[2].name_score):
-                        best[e_idx] = (ps.score, ckey, ps)
-            floor = float(cfg["min_candidate_score"])
-            for e_idx, (score, ckey, ps) in best.items():
+            floor = float(scorer_config()["min_candidate_score"])
+            for e_idx, (score, ckey, ps) in self._best_pairs(query, key).items():
                 if ps.name_score < floor:
                     continue
                 ent = self.entities[e_idx]
@@ -374,6 +367,39 @@ class PartyIndex:
                     results[e_idx] = Candidate(ent, score, ckey.original, ps.explanation, name_score=ps.name_score)
         ranked = sorted(results.values(), key=lambda c: (-c.score, -c.name_score, c.entity.list_id, c.entity.entity_id))
         return ranked[:limit], warnings
+
+    def _by_identifier(self, query: Query, warnings: list[str]) -> dict[int, Candidate]:
+        """Identifiers decide on their own; invalid ones are named in a warning and not used."""
+        results: dict[int, Candidate] = {}
+        for scheme, value in query.identifiers:
+            ident = ids.normalise(scheme, value)
+            if not ident.valid:
+                warnings.append(f"identifier {scheme}:{value} fails its format or checksum; not used")
+                continue
+            for k in ids.equivalent_keys(ident):
+                for e_idx in self.by_identifier.get(k, []):
+                    ent = self.entities[e_idx]
+                    results[e_idx] = Candidate(ent, float(scorer_config()["identifier_score"]), ent.caption,
+                                               [f"identifier {k} equals the listed entity's"], identifier_match=k, name_score=0.0)
+        return results
+
+    def _best_pairs(self, query: Query, key: NameKey) -> dict[int, tuple[float, NameKey, Any]]:
+        """Each retrieved entity on its best (query name, listed name) pair (ties: the higher name score)."""
+        person = query.schema == "Person"
+        best: dict[int, tuple[float, NameKey, Any]] = {}
+        for g in self.candidates(key):
+            shared: dict[bool, dict[str, Any]] = {True: {}, False: {}}  # name comparisons of the group, person or not
+            for k_idx in self.members[g]:
+                e_idx, ckey = self.name_keys[k_idx]
+                ent = self.entities[e_idx]
+                if not schema_compatible(query.schema, ent.schema):
+                    continue
+                as_person = person or ent.schema == "Person"
+                ps = score_pair(Pair(query, key, ent, ckey, as_person, shared[as_person]))
+                prev = best.get(e_idx)
+                if prev is None or (ps.score, ps.name_score) > (prev[0], prev[2].name_score):
+                    best[e_idx] = (ps.score, ckey, ps)
+        return best
 
     def shared(self, identifiers: list[tuple[str, str]], address: str | None) -> list[tuple[ListedEntity, str]]:
         """Listed entities that share an identifier (any scheme) or an exact address with a party."""

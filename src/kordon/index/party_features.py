@@ -166,12 +166,8 @@ def _merge_split(a: list[str], b: list[str]) -> list[str]:
     return out
 
 
-def compare_parts(q: NameKey, c: NameKey, person: bool) -> NameComparison:
-    """Name parts paired greedily by similarity, order-free; missing parts cost less than disagreeing ones."""
-    n = scorer_config()["name"]
-    qa, ca = _merge_split(list(q.tokens), list(c.tokens)), _merge_split(list(c.tokens), list(q.tokens))
-    if not qa or not ca:
-        return NameComparison(0.0, [], qa, ca)
+def _pair_parts(qa: list[str], ca: list[str]) -> tuple[float, list[str], list[str], list[str]]:
+    """Pair parts greedily, most similar first: (weighted agreement, agreed, query parts left, list parts left)."""
     pairs = []
     for i, a in enumerate(qa):
         for j, b in enumerate(ca):
@@ -190,18 +186,31 @@ def compare_parts(q: NameKey, c: NameKey, person: bool) -> NameComparison:
         used_c.add(j)
         gained += s * (part_weight(qa[i]) + part_weight(ca[j]))
         agreed.append(qa[i] if qa[i] == ca[j] else f"{qa[i]}~{ca[j]}")
-    q_left = [t for i, t in enumerate(qa) if i not in used_q]
-    c_left = [t for j, t in enumerate(ca) if j not in used_c]
-    total = sum(map(part_weight, qa)) + sum(map(part_weight, ca))
-    # A part missing on one side costs less than a part that disagrees: lists carry patronymics and
-    # middle names that declarations drop. Missing patronymics are discounted further.
+    return gained, agreed, [t for i, t in enumerate(qa) if i not in used_q], [t for j, t in enumerate(ca) if j not in used_c]
+
+
+def _forgiven(q_left: list[str], c_left: list[str], person: bool) -> float:
+    """Weight of parts present on one side only that is not counted against the match: lists carry
+    patronymics and middle names that declarations drop; missing patronymics are forgiven more."""
+    n = scorer_config()["name"]
     slack = 0.0
-    if not q_left or not c_left:
-        for t in q_left + c_left:
-            if _is_number(t):
-                continue
-            share = (n["missing_patronymic"] if is_patronymic(t) else n["missing_part_person"]) if person else n["missing_part_org"]
-            slack += part_weight(t) * share
+    for t in q_left + c_left:
+        if _is_number(t):
+            continue
+        share = (n["missing_patronymic"] if is_patronymic(t) else n["missing_part_person"]) if person else n["missing_part_org"]
+        slack += part_weight(t) * share
+    return float(slack)
+
+
+def compare_parts(q: NameKey, c: NameKey, person: bool) -> NameComparison:
+    """Name parts paired greedily by similarity, order-free; missing parts cost less than disagreeing ones."""
+    n = scorer_config()["name"]
+    qa, ca = _merge_split(list(q.tokens), list(c.tokens)), _merge_split(list(c.tokens), list(q.tokens))
+    if not qa or not ca:
+        return NameComparison(0.0, [], qa, ca)
+    gained, agreed, q_left, c_left = _pair_parts(qa, ca)
+    total = sum(map(part_weight, qa)) + sum(map(part_weight, ca))
+    slack = _forgiven(q_left, c_left, person) if not q_left or not c_left else 0.0
     score = gained / max(total - slack, 1e-9) if agreed else 0.0
     if [t for t in q_left if not is_particle(t)] and [t for t in c_left if not is_particle(t)]:
         score -= n["disagreeing_parts_penalty"]  # a part on each side that disagrees: another person of the family
@@ -271,12 +280,12 @@ class Pair:
     def parts(self) -> NameComparison:
         if "parts" not in self.cache:
             self.cache["parts"] = compare_parts(self.qkey, self.ckey, self.person)
-        return self.cache["parts"]  # type: ignore[no-any-return]
+        return self.cache["parts"]
 
     def joined(self) -> NameComparison | None:
         if "joined" not in self.cache:
             self.cache["joined"] = compare_joined(self.qkey, self.ckey)
-        return self.cache["joined"]  # type: ignore[no-any-return]
+        return self.cache["joined"]
 
 
 @dataclass(frozen=True)
