@@ -51,6 +51,12 @@ class Settings(BaseModel):
     history_refresh_seconds: float = Field(
         1.0, ge=0, description="How often a running process takes in declarations other processes stored (0: before every screening)")
     database_url: str = Field(default_factory=lambda: os.environ.get("KORDON_DATABASE_URL", "sqlite:///kordon.db"))
+    # Where the bulk jobs (parties screen, rescreen) run: in this process, or on Apache Spark (docs/scale.md).
+    engine: str = Field(default_factory=lambda: os.environ.get("KORDON_ENGINE", "local"), pattern="^(local|spark)$",
+                        description="local | spark")
+    spark_master: str = Field(default_factory=lambda: os.environ.get("KORDON_SPARK_MASTER", "local[*]"),
+                              description="Spark master (local[2], spark://host:7077, yarn); ignored under spark-submit")
+    spark_conf: dict[str, str] = Field(default_factory=dict, description="Extra Spark settings, e.g. spark.executor.memory")
 
     @field_validator("screening_country")
     @classmethod

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from kordon.index.parties import PartyIndex, Query
+from kordon.ingest import party_rows
+from kordon.ingest.party_rows import PartyRow
 
 SCHEMAS = ("Person", "Company", "Organization", "LegalEntity", "Vessel")
 DEFAULT_THRESHOLD = 0.9
@@ -51,32 +51,46 @@ class ScreenRow:
     error: str | None = None
 
 
+def screen_party_row(index: PartyIndex, r: PartyRow, threshold: float = DEFAULT_THRESHOLD, limit: int = 5) -> ScreenRow:
+    """Screen one row of a customer or counterparty file: the one function both engines run per row.
+
+    A bad row gives a result with `error` naming where it came from and the field; it never raises.
+    """
+    name = (r.name or "").strip()
+    try:
+        if not name:
+            raise ValueError("field 'name' is empty")
+        ids = [i for i in (r.identifiers or "").split(";") if i.strip()]
+        matches, warnings = match_name(index, name, schema=(r.schema or "").strip() or None,
+                                       country=(r.country or "").strip() or None,
+                                       birth_date=(r.birth_date or "").strip() or None,
+                                       identifiers=ids, threshold=threshold, limit=limit)
+        return ScreenRow(r.row, name, matches, warnings)
+    except ValueError as exc:
+        return ScreenRow(r.row, name, [], [], error=f"{r.where}: {exc}")
+
+
+def screen_party_rows(index: PartyIndex, rows: Iterable[PartyRow], threshold: float = DEFAULT_THRESHOLD, limit: int = 5,
+                      progress: Callable[[int], None] | None = None) -> Iterator[ScreenRow]:
+    for r in rows:
+        yield screen_party_row(index, r, threshold, limit)
+        if progress:
+            progress(r.row)
+
+
 def screen_csv(index: PartyIndex, path: str | Path, threshold: float = DEFAULT_THRESHOLD, limit: int = 5,
                progress: Callable[[int], None] | None = None) -> Iterator[ScreenRow]:
     """One result per input row (columns name, schema, country, birth_date, identifiers 'type:value;...').
 
     A bad row gives a result with `error` naming file, line and field; the rest continue.
     """
-    text = Path(path).read_text(encoding="utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "name" not in reader.fieldnames:
-        raise ValueError(f"{path}:1: the header has no 'name' column (columns: name, schema, country, birth_date, identifiers)")
-    for n, r in enumerate(reader, 1):
-        line = reader.line_num
-        name = (r.get("name") or "").strip()
-        try:
-            if not name:
-                raise ValueError("field 'name' is empty")
-            ids = [i for i in (r.get("identifiers") or "").split(";") if i.strip()]
-            matches, warnings = match_name(index, name, schema=(r.get("schema") or "").strip() or None,
-                                           country=(r.get("country") or "").strip() or None,
-                                           birth_date=(r.get("birth_date") or "").strip() or None,
-                                           identifiers=ids, threshold=threshold, limit=limit)
-            yield ScreenRow(n, name, matches, warnings)
-        except ValueError as exc:
-            yield ScreenRow(n, name, [], [], error=f"{path}:{line}: {exc}")
-        if progress:
-            progress(n)
+    return screen_party_rows(index, party_rows.read_csv(path), threshold, limit, progress)
+
+
+def screen_file(index: PartyIndex, path: str | Path, threshold: float = DEFAULT_THRESHOLD, limit: int = 5,
+                progress: Callable[[int], None] | None = None) -> Iterator[ScreenRow]:
+    """`screen_csv` for a CSV, or a Parquet file or folder of part files with the same columns."""
+    return screen_party_rows(index, party_rows.read(path), threshold, limit, progress)
 
 
 def allow(store_url: str, index: PartyIndex, *, list_id: str, entity_id: str, party_name: str, country: str | None,
