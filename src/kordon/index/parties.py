@@ -310,8 +310,10 @@ class PartyIndex:
         """Name-key indexes sharing a similar token, ranked by the rarity of what they share."""
         counts: dict[int, float] = defaultdict(float)
         common: list[list[int]] = []
-        for t in set(key.tokens):
-            for s in self._similar_tokens(t):
+        # Sorted, here and in the ranking below: the top `limit` must not depend on the order of a set of
+        # strings, which changes with every process's hash seed (two processes, or Spark workers, would disagree).
+        for t in sorted(set(key.tokens)):
+            for s in sorted(self._similar_tokens(t)):
                 postings = self.token_names.get(s, [])
                 if len(postings) > self.MAX_POSTINGS:
                     common.append(postings)
@@ -327,7 +329,7 @@ class PartyIndex:
                 for k in postings:
                     if k in counts:
                         counts[k] += 0.01
-        return sorted(counts, key=counts.__getitem__, reverse=True)[:limit]
+        return sorted(counts, key=lambda k: (-counts[k], k))[:limit]
 
     def match(self, query: Query, limit: int = 10, threshold: float = 0.7) -> tuple[list[Candidate], list[str]]:
         """Ranked candidates and warnings for a query. Never raises on odd names."""

@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from kordon.ingest import party_rows
+from kordon.interfaces.cli.engine_option import engine_option, resolve, workers_option
 from kordon.screen import party_search
 
 app = typer.Typer(help="Screen party names against the active sanctions lists.", no_args_is_help=True)
@@ -59,16 +61,24 @@ def match(
 
 @app.command()
 def screen(
-    file: str = typer.Argument(..., help="CSV with columns name, schema, country, birth_date, identifiers (type:value;...)"),
+    file: str = typer.Argument(..., help="CSV with columns name, schema, country, birth_date, identifiers (type:value;...), "
+                               "or a Parquet file or folder with the same columns"),
     fmt: str = typer.Option("csv", "--format", help="csv|jsonl"),
     threshold: float = typer.Option(party_search.DEFAULT_THRESHOLD),
     limit: int = typer.Option(5),
     database_url: Optional[str] = typer.Option(None, "--db"),
+    engine_name: Optional[str] = engine_option(),
+    workers: int = workers_option(),
 ) -> None:
     """One result per input row on stdout; errors and counts on stderr; exit 1 if some rows were rejected."""
-    index = party_search.party_index(_store(database_url))
+    from kordon.config import load_settings
+
+    settings = load_settings()
+    engine = resolve(engine_name, settings, workers)
+    index = party_search.party_index(database_url or settings.database_url)
+    parquet = party_rows.is_parquet(file)
     try:
-        total = max(0, sum(1 for _ in open(file, encoding="utf-8-sig")) - 1)
+        total = None if parquet else max(0, sum(1 for _ in open(file, encoding="utf-8-sig")) - 1)
     except OSError as exc:
         err.print(f"[red]error:[/red] {file}: {exc.strerror}")
         raise typer.Exit(2) from exc
@@ -76,10 +86,10 @@ def screen(
     if writer:
         writer.writerow(["row", "name", "match", "entity_id", "list", "listed_name", "score", "explanation"])
     read = rejected = matched = 0
-    with Progress(console=err, transient=True) as bar:
+    with Progress(console=err, transient=True, disable=engine.name != "local") as bar:
         task = bar.add_task("screening", total=total)
         try:
-            for res in party_search.screen_csv(index, file, threshold, limit, progress=lambda n: bar.update(task, completed=n)):
+            for res in engine.screen_parties(index, file, threshold, limit, progress=lambda n: bar.update(task, completed=n)):
                 read += 1
                 if res.error:
                     rejected += 1
@@ -92,9 +102,11 @@ def screen(
                 else:
                     sys.stdout.write(json.dumps({"row": res.row, "name": res.name, "matches": res.matches, "warnings": res.warnings,
                                                  "error": res.error}, ensure_ascii=False) + "\n")
-        except ValueError as exc:
+        except (ValueError, OSError) as exc:
             err.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from exc
+        finally:
+            engine.stop()
     err.print(f"read {read}, accepted {read - rejected}, rejected {rejected}, matched {matched}")
     if rejected:
         raise typer.Exit(1)

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kordon.ingest.errors import ReadCounts
+from kordon.interfaces.cli.engine_option import engine_option, resolve, workers_option
 from kordon.models import Decision
 
 err = Console(stderr=True)
@@ -231,12 +232,16 @@ def register(app: typer.Typer) -> None:
     def rescreen(
         since: Optional[str] = typer.Option(None, "--since", help="Re-screen declarations dated on or after this ISO date"),
         days: int = typer.Option(30, "--days", help="…or dated within this many days before today"),
+        whole: bool = typer.Option(False, "--all", help="Re-screen the whole stored history"),
+        source: Optional[str] = typer.Option(None, "--input", help="A Parquet export of the history (kordon history export) instead of the store"),
         dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change without recording it"),
         lists: Optional[list[Path]] = typer.Option(None, "--lists", help="Extra goods list file or folder; repeatable"),
         config: Optional[Path] = typer.Option(None, "--config", envvar="KORDON_CONFIG"),
         db: Optional[str] = typer.Option(None, "--db", envvar="KORDON_DATABASE_URL"),
+        engine_name: Optional[str] = engine_option(),
+        workers: int = workers_option(),
     ) -> None:
-        """After a list changed: re-screen recent stored declarations against today's lists and record what changed."""
+        """After a list changed: re-screen stored declarations against today's lists and record what changed."""
         import datetime as dt
 
         try:
@@ -244,9 +249,20 @@ def register(app: typer.Typer) -> None:
         except ValueError:
             raise typer.BadParameter(f"{since!r} is not an ISO date", param_hint="--since")
         k = _kordon(config, db, lists)
-        changed = k.rescreen(start, record=not dry_run)
-        print_rescreen(changed, out, recorded=not dry_run)
-        err.print(f"re-screened declarations since {start}")
+        engine = resolve(engine_name, k.settings, workers)
+        try:
+            run = k.rescreen_all(None if whole or source else start, record=not dry_run, engine=engine, source=source)
+        except (ValueError, OSError) as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False)
+            raise typer.Exit(2) from exc
+        finally:
+            engine.stop()
+        print_rescreen(run.changed, out, recorded=not dry_run)
+        for e in run.errors or []:
+            err.print(f"[red]rejected[/red] {e}", highlight=False, soft_wrap=True)
+        what = source if source else "the whole history" if whole else f"declarations since {start}"
+        err.print(f"re-screened {what}: read {run.read}, re-screened {run.read - run.rejected}, rejected {run.rejected}", highlight=False)
+        raise typer.Exit(1 if run.rejected else 0)
 
     @app.command("rules")
     def rules_cmd(
