@@ -116,12 +116,13 @@ def _rescreen_batches(key: str, bc: "Broadcast[bytes]", loads: Any,
     import pyarrow as pa
 
     from kordon.record.history_export import rows_from_arrow
-    from kordon.service import rescreen_row
+    from kordon.service import RowOutcome, rescreen_row
 
     ctx = _shipped(key, bc, loads)
     for batch in batches:
-        # Only what the driver needs comes back: changed outcomes and errors.
-        keep = [o for o in (rescreen_row(ctx, r) for r in rows_from_arrow(batch)) if o.error or (o.result and o.result.changed)]
+        # Every row comes back (the driver counts what was read) but only a changed outcome carries its decisions.
+        keep = [o if o.error or (o.result and o.result.changed) else RowOutcome(o.seq)
+                for o in (rescreen_row(ctx, r) for r in rows_from_arrow(batch))]
         yield pa.RecordBatch.from_arrays([
             pa.array([o.seq for o in keep], pa.int64()),
             pa.array([o.result.declaration_id if o.result else None for o in keep], pa.string()),
@@ -279,6 +280,8 @@ class SparkEngine:
         for r in self._run_ordered(df, "_pos", partial(_rescreen_batches, key, bc, self.loads), RESCREEN_OUT):
             if r["error"] is not None:
                 yield RowOutcome(r["seq"], error=r["error"])
+            elif r["after"] is None:
+                yield RowOutcome(r["seq"])  # re-screened, unchanged
             else:
                 yield RowOutcome(r["seq"], result=Rescreen(r["declaration_id"], r["version"], Decision.model_validate_json(r["before"]),
                                                            Decision.model_validate_json(r["after"])))

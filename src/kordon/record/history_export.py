@@ -117,7 +117,7 @@ def export(store: "Store", path: str | Path, since: dt.date | None = None, rows_
     for row in iter_store(store, since):
         chunk.append(row)
         n += 1
-        if len(chunk) >= batch:
+        if len(chunk) >= min(batch, rows_per_file - in_part):
             flush()
     flush()
     if writer is not None:
