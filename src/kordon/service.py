@@ -22,7 +22,6 @@ from kordon.config import Settings
 from kordon.index.history import History, attach, load_history
 from kordon.models import Declaration, Decision
 from kordon.models.decision import ACTION_ORDER, LANE_ORDER
-from kordon.record import history_export
 from kordon.record.history_export import HistoryRow
 from kordon.record.store import Record, Store, Stored
 from kordon.screen import ScreeningContext, build_context, screen_declaration
@@ -321,9 +320,12 @@ class Kordon:
         payload = {"version": result.version, "lane": result.after.lane.value, "action": result.after.action.value,
                    "was": [result.before.lane.value, result.before.action.value], "list_versions": result.after.list_versions,
                    "added": sorted(map(str, result.added)), "removed": sorted(map(str, result.removed))}
+
+        def audited(s: Session) -> None:
+            audit.append_in(s, actor, "rescreen", f"declaration:{result.declaration_id}", payload)
+
         self.store.add_decision(result.declaration_id, result.version, result.after, self.context.rules.sha256,
-                                self.settings.model_dump(mode="json"),
-                                also=lambda s, p=payload, i=result.declaration_id: audit.append_in(s, actor, "rescreen", f"declaration:{i}", p))
+                                self.settings.model_dump(mode="json"), also=audited)
 
     def replay(self, declaration_id: str, version: int | None = None) -> Replay:
         record = self.get(declaration_id, version)
