@@ -69,6 +69,8 @@ def screen(
     database_url: Optional[str] = typer.Option(None, "--db"),
     engine_name: Optional[str] = engine_option(),
     workers: int = workers_option(),
+    out_file: Optional[str] = typer.Option(None, "--out", "-o", help="Write the results to this file instead of stdout "
+                                           "(under spark-submit, stdout also carries the messages)"),
 ) -> None:
     """One result per input row on stdout; errors and counts on stderr; exit 1 if some rows were rejected."""
     from kordon.config import load_settings
@@ -82,7 +84,8 @@ def screen(
     except OSError as exc:
         err.print(f"[red]error:[/red] {file}: {exc.strerror}")
         raise typer.Exit(2) from exc
-    writer = csv.writer(sys.stdout) if fmt == "csv" else None
+    target = open(out_file, "w", encoding="utf-8", newline="") if out_file else sys.stdout
+    writer = csv.writer(target) if fmt == "csv" else None
     if writer:
         writer.writerow(["row", "name", "match", "entity_id", "list", "listed_name", "score", "explanation"])
     read = rejected = matched = 0
@@ -100,13 +103,15 @@ def screen(
                     writer.writerow([res.row, res.name, bool(top and top["match"]), top["entity_id"] if top else "", top["list"] if top else "",
                                      top["name"] if top else "", top["score"] if top else "", top["explanation"] if top else (res.error or "")])
                 else:
-                    sys.stdout.write(json.dumps({"row": res.row, "name": res.name, "matches": res.matches, "warnings": res.warnings,
+                    target.write(json.dumps({"row": res.row, "name": res.name, "matches": res.matches, "warnings": res.warnings,
                                                  "error": res.error}, ensure_ascii=False) + "\n")
         except (ValueError, OSError) as exc:
             err.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from exc
         finally:
             engine.stop()
+            if out_file:
+                target.close()
     err.print(f"read {read}, accepted {read - rejected}, rejected {rejected}, matched {matched}")
     if rejected:
         raise typer.Exit(1)
