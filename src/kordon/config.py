@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kordon.models.codes import normalise_country
 
-# The 2025 US OTSI list of diversion hubs (see docs/rules.md for the source).
+# The diversion hubs named by the UK Office of Trade Sanctions Implementation (OTSI, Department for
+# Business and Trade) in its guidance of 7 Jan 2025 (see docs/rules.md for the source).
 DEFAULT_DIVERSION_HUBS = ["AM", "CN", "HK", "MO", "IN", "IL", "KZ", "KG", "MY", "MN", "RS", "TH", "TR", "AE", "UZ", "VN"]
 
 
@@ -50,6 +51,9 @@ class Settings(BaseModel):
     history: bool = Field(True, description="Let the red-flag rules use the history of stored declarations")
     history_refresh_seconds: float = Field(
         1.0, ge=0, description="How often a running process takes in declarations other processes stored (0: before every screening)")
+    profile: str | None = Field(
+        "kz_customs", description="Jurisdiction profile whose law turns findings into actions: a bundled id "
+        "(kz_customs, eu_exporter, us_person, bank_kz, uk_exporter) or the path of a profile file")
     database_url: str = Field(default_factory=lambda: os.environ.get("KORDON_DATABASE_URL", "sqlite:///kordon.db"))
     # Where the bulk jobs (parties screen, rescreen) run: in this process, or on Apache Spark (docs/scale.md).
     engine: str = Field(default_factory=lambda: os.environ.get("KORDON_ENGINE", "local"), pattern="^(local|spark)$",
@@ -80,5 +84,8 @@ def load_settings(path: str | Path | None = None, **overrides: object) -> Settin
         base = Path(path).parent
         data["lists"] = [str((base / p).resolve()) if not Path(p).is_absolute() else p for p in data.get("lists", [])]
         data["rules"] = [str((base / p).resolve()) if not Path(p).is_absolute() else p for p in data.get("rules", [])]
+        profile = data.get("profile")
+        if isinstance(profile, str) and profile.endswith((".yaml", ".yml")) and not Path(profile).is_absolute():
+            data["profile"] = str((base / profile).resolve())
     data.update({k: v for k, v in overrides.items() if v is not None})
     return Settings.model_validate(data)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Callable
 from sqlalchemy.orm import Session
 
 from kordon.config import Settings
+from kordon.ingest.profiles import Profile
 from kordon.index.history import History, attach, load_history
 from kordon.models import Declaration, Decision
 from kordon.models.decision import ACTION_ORDER, LANE_ORDER
@@ -150,6 +151,25 @@ class Kordon:
         self._refreshed = 0.0
         # Screening reads the history and recording adds to it, possibly from different threads.
         self._lock = threading.RLock()
+        # Profiles decisions were made under in this process, by (id, version): recorded with them for replay.
+        self._profiles: dict[tuple[str, str], Profile] = {}
+
+    def profile(self, name: str | None = None) -> Profile | None:
+        """The settings' profile, or another one by bundled id or file path (a per-request choice)."""
+        from kordon.decide.profiles import load_profile
+
+        found = self.context.profile if name is None else load_profile(name)
+        if found is not None:
+            self._profiles[(found.id, found.version)] = found
+        return found
+
+    def _snapshot_profiles(self, decisions: list[Decision]) -> None:
+        from kordon.record.profiles import snapshot_profile
+
+        for key in {(d.profile, d.profile_version) for d in decisions if d.profile and d.profile_version}:
+            found = self._profiles.get(key)  # type: ignore[arg-type]
+            if found is not None:
+                snapshot_profile(self.store, found)
 
     @property
     def store(self) -> Store:
@@ -182,12 +202,12 @@ class Kordon:
             self._history.add(decl, pk)
         self._refreshed = time.monotonic()
 
-    def _screen_with(self, history: History | None, decl: Declaration) -> Decision:
+    def _screen_with(self, history: History | None, decl: Declaration, profile: Profile | None = None) -> Decision:
         if history is not None:
             attach(self.context, history)
         else:
             self.context.extras.pop("history", None)
-        decision = screen_declaration(decl, self.context)
+        decision = screen_declaration(decl, self.context, profile)
         if history is not None:
             decision.history_upto = history.upto
         return decision
@@ -201,10 +221,12 @@ class Kordon:
             self._catch_up(before=stored.pk)
         self._history.add(stored.declaration, stored.pk)
 
-    def screen(self, decl: Declaration) -> Decision:
-        """Screen without recording (with the store's history once a store is in use)."""
+    def screen(self, decl: Declaration, profile: str | None = None) -> Decision:
+        """Screen without recording (with the store's history once a store is in use), under the settings'
+        profile or the one named."""
+        chosen = self.profile(profile)
         with self._lock:
-            return self._screen_with(self._current_history(), decl)
+            return self._screen_with(self._current_history(), decl, chosen)
 
     def screen_and_record(self, decl: Declaration, also: Callable[[Session, int, Decision], None] | None = None) -> Stored:
         """Screen and store; a repeat of stored content returns the stored decision unchanged.
@@ -215,15 +237,20 @@ class Kordon:
         return self.screen_and_record_many([decl], also=hook)[0]
 
     def screen_and_record_many(self, decls: list[Declaration],
-                               also: Callable[[Session, Stored], None] | None = None) -> list[Stored]:
+                               also: Callable[[Session, Stored], None] | None = None, profile: str | None = None) -> list[Stored]:
         """Screen and store a batch in one transaction, each declaration seeing the ones before it."""
+        from kordon.record.profiles import snapshot_profile
+
         store = self.store
         store.snapshot_lists(self.context.goods.lists)
         store.snapshot_rules(self.context.rules)
+        chosen = self.profile(profile)
+        if chosen is not None:
+            snapshot_profile(store, chosen)
         with self._lock:
             history = self._current_history()
             try:
-                return store.screen_and_save(decls, lambda d: self._screen_with(history, d), self.context.rules.sha256,
+                return store.screen_and_save(decls, lambda d: self._screen_with(history, d, chosen), self.context.rules.sha256,
                                              self.settings.model_dump(mode="json"), also=also, after=self._remember)
             except Exception:
                 # The history took in declarations of a transaction that did not commit: start again from the store.
@@ -238,6 +265,7 @@ class Kordon:
         with a gap below its reach."""
         self.store.snapshot_lists(self.context.goods.lists)
         self.store.snapshot_rules(self.context.rules)
+        self._snapshot_profiles([d for _, d in screened])
         with self._lock:
             stored = self.store.save_many(screened, self.context.rules.sha256, self.settings.model_dump(mode="json"), also=also)
             for item in stored:
@@ -276,7 +304,27 @@ class Kordon:
             ctx.rules = load_rules(settings)
         if decision.history_upto is not None:
             attach(ctx, load_history(self.store, upto=decision.history_upto))
+        ctx.profile = self._pinned_profile(decision)
         return ctx
+
+    def _pinned_profile(self, decision: Decision) -> Profile | None:
+        """The profile a decision was made under, in the version it names (None before profiles existed)."""
+        from kordon.decide.profiles import load_profile
+        from kordon.record.profiles import stored_profile
+
+        if not decision.profile:
+            return None
+        found = stored_profile(self.store, decision.profile, decision.profile_version or "")
+        if found is not None:
+            return found
+        try:
+            current = load_profile(decision.profile)
+        except (LookupError, ValueError) as exc:
+            raise ReplayError(f"profile {decision.profile!r} is neither in the store nor available: {exc}") from exc
+        if current.version != decision.profile_version:
+            raise ReplayError(f"profile {decision.profile} version {decision.profile_version} is not in the store "
+                              f"(available: version {current.version}); it cannot be replayed exactly")
+        return current
 
     def rescreen(self, since: dt.date, record: bool = True, actor: str = "kordon") -> list[Rescreen]:
         """Re-screen the latest version of every declaration since `since` against today's lists.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from kordon.interfaces.cli import history, parties, redflags, sanctions_lists, screening, service, trade
+from kordon.interfaces.cli import documents, history, parties, redflags, sanctions_lists, screening, service, trade
 
 app = typer.Typer(
     name="kordon",
@@ -25,6 +25,7 @@ app.add_typer(parties.app, name="parties")
 app.add_typer(sanctions_lists.app, name="lists")
 service.register(app)
 app.add_typer(history.app, name="history")
+app.add_typer(documents.app, name="documents")
 
 
 def main() -> None:
