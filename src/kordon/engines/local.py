@@ -59,6 +59,13 @@ def _rescreen_chunk(ctx: "ScreeningContext", rows: list["HistoryRow"]) -> list["
     return [rescreen_row(ctx, r) for r in rows]
 
 
+def _verify_chunk(shared: tuple[Any, Any], rows: list[Any]) -> list[Any]:
+    from kordon.eaeu import verify_row
+
+    view, ctx = shared
+    return [verify_row(view, ctx, r) for r in rows]
+
+
 class LocalEngine:
     name = "local"
 
@@ -100,6 +107,15 @@ class LocalEngine:
         from kordon.record.history_export import read_parquet
 
         return self.rescreen(ctx, read_parquet(path))
+
+    def verify_snts(self, view: Any, ctx: Any, rows: Iterable[Any]) -> Iterator[Any]:
+        """`kordon.eaeu.verify_row` over SNT rows, in order (SntOutcome each)."""
+        yield from self.map_ordered(_verify_chunk, (view, ctx), rows)
+
+    def verify_snts_parquet(self, view: Any, ctx: Any, path: str | Path) -> Iterator[Any]:
+        from kordon.record.documents_export import read_parquet
+
+        return self.verify_snts(view, ctx, read_parquet(path))
 
     def stop(self) -> None:
         pass

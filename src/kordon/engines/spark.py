@@ -133,6 +133,24 @@ def _rescreen_batches(key: str, bc: "Broadcast[bytes]", loads: Any,
         ], names=["seq", "declaration_id", "version", "before", "after", "error"])
 
 
+VERIFY_OUT = "seq long, verdict string, error string"
+
+
+def _verify_batches(key: str, bc: Broadcast[bytes], loads: Any, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    import pyarrow as pa
+
+    from kordon.eaeu import verify_row
+    from kordon.record.documents_export import rows_from_arrow
+
+    view, ctx = _shipped(key, bc, loads)
+    for batch in batches:
+        out = [verify_row(view, ctx, r) for r in rows_from_arrow(batch)]
+        yield pa.RecordBatch.from_arrays([
+            pa.array([o.seq for o in out], pa.int64()),
+            pa.array([o.verdict.model_dump_json() if o.verdict else None for o in out], pa.string()),
+            pa.array([o.error for o in out], pa.string())], names=["seq", "verdict", "error"])
+
+
 # --- driver side ---------------------------------------------------------------------------------
 
 def _local_path(uri: str) -> str:
@@ -307,6 +325,47 @@ class SparkEngine:
                 df = df.withColumn("where", F.concat(F.lit("store: declaration "), F.col("declaration_id"),
                                                      F.lit(" version "), F.col("version").cast("string")))
                 yield from self._rescreen_df(ctx, df)
+
+    def verify_snts(self, view: Any, ctx: Any, rows: Iterator[Any]) -> Iterator[Any]:
+        """SNT rows from the driver (the store): staged as Parquet the executors read, then verified there."""
+        from kordon.record import documents_export
+
+        with tempfile.TemporaryDirectory(prefix="kordon-snts-") as tmp:
+            import pyarrow.parquet as pq
+
+            writer = pq.ParquetWriter(Path(tmp) / "part-00000.parquet", documents_export.schema())
+            chunk: list[Any] = []
+            n = 0
+            for r in rows:
+                chunk.append(r)
+                n += 1
+                if len(chunk) >= 10_000:
+                    writer.write_batch(documents_export.to_arrow(chunk))
+                    chunk.clear()
+            if chunk:
+                writer.write_batch(documents_export.to_arrow(chunk))
+            writer.close()
+            if not n:
+                return
+            from pyspark.sql import functions as F
+
+            df = self._parquet_positions(tmp, documents_export.COLUMNS, documents_export.check_columns)
+            df = df.withColumn("where", F.concat(F.lit("store: SNT "), F.col("number"), F.lit(" version "), F.col("version").cast("string")))
+            yield from _verify_df(self, view, ctx, df)
+
+    def verify_snts_parquet(self, view: Any, ctx: Any, path: str | Path) -> Iterator[Any]:
+        from kordon.record import documents_export
+
+        return _verify_df(self, view, ctx, self._parquet_positions(path, documents_export.COLUMNS, documents_export.check_columns))
+
+
+def _verify_df(engine: SparkEngine, view: Any, ctx: Any, df: DataFrame) -> Iterator[Any]:
+    from kordon.eaeu import SntOutcome
+    from kordon.models.documents import Verdict
+
+    key, bc = engine._ship((view, ctx))
+    for r in engine._run_ordered(df, "_pos", partial(_verify_batches, key, bc, engine.loads), VERIFY_OUT):
+        yield SntOutcome(r["seq"], Verdict.model_validate_json(r["verdict"]) if r["verdict"] else None, r["error"])
 
 
 def _shippable(ctx: "ScreeningContext") -> "ScreeningContext":

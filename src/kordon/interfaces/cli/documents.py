@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
+
+from kordon.interfaces.cli.engine_option import engine_option, resolve, workers_option
 
 app = typer.Typer(help="EAEU documents (DT, ESF, SNT): load them, verify SNTs for export, trace goods back to their imports.",
                   no_args_is_help=True)
@@ -99,6 +102,9 @@ def verify(
     config: Path | None = CONFIG,
     db: str | None = DB,
     actor: str = typer.Option("kordon-cli", help="Who verifies (written to the audit trail)"),
+    engine_name: str | None = engine_option(),
+    workers: int = workers_option(),
+    source: str | None = typer.Option(None, "--input", help="With --all: a Parquet export (kordon documents export) instead of the store"),
 ) -> None:
     """The SRC's export verification: documents, balance, origin and chain, plus goods and party rules on every row."""
     from kordon.screen.documents import UnknownProfile
@@ -115,7 +121,16 @@ def verify(
     except UnknownProfile as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from exc
-    verdicts = docs.verify_iter(None if all_ else list(numbers or []), profile=profile, record=record, actor=actor, missing=missing)
+    bulk = all_ and (engine_name is not None or workers > 1 or source is not None)
+    if source is not None and not all_:
+        raise typer.BadParameter("--input goes with --all", param_hint="--input")
+    errors: list[str] = []
+    if bulk:
+        # The same verify function per SNT, run where the engine runs it (worker processes or Spark executors).
+        engine = resolve(engine_name, docs.settings, workers)
+        verdicts = _stopping(engine, docs.verify_all(engine, profile=profile, record=record, actor=actor, source=source, errors=errors))
+    else:
+        verdicts = docs.verify_iter(None if all_ else list(numbers or []), profile=profile, record=record, actor=actor, missing=missing)
     if fmt == "jsonl":
         # Streamed: `--all` over a national day's SNTs never holds them all.
         for v in verdicts:
@@ -129,11 +144,43 @@ def verify(
             sys.stdout.write(json.dumps([verdict_row(v) for v in collected], ensure_ascii=False, indent=2) + "\n")
         else:
             out.print(_verdict_table(collected))
+    for e in errors:
+        err.print(f"[red]rejected[/red] {e}", highlight=False, soft_wrap=True)
     for number in missing:
         err.print(f"[red]not found[/red] no SNT {number!r} on record (load it with kordon documents load)", highlight=False)
     err.print(f"verified {counts['verified']}, review {counts['review']}, refused {counts['refused']}, not found {len(missing)}",
               highlight=False)
-    raise typer.Exit(1 if missing or counts["review"] or counts["refused"] else 0)
+    if errors:
+        err.print(f"rejected {len(errors)} SNT row(s) that could not be read", highlight=False)
+    raise typer.Exit(1 if missing or errors or counts["review"] or counts["refused"] else 0)
+
+
+def _stopping(engine: Any, verdicts: Iterator[Any]) -> Iterator[Any]:
+    try:
+        yield from verdicts
+    except (ValueError, OSError) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.stop()
+
+
+@app.command("export")
+def export_cmd(
+    folder: Path = typer.Argument(..., help="An empty or new folder: rows/ (the warehouse rows) and snts/ (current SNTs) are written into it"),
+    config: Path | None = CONFIG,
+    db: str | None = DB,
+) -> None:
+    """The stored documents as Parquet tables, for `documents verify --all --input` on Spark or elsewhere."""
+    from kordon.record.documents_export import export
+
+    docs = _documents(config, db, goods_and_parties=False)
+    try:
+        rows, snts = export(docs.documents, folder)
+    except (ValueError, OSError) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    err.print(f"exported {rows} document row(s) and {snts} SNT(s) to {folder}", highlight=False)
 
 
 def _step_label(s: dict[str, Any]) -> str:
