@@ -121,16 +121,8 @@ def verify(
     except UnknownProfile as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from exc
-    bulk = all_ and (engine_name is not None or workers > 1 or source is not None)
-    if source is not None and not all_:
-        raise typer.BadParameter("--input goes with --all", param_hint="--input")
     errors: list[str] = []
-    if bulk:
-        # The same verify function per SNT, run where the engine runs it (worker processes or Spark executors).
-        engine = resolve(engine_name, docs.settings, workers)
-        verdicts = _stopping(engine, docs.verify_all(engine, profile=profile, record=record, actor=actor, source=source, errors=errors))
-    else:
-        verdicts = docs.verify_iter(None if all_ else list(numbers or []), profile=profile, record=record, actor=actor, missing=missing)
+    verdicts = _verdicts(docs, numbers, all_, profile, record, actor, missing, (engine_name, workers, source), errors)
     if fmt == "jsonl":
         # Streamed: `--all` over a national day's SNTs never holds them all.
         for v in verdicts:
@@ -144,25 +136,36 @@ def verify(
             sys.stdout.write(json.dumps([verdict_row(v) for v in collected], ensure_ascii=False, indent=2) + "\n")
         else:
             out.print(_verdict_table(collected))
-    for e in errors:
-        err.print(f"[red]rejected[/red] {e}", highlight=False, soft_wrap=True)
     for number in missing:
         err.print(f"[red]not found[/red] no SNT {number!r} on record (load it with kordon documents load)", highlight=False)
     err.print(f"verified {counts['verified']}, review {counts['review']}, refused {counts['refused']}, not found {len(missing)}",
               highlight=False)
-    if errors:
-        err.print(f"rejected {len(errors)} SNT row(s) that could not be read", highlight=False)
     raise typer.Exit(1 if missing or errors or counts["review"] or counts["refused"] else 0)
 
 
-def _stopping(engine: Any, verdicts: Iterator[Any]) -> Iterator[Any]:
+def _verdicts(docs: Any, numbers: list[str] | None, all_: bool, profile: str, record: bool, actor: str, missing: list[str],
+              engine: tuple[str | None, int, str | None], errors: list[str]) -> Iterator[Any]:
+    engine_name, workers, source = engine
+    if source is not None and not all_:
+        raise typer.BadParameter("--input goes with --all", param_hint="--input")
+    if all_ and (engine_name is not None or workers > 1 or source is not None):
+        return _on_engine(docs, resolve(engine_name, docs.settings, workers), profile, record, actor, source, errors)
+    return docs.verify_iter(None if all_ else list(numbers or []), profile=profile, record=record, actor=actor, missing=missing)
+
+
+def _on_engine(docs: Any, engine: Any, profile: str, record: bool, actor: str, source: str | None, errors: list[str]) -> Iterator[Any]:
+    """`verify --all` through an engine: the same verify function per SNT, run in worker processes or on Spark executors."""
     try:
-        yield from verdicts
+        yield from docs.verify_all(engine, profile=profile, record=record, actor=actor, source=source, errors=errors)
     except (ValueError, OSError) as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from exc
     finally:
         engine.stop()
+    for e in errors:
+        err.print(f"[red]rejected[/red] {e}", highlight=False, soft_wrap=True)
+    if errors:
+        err.print(f"rejected {len(errors)} SNT row(s) that could not be read", highlight=False)
 
 
 @app.command("export")
