@@ -2,6 +2,7 @@
 
     python benchmarks/spark_scale.py names --n 200000 [--shared ../shared/data] [--configs local:1,local:2,spark:1,spark:2]
     python benchmarks/spark_scale.py rescreen --n 100000 [--configs ...]
+    python benchmarks/spark_scale.py snts --n 20000 [--configs ...]
 
 Each configuration runs in a fresh process (`_run`), so memory and CPU are its own: `local:W` is the local
 engine with W worker processes, `spark:C` is Spark with master local[C] (C executor cores). Printed per run:
@@ -15,6 +16,8 @@ recombined), firm names (words of the synthetic generator's Kazakh and foreign t
 rescreen: N generated declarations with their decisions under today's lists (the Parquet export format of
 `kordon history export`), re-screened after a list change (the EU FSF fixture as a new sanctions list and a
 zinc goods list), the changed decisions recorded into a SQLite store.
+snts: the EAEU issue's SNT benchmark generator (benchmarks/documents_speed.py) at n SNTs, 5n DT items and 50n ESF
+rows (its default is 100,000 / 1 M / 10 M), verified with the documents, balance, origin and chain rules.
 """
 
 from __future__ import annotations
@@ -149,6 +152,25 @@ def make_history(n: int, folder: Path) -> None:
     writer.close()
 
 
+def make_snts(n: int, folder: Path) -> None:
+    """The EAEU issue's SNT benchmark generator at n SNTs, 5n DT items, 50n ESF rows, as a documents export folder."""
+    import pyarrow.parquet as pq
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from documents_speed import generate  # type: ignore[import-not-found]
+
+    from kordon.record.documents_export import SntRow, schema, to_arrow
+
+    table, snts, _ = generate(n * 5, n * 50, max(1000, n // 2), n)
+    (folder / "rows").mkdir(parents=True)
+    (folder / "snts").mkdir()
+    pq.write_table(table, folder / "rows" / "part-00000.parquet")
+    rows = [SntRow(i + 1, "", s["registrationNumber"], 1, json.dumps(s, ensure_ascii=False)) for i, s in enumerate(snts)]
+    with pq.ParquetWriter(folder / "snts" / "part-00000.parquet", schema()) as w:
+        for i in range(0, len(rows), 10_000):
+            w.write_batch(to_arrow(rows[i:i + 10_000]))
+
+
 ZINC = "id: zinc\ntitle: Zinc watch list\nversion: '1'\napplies_to: all_destinations\nentries:\n  - {code: '7901', category: metals}\n"
 
 
@@ -183,6 +205,20 @@ def run_one(job: str, engine_spec: str, path: Path, work: Path) -> dict:
             rows += 1
             changed += bool(r.matches and r.matches[0]["match"])
             digest.update(json.dumps([r.row, r.name, r.matches, r.warnings, r.error], ensure_ascii=False).encode())
+    elif job == "snts":
+        from kordon.index.warehouse import WarehouseView
+        from kordon.screen.documents import build_document_context
+
+        t1 = time.perf_counter()
+        view = WarehouseView.from_parquet(str(path / "rows"))
+        ctx = build_document_context("kz_customs")
+        index_s = time.perf_counter() - t1
+        t2 = time.perf_counter()
+        for o in engine.verify_snts_parquet(view, ctx, path / "snts"):
+            rows += 1
+            changed += bool(o.verdict and o.verdict.verdict != "verified")
+            digest.update(json.dumps([o.seq, o.verdict.model_dump(mode="json", exclude={"verified_at"}) if o.verdict else None,
+                                      o.error]).encode())
     else:
         from kordon.config import Settings
         from kordon.ingest.sanctions.lifecycle import load_file
@@ -210,7 +246,7 @@ def run_one(job: str, engine_spec: str, path: Path, work: Path) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("job", choices=["names", "rescreen", "_run"])
+    ap.add_argument("job", choices=["names", "rescreen", "snts", "_run"])
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--configs", default="local:1,local:2,spark:1,spark:2")
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
@@ -230,6 +266,10 @@ def main() -> None:
         path = work / f"names-{args.n}.parquet"
         if not path.exists():
             make_names(args.n, path, args.shared if args.shared.exists() else None)
+    elif args.job == "snts":
+        path = work / f"snts-{args.n}"
+        if not path.exists():
+            make_snts(args.n, path)
     else:
         path = work / f"history-{args.n}"
         if not path.exists():
