@@ -15,7 +15,7 @@ recombined), firm names (words of the synthetic generator's Kazakh and foreign t
 1 % listed names from the shipped lists (as written, swapped, lower case or with a typo), as Parquet.
 rescreen: N generated declarations with their decisions under today's lists (the Parquet export format of
 `kordon history export`), re-screened after a list change (the EU FSF fixture as a new sanctions list and a
-zinc goods list), the changed decisions recorded into a SQLite store.
+watch list of HS 7901, 8471, 8517), the changed decisions recorded into a SQLite store.
 snts: the EAEU issue's SNT benchmark generator (benchmarks/documents_speed.py) at n SNTs, 5n DT items and 50n ESF
 rows (its default is 100,000 / 1 M / 10 M), verified with the documents, balance, origin and chain rules.
 """
@@ -171,7 +171,9 @@ def make_snts(n: int, folder: Path) -> None:
             w.write_batch(to_arrow(rows[i:i + 10_000]))
 
 
-ZINC = "id: zinc\ntitle: Zinc watch list\nversion: '1'\napplies_to: all_destinations\nentries:\n  - {code: '7901', category: metals}\n"
+# The list change: a national watch list new to the store (zinc, computers, telephone sets) and the EU FSF fixture.
+ZINC = ("id: watch\ntitle: Watch list\nversion: '1'\napplies_to: all_destinations\nentries:\n  - {code: '7901', category: metals}\n"
+        "  - {code: '8471', category: electronics}\n  - {code: '8517', category: electronics}\n")
 
 
 # --- one run -------------------------------------------------------------------------------------
