@@ -49,6 +49,7 @@ class Documents:
         self._screening = screening
         self.goods_and_parties = goods_and_parties
         self._view: WarehouseView | None = None
+        self._view_mark: int | None = None
         self._contexts: dict[str, DocumentContext] = {}
         self._lock = threading.RLock()
 
@@ -80,9 +81,13 @@ class Documents:
             self._view = None
 
     def view(self) -> WarehouseView:
+        """The warehouse as the store holds it now: rebuilt when any process has stored a document since
+        (a stale view could verify an SNT against a balance that a later ESF has spent)."""
         with self._lock:
-            if self._view is None:
+            mark = self.documents.last_key()
+            if self._view is None or mark != self._view_mark:
                 self._view = WarehouseView(self.documents.rows_table())
+                self._view_mark = mark
             return self._view
 
     def context(self, profile: str = DEFAULT_PROFILE) -> DocumentContext:

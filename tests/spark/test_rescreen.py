@@ -130,7 +130,7 @@ def test_cli_rescreen_all_on_spark_prints_what_local_prints(changed_store, tmp_p
         url = _copy(base, tmp_path, f"{engine}.db")
         res = runner.invoke(app, ["rescreen", "--all", "--lists", str(own), "--engine", engine, "--db", url])
         assert res.exit_code == 0, res.output
-        assert "re-screened the whole history: read 121, re-screened 121, rejected 0" in res.stderr
+        assert "re-screened every stored declaration: read 121, re-screened 121, rejected 0" in res.stderr
         outs.append(res.stdout)
     assert outs[0] == outs[1] and "KAZ-1 v1:" in outs[0]
     url = _copy(base, tmp_path, "export.db")

@@ -98,7 +98,7 @@ class LocalEngine:
     def rescreen(self, ctx: "ScreeningContext", rows: Iterable["HistoryRow"]) -> Iterator["RowOutcome"]:
         yield from self.map_ordered(_rescreen_chunk, ctx, rows)
 
-    def rescreen_store(self, ctx: "ScreeningContext", store: "Store", since: dt.date | None = None) -> Iterator["RowOutcome"]:
+    def rescreen_store(self, ctx: "ScreeningContext", store: "Store", since: dt.datetime | dt.date | None = None) -> Iterator["RowOutcome"]:
         from kordon.record.history_export import iter_store
 
         return self.rescreen(ctx, iter_store(store, since))

@@ -309,7 +309,7 @@ class SparkEngine:
 
         return self._rescreen_df(ctx, self._parquet_positions(path, history_export.COLUMNS, history_export.check_columns))
 
-    def rescreen_store(self, ctx: "ScreeningContext", store: "Store", since: dt.date | None = None,
+    def rescreen_store(self, ctx: "ScreeningContext", store: "Store", since: dt.datetime | dt.date | None = None,
                        staging: str | Path | None = None) -> Iterator["RowOutcome"]:
         """The store's history, exported by the driver to Parquet in a staging folder the executors can read
         (a temporary folder: fine for local masters; on a cluster give `rescreen_parquet` an export on shared storage)."""

@@ -107,7 +107,7 @@ def rows_of(doc: DT | ESF | SNT, version: int = 1) -> list[dict[str, Any]]:
             out.append({"kind": "esf", "number": doc.registrationNumber, "version": version, "section": "",
                         "row_no": e.rowNumber, "date": doc.turnover, "seller_tin": seller.tin, "seller_name": seller.name,
                         "buyer_tin": buyer.tin, "buyer_name": buyer.name, "buyer_country": buyer.country_code or ("KZ" if buyer.tin else None),
-                        "code": e.unitCode, "quantity": qty, "unit": unit, "origin": e.truOriginCode,
+                        "code": e.unitCode, "quantity": qty, "unit": unit, "origin": e.truOriginCode or None,
                         "ref_doc": e.productDeclaration or None,
                         "ref_item": item_ref(e.productNumberInDeclaration) if e.productDeclaration else None})
     else:
@@ -127,7 +127,7 @@ def rows_of(doc: DT | ESF | SNT, version: int = 1) -> list[dict[str, Any]]:
                         "row_no": p.rowNumber, "date": doc.shipped, "seller_tin": doc.seller.tin, "seller_name": doc.seller.name,
                         "buyer_tin": doc.customer.tin, "buyer_name": doc.customer.name,
                         "buyer_country": doc.shippingInfo.destinationCountry, "code": p.codeTNVED, "quantity": qty,
-                        "unit": unit, "origin": p.truOriginCode, "ref_doc": p.manufactureOrImportDocNumber,
+                        "unit": unit, "origin": p.truOriginCode or None, "ref_doc": p.manufactureOrImportDocNumber or None,
                         "ref_item": item_ref(p.productNumberInImportDoc) if p.manufactureOrImportDocNumber else None})
     return out
 
@@ -279,7 +279,7 @@ class WarehouseView:
         # Millions of document numbers stay an Arrow array (a Python string each would cost ten times the memory).
         self.doc, docs = encode(t["number"], as_list=False)
         self.docs = docs
-        self._doc_id: dict[str, int] | None = None
+        self._doc_order: np.ndarray | None = None  # sorted once, when an SNT names a document that is not a DT
 
         # The DT row of each lot (the import), and the set of DT numbers.
         self.dt_row = np.full(len(lots), -1, dtype=np.int32)
@@ -370,9 +370,7 @@ class WarehouseView:
 
     def document_rows(self, number: str) -> list[int]:
         """Row numbers of a document (any kind) by its number."""
-        if self._doc_id is None:
-            self._doc_id = {d: i for i, d in enumerate(self.docs.to_pylist())}
-        doc = self._doc_id.get(number.strip(), -1)
+        doc = self._find_document(number.strip())
         if doc < 0:
             return []
         if self._doc_index is None:
@@ -380,6 +378,25 @@ class WarehouseView:
 
             self._doc_index = self._index(self.doc, np.zeros(self.rows, dtype=np.int32), self.doc >= 0)
         return [int(r) for r in self._range(self._doc_index, doc, 0)]
+
+    def _find_document(self, number: str) -> int:
+        """The id of a document number, by binary search over the numbers sorted once (a dictionary of millions
+        of numbers would cost half a gigabyte; the sort order costs four bytes a document)."""
+        import pyarrow.compute as pc
+
+        if self._doc_order is None:
+            self._doc_order = pc.sort_indices(self.docs).to_numpy().astype("int32")
+        order, docs = self._doc_order, self.docs
+        lo, hi = 0, len(order)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if docs[int(order[mid])].as_py() < number:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < len(order) and docs[int(order[lo])].as_py() == number:
+            return int(order[lo])
+        return -1
 
     def consignor(self, r: int) -> str | None:
         pos = int(self._import_pos[r])

@@ -8,8 +8,6 @@ reported — the same way wherever it runs. A row keeps where it came from (``fi
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
@@ -30,6 +28,7 @@ class PartyRow:
     country: str | None = None
     birth_date: str | None = None
     identifiers: str | None = None  # "type:value;type:value"
+    error: str | None = None  # the row could not be read (the message names file and line)
 
 
 def is_parquet(path: str | Path) -> bool:
@@ -38,14 +37,34 @@ def is_parquet(path: str | Path) -> bool:
 
 
 def read_csv(path: str | Path) -> Iterator[PartyRow]:
-    """Rows of a CSV with a header naming at least `name`; raises ValueError when the header lacks it."""
-    text = Path(path).read_text(encoding="utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "name" not in reader.fieldnames:
-        raise ValueError(f"{path}:1: {NO_NAME}")
-    for n, r in enumerate(reader, 1):
-        yield PartyRow(n, f"{path}:{reader.line_num}", r.get("name"), r.get("schema"), r.get("country"),
-                       r.get("birth_date"), r.get("identifiers"))
+    """Rows of a CSV with a header naming at least `name`, through the bounded reader (`kordon.ingest.limits`).
+
+    A row that cannot be read (not UTF-8, a field over the size limit) comes as a row with `error` set; a file
+    that cannot be used at all (empty, no 'name' column, repeated columns) raises ValueError.
+    """
+    from kordon.ingest import limits
+
+    data = Path(path).read_bytes()
+    columns: list[str] | None = None
+    n = 0
+    for line, values, error in limits.csv_rows(data, str(path)):
+        if columns is None:
+            if error:
+                raise ValueError(str(error))
+            assert values is not None
+            columns, problems = limits.header(values, str(path), line, required=("name",))
+            if problems:
+                raise ValueError("; ".join(map(str, problems)) + " (columns: name, schema, country, birth_date, identifiers)")
+            continue
+        n += 1
+        if error:
+            yield PartyRow(n, f"{path}:{line}", None, error=str(error))
+            continue
+        assert values is not None
+        r = dict(zip(columns, values))
+        yield PartyRow(n, f"{path}:{line}", r.get("name"), r.get("schema"), r.get("country"), r.get("birth_date"), r.get("identifiers"))
+    if columns is None:
+        raise ValueError(f"{path}: the file is empty (expected a header: name, schema, country, birth_date, identifiers)")
 
 
 def parquet_files(path: str | Path) -> list[Path]:
@@ -85,9 +104,10 @@ def rows_from_arrow(batch: "pa.RecordBatch", where: list[str] | None = None, fir
     rows = batch.column("row").to_pylist() if "row" in batch.schema.names else list(range(first_row, first_row + n))
     wheres = batch.column("where").to_pylist() if "where" in batch.schema.names else where or [""] * n
     empty: list[Any] = [None] * n
+    errors = batch.column("error").to_pylist() if "error" in batch.schema.names else empty
     for i in range(n):
         yield PartyRow(rows[i], wheres[i], cols["name"][i], cols.get("schema", empty)[i], cols.get("country", empty)[i],
-                       cols.get("birth_date", empty)[i], cols.get("identifiers", empty)[i])
+                       cols.get("birth_date", empty)[i], cols.get("identifiers", empty)[i], errors[i])
 
 
 def read_parquet(path: str | Path, batch_size: int = 10_000) -> Iterator[PartyRow]:
@@ -123,4 +143,5 @@ def to_arrow(rows: list[PartyRow]) -> "pa.Table":
         "row": pa.array([r.row for r in rows], pa.int64()),
         "where": pa.array([r.where for r in rows], pa.string()),
         **{c: pa.array([getattr(r, c) for r in rows], pa.string()) for c in COLUMNS},
+        "error": pa.array([r.error for r in rows], pa.string()),
     })

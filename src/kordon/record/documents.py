@@ -303,6 +303,13 @@ class DocumentStore:
                 yield DOCUMENT.validate_json(body), version
             last = found[-1][0]
 
+    def last_key(self) -> int:
+        """The store key of the last document written: it changes whenever a document or a version is stored."""
+        from sqlalchemy import func
+
+        with self.store.session() as s:
+            return int(s.scalar(select(func.max(DocumentRow.pk))) or 0)
+
     def count(self) -> dict[str, int]:
         from sqlalchemy import func
 
@@ -319,16 +326,29 @@ class DocumentStore:
         schema = row_schema()
         cols = [getattr(DocumentLineRow, c) for c in ROW_COLUMNS]
         tables = []
+        sqlite = self.store.engine.dialect.name == "sqlite"
+        date_at = ROW_COLUMNS.index("date")
         with self.store.engine.connect() as conn:
-            result = conn.execution_options(stream_results=True).execute(
-                select(*cols).where(DocumentLineRow.current.is_(True)).order_by(DocumentLineRow.pk))
+            if sqlite:
+                # Straight from the driver: SQLAlchemy's per-value processing would cost more than the query.
+                # Dates come back as the ISO text SQLAlchemy stored and are parsed by Arrow in one go.
+                result: Any = conn.exec_driver_sql(
+                    f"SELECT {', '.join(ROW_COLUMNS)} FROM eaeu_rows WHERE current = 1 ORDER BY pk")
+            else:
+                result = conn.execution_options(stream_results=True).execute(
+                    select(*cols).where(DocumentLineRow.current.is_(True)).order_by(DocumentLineRow.pk))
             while True:
                 chunk = result.fetchmany(batch)
                 if not chunk:
                     break
                 columns = list(zip(*chunk))
-                tables.append(pa.table([pa.array(columns[i], type=schema.field(i).type) for i in range(len(ROW_COLUMNS))],
-                                       schema=schema))
+                arrays = []
+                for i in range(len(ROW_COLUMNS)):
+                    if sqlite and i == date_at:
+                        arrays.append(pa.array(columns[i], pa.string()).cast(pa.date32()))
+                    else:
+                        arrays.append(pa.array(columns[i], type=schema.field(i).type))
+                tables.append(pa.table(arrays, schema=schema))
         return pa.concat_tables(tables) if tables else schema.empty_table()
 
     # -- verdicts ---------------------------------------------------------------------------------------

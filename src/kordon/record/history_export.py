@@ -41,16 +41,19 @@ def _text(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False)
 
 
-def iter_store(store: "Store", since: dt.date | None = None, batch: int = 2000) -> Iterator[HistoryRow]:
-    """The latest version of every declaration (dated on or after `since`) with its latest decision, in store order.
+def iter_store(store: "Store", since: dt.datetime | dt.date | None = None, batch: int = 2000) -> Iterator[HistoryRow]:
+    """The latest version of every declaration (lodged at or after `since`) with its latest decision, in store order.
 
     One query per batch: the JSON columns come back as text, never parsed on the way through.
     """
-    from kordon.record.store import DecisionRow, DeclarationRow
+    from kordon.record.tables import DecisionRow, DeclarationRow
 
+    # As `Store.latest_since`: by when the store received a declaration, not by its declared date.
+    if isinstance(since, dt.date) and not isinstance(since, dt.datetime):
+        since = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
     latest_q = select(DeclarationRow.declaration_id, func.max(DeclarationRow.version).label("v"))
     if since is not None:
-        latest_q = latest_q.where(DeclarationRow.date >= since)
+        latest_q = latest_q.where(DeclarationRow.received_at >= since)
     latest = latest_q.group_by(DeclarationRow.declaration_id).subquery()
     last_decision = (select(DecisionRow.declaration_id, DecisionRow.declaration_version, func.max(DecisionRow.pk).label("m"))
                      .group_by(DecisionRow.declaration_id, DecisionRow.declaration_version).subquery())
@@ -88,7 +91,7 @@ def to_arrow(rows: list[HistoryRow]) -> "pa.RecordBatch":
         pa.array([r.decision for r in rows], pa.string())], schema=schema())
 
 
-def export(store: "Store", path: str | Path, since: dt.date | None = None, rows_per_file: int = 250_000,
+def export(store: "Store", path: str | Path, since: dt.datetime | dt.date | None = None, rows_per_file: int = 250_000,
            batch: int = 10_000) -> int:
     """Write the history rows to a folder of Parquet part files (part-00000.parquet, ...); returns the row count."""
     import pyarrow.parquet as pq

@@ -57,6 +57,8 @@ def screen_party_row(index: PartyIndex, r: PartyRow, threshold: float = DEFAULT_
     A bad row gives a result with `error` naming where it came from and the field; it never raises.
     """
     name = (r.name or "").strip()
+    if r.error is not None:
+        return ScreenRow(r.row, name, [], [], error=r.error)
     try:
         if not name:
             raise ValueError("field 'name' is empty")
@@ -82,7 +84,9 @@ def screen_csv(index: PartyIndex, path: str | Path, threshold: float = DEFAULT_T
                progress: Callable[[int], None] | None = None) -> Iterator[ScreenRow]:
     """One result per input row (columns name, schema, country, birth_date, identifiers 'type:value;...').
 
-    A bad row gives a result with `error` naming file, line and field; the rest continue.
+    A bad row (a missing name, a bad identifier, a line that is not UTF-8, a field over the size limit)
+    gives a result with `error` naming file, line and field; the rest continue. A file that cannot be
+    used at all (empty, no 'name' column, repeated columns) raises ValueError.
     """
     return screen_party_rows(index, party_rows.read_csv(path), threshold, limit, progress)
 

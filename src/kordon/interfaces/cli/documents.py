@@ -248,3 +248,13 @@ def trace(
         out.print(flags)
     else:
         out.print("no chain flags")
+
+
+@app.command()
+def schema() -> None:
+    """The JSON Schema of the documents kordon reads (DT, ESF, SNT), generated from its models."""
+    from kordon.models.documents import DOCUMENT
+
+    body = DOCUMENT.json_schema()
+    body["title"] = "EAEU document (DT, ESF or SNT), one per line of a JSON Lines file"
+    sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")

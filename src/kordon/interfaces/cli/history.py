@@ -7,22 +7,21 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
+
+from kordon.interfaces.cli.common import CONFIG, DB, err, store_url
 
 app = typer.Typer(help="The stored history of declarations and decisions.", no_args_is_help=True)
-err = Console(stderr=True)
 
 
 @app.command()
 def export(
     folder: Path = typer.Argument(..., help="An empty or new folder; part files part-00000.parquet, ... are written into it"),
-    since: Optional[str] = typer.Option(None, "--since", help="Only declarations dated on or after this ISO date"),
+    since: Optional[str] = typer.Option(None, "--since", help="Only declarations lodged on or after this ISO date (UTC)"),
     rows_per_file: int = typer.Option(250_000, "--rows-per-file", min=1, help="Rows per Parquet part file"),
-    db: Optional[str] = typer.Option(None, "--db", envvar="KORDON_DATABASE_URL"),
-    config: Optional[Path] = typer.Option(None, "--config", envvar="KORDON_CONFIG"),
+    db: Optional[str] = DB,
+    config: Optional[Path] = CONFIG,
 ) -> None:
     """Write the latest version of every declaration with its latest decision (JSON as stored) to Parquet."""
-    from kordon.config import load_settings
     from kordon.record.history_export import export as export_rows
     from kordon.record.store import Store
 
@@ -31,8 +30,7 @@ def export(
     except ValueError as exc:
         raise typer.BadParameter(f"{since!r} is not an ISO date", param_hint="--since") from exc
     try:
-        settings = load_settings(config, **({"database_url": db} if db else {}))
-        n = export_rows(Store(settings.database_url), folder, start, rows_per_file=rows_per_file)
+        n = export_rows(Store(store_url(config, db)), folder, start, rows_per_file=rows_per_file)
     except (ValueError, OSError) as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from exc

@@ -70,10 +70,10 @@ def snt_facts(snt: SNT, view: WarehouseView, signs: dict[str, str],
     out: list[RowFacts] = []
     for index, (section, row) in enumerate(snt.rows()):
         unit, qty = base_unit(row.unit, row.quantity)
-        ref = row.manufactureOrImportDocNumber
+        ref = row.manufactureOrImportDocNumber or None
         ref_item = item_ref(row.productNumberInImportDoc) if ref else None
         facts = RowFacts(index=index, section=section, row=row, unit=unit, quantity=qty, ref=ref, ref_item=ref_item,
-                         link="none", sign_class=sign_class(signs, row.truOriginCode))
+                         link="none", sign_class=sign_class(signs, row.truOriginCode or None))
         if ref:
             facts.dt_found = view.has_dt(ref)
             facts.dt = view.dt_item(ref, ref_item) if ref_item is not None else None
