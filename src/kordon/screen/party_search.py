@@ -6,9 +6,11 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from kordon.index.parties import PartyIndex, Query
+from kordon.ingest import party_rows
+from kordon.ingest.party_rows import PartyRow
 
 SCHEMAS = ("Person", "Company", "Organization", "LegalEntity", "Vessel")
 DEFAULT_THRESHOLD = 0.9
@@ -82,6 +84,36 @@ class ScreenRow:
     error: str | None = None
 
 
+def screen_party_row(index: PartyIndex, r: PartyRow, threshold: float = DEFAULT_THRESHOLD, limit: int = 5,
+                     allow: Any = None) -> ScreenRow:
+    """Screen one row of a customer or counterparty file: the one function both engines run per row.
+
+    A bad row gives a result with `error` naming where it came from and the field; it never raises.
+    """
+    name = (r.name or "").strip()
+    if r.error is not None:
+        return ScreenRow(r.row, name, [], [], error=r.error)
+    try:
+        if not name:
+            raise ValueError("field 'name' is empty")
+        ids = [i for i in (r.identifiers or "").split(";") if i.strip()]
+        matches, warnings = match_name(index, name, schema=(r.schema or "").strip() or None,
+                                       country=(r.country or "").strip() or None,
+                                       birth_date=(r.birth_date or "").strip() or None,
+                                       identifiers=ids, threshold=threshold, limit=limit, allow=allow)
+        return ScreenRow(r.row, name, matches, warnings)
+    except ValueError as exc:
+        return ScreenRow(r.row, name, [], [], error=f"{r.where}: {exc}")
+
+
+def screen_party_rows(index: PartyIndex, rows: Iterable[PartyRow], threshold: float = DEFAULT_THRESHOLD, limit: int = 5,
+                      progress: Callable[[int], None] | None = None, allow: Any = None) -> Iterator[ScreenRow]:
+    for r in rows:
+        yield screen_party_row(index, r, threshold, limit, allow)
+        if progress:
+            progress(r.row)
+
+
 def screen_csv(index: PartyIndex, path: str | Path, threshold: float = DEFAULT_THRESHOLD, limit: int = 5,
                progress: Callable[[int], None] | None = None, allow: Any = None) -> Iterator[ScreenRow]:
     """One result per input row (columns name, schema, country, birth_date, identifiers 'type:value;...').
@@ -90,57 +122,13 @@ def screen_csv(index: PartyIndex, path: str | Path, threshold: float = DEFAULT_T
     gives a result with `error` naming file, line and field; the rest continue. A file that cannot be
     used at all (empty, no 'name' column, repeated columns) raises ValueError.
     """
-    from kordon.ingest import limits
-
-    data = Path(path).read_bytes()
-    rows = limits.csv_rows(data, str(path))
-    columns: list[str] | None = None
-    person_file = False
-    n = 0
-    for line, values, error in rows:
-        if columns is None:
-            if error:
-                raise ValueError(str(error))
-            assert values is not None
-            if "name" not in values and "full_name" in values:
-                # People in the layout of yente's screening fixtures (full_name, date_of_birth, nationality, gender).
-                values = [_YENTE_COLUMNS.get(v, v) for v in values]
-                person_file = True
-            columns, problems = limits.header(values, str(path), line, required=("name",))
-            if problems:
-                raise ValueError("; ".join(map(str, problems)) + " (columns: name, schema, country, birth_date, identifiers)")
-            continue
-        n += 1
-        if error:
-            yield ScreenRow(n, "", [], [], error=str(error))
-        else:
-            assert values is not None
-            row = dict(zip(columns, values))
-            if person_file and not (row.get("schema") or "").strip():
-                row["schema"] = "Person"
-            yield _screen_row(index, row, n, f"{path}:{line}", threshold, limit, allow)
-        if progress:
-            progress(n)
-    if columns is None:
-        raise ValueError(f"{path}: the file is empty (expected a header: name, schema, country, birth_date, identifiers)")
+    return screen_party_rows(index, party_rows.read_csv(path), threshold, limit, progress, allow)
 
 
-_YENTE_COLUMNS = {"full_name": "name", "date_of_birth": "birth_date", "nationality": "country"}
-
-
-def _screen_row(index: PartyIndex, r: dict[str, str], n: int, where: str, threshold: float, limit: int, allow: Any = None) -> ScreenRow:
-    name = (r.get("name") or "").strip()
-    try:
-        if not name:
-            raise ValueError("field 'name' is empty")
-        ids = [i for i in (r.get("identifiers") or "").split(";") if i.strip()]
-        matches, warnings = match_name(index, name, schema=(r.get("schema") or "").strip() or None,
-                                       country=(r.get("country") or "").strip() or None,
-                                       birth_date=(r.get("birth_date") or "").strip() or None,
-                                       identifiers=ids, threshold=threshold, limit=limit, allow=allow)
-        return ScreenRow(n, name, matches, warnings)
-    except ValueError as exc:
-        return ScreenRow(n, name, [], [], error=f"{where}: {exc}")
+def screen_file(index: PartyIndex, path: str | Path, threshold: float = DEFAULT_THRESHOLD, limit: int = 5,
+                progress: Callable[[int], None] | None = None, allow: Any = None) -> Iterator[ScreenRow]:
+    """`screen_csv` for a CSV, or a Parquet file or folder of part files with the same columns."""
+    return screen_party_rows(index, party_rows.read(path), threshold, limit, progress, allow)
 
 
 def allow(store_url: str, index: PartyIndex, *, list_id: str, entity_id: str, party_name: str, country: str | None,
