@@ -244,7 +244,7 @@ def mount(app: FastAPI) -> None:
             target = "/lists"
         resp = RedirectResponse(target, status_code=303)
         _set_cookie(request, resp, SESSION_COOKIE, sess.token or "", max_age=int(web_sessions.LIFETIME.total_seconds()))
-        resp.delete_cookie(_cookie_name(request, LOGIN_CSRF_COOKIE), path="/")
+        _set_cookie(request, resp, LOGIN_CSRF_COOKIE, "", max_age=0)
         return resp
 
     @app.post("/logout", include_in_schema=False)
@@ -252,7 +252,7 @@ def mount(app: FastAPI) -> None:
         await _form(request)
         web_sessions.end(request.app.state.kordon.store, _cookie(request, SESSION_COOKIE))
         resp = RedirectResponse("/login", status_code=303)
-        resp.delete_cookie(_cookie_name(request, SESSION_COOKIE), path="/")
+        _set_cookie(request, resp, SESSION_COOKIE, "", max_age=0)
         return resp
 
     @app.post("/lang", include_in_schema=False)
