@@ -64,7 +64,7 @@ class QueuePage:
 # -- matching helpers --------------------------------------------------------------------------------
 def _query_tokens(text: str) -> list[str]:
     key = name_key(text)
-    return list(key.tokens)
+    return [] if key.only_legal_form else list(key.tokens)
 
 
 def party_matches(query_tokens: list[str], names: Iterable[str]) -> bool:

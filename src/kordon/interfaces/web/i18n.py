@@ -125,11 +125,13 @@ def when(value: Any) -> str:
     offset = local.utcoffset() or dt.timedelta(0)
     hours, rest = divmod(int(offset.total_seconds()), 3600)
     zone_label = f"UTC{hours:+d}" + (f":{rest // 60:02d}" if rest else "")
-    return f"{dates.format_datetime(local, 'short', tzinfo=zone(), locale=_locale())} ({zone_label})"
+    # Four-digit years and a 24-hour clock in every language, as on customs documents.
+    stamp = f"{dates.format_skeleton('yMd', local, locale=_locale())}, {local:%H:%M}"
+    return f"{stamp} ({zone_label})"
 
 
-def day(value: Any) -> str:
-    """A calendar date (a declaration's date has no time or zone) in the language's medium form."""
+def day(value: Any, form: str = "medium") -> str:
+    """A calendar date (a declaration's date has no time or zone): medium (5 дек. 2026 г.) or short (05.12.2026)."""
     if isinstance(value, str):
         try:
             value = dt.date.fromisoformat(value[:10])
@@ -139,6 +141,9 @@ def day(value: Any) -> str:
         value = value.date()
     if not isinstance(value, dt.date):
         return "" if value is None else str(value)
+    if form == "short":
+        # yMd keeps four-digit years in every language (en "short" would write 12/5/26)
+        return dates.format_skeleton("yMd", value, locale=_locale())
     return dates.format_date(value, "medium", locale=_locale())
 
 
