@@ -126,13 +126,18 @@ def main_party(decl: dict[str, Any], hits: list[dict[str, Any]]) -> dict[str, An
     return {**parties[0], "index": 0} if parties else None
 
 
-def row_view(decl: dict[str, Any], decision: dict[str, Any]) -> dict[str, Any]:
+def row_view(decl: dict[str, Any], decision: dict[str, Any], party_q: list[str] | None = None) -> dict[str, Any]:
+    """What a queue row shows; when the queue is filtered by a party, that party is the one shown."""
     hits = decision.get("hits", [])
     risk = [h for h in hits if h.get("rule") != RANDOM_RULE]
     top = max(risk, key=lambda h: float(h.get("score", 0)), default=None)
     items = decl.get("items", [])
+    shown = main_party(decl, risk)
+    if party_q:
+        shown = next(({**p, "index": i} for i, p in enumerate(decl.get("parties", []))
+                      if party_matches(party_q, [p.get("name", "")])), shown)
     return {
-        "main_party": main_party(decl, risk),
+        "main_party": shown,
         "goods": items[0] if items else None,
         "more_items": max(0, len(items) - 1),
         "top_hit": top,
@@ -213,7 +218,7 @@ def held_page(store: Store, f: QueueFilter | None = None, sort: str = "score", d
                 "declaration_id": r.declaration_id, "version": r.version, "type": r.type, "date": r.date.isoformat(),
                 "office": r.office, "destination": r.destination, "lane": r.lane, "score": r.score, "action": r.action,
                 "received_at": r.received_at.isoformat() if r.received_at else None, "hits": len(dec.get("hits", [])),
-                **row_view(decl, dec),
+                **row_view(decl, dec, party_q),
             })
     return QueuePage(items, total, page, per_page, lanes)
 

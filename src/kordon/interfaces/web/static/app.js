@@ -19,12 +19,12 @@
   }
   function link(row) { return row && row.querySelector("a.open"); }
   document.addEventListener("htmx:afterSwap", function () { current = -1; if (rows().length) { select(0); } });
-  document.addEventListener("DOMContentLoaded", function () {
-    if (rows().length) { select(0); }
+  document.addEventListener("DOMContentLoaded", function () { if (rows().length) { select(0); } });
+  // After the load: scrolling to the #review fragment would otherwise take the focus back.
+  window.addEventListener("load", function () {
     var review = document.getElementById("review-form");
     if (review && location.hash === "#review") {
-      var first = review.querySelector("select,textarea,input");
-      if (first) { first.focus(); }
+      setTimeout(function () { var s = review.querySelector("select[name=decision]"); if (s) { s.focus(); } }, 0);
     }
   });
   document.addEventListener("keydown", function (e) {
