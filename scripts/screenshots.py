@@ -29,8 +29,8 @@ MANIFEST = OUT / "screenshots.json"
 CHROMIUM = os.environ.get("KORDON_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-LAPTOP = {"width": 1366, "height": 900}
-TABLET = {"width": 820, "height": 1180}
+LAPTOP: Any = {"width": 1366, "height": 900}
+TABLET: Any = {"width": 820, "height": 1180}
 # The declaration shown: a party on a sanctions list next to listed goods (a case from the examples).
 SHOWN = "KZ-2024-EXP-0118"
 

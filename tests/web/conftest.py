@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "tests" / "api"))
 
-import screenshots  # noqa: E402  (scripts/screenshots.py: the same demo store the docs' pictures show)
+import screenshots
 
 PG_ENV = "KORDON_TEST_POSTGRES_URL"
 CHROMIUM = screenshots.CHROMIUM
@@ -41,7 +41,7 @@ def _pg_url(base: str) -> tuple[str, object]:
     return base.rsplit("/", 1)[0] + "/" + name, drop
 
 
-def _build(folder: Path, url: str | None = None):  # noqa: ANN202
+def _build(folder: Path, url: str | None = None):
     return screenshots.build_store(folder, synthetic=200, url=url)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from screenshots import LAPTOP, LATIN_NOVA, SHOWN, TABLET
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

@@ -7,7 +7,6 @@ import shutil
 
 import httpx
 import pytest
-
 from api_helpers import GREEN, RED, declaration
 from api_server import Server
 

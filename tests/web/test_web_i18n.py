@@ -71,7 +71,7 @@ def test_language_negotiation(cookie, header, expected):
 def test_formats_follow_the_language(monkeypatch):
     monkeypatch.delenv("KORDON_TIMEZONE", raising=False)
     i18n.zone.cache_clear()
-    at = dt.datetime(2026, 12, 5, 4, 30, 12, 123456, tzinfo=dt.timezone.utc)
+    at = dt.datetime(2026, 12, 5, 4, 30, 12, 123456, tzinfo=dt.UTC)
     expected = {
         "ru": ("14 шт.", "120\xa0000\xa0$", "05.12.2026, 09:30 (UTC+5)", "1\xa0234,5"),
         "kk": ("14 дана", "120\xa0000\xa0$", "05.12.2026, 09:30 (UTC+5)", "1\xa0234,5"),

@@ -6,7 +6,11 @@ import dataclasses
 import re
 
 from kordon.interfaces.web import i18n
-from kordon.interfaces.web.lists import goods_last_change, lists_overview, sanctions_last_change
+from kordon.interfaces.web.lists import (
+    goods_last_change,
+    lists_overview,
+    sanctions_last_change,
+)
 from kordon.record import sanctions_lists
 
 
@@ -49,7 +53,7 @@ def test_goods_list_new_version_shows_the_codes_that_changed(app_client):
     newer = load_goods_list_texts(meta.replace('version: "2024-02-23"', 'version: "2026-12-01"'), new_entries, "test", "chpl")
     store.snapshot_lists([newer])
     change = goods_last_change(store, newer)
-    fmt = lambda c: f"{c[:4]}.{c[4:6]}"  # noqa: E731
+    fmt = lambda c: f"{c[:4]}.{c[4:6]}"
     assert change["from_version"] == "2024-02-23"
     assert change["added"] == ["9999.99"] and change["removed"] == [fmt(dropped)] and change["modified"] == [fmt(changed)]
 
@@ -78,7 +82,7 @@ def test_lists_page_shows_the_last_load(app_client):
         test_sanctions_load_shows_added_removed_modified_and_refusals(app_client)
     _sign_in(client, secrets["officer"])
     html = client.get("/lists", headers={"Accept-Language": "en"}).text
-    row = re.search(r'<tr class="list-row" data-id="test_list".*?</tr>', html, flags=re.S).group(0)
+    row = re.search(r'<tr class="list-row" data-id="test_list".*?</tr>', html, flags=re.DOTALL).group(0)
     assert "refused" in row and "shrink" in row
     assert re.search(r'<span class="added">\+1</span>', row) and re.search(r'<span class="removed">−1</span>', row)
     assert re.search(r'<span class="modified">1</span>', row)

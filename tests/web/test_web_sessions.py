@@ -76,7 +76,7 @@ def test_every_post_form_needs_the_session_token(app_client):
     token = _sign_in(client, secrets["supervisor"])
     target = "KZ-2024-EXP-0118"
     page = client.get(f"/declarations/{target}").text
-    forms = re.findall(r"<form[^>]*method=\"post\"[^>]*>(.*?)</form>", page, flags=re.S)
+    forms = re.findall(r"<form[^>]*method=\"post\"[^>]*>(.*?)</form>", page, flags=re.DOTALL)
     assert len(forms) >= 4 and all('name="csrf"' in f for f in forms)  # language, sign out, review, seizure
     body = {"decision": "refer", "reason": "Refer to investigators: a listed consignee", "csrf": "wrong"}
     assert client.post(f"/declarations/{target}/review", data=body).status_code == 403
@@ -110,14 +110,14 @@ def test_revoked_key_and_expired_or_idle_sessions_end(app_client):
     _sign_in(client, secret)
     with store.session.begin() as s:
         s.execute(update(WebSessionRow).where(WebSessionRow.key_id == info.id)
-                  .values(last_seen=dt.datetime.now(dt.timezone.utc) - web_sessions.IDLE - dt.timedelta(minutes=1)))
+                  .values(last_seen=dt.datetime.now(dt.UTC) - web_sessions.IDLE - dt.timedelta(minutes=1)))
     assert client.get("/", follow_redirects=False).status_code == 303
 
     secret, info = keys.create_key(store, "Overtime officer", "officer", created_by="test")
     _sign_in(client, secret)
     with store.session.begin() as s:
         s.execute(update(WebSessionRow).where(WebSessionRow.key_id == info.id)
-                  .values(expires_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)))
+                  .values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
     assert client.get("/", follow_redirects=False).status_code == 303
 
 
@@ -136,7 +136,7 @@ def test_review_form_has_no_default_and_an_empty_decision_is_refused(app_client)
     token = _sign_in(client, secrets["officer"])
     target = "KZ-2023-TRN-0102"
     page = client.get(f"/declarations/{target}").text
-    select_html = re.search(r'<select name="decision" required>(.*?)</select>', page, flags=re.S).group(1)
+    select_html = re.search(r'<select name="decision" required>(.*?)</select>', page, flags=re.DOTALL).group(1)
     selected = re.findall(r"<option[^>]*selected[^>]*>", select_html)
     assert len(selected) == 1 and 'value=""' in selected[0] and "disabled" in selected[0]
     r = client.post(f"/declarations/{target}/review", data={"decision": "", "reason": "Looks fine to me", "csrf": token})
@@ -153,7 +153,7 @@ def test_release_and_seizure_ask_for_confirmation(app_client, decision):
     r = client.post(f"/declarations/{target}/review", data=body)
     assert r.status_code == 200 and 'id="confirm-form"' in r.text
     assert cases.reviews(store, target) == []  # nothing recorded before the confirmation
-    confirm = re.search(r'<form method="post" action="([^"]+)" id="confirm-form"(.*?)</form>', r.text, flags=re.S)
+    confirm = re.search(r'<form method="post" action="([^"]+)" id="confirm-form"(.*?)</form>', r.text, flags=re.DOTALL)
     fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', confirm.group(2)))
     assert fields["decision"] == decision and fields["confirmed"] == "1" and fields["csrf"] == token
     r = client.post(confirm.group(1), data=fields, follow_redirects=False)

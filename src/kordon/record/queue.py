@@ -12,8 +12,9 @@ asked for are read in full.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from rapidfuzz.distance import OSA
 from sqlalchemy import and_, exists, func, select
@@ -21,7 +22,7 @@ from sqlalchemy.orm import aliased
 
 from kordon.index.names import name_key
 from kordon.record.cases import FINAL, ReviewRow
-from kordon.record.store import DeclarationRow, DecisionRow, Store
+from kordon.record.store import DecisionRow, DeclarationRow, Store
 
 SORTS = ("score", "date", "received", "id", "type", "office", "destination", "lane")
 MAX_PER_PAGE = 200
@@ -147,7 +148,8 @@ def row_view(decl: dict[str, Any], decision: dict[str, Any], party_q: list[str] 
 
 
 # -- the query -------------------------------------------------------------------------------------------
-def _base(f: QueueFilter):  # noqa: ANN202 - a SQLAlchemy select
+def _base(f: QueueFilter) -> tuple[Any, dict[str, Any], Any, Any]:
+    """The held-declaration select with the structured filters, its sortable columns, and the two row aliases."""
     D = DeclarationRow
     cur = aliased(DecisionRow)
     any_held = aliased(DecisionRow)

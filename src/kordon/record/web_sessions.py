@@ -27,12 +27,12 @@ TOUCH_EVERY = dt.timedelta(minutes=1)  # last_seen is written at most this often
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _aware(t: dt.datetime) -> dt.datetime:
     # SQLite returns naive datetimes for timezone-aware columns; they were written in UTC.
-    return t if t.tzinfo is not None else t.replace(tzinfo=dt.timezone.utc)
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
 
 
 def token_hash(token: str) -> str:

@@ -14,8 +14,9 @@ import datetime as dt
 import ipaddress
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import FastAPI, HTTPException, Request
@@ -95,7 +96,8 @@ def _cookie(request: Request, base: str) -> str | None:
 def _session(request: Request) -> web_sessions.WebSession | None:
     if not hasattr(request.state, "web_session"):
         request.state.web_session = web_sessions.resume(request.app.state.kordon.store, _cookie(request, SESSION_COOKIE))
-    return request.state.web_session
+    found: web_sessions.WebSession | None = request.state.web_session
+    return found
 
 
 def _who(request: Request, permission: str | None = "read") -> Principal:
@@ -209,7 +211,7 @@ def mount(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.exception_handler(SignIn)
-    async def _signin(request: Request, exc: SignIn) -> Response:  # noqa: ARG001
+    async def _signin(request: Request, exc: SignIn) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse("/login?" + urlencode({"next": target}) if target != "/" else "/login", status_code=303)
 
@@ -218,7 +220,7 @@ def mount(app: FastAPI) -> None:
         return _message(request, _("Not allowed"), str(exc), 403)
 
     @app.exception_handler(BadForm)
-    async def _bad_form(request: Request, exc: BadForm) -> Response:  # noqa: ARG001
+    async def _bad_form(request: Request, exc: BadForm) -> Response:
         return _message(request, _("Form expired"),
                         _("The form was sent without a valid security token or from another site. "
                           "Reload the page and send it again."), 403)
@@ -271,7 +273,7 @@ def mount(app: FastAPI) -> None:
     # -- the queue -----------------------------------------------------------------------------------
     @app.get("/", include_in_schema=False)
     def queue_page(request: Request) -> Response:
-        who = _who(request)
+        _who(request)
         k = request.app.state.kordon
         p = request.query_params
         lane = p.get("lane", "") if p.get("lane") in ("yellow", "red") else ""
@@ -297,7 +299,7 @@ def mount(app: FastAPI) -> None:
 
         list_ids = [gl.id for gl in k.context.goods.lists] + sorted(
             v for v in k.context.extra_list_versions if v != "allow_list")
-        ctx = {"page": result, "f": f, "sort": sort, "direction": direction, "per_page": per_page, "url": url,
+        ctx: dict[str, Any] = {"page": result, "f": f, "sort": sort, "direction": direction, "per_page": per_page, "url": url,
                "offices": offices(k.store), "list_ids": list_ids, "list_labels": _list_labels(k), "filters": params,
                "per_page_choices": PER_PAGE}
         if request.headers.get("HX-Request"):
@@ -307,7 +309,7 @@ def mount(app: FastAPI) -> None:
     # -- a declaration ---------------------------------------------------------------------------------
     def declaration_page(request: Request, declaration_id: str, version: int | None = None, error: str = "",
                          confirm: dict[str, Any] | None = None, form: dict[str, str] | None = None, status: int = 200) -> Response:
-        who = _who(request)
+        _who(request)
         from kordon.interfaces.api.declarations import declaration_view
 
         k = request.app.state.kordon

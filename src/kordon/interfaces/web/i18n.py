@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import os
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -34,7 +34,7 @@ DEFAULT_ZONE = "Asia/Almaty"
 _current: contextvars.ContextVar[str] = contextvars.ContextVar("kordon_lang", default=DEFAULT)
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(lang: str) -> NullTranslations:
     po = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
     if lang == "en" or not po.exists():
@@ -68,8 +68,8 @@ _ = gettext
 
 def negotiate(cookie: str | None, accept_language: str | None) -> str:
     """The officer's stored choice, else the best of ``Accept-Language`` (q-values honoured), else English."""
-    if cookie in LANGUAGES:
-        return cookie  # type: ignore[return-value]
+    if cookie is not None and cookie in LANGUAGES:
+        return cookie
     wanted: list[tuple[float, int, str]] = []
     for i, part in enumerate((accept_language or "").split(",")[:20]):
         tag, _sep, params = part.strip().partition(";")
@@ -113,7 +113,7 @@ def _as_datetime(value: Any) -> dt.datetime | None:
             return None
     else:
         return None
-    return t if t.tzinfo is not None else t.replace(tzinfo=dt.timezone.utc)  # stored times are UTC
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)  # stored times are UTC
 
 
 def when(value: Any) -> str:
@@ -136,7 +136,7 @@ def day(value: Any, form: str = "medium") -> str:
         try:
             value = dt.date.fromisoformat(value[:10])
         except ValueError:
-            return value
+            return str(value)
     if isinstance(value, dt.datetime):
         value = value.date()
     if not isinstance(value, dt.date):
