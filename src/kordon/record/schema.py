@@ -17,6 +17,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 def _models() -> None:
     # Every table must be on Base.metadata before it is created or compared.
     from kordon.record import allow_list, audit, cases, keys, sanctions_lists, store  # noqa: F401
+    from kordon.record import documents  # noqa: F401
     from kordon.record import web_sessions  # noqa: F401
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from kordon.interfaces.cli import parties, redflags, sanctions_lists, screening, service, trade
+from kordon.interfaces.cli import documents, parties, redflags, sanctions_lists, screening, service, trade
 
 app = typer.Typer(
     name="kordon",
@@ -24,6 +24,7 @@ redflags.register(app)
 app.add_typer(parties.app, name="parties")
 app.add_typer(sanctions_lists.app, name="lists")
 service.register(app)
+app.add_typer(documents.app, name="documents")
 
 
 def main() -> None:

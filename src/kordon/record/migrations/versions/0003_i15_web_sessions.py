@@ -1,7 +1,7 @@
 """web sessions of the officers' workspace
 
 Revision ID: 0003_i15
-Revises: 0002
+Revises: 0003_i12_documents
 Create Date: 2026-12-05 01:20:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0003_i15'
-down_revision = '0002'
+down_revision = '0003_i12_documents'
 branch_labels = None
 depends_on = None
 
