@@ -33,6 +33,8 @@ LAPTOP: Any = {"width": 1366, "height": 900}
 TABLET: Any = {"width": 820, "height": 1180}
 # The declaration shown: a party on a sanctions list next to listed goods (a case from the examples).
 SHOWN = "KZ-2024-EXP-0118"
+# The SNT shown: "own production" claimed, the chain leads through an invoice to a Japanese import.
+SNT_SHOWN = "KZ-SNT-2023-0000108"
 
 
 def inputs_digest() -> str:
@@ -101,6 +103,14 @@ def build_store(folder: Path, synthetic: int = 300, url: str | None = None) -> t
     amended = {**{key: v for key, v in first.items() if key != "case_note"},
                "items": [{"hs_code": "0901.21", "description": "Roasted coffee", "origin": "BR", "quantity": 14, "unit": "kg"}]}
     k.screen_and_record_many([Declaration.model_validate(amended)])
+    try:  # the EAEU documents (SNT, ESF, DT) of the examples, verified: the SNT queue and traces
+        from kordon.eaeu import Documents
+    except ImportError:
+        Documents = None  # the documents need the trade extra (pyarrow)
+    if Documents is not None:
+        docs = Documents(k.settings, store, screening=k.context)
+        docs.load([str(ROOT / "examples" / "eaeu")])
+        docs.verify()
     secrets = {role: keys.create_key(store, f"{role.title()} Aliya", role, created_by="screenshots")[0]
                for role in ("officer", "supervisor", "admin")}
     store.engine.dispose()
@@ -127,10 +137,11 @@ def shoot(base: str, key: str, out: Path) -> list[str]:
             ctx = browser.new_context(viewport=LAPTOP, locale=lang, timezone_id="Asia/Almaty")
             page = ctx.new_page()
             sign_in(page, base, key, lang)
-            for name, path in (("queue", "/"), ("declaration", f"/declarations/{SHOWN}"), ("lists", "/lists")):
+            for name, path in (("queue", "/"), ("declaration", f"/declarations/{SHOWN}"), ("lists", "/lists"),
+                               ("snt", f"/snt/{SNT_SHOWN}")):
                 page.goto(base + path)
                 file = f"{name}-{lang}.png"
-                page.screenshot(path=str(out / file))
+                page.screenshot(path=str(out / file), full_page=name == "snt")  # the trace is below the verdict
                 names.append(file)
             ctx.close()
         ctx = browser.new_context(viewport=TABLET, locale="ru", timezone_id="Asia/Almaty")
@@ -139,6 +150,9 @@ def shoot(base: str, key: str, out: Path) -> list[str]:
         page.goto(base + "/?lane=red")
         page.screenshot(path=str(out / "queue-tablet-ru.png"))
         names.append("queue-tablet-ru.png")
+        page.goto(base + "/snt")
+        page.screenshot(path=str(out / "snt-queue-tablet-ru.png"))
+        names.append("snt-queue-tablet-ru.png")
         browser.close()
     return names
 

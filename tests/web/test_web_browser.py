@@ -6,6 +6,7 @@ the three languages; and a layout that holds on a laptop and on a tablet."""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -237,7 +238,8 @@ def test_languages_chosen_remembered_and_from_the_browser(served):
 def test_layout_holds_without_horizontal_overflow(served, viewport, lang):
     base, secrets, browser, _ = served
     page = _page(browser, base, secrets["supervisor"], lang=lang, viewport=viewport)
-    for path in ("/", f"/declarations/{SHOWN}", "/declarations/KZ-2023-ZHA-0014", "/lists", "/cases"):
+    for path in ("/", f"/declarations/{SHOWN}", "/declarations/KZ-2023-ZHA-0014", "/lists", "/cases", "/snt",
+                 "/snt/KZ-SNT-2023-0000108"):
         page.goto(base + path)
         over = page.evaluate("""() => {
             const w = document.documentElement.clientWidth;
@@ -245,4 +247,44 @@ def test_layout_holds_without_horizontal_overflow(served, viewport, lang):
             return {scroll: document.documentElement.scrollWidth - w, bad: bad.slice(0, 5).map(t => t.tagName + '#' + t.id + '.' + t.className)};
         }""")
         assert over["scroll"] <= 1 and not over["bad"], (path, over)
+    page.context.close()
+
+
+def test_snt_queue_and_trace_drawn_as_a_chain(served):
+    pytest.importorskip("pyarrow", reason="the EAEU documents need the trade extra")
+    base, secrets, browser, _ = served
+    page = _page(browser, base, secrets["officer"])
+    page.click("#nav-snt")
+    page.wait_for_url("**/snt")
+    verdicts = page.locator("tr.snt-row").evaluate_all("rs => rs.map(r => r.dataset.verdict)")
+    order = {"refused": 0, "review": 1, "verified": 2}
+    assert verdicts and [order[v] for v in verdicts] == sorted(order[v] for v in verdicts)  # refused first
+    total = int(re.match(r"(\d+)", page.inner_text("#snt-total")).group(1))
+    assert total == sum(int(page.inner_text(f"#snt-total-{v}")) for v in order) == 10  # examples/eaeu holds ten export SNTs
+    page.select_option("#snt-filters select[name=verdict]", "review")
+    page.wait_for_url("**verdict=review**")
+    assert set(page.locator("tr.snt-row").evaluate_all("rs => rs.map(r => r.dataset.verdict)")) == {"review"}
+    # The "own production" SNT whose goods trace back through two invoices to a Japanese import.
+    page.goto(base + "/snt/KZ-SNT-2023-0000108")
+    assert page.get_attribute("#snt-verdict [data-verdict]", "data-verdict") == "review"
+    chain = page.locator("#chain-1")
+    kinds = chain.locator(".box[data-kind]").evaluate_all("bs => bs.map(b => b.dataset.kind)")
+    assert kinds[0] == "dt" and kinds.count("esf") == 2, kinds  # DT → ESF → ESF, upstream first
+    assert "JP" in chain.locator(".box[data-kind=dt]").inner_text()
+    assert chain.locator(".box.this-snt").count() == 1 and "ООО «Уралпромснаб»" in chain.locator(".box.buyer").inner_text()
+    boxes = chain.locator(".box").evaluate_all("bs => bs.map(b => [b.getBoundingClientRect().left, b.getBoundingClientRect().right])")
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(boxes)), boxes  # one row on a laptop, left to right, no overlap
+    # An SNT that names a DT not on record: the gap is drawn, and the verdict is a refusal.
+    page.goto(base + "/snt/KZ-SNT-2024-0000104")
+    assert page.get_attribute("#snt-verdict [data-verdict]", "data-verdict") == "refused"
+    assert page.locator(".chain .box.bad").count() >= 1
+    page.context.close()
+
+
+def test_snt_pages_in_kazakh(served):
+    pytest.importorskip("pyarrow", reason="the EAEU documents need the trade extra")
+    base, secrets, browser, _ = served
+    page = _page(browser, base, secrets["officer"], lang="kk")
+    page.goto(base + "/snt/KZ-SNT-2023-0000108")
+    assert "Тауар қайдан келді" in page.inner_text("main") and "Тауарларға арналған декларация (ТД)" in page.inner_text("#chain-1")
     page.context.close()

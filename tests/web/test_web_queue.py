@@ -156,3 +156,24 @@ def test_a_final_review_takes_a_declaration_off_the_queue(demo):
     cases.record_review(store, who, top, ReviewIn(decision="refer", reason="Referred to the financial police for the chain"))
     after = held_page(store)
     assert after.total == before.total - 1 and top not in _all_ids(store, QueueFilter())
+
+
+def test_snt_queue_totals_and_order_match_the_expected_verdicts(demo):
+    pytest.importorskip("pyarrow", reason="the EAEU documents need the trade extra")
+    import csv
+
+    from kordon.record.queue import snt_verdict_page
+    from screenshots import ROOT
+
+    store, _ = demo
+    with (ROOT / "examples" / "eaeu" / "expected.csv").open(encoding="utf-8") as fh:
+        expected = {r["registrationNumber"]: r["verdict"] for r in csv.DictReader(fh)}
+    page = snt_verdict_page(store, per_page=200)
+    assert page.total == len(expected)
+    assert {it["snt_number"]: it["verdict"] for it in page.items} == expected
+    assert page.lanes == {v: list(expected.values()).count(v) for v in set(expected.values())}
+    order = [("refused", "review", "verified").index(it["verdict"]) for it in page.items]
+    assert order == sorted(order)
+    review = snt_verdict_page(store, verdict="review", per_page=1)
+    assert review.total == list(expected.values()).count("review") and review.pages == review.total
+    assert snt_verdict_page(store, q="0000111").items[0]["snt_number"] == "KZ-SNT-2023-0000111"

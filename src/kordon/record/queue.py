@@ -241,3 +241,35 @@ def offices(store: Store) -> list[str]:
     with store.session() as s:
         return sorted(o for o in s.scalars(select(office).where(office.is_not(None)).distinct().limit(500)) if o)
 
+
+
+# -- the SNT verification queue (EAEU documents) -------------------------------------------------------------
+VERDICT_ORDER = ("refused", "review", "verified")
+
+
+def snt_verdict_page(store: Store, verdict: str | None = None, q: str | None = None, page: int = 1,
+                     per_page: int = 50) -> QueuePage:
+    """The latest verdict on each verified SNT: refused first, then those for review, then verified; with totals."""
+    from sqlalchemy import case
+
+    from kordon.record.documents import VerdictRow
+
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    latest = select(func.max(VerdictRow.pk).label("pk")).group_by(VerdictRow.snt_number).subquery()
+    base = select(VerdictRow).join(latest, latest.c.pk == VerdictRow.pk)
+    if q:
+        base = base.where(VerdictRow.snt_number.contains(q.strip(), autoescape=True))
+    counting = select(VerdictRow.verdict, func.count()).join(latest, latest.c.pk == VerdictRow.pk)
+    if q:
+        counting = counting.where(VerdictRow.snt_number.contains(q.strip(), autoescape=True))
+    with store.session() as s:
+        counts = {v: n for v, n in s.execute(counting.group_by(VerdictRow.verdict))}
+        total = counts.get(verdict, 0) if verdict else sum(counts.values())
+        page = min(max(1, page), max(1, -(-total // per_page)))
+        rank = case({v: i for i, v in enumerate(VERDICT_ORDER)}, value=VerdictRow.verdict, else_=len(VERDICT_ORDER))
+        stmt = base.where(VerdictRow.verdict == verdict) if verdict else base
+        rows = s.scalars(stmt.order_by(rank, VerdictRow.verified_at.desc(), VerdictRow.snt_number)
+                         .limit(per_page).offset((page - 1) * per_page))
+        items = [{**r.body, "snt_number": r.snt_number, "snt_version": r.snt_version, "verdict": r.verdict,
+                  "verified_at": r.verified_at.isoformat() if r.verified_at else None} for r in rows]
+    return QueuePage(items, total, page, per_page, counts)

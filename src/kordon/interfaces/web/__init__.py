@@ -36,7 +36,7 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 i18n.install(templates.env)
 for _name in ("lane_label", "status_label", "type_label", "action_label", "decision_label", "role_label", "severity_label",
-              "case_status_label", "category_label", "subject_label", "dotted"):
+              "case_status_label", "category_label", "subject_label", "dotted", "verdict_label", "step_label"):
     templates.env.filters[_name] = getattr(present, _name)
 
 SESSION_COOKIE = "kordon_session"
@@ -444,6 +444,49 @@ def mount(app: FastAPI) -> None:
             return _message(request, _("Not found"), _("No entry %(entry)s on list %(list)s.") % {"entry": id, "list": list_id}, 404)
         return _page(request, "list_entry.html", list_id=list_id, goods=goods, entity=entity,
                      version=k.context.list_versions().get(list_id))
+
+    # -- SNT (EAEU documents): the verification queue and the trace -------------------------------------
+    def _documents(request: Request) -> Any:
+        from kordon.interfaces.api.documents import documents
+
+        return documents(request)
+
+    @app.get("/snt", include_in_schema=False)
+    def snt_queue(request: Request) -> Response:
+        _who(request)
+        from kordon.record.queue import VERDICT_ORDER, snt_verdict_page
+
+        p = request.query_params
+        verdict = p.get("verdict") if p.get("verdict") in VERDICT_ORDER else None
+        q = (p.get("q") or "")[:100] or None
+        result = snt_verdict_page(request.app.state.kordon.store, verdict=verdict, q=q, page=_int(p.get("page"), 1))
+        params = {key: value for key, value in p.items() if value and key != "page"}
+
+        def url(**change: Any) -> str:
+            return "/snt?" + urlencode({**params, **{key: str(v) for key, v in change.items() if v is not None}})
+
+        return _page(request, "snt_queue.html", page=result, verdict=verdict, q=q or "", url=url, verdicts=VERDICT_ORDER,
+                     can_verify=_session(request) is not None and _who(request, None).can("screen"))
+
+    @app.post("/snt/verify", include_in_schema=False)
+    async def snt_verify(request: Request) -> Response:
+        await _form(request)
+        who = _who(request, "screen")
+        docs = _documents(request)
+        from fastapi.concurrency import run_in_threadpool
+
+        await run_in_threadpool(docs.verify, None, "kz_customs", True, f"web:{who.name}")
+        return RedirectResponse("/snt", status_code=303)
+
+    @app.get("/snt/{number}", include_in_schema=False)
+    def snt_page(request: Request, number: str) -> Response:
+        _who(request)
+        docs = _documents(request)
+        trace = docs.trace(number) if len(number) <= 100 else None
+        if trace is None:
+            return _message(request, _("Not found"), _("No SNT %(number)s on record.") % {"number": number}, 404)
+        found = docs.documents.verdicts(number, limit=1)
+        return _page(request, "snt.html", t=trace, verdict=found[0] if found else None, number=number)
 
 
 _ENTITY_MAPS: dict[int, dict[tuple[str, str], Any]] = {}

@@ -86,6 +86,15 @@ def severity_label(severity: str) -> str:
             "critical": _("critical")}.get(severity, severity)
 
 
+def verdict_label(verdict: str) -> str:
+    return {"verified": _("verified"), "refused": _("refused"), "review": _("for review"), "refuse": _("refuse"),
+            "note": _("note")}.get(verdict, verdict)
+
+
+def step_label(kind: str) -> str:
+    return {"dt": _("Import declaration (DT)"), "snt_in": _("SNT from an EAEU state"), "esf": _("Invoice (ESF)")}.get(kind, kind)
+
+
 def case_status_label(status: str) -> str:
     return {"open": _("open"), "under_investigation": _("under investigation"),
             "referred_for_prosecution": _("referred for prosecution"), "closed": _("closed")}.get(status, status)
