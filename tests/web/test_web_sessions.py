@@ -181,3 +181,24 @@ def test_roles_are_checked_as_in_the_api(app_client):
     assert client.get("/").status_code == 403 and client.get("/lists").status_code == 200
     assert client.post("/declarations/KZ-2023-TRN-0102/review",
                        data={"decision": "refer", "reason": "not my job", "csrf": token}).status_code == 403
+
+
+def test_pages_forbid_inline_scripts_framing_and_caching(app_client):
+    client, _, secrets = app_client
+    _sign_in(client, secrets["officer"])
+    r = client.get("/")
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "form-action 'self'" in csp
+    assert r.headers["cache-control"] == "no-store" and r.headers["x-frame-options"] == "DENY"
+    from kordon.interfaces.web import HERE
+
+    for template in (HERE / "templates").glob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        assert not re.search(r"\son[a-z]+=|javascript:|<script>", text), f"{template.name} has inline script (the CSP blocks it)"
+
+
+def test_an_expired_session_sends_htmx_to_sign_in(app_client):
+    client, _, _ = app_client
+    client.cookies.clear()
+    r = client.get("/?lane=red", headers={"HX-Request": "true"}, follow_redirects=False)
+    assert r.headers.get("hx-redirect", "").startswith("/login?next=")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz.distance import OSA
@@ -68,13 +69,19 @@ def _query_tokens(text: str) -> list[str]:
     return [] if key.only_legal_form else list(key.tokens)
 
 
+@lru_cache(maxsize=100_000)
+def _tokens(name: str) -> tuple[str, ...]:
+    # The same traders appear on declaration after declaration: fold each name once.
+    return name_key(name).tokens
+
+
 def party_matches(query_tokens: list[str], names: Iterable[str]) -> bool:
     """Every part of the query starts a part of one of the names (or is within a typo of one), after folding
     Cyrillic and Latin spellings to one form: "Нова" finds "Nova Trade", "vostok" finds "Восток"."""
     if not query_tokens:
         return False
     for name in names:
-        tokens = name_key(name).tokens
+        tokens = _tokens(name)
         if all(any(t.startswith(q) or (len(q) >= 4 and OSA.normalized_similarity(q, t) >= 0.8) for t in tokens)
                for q in query_tokens):
             return True
@@ -207,7 +214,10 @@ def held_page(store: Store, f: QueueFilter | None = None, sort: str = "score", d
             if f.party and not party_q:
                 rows = []  # a query of only a legal form or punctuation names nobody
             else:
-                rows = [r for r, (decl, dec) in zip(rows, _bodies(s, rows)) if _content_ok(f, decl, dec, party_q)]
+                # Read only the bodies the filters look at: a decision body is several times a declaration's.
+                need_decl, need_dec = bool(f.party or f.hs), bool(f.list_id or f.random)
+                rows = [r for r, (decl, dec) in zip(rows, _bodies(s, rows, need_decl, need_dec))
+                        if _content_ok(f, decl, dec, party_q)]
         total = len(rows)
         lanes: dict[str, int] = {}
         for r in rows:
@@ -225,14 +235,17 @@ def held_page(store: Store, f: QueueFilter | None = None, sort: str = "score", d
     return QueuePage(items, total, page, per_page, lanes)
 
 
-def _bodies(s: Any, rows: list[Any], batch: int = 500) -> Iterable[tuple[dict[str, Any], dict[str, Any]]]:
-    """(declaration body, decision body) of the rows, in their order, read in batches."""
+def _bodies(s: Any, rows: list[Any], decl: bool = True, dec: bool = True,
+            batch: int = 500) -> Iterable[tuple[dict[str, Any], dict[str, Any]]]:
+    """(declaration body, decision body) of the rows, in their order, read in batches ({} for a body not asked for)."""
     for i in range(0, len(rows), batch):
         part = rows[i: i + batch]
-        decls = dict(s.execute(select(DeclarationRow.pk, DeclarationRow.body).where(DeclarationRow.pk.in_([r.pk for r in part]))).all())
-        decs = dict(s.execute(select(DecisionRow.pk, DecisionRow.body).where(DecisionRow.pk.in_([r.decision_pk for r in part]))).all())
+        decls: dict[int, Any] = dict(s.execute(select(DeclarationRow.pk, DeclarationRow.body)
+                                               .where(DeclarationRow.pk.in_([r.pk for r in part]))).all()) if decl else {}
+        decs: dict[int, Any] = dict(s.execute(select(DecisionRow.pk, DecisionRow.body)
+                                              .where(DecisionRow.pk.in_([r.decision_pk for r in part]))).all()) if dec else {}
         for r in part:
-            yield decls[r.pk], decs[r.decision_pk]
+            yield decls.get(r.pk, {}), decs.get(r.decision_pk, {})
 
 
 def offices(store: Store) -> list[str]:

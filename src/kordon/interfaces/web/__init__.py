@@ -166,6 +166,10 @@ def _page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLRes
         _set_cookie(request, resp, LOGIN_CSRF_COOKIE, new, max_age=3600)
     resp.headers["Cache-Control"] = "no-store"  # pages show held goods and parties: not for shared caches
     resp.headers["X-Frame-Options"] = "DENY"
+    # Scripts only from this site (htmx and app.js), no inline handlers; forms post only here.
+    resp.headers["Content-Security-Policy"] = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                                               "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+    resp.headers["Referrer-Policy"] = "same-origin"
     resp.headers["Content-Language"] = i18n.current()
     return resp
 
@@ -213,7 +217,11 @@ def mount(app: FastAPI) -> None:
     @app.exception_handler(SignIn)
     async def _signin(request: Request, exc: SignIn) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse("/login?" + urlencode({"next": target}) if target != "/" else "/login", status_code=303)
+        login = "/login?" + urlencode({"next": target}) if target != "/" else "/login"
+        if request.headers.get("HX-Request"):
+            # An expired session during a filter change: the whole page goes to sign-in, not the table.
+            return Response(status_code=204, headers={"HX-Redirect": login})
+        return RedirectResponse(login, status_code=303)
 
     @app.exception_handler(PermissionError)
     async def _forbidden(request: Request, exc: PermissionError) -> Response:

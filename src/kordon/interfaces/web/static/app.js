@@ -20,6 +20,11 @@
   function link(row) { return row && row.querySelector("a.open"); }
   document.addEventListener("htmx:afterSwap", function () { current = -1; if (rows().length) { select(0); } });
   document.addEventListener("DOMContentLoaded", function () { if (rows().length) { select(0); } });
+  // Selects that apply at once (rows per page, verdict): no inline handlers, so the CSP can forbid them.
+  document.addEventListener("change", function (e) {
+    var t = e.target;
+    if (t && t.hasAttribute && t.hasAttribute("data-autosubmit") && t.form) { t.form.submit(); }
+  });
   // After the load: scrolling to the #review fragment would otherwise take the focus back.
   window.addEventListener("load", function () {
     var review = document.getElementById("review-form");
