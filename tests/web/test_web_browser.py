@@ -102,7 +102,7 @@ def test_queue_filters_party_in_any_script_hs_list_type_office(served):
     assert LATIN_NOVA["id"] in _ids(page)
     page.goto(base + "/")
     page.select_option("#filters select[name=type]", "transit")
-    page.wait_for_function("[...document.querySelectorAll('tr.queue-row')].every(r => r.dataset.type === 'transit')")
+    page.wait_for_function("() => [...document.querySelectorAll('tr.queue-row')].every(r => r.dataset.type === 'transit')")
     page.select_option("#filters select[name=list]", "chpl")
     page.wait_for_load_state("networkidle")
     ids = _ids(page)
@@ -130,7 +130,7 @@ def test_keyboard_next_previous_open_review(served):
     page.keyboard.press("j")
     page.keyboard.press("r")
     page.wait_for_url(f"**/declarations/{ids[1]}#review")
-    page.wait_for_function("document.activeElement && document.activeElement.name === 'decision'")
+    page.wait_for_function("() => document.activeElement && document.activeElement.name === 'decision'")
     page.goto(base + "/")
     page.keyboard.press("/")
     assert page.evaluate("document.activeElement.name") == "party"
@@ -238,6 +238,9 @@ def test_languages_chosen_remembered_and_from_the_browser(served):
 def test_layout_holds_without_horizontal_overflow(served, viewport, lang):
     base, secrets, browser, _ = served
     page = _page(browser, base, secrets["supervisor"], lang=lang, viewport=viewport)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
     for path in ("/", f"/declarations/{SHOWN}", "/declarations/KZ-2023-ZHA-0014", "/lists", "/cases", "/snt",
                  "/snt/KZ-SNT-2023-0000108"):
         page.goto(base + path)
@@ -247,6 +250,7 @@ def test_layout_holds_without_horizontal_overflow(served, viewport, lang):
             return {scroll: document.documentElement.scrollWidth - w, bad: bad.slice(0, 5).map(t => t.tagName + '#' + t.id + '.' + t.className)};
         }""")
         assert over["scroll"] <= 1 and not over["bad"], (path, over)
+    assert not errors, errors  # no script error and nothing the Content-Security-Policy had to block
     page.context.close()
 
 

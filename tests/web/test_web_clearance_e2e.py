@@ -71,7 +71,7 @@ def test_queue_is_sorted_by_risk_and_filters(workspace):
     assert scores == sorted(scores, reverse=True) and ids[0] == RED["id"]
     page.fill("input[name=q]", "RED-2")
     page.click("#filters button[type=submit]")
-    page.wait_for_function("document.querySelectorAll('tr.queue-row').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('tr.queue-row').length === 1")
     assert page.locator("tr.queue-row").first.get_attribute("data-id") == RED2["id"]
     page.close()
 
@@ -143,7 +143,7 @@ def test_supervisor_opens_a_case_and_changes_its_status(workspace):
     assert "OOO Vostok Elektronika (RU)" in page.inner_text("#case-parties")
     page.select_option("select[name=status]", "under_investigation")
     page.click("form button[type=submit] >> text=Change status")
-    page.wait_for_function("document.querySelector('#case-status').dataset.status === 'under_investigation'")
+    page.wait_for_function("() => document.querySelector('#case-status').dataset.status === 'under_investigation'")
     page.goto(server.url + "/cases")
     assert "under investigation" in page.inner_text("#cases")
     page.close()

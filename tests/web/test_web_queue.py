@@ -162,8 +162,9 @@ def test_snt_queue_totals_and_order_match_the_expected_verdicts(demo):
     pytest.importorskip("pyarrow", reason="the EAEU documents need the trade extra")
     import csv
 
-    from kordon.record.queue import snt_verdict_page
     from screenshots import ROOT
+
+    from kordon.record.queue import snt_verdict_page
 
     store, _ = demo
     with (ROOT / "examples" / "eaeu" / "expected.csv").open(encoding="utf-8") as fh:

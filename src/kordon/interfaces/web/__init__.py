@@ -36,7 +36,7 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 i18n.install(templates.env)
 for _name in ("lane_label", "status_label", "type_label", "action_label", "decision_label", "role_label", "severity_label",
-              "case_status_label", "category_label", "subject_label", "dotted", "verdict_label", "step_label"):
+              "case_status_label", "category_label", "subject_label", "dotted", "verdict_label", "step_label", "key_role_label"):
     templates.env.filters[_name] = getattr(present, _name)
 
 SESSION_COOKIE = "kordon_session"

@@ -86,6 +86,10 @@ def severity_label(severity: str) -> str:
             "critical": _("critical")}.get(severity, severity)
 
 
+def key_role_label(role: str) -> str:
+    return {"officer": _("officer"), "supervisor": _("supervisor"), "analyst": _("analyst"), "admin": _("administrator")}.get(role, role)
+
+
 def verdict_label(verdict: str) -> str:
     return {"verified": _("verified"), "refused": _("refused"), "review": _("for review"), "refuse": _("refuse"),
             "note": _("note")}.get(verdict, verdict)
