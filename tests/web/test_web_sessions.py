@@ -179,6 +179,8 @@ def test_roles_are_checked_as_in_the_api(app_client):
     client, _, secrets = app_client
     token = _sign_in(client, secrets["admin"])  # admin: lists and keys, no read
     assert client.get("/").status_code == 403 and client.get("/lists").status_code == 200
+    refused = client.get("/", headers={"Accept-Language": "ru-RU,ru;q=0.9"}).text
+    assert "Нет доступа" in refused and "Ваша роль (admin)" in refused  # the refusal in the officer's language
     assert client.post("/declarations/KZ-2023-TRN-0102/review",
                        data={"decision": "refer", "reason": "not my job", "csrf": token}).status_code == 403
 

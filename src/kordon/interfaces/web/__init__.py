@@ -101,6 +101,7 @@ def _session(request: Request) -> web_sessions.WebSession | None:
 
 
 def _who(request: Request, permission: str | None = "read") -> Principal:
+    i18n.activate(_lang(request))  # messages raised from here on are in the officer's language
     sess = _session(request)
     if sess is None:
         raise SignIn()
@@ -225,10 +226,12 @@ def mount(app: FastAPI) -> None:
 
     @app.exception_handler(PermissionError)
     async def _forbidden(request: Request, exc: PermissionError) -> Response:
+        i18n.activate(_lang(request))
         return _message(request, _("Not allowed"), str(exc), 403)
 
     @app.exception_handler(BadForm)
     async def _bad_form(request: Request, exc: BadForm) -> Response:
+        i18n.activate(_lang(request))
         return _message(request, _("Form expired"),
                         _("The form was sent without a valid security token or from another site. "
                           "Reload the page and send it again."), 403)
