@@ -115,11 +115,11 @@ def build() -> tuple[list[dict], list[dict], list[dict], list[tuple[str, str, st
 
     # 3. Turkish pasta: imported by DT, sold on by ESF, shipped to Russia by the wholesaler naming the DT -> verified.
     dts.append(dt_("50508/150124/0000311", "2024-01-15", "pasta_imp", ("Nuh'un Ankara Makarnası San. ve Tic. A.Ş.", "TR"),
-                   [item(1, "1902190000", "Макаронные изделия из твердых сортов пшеницы, без яиц", "TR", 40000, "kg", 36000, weight=40000)]))
+                   [item(1, "1902191000", "Макаронные изделия из твердых сортов пшеницы, без яиц", "TR", 40000, "kg", 36000, weight=40000)]))
     esfs.append(esf("ESF-2024-0131-000017", "17", "2024-01-31", "pasta_imp", "pasta_whs",
-                    [prow(1, "1902190000", "Макароны, упаковка 400 г", 25000, "kg", 620, "2", "50508/150124/0000311", "1")]))
+                    [prow(1, "1902191000", "Макароны, упаковка 400 г", 25000, "kg", 620, "2", "50508/150124/0000311", "1")]))
     snts.append(snt("KZ-SNT-2024-0000103", "2024-02-20", party("pasta_whs"), {"tin": None, "name": "ООО «Продсклад Курган»", "countryCode": "RU"}, "RU",
-                    [srow(1, "1902190000", "Макароны, упаковка 400 г", 18000, "kg", 1.6, "2", "50508/150124/0000311", "1")]))
+                    [srow(1, "1902191000", "Макароны, упаковка 400 г", 18000, "kg", 1.6, "2", "50508/150124/0000311", "1")]))
     expected.append(("KZ-SNT-2024-0000103", "verified", "", "imported pasta, DT named, balance covers it"))
 
     # 4a. The DT named is not on record -> refused (documents.mismatch).
@@ -130,7 +130,7 @@ def build() -> tuple[list[dict], list[dict], list[dict], list[tuple[str, str, st
     # 4b. The DT is on record but its item carries other goods (code) and fewer of them -> refused (documents.mismatch).
     dts.append(dt_("50508/120224/0004410", "2024-02-12", "mismatch", ("Shenzhen Everwin Trading Co., Ltd.", "CN"),
                    [item(1, "8471300000", "Ноутбуки портативные", "CN", 200, "pcs", 70000),
-                    item(2, "8473302000", "Части вычислительных машин", "CN", 1000, "pcs", 9000)]))
+                    item(2, "8473302008", "Части вычислительных машин", "CN", 1000, "pcs", 9000)]))
     snts.append(snt("KZ-SNT-2024-0000105", "2024-04-03", party("mismatch"), RU, "RU",
                     [srow(1, "8471410000", "Вычислительная машина", 250, "pcs", 520, "1", "50508/120224/0004410", "1")]))
     expected.append(("KZ-SNT-2024-0000105", "refused", "documents.mismatch", "DT item carries another code and fewer pieces"))
@@ -168,24 +168,25 @@ def build() -> tuple[list[dict], list[dict], list[dict], list[tuple[str, str, st
 
     # 8. Oversold upstream: a middleman invoiced 150 of a lot it got 100 of; the buyer ships 100 naming the DT -> review (chain.oversold).
     dts.append(dt_("50508/200923/0020202", "2023-09-20", "ic2_imp", ("Arrow Electronics Asia Ltd.", "CN"),
-                   [item(1, "8542399000", "Интегральные схемы прочие", "CN", 100, "pcs", 800)]))
+                   [item(1, "8542399090", "Интегральные схемы прочие", "CN", 100, "pcs", 800)]))
     esfs.append(esf("ESF-2023-1002-000088", "88", "2023-10-02", "ic2_imp", "ic2_mid",
-                    [prow(1, "8542399000", "Микросхема", 100, "pcs", 4000, "2", "50508/200923/0020202", "1")]))
+                    [prow(1, "8542399090", "Микросхема", 100, "pcs", 4000, "2", "50508/200923/0020202", "1")]))
     esfs.append(esf("ESF-2023-1020-000031", "31", "2023-10-20", "ic2_mid", "ic2_seller",
-                    [prow(1, "8542399000", "Микросхема", 150, "pcs", 4500, "2", "50508/200923/0020202", "1")]))
+                    [prow(1, "8542399090", "Микросхема", 150, "pcs", 4500, "2", "50508/200923/0020202", "1")]))
     snts.append(snt("KZ-SNT-2023-0000109", "2023-11-15", party("ic2_seller"), {"tin": None, "name": "ЗАО «Минскприбор»", "countryCode": "BY"}, "BY",
-                    [srow(1, "8542399000", "Микросхема", 100, "pcs", 11, "2", "50508/200923/0020202", "1")]))
+                    [srow(1, "8542399090", "Микросхема", 100, "pcs", 11, "2", "50508/200923/0020202", "1")]))
     expected.append(("KZ-SNT-2023-0000109", "review", "chain.oversold", "upstream middleman sold more than it got"))
 
     # 9. The drone case (DOMAIN.md): 14 DJI Agras T30 agricultural drones from the Kyrgyz "Impulse-Invest", brought into
     #    Kazakhstan by a firm registered weeks earlier and sent on to the Russian "Nova" two days later. No customs
-    #    declaration exists on either border; only the SNTs do. -> refused (UAVs need a Kazakh licence; none).
+    #    declaration exists on either border; only the SNTs do. -> review: under kz_customs a drone on kordon's
+    #    (illustrative) national-list entry is inspected before release, and the seller is a one-day firm.
     snts.append(snt("KZ-SNT-2023-0000110", "2023-03-01", {"tin": None, "name": "ОсОО «Импульс-Инвест»", "countryCode": "KG"}, party("drone_kz", countryCode="KZ"), "KZ",
                     [srow(1, "8806230001", "Беспилотный летательный аппарат сельскохозяйственный DJI Agras T30", 14, "pcs", 16000, "1")],
                     departure="KG"))
     snts.append(snt("KZ-SNT-2023-0000111", "2023-03-03", party("drone_kz"), {"tin": None, "name": "ООО «Нова»", "countryCode": "RU"}, "RU",
                     [srow(1, "8806230001", "Беспилотный летательный аппарат сельскохозяйственный DJI Agras T30", 14, "pcs", 19000, "1", "KZ-SNT-2023-0000110", "1")]))
-    expected.append(("KZ-SNT-2023-0000111", "refused", "goods.national;chain.one_day_firm", "the drone case: Kyrgyzstan -> Kazakhstan -> Russia"))
+    expected.append(("KZ-SNT-2023-0000111", "review", "goods.national;chain.one_day_firm", "the drone case: Kyrgyzstan -> Kazakhstan -> Russia"))
     return dts, esfs, snts, expected
 
 

@@ -13,11 +13,12 @@ only builds the view from the store, keeps it while the store does not change, a
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from kordon.config import Settings
 from kordon.index.warehouse import WarehouseView
+from kordon.ingest.documents import paused_gc
 from kordon.models.documents import SNT, Verdict
 from kordon.record.documents import DocumentStore, LoadResult
 from kordon.record.store import Store
@@ -42,6 +43,7 @@ class Documents:
         self._screening = screening
         self.goods_and_parties = goods_and_parties
         self._view: WarehouseView | None = None
+        self._view_mark: int | None = None
         self._contexts: dict[str, DocumentContext] = {}
         self._lock = threading.RLock()
 
@@ -73,9 +75,13 @@ class Documents:
             self._view = None
 
     def view(self) -> WarehouseView:
+        """The warehouse as the store holds it now: rebuilt when any process has stored a document since
+        (a stale view could verify an SNT against a balance that a later ESF has spent)."""
         with self._lock:
-            if self._view is None:
+            mark = self.documents.last_key()
+            if self._view is None or mark != self._view_mark:
                 self._view = WarehouseView(self.documents.rows_table())
+                self._view_mark = mark
             return self._view
 
     def context(self, profile: str = DEFAULT_PROFILE) -> DocumentContext:
@@ -95,26 +101,46 @@ class Documents:
     def verify(self, numbers: list[str] | None = None, profile: str = DEFAULT_PROFILE, record: bool = True,
                actor: str = "kordon") -> tuple[list[Verdict], list[str]]:
         """Verify the named SNTs (all current SNTs when `numbers` is None). Returns (verdicts, numbers not on record)."""
+        missing: list[str] = []
+        verdicts = list(self.verify_iter(numbers, profile, record, actor, missing))
+        return verdicts, missing
+
+    def verify_iter(self, numbers: list[str] | None = None, profile: str = DEFAULT_PROFILE, record: bool = True,
+                    actor: str = "kordon", missing: list[str] | None = None, batch: int = 2000) -> Iterator[Verdict]:
+        """Verdicts one by one, recorded a batch at a time, so that `--all` over 100,000 SNTs holds one batch in memory.
+        Numbers not on record are appended to `missing`."""
         ctx = self.context(profile)
         view = self.view()
         store = self.documents
-        targets: list[tuple[SNT, int]] = []
-        missing: list[str] = []
+        targets: Iterable[tuple[Any, int]]
         if numbers is None:
-            targets = [(d, v) for d, v in store.iter_snts() if isinstance(d, SNT) and not d.inbound]
+            targets = store.iter_snts()
         else:
-            for number in numbers:
-                found = store.get("snt", number)
-                if found is None or not isinstance(found[0], SNT):
-                    missing.append(number)
-                else:
-                    targets.append((found[0], found[1]))
-        verdicts = [verify_snt(snt, view, ctx, version) for snt, version in targets]
-        if record:
-            for i in range(0, len(verdicts), 2000):
-                chunk = verdicts[i:i + 2000]
-                store.save_verdicts([(v.model_dump(mode="json"), v.version or 0) for v in chunk], actor=actor)
-        return verdicts, missing
+            targets = self._named(numbers, missing if missing is not None else [])
+        pending: list[Verdict] = []
+        for snt, version in targets:
+            if not isinstance(snt, SNT) or (numbers is None and snt.inbound):
+                continue  # goods coming in are not an export
+            with paused_gc():
+                verdict = verify_snt(snt, view, ctx, version)
+            pending.append(verdict)
+            if len(pending) >= batch:
+                if record:
+                    with paused_gc():
+                        store.save_verdicts([(v.model_dump(mode="json"), v.version or 0) for v in pending], actor=actor)
+                yield from pending
+                pending = []
+        if pending and record:
+            store.save_verdicts([(v.model_dump(mode="json"), v.version or 0) for v in pending], actor=actor)
+        yield from pending
+
+    def _named(self, numbers: list[str], missing: list[str]) -> Iterator[tuple[Any, int]]:
+        for number in numbers:
+            found = self.documents.get("snt", number)
+            if found is None:
+                missing.append(number)
+            else:
+                yield found
 
     def verify_document(self, snt: SNT, profile: str = DEFAULT_PROFILE) -> Verdict:
         """Verify an SNT that is not (yet) on record against the stored warehouse; nothing is recorded."""
@@ -133,7 +159,7 @@ class Documents:
 def trace_snt(snt: SNT, view: WarehouseView, ctx: DocumentContext, version: int | None = None) -> dict[str, Any]:
     """Each SNT row back to its imports (who sold what to whom, when, how much), with the chain flags."""
     rows = []
-    for f in snt_facts(snt, view, ctx.signs):
+    for f in snt_facts(snt, view, ctx.signs, ctx.controlled):
         entry: dict[str, Any] = {
             "row": f.number, "section": f.section, "code": f.row.codeTNVED, "name": f.row.productName, "quantity": f.quantity,
             "unit": f.unit, "origin_sign": f.row.truOriginCode, "document": f.ref, "item": f.ref_item, "link": f.link,

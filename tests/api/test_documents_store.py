@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+pytest.importorskip("pyarrow")
+
 from kordon.config import Settings
 from kordon.eaeu import Documents
 from kordon.record import audit
@@ -58,3 +62,17 @@ def test_verdicts_are_recorded_on_the_audit_chain(store, db_url):
     d.load_documents([d.documents.get("esf", "ESF-2023-0620-000451")[0].model_validate(raw)], source="test")
     verdicts, _ = d.verify(["KZ-SNT-2023-0000106"])
     assert verdicts[0].verdict == "verified"
+
+
+def test_a_load_by_another_process_is_seen_by_the_next_verification(store, db_url):
+    """A long-lived service (the API) must not verify against a warehouse another process has changed since."""
+    server = Documents(Settings(database_url=db_url), store, goods_and_parties=False)
+    server.load([str(EXAMPLES)])
+    assert server.verify(["KZ-SNT-2023-0000106"], record=False)[0][0].verdict == "refused"
+    # Another process (a CLI load) stores the corrected ESF: 300 routers sold inside Kazakhstan, not 800.
+    line = next(ln for ln in (EXAMPLES / "esfs.jsonl").read_text(encoding="utf-8").splitlines() if "ESF-2023-0620-000451" in ln)
+    raw = json.loads(line)
+    raw["products"][0]["quantity"] = 300
+    other = DocumentStore(store)
+    other.load_documents([other.get("esf", "ESF-2023-0620-000451")[0].model_validate(raw)], source="cli")
+    assert server.verify(["KZ-SNT-2023-0000106"], record=False)[0][0].verdict == "verified"

@@ -79,3 +79,11 @@ def test_bad_documents_are_reported_and_the_rest_loaded(tmp_path):
     assert r.returncode == 1
     assert "read 6, accepted 1, rejected 5" in r.stderr
     assert "documents.jsonl:2" in r.stderr and "items[0].originCountry" in r.stderr
+
+
+def test_schema_is_generated_from_the_models(tmp_path):
+    r = kordon(tmp_path / "k.db", "documents", "schema")
+    assert r.returncode == 0
+    schema = json.loads(r.stdout)
+    assert {"DT", "ESF", "SNT", "SNTProduct"} <= set(schema["$defs"])
+    assert "manufactureOrImportDocNumber" in schema["$defs"]["SNTProduct"]["properties"]

@@ -67,3 +67,20 @@ def test_an_snt_without_rows_or_seller_bin_is_rejected():
             b'"customer": {"name": "B", "countryCode": "RU"}, "shippingInfo": {"destinationCountry": "RU"}}')
     r = next(read_jsonl(line, "x"))
     assert not r.ok and any("at least one product row" in e.reason for e in r.errors)
+
+
+def test_example_codes_are_real_tnved_codes(shared_data):
+    """Every code of the examples is a 10-digit code of the TN VED EAEU (the shared nomenclature file)."""
+    import csv
+    import gzip
+    import json
+
+    with gzip.open(shared_data / "tnved_eaeu" / "tnved_eaeu_10digit.csv.gz", "rt", encoding="utf-8") as fh:
+        codes = {r["code"] for r in csv.DictReader(fh)}
+    used = set()
+    for path in (ROOT / "examples" / "eaeu").glob("*.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            doc = json.loads(line)
+            for section in ("items", "products", "exportControlProducts"):
+                used.update(r.get("codeTNVED") or r.get("unitCode") for r in doc.get(section, []))
+    assert used and used <= codes, sorted(used - codes)

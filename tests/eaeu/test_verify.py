@@ -128,3 +128,30 @@ def test_an_error_is_never_verified(ctx):
 def test_unknown_profile_is_refused():
     with pytest.raises(UnknownProfile):
         build_document_context("eu_exporter_typo")
+
+
+@pytest.fixture(scope="module")
+def full_ctx():  # noqa: ANN201
+    from kordon.screen import build_context
+
+    return build_document_context("kz_customs", build_context())
+
+
+def test_ordinary_goods_sold_on_are_not_an_origin_question(full_ctx):
+    # Imported New Zealand milk powder resold by a dairy: no control list, so the product section is not traced.
+    v = run(full_ctx, snt("S1", "2023-03-01", MID, "0402211800", 5, sign="3", section="products", unit="t"),
+            make_dt(DT1, "2023-01-01", IMP, [("0402211800", "NZ", 20)], unit="t"),
+            esf("E1", "2023-02-01", IMP, MID, "0402211800", 10, DT1, unit="t"))
+    assert v.verdict == "verified", v.reasons
+    assert "goods" in v.checks and "parties" in v.checks
+
+
+def test_listed_goods_in_the_product_section_are_traced(full_ctx):
+    # CHPL microcontrollers put in the ordinary section instead of G10, claimed as own production, to Russia.
+    v = run(full_ctx, snt("S1", "2023-03-01", MID, "8542319090", 50, sign="3", section="products"),
+            make_dt(DT1, "2023-01-01", IMP, [("8542319090", "DE", 100)]),
+            esf("E1", "2023-02-01", IMP, MID, "8542319090", 100, DT1))
+    assert v.verdict == "review"
+    assert {"chain.origin_traced", "origin.prohibiting_state", "goods.chpl"} <= codes(v)
+    chpl = next(r for r in v.reasons if r.code == "goods.chpl")
+    assert chpl.row == 1 and chpl.section == "products" and chpl.effect == "review"

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "tests" / "api"))
 
-import screenshots
+import screenshots  # noqa: E402 - scripts/screenshots.py: the demo store the docs' pictures show
 
 PG_ENV = "KORDON_TEST_POSTGRES_URL"
 CHROMIUM = screenshots.CHROMIUM

@@ -53,7 +53,10 @@ def test_goods_list_new_version_shows_the_codes_that_changed(app_client):
     newer = load_goods_list_texts(meta.replace('version: "2024-02-23"', 'version: "2026-12-01"'), new_entries, "test", "chpl")
     store.snapshot_lists([newer])
     change = goods_last_change(store, newer)
-    fmt = lambda c: f"{c[:4]}.{c[4:6]}"
+
+    def fmt(code: str) -> str:
+        return f"{code[:4]}.{code[4:6]}"
+
     assert change["from_version"] == "2024-02-23"
     assert change["added"] == ["9999.99"] and change["removed"] == [fmt(dropped)] and change["modified"] == [fmt(changed)]
 

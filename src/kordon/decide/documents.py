@@ -5,8 +5,10 @@ Each finding's effect (refuse | review | note) and legal basis come from the pro
 an officer; an SNT with neither is verified. A finding the profile does not know is reviewed, never
 waved through.
 
-Seam for the legal profiles of issue "Whose law decides": when ``kordon.decide.profiles`` is merged,
-`effect_of` is the one place that asks it instead of the table.
+The goods and party rules reused on SNT rows come with the action and legal basis the jurisdiction
+profile (``kordon.decide.profiles``, the same as for declarations) gave them: refuse release → refuse,
+inspect or a document check → review, no action → note. The document checks themselves (documents.*,
+balance.*, origin.*, chain.*) are a Kazakh procedure; the table gives their effect under kz_customs.
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ def effect_of(reason: Reason, table: dict[str, dict[str, Any]]) -> tuple[str, st
     key = reason.code
     if key == "origin.prohibiting_state" and reason.evidence.get("inferred"):
         key = "origin.prohibiting_state.inferred"
+    basis = reason.evidence.get("legal_basis")
+    if isinstance(basis, dict) and (key.startswith("goods.") or key.startswith("parties.")):
+        action = reason.evidence.get("action")
+        effect = "refuse" if action == "deny" else "note" if action in (None, "release") else "review"
+        said = str(basis.get("citation", ""))
+        return effect, f"{said}: {basis['says']}" if basis.get("says") else said
     entry = table.get(key)
     if entry is None:
         return "review", "not in the profile's table: held for an officer"
@@ -42,7 +50,8 @@ def decide_verdict(number: str, reasons: list[Reason], ctx: DocumentContext, ver
     for r in reasons:
         effect, r.basis = effect_of(r, ctx.verdict_table)
         r.effect = cast(Literal["refuse", "review", "note"], effect)
-        if r.code.startswith("goods.") and r.effect != "refuse" and r.explanation.endswith(": refuse."):
+        if r.code.startswith("goods.") and r.effect != "refuse" and r.explanation.endswith(": refuse.") \
+                and "legal_basis" not in r.evidence:
             # The declaration rule speaks for a declaration's own law; under this profile the hit is not a refusal.
             r.explanation = r.explanation[: -len(": refuse.")] + f"; under {ctx.profile} this is for review ({r.basis})."
     effects = {r.effect for r in reasons}

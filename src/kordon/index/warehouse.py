@@ -107,7 +107,7 @@ def rows_of(doc: DT | ESF | SNT, version: int = 1) -> list[dict[str, Any]]:
             out.append({"kind": "esf", "number": doc.registrationNumber, "version": version, "section": "",
                         "row_no": e.rowNumber, "date": doc.turnover, "seller_tin": seller.tin, "seller_name": seller.name,
                         "buyer_tin": buyer.tin, "buyer_name": buyer.name, "buyer_country": buyer.country_code or ("KZ" if buyer.tin else None),
-                        "code": e.unitCode, "quantity": qty, "unit": unit, "origin": e.truOriginCode,
+                        "code": e.unitCode, "quantity": qty, "unit": unit, "origin": e.truOriginCode or None,
                         "ref_doc": e.productDeclaration or None,
                         "ref_item": item_ref(e.productNumberInDeclaration) if e.productDeclaration else None})
     else:
@@ -127,7 +127,7 @@ def rows_of(doc: DT | ESF | SNT, version: int = 1) -> list[dict[str, Any]]:
                         "row_no": p.rowNumber, "date": doc.shipped, "seller_tin": doc.seller.tin, "seller_name": doc.seller.name,
                         "buyer_tin": doc.customer.tin, "buyer_name": doc.customer.name,
                         "buyer_country": doc.shippingInfo.destinationCountry, "code": p.codeTNVED, "quantity": qty,
-                        "unit": unit, "origin": p.truOriginCode, "ref_doc": p.manufactureOrImportDocNumber,
+                        "unit": unit, "origin": p.truOriginCode or None, "ref_doc": p.manufactureOrImportDocNumber or None,
                         "ref_item": item_ref(p.productNumberInImportDoc) if p.manufactureOrImportDocNumber else None})
     return out
 
@@ -221,24 +221,31 @@ class WarehouseView:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        t = table.select(list(ROW_COLUMNS)).combine_chunks() if table.num_rows else row_schema().empty_table()
+        # Column by column, without combining the table's chunks: the input (10 M rows: 1.5 GB) is not copied whole.
+        t = table.select(list(ROW_COLUMNS)) if table.num_rows else row_schema().empty_table()
         n = t.num_rows
         self.rows = n
-        kind = pc.index_in(t["kind"], value_set=pa.array(KINDS)).fill_null(-1)
-        self.kind = kind.to_numpy(zero_copy_only=False).astype(np.int8)
-        self.date = t["date"].cast(pa.int32()).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int32)
-        self.qty = t["quantity"].fill_null(0.0).to_numpy(zero_copy_only=False).astype(np.float64)
-        self.row_no = t["row_no"].fill_null(0).to_numpy(zero_copy_only=False).astype(np.int32)
 
-        def encode(arr: pa.Array, as_list: bool = True) -> tuple[np.ndarray, Any]:
-            enc = pc.dictionary_encode(arr).combine_chunks() if isinstance(arr, pa.ChunkedArray) else pc.dictionary_encode(arr)
-            ids = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
-            return ids, (enc.dictionary.to_pylist() if as_list else enc.dictionary)
+        def numpy(col: Any, dtype: Any, fill: Any) -> np.ndarray:
+            return col.fill_null(fill).to_numpy().astype(dtype, copy=False)
 
-        sellers = t["seller_tin"].combine_chunks() if isinstance(t["seller_tin"], pa.ChunkedArray) else t["seller_tin"]
-        buyers = t["buyer_tin"].combine_chunks() if isinstance(t["buyer_tin"], pa.ChunkedArray) else t["buyer_tin"]
-        ids, self.tins = encode(pa.concat_arrays([sellers, buyers]))
+        def encode(col: Any, as_list: bool = True) -> tuple[np.ndarray, Any]:
+            # One dictionary for every chunk (the hash kernel keeps its memo across chunks).
+            enc = pc.dictionary_encode(col)
+            chunks = enc.chunks if isinstance(enc, pa.ChunkedArray) else [enc]
+            ids = np.concatenate([c.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32) for c in chunks]) \
+                if chunks else np.zeros(0, dtype=np.int32)
+            dictionary = chunks[0].dictionary if chunks else pa.array([], pa.string())
+            return ids, (dictionary.to_pylist() if as_list else dictionary)
+
+        self.kind = numpy(pc.index_in(t["kind"], value_set=pa.array(KINDS)), np.int8, -1)
+        self.date = numpy(t["date"].cast(pa.int32()), np.int32, 0)
+        self.qty = numpy(t["quantity"], np.float64, 0.0)
+        self.row_no = numpy(t["row_no"], np.int32, 0)
+
+        ids, self.tins = encode(pa.chunked_array(t["seller_tin"].chunks + t["buyer_tin"].chunks, pa.string()))
         self.seller, self.buyer = ids[:n], ids[n:]
+        del ids
         self.tin_id = {tin: i for i, tin in enumerate(self.tins)}
         self.names: list[str | None] = [None] * len(self.tins)
         for col, who in (("buyer_name", self.buyer), ("seller_name", self.seller)):
@@ -255,13 +262,15 @@ class WarehouseView:
             np.minimum.at(self.first_seen, who[present], self.date[present])
 
         # Import documents open a lot of their own: DT items, and SNTs bringing goods in from the EAEU.
-        is_dt = pc.or_(pc.equal(t["kind"], "dt"), pc.equal(t["section"], "inbound").fill_null(False))
-        self.inbound: np.ndarray = pc.equal(t["section"], "inbound").fill_null(False).to_numpy(zero_copy_only=False)
-        dt_lot = pc.binary_join_element_wise(t["number"], pc.cast(t["row_no"], pa.string()), "\x1f")
-        ref_lot = pc.binary_join_element_wise(t["ref_doc"], t["ref_item"].fill_null(""), "\x1f")
-        self.lot_of, lots = encode(pc.if_else(is_dt, dt_lot, ref_lot))
-        self.lot_id = {k: i for i, k in enumerate(lots)}
+        inbound = pc.equal(t["section"], "inbound").fill_null(False)
+        is_import = pc.or_(pc.equal(t["kind"], "dt"), inbound)
+        self.inbound: np.ndarray = inbound.to_numpy()
+        lot_doc = pc.if_else(is_import, t["number"], t["ref_doc"])
+        lot_item = pc.if_else(is_import, pc.cast(t["row_no"], pa.string()), t["ref_item"].fill_null(""))
+        self.lot_of, lots = encode(pc.binary_join_element_wise(lot_doc, lot_item, "\x1f"), as_list=False)
+        del lot_doc, lot_item
         self.lots = lots
+        self.lot_id = {k: i for i, k in enumerate(lots.to_pylist())}
         self.code6, self.codes6 = encode(pc.utf8_slice_codeunits(t["code"], 0, 6))
         self.code6_id = {c: i for i, c in enumerate(self.codes6)}
         self.code_of, self.codes = encode(t["code"])
@@ -270,10 +279,10 @@ class WarehouseView:
         # Millions of document numbers stay an Arrow array (a Python string each would cost ten times the memory).
         self.doc, docs = encode(t["number"], as_list=False)
         self.docs = docs
-        self._doc_id: dict[str, int] | None = None
+        self._doc_order: np.ndarray | None = None  # sorted once, when an SNT names a document that is not a DT
 
         # The DT row of each lot (the import), and the set of DT numbers.
-        self.dt_row = np.full(len(lots), -1, dtype=np.int64)
+        self.dt_row = np.full(len(lots), -1, dtype=np.int32)
         dt_rows = np.nonzero((self.kind == DT_K) | self.inbound)[0]
         self.dt_row[self.lot_of[dt_rows]] = dt_rows
         self.dt_numbers = set(docs.take(pa.array(np.unique(self.doc[dt_rows]))).to_pylist())
@@ -281,7 +290,7 @@ class WarehouseView:
         # A DT's foreign consignor is kept in the seller name column; only import rows need it.
         self._import_pos = np.full(n, -1, dtype=np.int32)
         self._import_pos[dt_rows] = np.arange(len(dt_rows), dtype=np.int32)
-        self._consignors = t["seller_name"].take(pa.array(dt_rows))
+        self._consignors = t["seller_name"].take(pa.array(dt_rows)).combine_chunks() if len(dt_rows) else pa.array([], pa.string())
 
         mover_in = (self.buyer >= 0) & ((self.kind == DT_K) | (self.kind == ESF_K) | self.inbound)
         mover_out = (self.seller >= 0) & ((self.kind == ESF_K) | ((self.kind == SNT_K) & ~self.inbound))
@@ -342,7 +351,7 @@ class WarehouseView:
     def lot_label(self, lot: int) -> str | None:
         if lot < 0:
             return None
-        doc, _, item = self.lots[lot].partition("\x1f")
+        doc, _, item = self.lots[lot].as_py().partition("\x1f")
         return f"{doc} / {item}"
 
     def has_dt(self, number: str) -> bool:
@@ -361,9 +370,7 @@ class WarehouseView:
 
     def document_rows(self, number: str) -> list[int]:
         """Row numbers of a document (any kind) by its number."""
-        if self._doc_id is None:
-            self._doc_id = {d: i for i, d in enumerate(self.docs.to_pylist())}
-        doc = self._doc_id.get(number.strip(), -1)
+        doc = self._find_document(number.strip())
         if doc < 0:
             return []
         if self._doc_index is None:
@@ -371,6 +378,25 @@ class WarehouseView:
 
             self._doc_index = self._index(self.doc, np.zeros(self.rows, dtype=np.int32), self.doc >= 0)
         return [int(r) for r in self._range(self._doc_index, doc, 0)]
+
+    def _find_document(self, number: str) -> int:
+        """The id of a document number, by binary search over the numbers sorted once (a dictionary of millions
+        of numbers would cost half a gigabyte; the sort order costs four bytes a document)."""
+        import pyarrow.compute as pc
+
+        if self._doc_order is None:
+            self._doc_order = pc.sort_indices(self.docs).to_numpy().astype("int32")
+        order, docs = self._doc_order, self.docs
+        lo, hi = 0, len(order)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if docs[int(order[mid])].as_py() < number:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < len(order) and docs[int(order[lo])].as_py() == number:
+            return int(order[lo])
+        return -1
 
     def consignor(self, r: int) -> str | None:
         pos = int(self._import_pos[r])

@@ -7,9 +7,11 @@ never stops the rest; counts of read / accepted / rejected are kept per kind.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +70,19 @@ class DocumentCounts(ReadCounts):
         entry = self.by_kind.setdefault(kind or "unreadable", {"read": 0, "accepted": 0, "rejected": 0})
         entry["read"] += 1
         entry["accepted" if accepted else "rejected"] += 1
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause Python's cycle collector while a batch of documents is held: the documents hold no reference
+    cycles, and with thousands of them alive each collection scans them all (measured: 4x the cost of reading)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def content_sha256(doc: AnyDocument) -> str:

@@ -20,7 +20,6 @@ from pydantic import (
     ConfigDict,
     Field,
     TypeAdapter,
-    field_validator,
     model_validator,
 )
 
@@ -35,18 +34,7 @@ _country = lru_cache(maxsize=1_000)(normalise_country)
 Code = Annotated[str, BeforeValidator(lambda v: _hs(v) if isinstance(v, (str, int)) else v)]
 
 
-def _text(value: object) -> object:
-    # Item and row numbers arrive as numbers or as text ("1"); both mean the same row.
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return value.strip() or None
-    return value
-
-
-RowRef = Annotated[str | None, BeforeValidator(_text)]
+RowRef = str | None
 
 
 def _tin(value: object) -> object:
@@ -121,7 +109,8 @@ class DT(_Open):
 
 class ESFProduct(_Open):
     rowNumber: int = Field(ge=1)
-    truOriginCode: str | None = Field(None, max_length=10, description="Origin sign declared by the seller (a small code of the official form)")
+    truOriginCode: str | None = Field(None, max_length=10, coerce_numbers_to_str=True,
+                                      description="Origin sign declared by the seller (a small code of the official form)")
     description: str = Field("", max_length=4000)
     # On the official ESF form the TN VED code of a product row is the field `unitCode`.
     unitCode: Code
@@ -130,18 +119,13 @@ class ESFProduct(_Open):
     unitPrice: float | None = Field(None, ge=0)
     priceWithoutTax: float | None = Field(None, ge=0)
     productDeclaration: str | None = Field(None, max_length=100, description="Number of the DT that brought the goods in")
-    productNumberInDeclaration: RowRef = Field(None, max_length=50)
-
-    @field_validator("truOriginCode", mode="before")
-    @classmethod
-    def _sign(cls, value: object) -> object:
-        return _text(value)
+    productNumberInDeclaration: RowRef = Field(None, max_length=50, coerce_numbers_to_str=True)
 
 
 class ESF(_Open):
     kind: Literal["esf"]
     registrationNumber: str = Field(min_length=1, max_length=100)
-    num: RowRef = None
+    num: RowRef = Field(None, coerce_numbers_to_str=True)
     date: dt.date
     turnoverDate: dt.date | None = None
     sellers: list[DocParty] = Field(min_length=1)
@@ -173,7 +157,7 @@ class ShippingInfo(_Open):
 
 class SNTProduct(_Open):
     rowNumber: int = Field(ge=1)
-    truOriginCode: str | None = Field(None, max_length=10)
+    truOriginCode: str | None = Field(None, max_length=10, coerce_numbers_to_str=True)
     productName: str = Field("", max_length=4000)
     codeTNVED: Code
     quantity: float = Field(ge=0)
@@ -181,18 +165,13 @@ class SNTProduct(_Open):
     price: float | None = Field(None, ge=0)
     netWeight: float | None = Field(None, ge=0)
     manufactureOrImportDocNumber: str | None = Field(None, max_length=100, description="The DT (or production document) that brought the goods in")
-    productNumberInImportDoc: RowRef = Field(None, max_length=50)
-
-    @field_validator("truOriginCode", "manufactureOrImportDocNumber", mode="before")
-    @classmethod
-    def _blank(cls, value: object) -> object:
-        return _text(value)
+    productNumberInImportDoc: RowRef = Field(None, max_length=50, coerce_numbers_to_str=True)
 
 
 class SNT(_Open):
     kind: Literal["snt"]
     registrationNumber: str = Field(min_length=1, max_length=100)
-    number: RowRef = None
+    number: RowRef = Field(None, coerce_numbers_to_str=True)
     date: dt.date
     shippingDate: dt.date | None = None
     seller: DocParty

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import operator
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -34,7 +35,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kordon.index.warehouse import ROW_COLUMNS, rows_of
-from kordon.ingest.documents import AnyDocument, DocResult, DocumentCounts, read_all
+from kordon.ingest.documents import (
+    AnyDocument,
+    DocResult,
+    DocumentCounts,
+    paused_gc,
+    read_all,
+)
 from kordon.models.documents import DOCUMENT
 from kordon.record import audit
 from kordon.record.db import Base
@@ -145,16 +152,22 @@ def _bulk_insert(s: Session, table: Any, values: list[dict[str, Any]]) -> None:
         s.execute(insert(table), values)
         return
     cols = [c.name for c in table.columns if c.name in values[0]]
-
-    def text(v: Any) -> Any:
-        if isinstance(v, dt.datetime):
-            return v.astimezone(dt.UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-        if isinstance(v, dt.date):
-            return v.isoformat()
-        return v
-
+    first = values[0]
+    # Only the date and time columns need converting; the rest go to the driver as they are.
+    times = [i for i, c in enumerate(cols) if isinstance(first[c], dt.date)]
+    get = operator.itemgetter(*cols)
+    rows: list[Any] = []
+    for v in values:
+        row = get(v)
+        if times:
+            row = list(row)
+            for i in times:
+                x = row[i]
+                row[i] = (x.astimezone(dt.UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+                          if isinstance(x, dt.datetime) else x.isoformat())
+        rows.append(tuple(row))
     sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
-    s.connection().exec_driver_sql(sql, [tuple(text(v[c]) for c in cols) for v in values])
+    s.connection().exec_driver_sql(sql, rows)
 
 
 class DocumentStore:
@@ -167,14 +180,15 @@ class DocumentStore:
     def load(self, paths: Iterable[str], actor: str = "kordon", batch: int = 5000) -> LoadResult:
         result = LoadResult()
         pending: list[tuple[str, DocResult]] = []
-        for path, res in read_all(paths, result.counts):
-            if res.ok:
-                pending.append((path, res))
-                if len(pending) >= batch:
-                    self._write(pending, result, actor)
-                    pending = []
-        if pending:
-            self._write(pending, result, actor)
+        with paused_gc():
+            for path, res in read_all(paths, result.counts):
+                if res.ok:
+                    pending.append((path, res))
+                    if len(pending) >= batch:
+                        self._write(pending, result, actor)
+                        pending = []
+            if pending:
+                self._write(pending, result, actor)
         return result
 
     def load_documents(self, docs: list[AnyDocument], source: str = "api", actor: str = "kordon") -> LoadResult:
@@ -289,6 +303,13 @@ class DocumentStore:
                 yield DOCUMENT.validate_json(body), version
             last = found[-1][0]
 
+    def last_key(self) -> int:
+        """The store key of the last document written: it changes whenever a document or a version is stored."""
+        from sqlalchemy import func
+
+        with self.store.session() as s:
+            return int(s.scalar(select(func.max(DocumentRow.pk))) or 0)
+
     def count(self) -> dict[str, int]:
         from sqlalchemy import func
 
@@ -305,16 +326,29 @@ class DocumentStore:
         schema = row_schema()
         cols = [getattr(DocumentLineRow, c) for c in ROW_COLUMNS]
         tables = []
+        sqlite = self.store.engine.dialect.name == "sqlite"
+        date_at = ROW_COLUMNS.index("date")
         with self.store.engine.connect() as conn:
-            result = conn.execution_options(stream_results=True).execute(
-                select(*cols).where(DocumentLineRow.current.is_(True)).order_by(DocumentLineRow.pk))
+            if sqlite:
+                # Straight from the driver: SQLAlchemy's per-value processing would cost more than the query.
+                # Dates come back as the ISO text SQLAlchemy stored and are parsed by Arrow in one go.
+                result: Any = conn.exec_driver_sql(
+                    f"SELECT {', '.join(ROW_COLUMNS)} FROM eaeu_rows WHERE current = 1 ORDER BY pk")
+            else:
+                result = conn.execution_options(stream_results=True).execute(
+                    select(*cols).where(DocumentLineRow.current.is_(True)).order_by(DocumentLineRow.pk))
             while True:
                 chunk = result.fetchmany(batch)
                 if not chunk:
                     break
                 columns = list(zip(*chunk))
-                tables.append(pa.table([pa.array(columns[i], type=schema.field(i).type) for i in range(len(ROW_COLUMNS))],
-                                       schema=schema))
+                arrays = []
+                for i in range(len(ROW_COLUMNS)):
+                    if sqlite and i == date_at:
+                        arrays.append(pa.array(columns[i], pa.string()).cast(pa.date32()))
+                    else:
+                        arrays.append(pa.array(columns[i], type=schema.field(i).type))
+                tables.append(pa.table(arrays, schema=schema))
         return pa.concat_tables(tables) if tables else schema.empty_table()
 
     # -- verdicts ---------------------------------------------------------------------------------------

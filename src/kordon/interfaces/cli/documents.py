@@ -108,21 +108,29 @@ def verify(
     if bool(numbers) == all_:
         raise typer.BadParameter("name SNT registration numbers or give --all (not both)")
     docs = _documents(config, db)
+    missing: list[str] = []
+    counts = {"verified": 0, "review": 0, "refused": 0}
     try:
-        verdicts, missing = docs.verify(None if all_ else list(numbers or []), profile=profile, record=record, actor=actor)
+        docs.context(profile)
     except UnknownProfile as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from exc
-    for number in missing:
-        err.print(f"[red]not found[/red] no SNT {number!r} on record (load it with kordon documents load)", highlight=False)
-    if fmt == "json":
-        sys.stdout.write(json.dumps([verdict_row(v) for v in verdicts], ensure_ascii=False, indent=2) + "\n")
-    elif fmt == "jsonl":
+    verdicts = docs.verify_iter(None if all_ else list(numbers or []), profile=profile, record=record, actor=actor, missing=missing)
+    if fmt == "jsonl":
+        # Streamed: `--all` over a national day's SNTs never holds them all.
         for v in verdicts:
+            counts[v.verdict] += 1
             sys.stdout.write(json.dumps(verdict_row(v), ensure_ascii=False) + "\n")
     else:
-        out.print(_verdict_table(verdicts))
-    counts = {k: sum(1 for v in verdicts if v.verdict == k) for k in ("verified", "review", "refused")}
+        collected = list(verdicts)
+        for v in collected:
+            counts[v.verdict] += 1
+        if fmt == "json":
+            sys.stdout.write(json.dumps([verdict_row(v) for v in collected], ensure_ascii=False, indent=2) + "\n")
+        else:
+            out.print(_verdict_table(collected))
+    for number in missing:
+        err.print(f"[red]not found[/red] no SNT {number!r} on record (load it with kordon documents load)", highlight=False)
     err.print(f"verified {counts['verified']}, review {counts['review']}, refused {counts['refused']}, not found {len(missing)}",
               highlight=False)
     raise typer.Exit(1 if missing or counts["review"] or counts["refused"] else 0)
@@ -190,3 +198,13 @@ def trace(
         out.print(flags)
     else:
         out.print("no chain flags")
+
+
+@app.command()
+def schema() -> None:
+    """The JSON Schema of the documents kordon reads (DT, ESF, SNT), generated from its models."""
+    from kordon.models.documents import DOCUMENT
+
+    body = DOCUMENT.json_schema()
+    body["title"] = "EAEU document (DT, ESF or SNT), one per line of a JSON Lines file"
+    sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -36,9 +36,10 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 i18n.install(templates.env)
 for _name in ("lane_label", "status_label", "type_label", "action_label", "decision_label", "role_label", "severity_label",
-              "case_status_label", "category_label", "subject_label", "dotted", "verdict_label", "step_label", "key_role_label"):
+              "case_status_label", "category_label", "subject_label", "dotted", "verdict_label", "step_label", "key_role_label", "basis_kind_label"):
     templates.env.filters[_name] = getattr(present, _name)
 
+router = APIRouter(include_in_schema=False)
 SESSION_COOKIE = "kordon_session"
 LOGIN_CSRF_COOKIE = "kordon_login_csrf"
 LANG_MAX_AGE = 365 * 24 * 3600
@@ -236,268 +237,284 @@ def mount(app: FastAPI) -> None:
                         _("The form was sent without a valid security token or from another site. "
                           "Reload the page and send it again."), 403)
 
-    # -- signing in and out, language ----------------------------------------------------------
-    @app.get("/login", include_in_schema=False)
-    def login_form(request: Request, next: str = "/") -> Response:
-        if not transport_ok(request):
-            return _page(request, "login.html", status=403, insecure=True, next=_local_target(next))
-        return _page(request, "login.html", next=_local_target(next))
+    app.include_router(router)
 
-    @app.post("/login", include_in_schema=False)
-    async def login(request: Request) -> Response:
-        if not transport_ok(request):
-            return _page(request, "login.html", status=403, insecure=True, next="/")
-        data = await _form(request)
-        store = request.app.state.kordon.store
-        key = data.get("key", "").strip()
-        who = authenticate(store, key) if len(key) < 200 else None
-        target = _local_target(data.get("next"))
-        if who is None:
-            i18n.activate(_lang(request))
-            return _page(request, "login.html", status=401, error=_("Unknown or revoked key."), next=target)
-        sess = web_sessions.start(store, who)
-        if target == "/" and not who.can("read"):
-            target = "/lists"
-        resp = RedirectResponse(target, status_code=303)
-        _set_cookie(request, resp, SESSION_COOKIE, sess.token or "", max_age=int(web_sessions.LIFETIME.total_seconds()))
-        _set_cookie(request, resp, LOGIN_CSRF_COOKIE, "", max_age=0)
-        return resp
 
-    @app.post("/logout", include_in_schema=False)
-    async def logout(request: Request) -> Response:
-        await _form(request)
-        web_sessions.end(request.app.state.kordon.store, _cookie(request, SESSION_COOKIE))
-        resp = RedirectResponse("/login", status_code=303)
-        _set_cookie(request, resp, SESSION_COOKIE, "", max_age=0)
-        return resp
+# -- signing in and out, language ----------------------------------------------------------
+@router.get("/login", include_in_schema=False)
+def login_form(request: Request, next: str = "/") -> Response:
+    if not transport_ok(request):
+        return _page(request, "login.html", status=403, insecure=True, next=_local_target(next))
+    return _page(request, "login.html", next=_local_target(next))
 
-    @app.post("/lang", include_in_schema=False)
-    async def choose_language(request: Request) -> Response:
-        data = await _form(request)
-        lang = data.get("lang", "")
-        resp = RedirectResponse(_local_target(data.get("next")), status_code=303)
-        if lang in i18n.LANGUAGES:
-            resp.set_cookie(i18n.COOKIE, lang, max_age=LANG_MAX_AGE, path="/", httponly=True, secure=_https(request),
-                            samesite="lax")
-        return resp
+@router.post("/login", include_in_schema=False)
+async def login(request: Request) -> Response:
+    if not transport_ok(request):
+        return _page(request, "login.html", status=403, insecure=True, next="/")
+    data = await _form(request)
+    store = request.app.state.kordon.store
+    key = data.get("key", "").strip()
+    who = authenticate(store, key) if len(key) < 200 else None
+    target = _local_target(data.get("next"))
+    if who is None:
+        i18n.activate(_lang(request))
+        return _page(request, "login.html", status=401, error=_("Unknown or revoked key."), next=target)
+    sess = web_sessions.start(store, who)
+    if target == "/" and not who.can("read"):
+        target = "/lists"
+    resp = RedirectResponse(target, status_code=303)
+    _set_cookie(request, resp, SESSION_COOKIE, sess.token or "", max_age=int(web_sessions.LIFETIME.total_seconds()))
+    _set_cookie(request, resp, LOGIN_CSRF_COOKIE, "", max_age=0)
+    return resp
 
-    # -- the queue -----------------------------------------------------------------------------------
-    @app.get("/", include_in_schema=False)
-    def queue_page(request: Request) -> Response:
-        _who(request)
-        k = request.app.state.kordon
-        p = request.query_params
-        lane = p.get("lane", "") if p.get("lane") in ("yellow", "red") else ""
-        kind = p.get("type", "") if p.get("type") in ("export", "import", "transit", "re-export") else ""
-        f = QueueFilter(lane=lane or None, type=kind or None, office=p.get("office") or None,
-                        destination=(p.get("destination") or "")[:2] or None, date_from=_date(p.get("from", "")),
-                        date_to=_date(p.get("to", "")), party=(p.get("party") or "")[:200] or None,
-                        hs=(p.get("hs") or "")[:20] or None, list_id=(p.get("list") or "")[:100] or None,
-                        random=p.get("random") == "1", q=(p.get("q") or "")[:200] or None)
-        sort = p.get("sort", "score") if p.get("sort") in SORTS else "score"
-        direction = p.get("dir", "desc") if p.get("dir") in ("asc", "desc") else "desc"
-        per_page = _int(p.get("per_page"), 50)
-        per_page = per_page if per_page in PER_PAGE else 50
-        result = held_page(k.store, f, sort=sort, descending=direction == "desc", page=_int(p.get("page"), 1), per_page=per_page)
-        params = {key: value for key, value in p.items() if value and key != "page"}
+@router.post("/logout", include_in_schema=False)
+async def logout(request: Request) -> Response:
+    await _form(request)
+    web_sessions.end(request.app.state.kordon.store, _cookie(request, SESSION_COOKIE))
+    resp = RedirectResponse("/login", status_code=303)
+    _set_cookie(request, resp, SESSION_COOKIE, "", max_age=0)
+    return resp
 
-        def url(**change: Any) -> str:
-            merged = {**params, **{key: str(v) for key, v in change.items() if v not in (None, "")}}
-            for key, v in change.items():
-                if v in (None, ""):
-                    merged.pop(key, None)
-            return "/?" + urlencode(merged)
+@router.post("/lang", include_in_schema=False)
+async def choose_language(request: Request) -> Response:
+    data = await _form(request)
+    lang = data.get("lang", "")
+    resp = RedirectResponse(_local_target(data.get("next")), status_code=303)
+    if lang in i18n.LANGUAGES:
+        resp.set_cookie(i18n.COOKIE, lang, max_age=LANG_MAX_AGE, path="/", httponly=True, secure=_https(request),
+                        samesite="lax")
+    return resp
 
-        list_ids = [gl.id for gl in k.context.goods.lists] + sorted(
-            v for v in k.context.extra_list_versions if v != "allow_list")
-        ctx: dict[str, Any] = {"page": result, "f": f, "sort": sort, "direction": direction, "per_page": per_page, "url": url,
-               "offices": offices(k.store), "list_ids": list_ids, "list_labels": _list_labels(k), "filters": params,
-               "per_page_choices": PER_PAGE}
-        if request.headers.get("HX-Request"):
-            return _page(request, "queue_results.html", **ctx)
-        return _page(request, "queue.html", **ctx)
+# -- the queue -----------------------------------------------------------------------------------
+@router.get("/", include_in_schema=False)
+def queue_page(request: Request) -> Response:
+    _who(request)
+    k = request.app.state.kordon
+    p = request.query_params
+    lane = p.get("lane", "") if p.get("lane") in ("yellow", "red") else ""
+    kind = p.get("type", "") if p.get("type") in ("export", "import", "transit", "re-export") else ""
+    f = QueueFilter(lane=lane or None, type=kind or None, office=p.get("office") or None,
+                    destination=(p.get("destination") or "")[:2] or None, date_from=_date(p.get("from", "")),
+                    date_to=_date(p.get("to", "")), party=(p.get("party") or "")[:200] or None,
+                    hs=(p.get("hs") or "")[:20] or None, list_id=(p.get("list") or "")[:100] or None,
+                    random=p.get("random") == "1", q=(p.get("q") or "")[:200] or None)
+    sort = p.get("sort", "score") if p.get("sort") in SORTS else "score"
+    direction = p.get("dir", "desc") if p.get("dir") in ("asc", "desc") else "desc"
+    per_page = _int(p.get("per_page"), 50)
+    per_page = per_page if per_page in PER_PAGE else 50
+    result = held_page(k.store, f, sort=sort, descending=direction == "desc", page=_int(p.get("page"), 1), per_page=per_page)
+    params = {key: value for key, value in p.items() if value and key != "page"}
 
-    # -- a declaration ---------------------------------------------------------------------------------
-    def declaration_page(request: Request, declaration_id: str, version: int | None = None, error: str = "",
-                         confirm: dict[str, Any] | None = None, form: dict[str, str] | None = None, status: int = 200) -> Response:
-        _who(request)
-        from kordon.interfaces.api.declarations import declaration_view
+    def url(**change: Any) -> str:
+        merged = {**params, **{key: str(v) for key, v in change.items() if v not in (None, "")}}
+        for key, v in change.items():
+            if v in (None, ""):
+                merged.pop(key, None)
+        return "/?" + urlencode(merged)
 
-        k = request.app.state.kordon
-        try:
-            view = declaration_view(k, declaration_id, version)
-        except HTTPException as exc:
-            return _message(request, _("Not found"), str(exc.detail), 404)
-        decl = view["declaration"]
-        diff = None
-        if view["version"] > 1:
-            before = k.store.get(declaration_id, view["version"] - 1)
-            if before is not None:
-                diff = present.changes(before.declaration.model_dump(mode="json", exclude_none=True), decl)
-        index = k.context.extras.get("parties")
-        party_views = []
-        for hit in view["decision"].get("hits", []):
-            found = present.subject_index(hit.get("subject"))
-            party = decl["parties"][found[1]] if found and found[0] == "parties" and found[1] < len(decl["parties"]) else None
-            comparisons = []
-            if party is not None:
-                for cand in (hit.get("evidence") or {}).get("candidates", [])[:3]:
-                    comparisons.append(present.party_match(party, cand, _entity(index, cand.get("list"), cand.get("entity_id"))))
-            party_views.append(comparisons)
-        linked_cases = [c for c in cases.list_cases(k.store) if declaration_id in c.get("declarations", [])]
-        return _page(request, "declaration.html", status=status, v=view, d=decl, dec=view["decision"], error=error,
-                     decisions=[d.value for d in cases.ReviewDecision], diff=diff, party_views=party_views,
-                     goods_hit=lambda h: present.goods_hit(h, _list_labels(k)), linked_cases=linked_cases,
-                     confirm=confirm, form=form or {})
+    list_ids = [gl.id for gl in k.context.goods.lists] + sorted(
+        v for v in k.context.extra_list_versions if v != "allow_list")
+    ctx: dict[str, Any] = {"page": result, "f": f, "sort": sort, "direction": direction, "per_page": per_page, "url": url,
+           "offices": offices(k.store), "list_ids": list_ids, "list_labels": _list_labels(k), "filters": params,
+           "per_page_choices": PER_PAGE}
+    if request.headers.get("HX-Request"):
+        return _page(request, "queue_results.html", **ctx)
+    return _page(request, "queue.html", **ctx)
 
-    @app.get("/declarations/{declaration_id}", include_in_schema=False)
-    def declaration_get(request: Request, declaration_id: str, version: int | None = None) -> Response:
-        if version is not None and not 1 <= version < 2**31:
-            return _message(request, _("Not found"), _("No such version."), 404)
-        return declaration_page(request, declaration_id, version)
+# -- a declaration ---------------------------------------------------------------------------------
+def declaration_page(request: Request, declaration_id: str, version: int | None = None, error: str = "",
+                     confirm: dict[str, Any] | None = None, form: dict[str, str] | None = None, status: int = 200) -> Response:
+    _who(request)
+    from kordon.interfaces.api.declarations import declaration_view
 
-    def _act(request: Request, declaration_id: str, fn: Callable[..., Any], body_cls: Any, data: dict[str, Any],
-             form: dict[str, str], needs_confirm: bool) -> Response:
-        who = _who(request, "review")
-        try:
-            body = body_cls.model_validate(data)
-        except ValidationError as exc:
-            return declaration_page(request, declaration_id, error="; ".join(_form_errors(exc)), form=form, status=400)
-        if needs_confirm and form.get("confirmed") != "1":
-            # Releasing and seizing are not undone by a click: the officer confirms on a page that says what happens.
-            return declaration_page(request, declaration_id, confirm={"action": request.url.path, "fields": form}, form=form)
-        try:
-            fn(request.app.state.kordon.store, who, declaration_id, body)
-        except (ClearanceError, LookupError) as exc:
-            return declaration_page(request, declaration_id, error=str(exc), form=form, status=409)
-        return RedirectResponse(f"/declarations/{declaration_id}", status_code=303)
+    k = request.app.state.kordon
+    try:
+        view = declaration_view(k, declaration_id, version)
+    except HTTPException as exc:
+        return _message(request, _("Not found"), str(exc.detail), 404)
+    decl = view["declaration"]
+    diff = None
+    if view["version"] > 1:
+        before = k.store.get(declaration_id, view["version"] - 1)
+        if before is not None:
+            diff = present.changes(before.declaration.model_dump(mode="json", exclude_none=True), decl)
+    index = k.context.extras.get("parties")
+    party_views = []
+    for hit in view["decision"].get("hits", []):
+        found = present.subject_index(hit.get("subject"))
+        party = decl["parties"][found[1]] if found and found[0] == "parties" and found[1] < len(decl["parties"]) else None
+        comparisons = []
+        if party is not None:
+            for cand in (hit.get("evidence") or {}).get("candidates", [])[:3]:
+                comparisons.append(present.party_match(party, cand, _entity(index, cand.get("list"), cand.get("entity_id"))))
+        party_views.append(comparisons)
+    linked_cases = [c for c in cases.list_cases(k.store) if declaration_id in c.get("declarations", [])]
+    profile = _profile_title(k, view["decision"].get("profile"))
+    return _page(request, "declaration.html", status=status, v=view, d=decl, dec=view["decision"], error=error,
+                 decisions=[d.value for d in cases.ReviewDecision], diff=diff, party_views=party_views,
+                 goods_hit=lambda h: present.goods_hit(h, _list_labels(k)), linked_cases=linked_cases,
+                 confirm=confirm, form=form or {}, profile_title=profile)
 
-    @app.post("/declarations/{declaration_id}/review", include_in_schema=False)
-    async def review_form(request: Request, declaration_id: str) -> Response:
-        form = await _form(request)
-        decision = form.get("decision", "")
-        data = {"decision": decision, "reason": form.get("reason", ""), "conditions": form.get("conditions") or None,
-                "override": bool(form.get("override"))}
-        final = decision in ("release", "release_with_conditions", "seize")
-        return _act(request, declaration_id, cases.record_review, ReviewIn, data, form, needs_confirm=final)
+@router.get("/declarations/{declaration_id}", include_in_schema=False)
+def declaration_get(request: Request, declaration_id: str, version: int | None = None) -> Response:
+    if version is not None and not 1 <= version < 2**31:
+        return _message(request, _("Not found"), _("No such version."), 404)
+    return declaration_page(request, declaration_id, version)
 
-    @app.post("/declarations/{declaration_id}/seizure", include_in_schema=False)
-    async def seizure_form(request: Request, declaration_id: str) -> Response:
-        form = await _form(request)
-        data = {"goods": form.get("goods", ""), "hs_code": form.get("hs_code") or None, "quantity": form.get("quantity") or None,
-                "unit": form.get("unit", ""), "value": form.get("value") or None, "currency": form.get("currency") or None,
-                "legal_basis": form.get("legal_basis", ""), "note": form.get("note") or None}
-        return _act(request, declaration_id, cases.record_seizure, SeizureIn, data, form, needs_confirm=True)
+def _act(request: Request, declaration_id: str, fn: Callable[..., Any], body_cls: Any, data: dict[str, Any],
+         form: dict[str, str], needs_confirm: bool) -> Response:
+    who = _who(request, "review")
+    try:
+        body = body_cls.model_validate(data)
+    except ValidationError as exc:
+        return declaration_page(request, declaration_id, error="; ".join(_form_errors(exc)), form=form, status=400)
+    if needs_confirm and form.get("confirmed") != "1":
+        # Releasing and seizing are not undone by a click: the officer confirms on a page that says what happens.
+        return declaration_page(request, declaration_id, confirm={"action": request.url.path, "fields": form}, form=form)
+    try:
+        fn(request.app.state.kordon.store, who, declaration_id, body)
+    except (ClearanceError, LookupError, PermissionError) as exc:
+        # The service's clearance rules (four eyes on a red or seized declaration) say no: shown on the page.
+        return declaration_page(request, declaration_id, error=str(exc), form=form, status=409)
+    return RedirectResponse(f"/declarations/{declaration_id}", status_code=303)
 
-    # -- cases -----------------------------------------------------------------------------------------
-    @app.get("/cases", include_in_schema=False)
-    def cases_page(request: Request, error: str = "") -> Response:
-        _who(request)
-        return _page(request, "cases.html", cases=cases.list_cases(request.app.state.kordon.store), error=error)
+@router.post("/declarations/{declaration_id}/review", include_in_schema=False)
+async def review_form(request: Request, declaration_id: str) -> Response:
+    form = await _form(request)
+    decision = form.get("decision", "")
+    data = {"decision": decision, "reason": form.get("reason", ""), "conditions": form.get("conditions") or None,
+            "override": bool(form.get("override"))}
+    final = decision in ("release", "release_with_conditions", "seize")
+    return _act(request, declaration_id, cases.record_review, ReviewIn, data, form, needs_confirm=final)
 
-    @app.post("/cases", include_in_schema=False)
-    async def open_case(request: Request) -> Response:
-        form = await _form(request)
-        who = _who(request, "cases")
-        party_list = []
-        for line in form.get("parties", "").splitlines():
-            if line.strip():
-                name, _sep, country = line.partition(";")
-                party_list.append({"name": name.strip(), "country": country.strip().upper() or None})
-        data = {"title": form.get("title", ""), "note": form.get("note") or None, "parties": party_list,
-                "declarations": [d.strip() for d in form.get("declarations", "").replace(",", " ").split() if d.strip()]}
-        try:
-            case = cases.create_case(request.app.state.kordon.store, who, CaseIn.model_validate(data))
-        except ValidationError as exc:
-            return cases_page(request, error="; ".join(_form_errors(exc)))
-        except LookupError as exc:
-            return cases_page(request, error=str(exc))
-        return RedirectResponse(f"/cases/{case['id']}", status_code=303)
+@router.post("/declarations/{declaration_id}/seizure", include_in_schema=False)
+async def seizure_form(request: Request, declaration_id: str) -> Response:
+    form = await _form(request)
+    data = {"goods": form.get("goods", ""), "hs_code": form.get("hs_code") or None, "quantity": form.get("quantity") or None,
+            "unit": form.get("unit", ""), "value": form.get("value") or None, "currency": form.get("currency") or None,
+            "legal_basis": form.get("legal_basis", ""), "note": form.get("note") or None}
+    return _act(request, declaration_id, cases.record_seizure, SeizureIn, data, form, needs_confirm=True)
 
-    @app.get("/cases/{case_id}", include_in_schema=False)
-    def case_page(request: Request, case_id: int) -> Response:
-        _who(request)
-        case = cases.get_case(request.app.state.kordon.store, case_id) if 0 < case_id < 2**31 else None
-        if case is None:
-            return _message(request, _("Not found"), _("No case %(id)s.") % {"id": case_id}, 404)
-        return _page(request, "case.html", case=case, statuses=[s.value for s in cases.CaseStatus])
+# -- cases -----------------------------------------------------------------------------------------
+@router.get("/cases", include_in_schema=False)
+def cases_page(request: Request, error: str = "") -> Response:
+    _who(request)
+    return _page(request, "cases.html", cases=cases.list_cases(request.app.state.kordon.store), error=error)
 
-    @app.post("/cases/{case_id}", include_in_schema=False)
-    async def update_case(request: Request, case_id: int) -> Response:
-        form = await _form(request)
-        who = _who(request, "cases")
-        try:
-            cases.update_case(request.app.state.kordon.store, who, case_id, CaseUpdate.model_validate({"status": form.get("status", "")}))
-        except ValidationError as exc:
-            return _message(request, _("Not saved"), "; ".join(_form_errors(exc)), 400)
-        except (LookupError, cases.ClearanceError) as exc:
-            return _message(request, _("Not saved"), str(exc), 400)
-        return RedirectResponse(f"/cases/{case_id}", status_code=303)
+@router.post("/cases", include_in_schema=False)
+async def open_case(request: Request) -> Response:
+    form = await _form(request)
+    who = _who(request, "cases")
+    party_list = []
+    for line in form.get("parties", "").splitlines():
+        if line.strip():
+            name, _sep, country = line.partition(";")
+            party_list.append({"name": name.strip(), "country": country.strip().upper() or None})
+    data = {"title": form.get("title", ""), "note": form.get("note") or None, "parties": party_list,
+            "declarations": [d.strip() for d in form.get("declarations", "").replace(",", " ").split() if d.strip()]}
+    try:
+        case = cases.create_case(request.app.state.kordon.store, who, CaseIn.model_validate(data))
+    except ValidationError as exc:
+        return cases_page(request, error="; ".join(_form_errors(exc)))
+    except LookupError as exc:
+        return cases_page(request, error=str(exc))
+    return RedirectResponse(f"/cases/{case['id']}", status_code=303)
 
-    # -- lists ------------------------------------------------------------------------------------------
-    @app.get("/lists", include_in_schema=False)
-    def lists_page(request: Request) -> Response:
-        _who(request, None)
-        from kordon.interfaces.web.lists import lists_overview
+@router.get("/cases/{case_id}", include_in_schema=False)
+def case_page(request: Request, case_id: int) -> Response:
+    _who(request)
+    case = cases.get_case(request.app.state.kordon.store, case_id) if 0 < case_id < 2**31 else None
+    if case is None:
+        return _message(request, _("Not found"), _("No case %(id)s.") % {"id": case_id}, 404)
+    return _page(request, "case.html", case=case, statuses=[s.value for s in cases.CaseStatus])
 
-        k = request.app.state.kordon
-        return _page(request, "lists.html", info=lists_overview(k))
+@router.post("/cases/{case_id}", include_in_schema=False)
+async def update_case(request: Request, case_id: int) -> Response:
+    form = await _form(request)
+    who = _who(request, "cases")
+    try:
+        cases.update_case(request.app.state.kordon.store, who, case_id, CaseUpdate.model_validate({"status": form.get("status", "")}))
+    except ValidationError as exc:
+        return _message(request, _("Not saved"), "; ".join(_form_errors(exc)), 400)
+    except (LookupError, cases.ClearanceError) as exc:
+        return _message(request, _("Not saved"), str(exc), 400)
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
-    @app.get("/lists/{list_id}/entry", include_in_schema=False)
-    def list_entry_page(request: Request, list_id: str, id: str = "") -> Response:
-        _who(request)
-        from kordon.interfaces.web.lists import goods_entry
+# -- lists ------------------------------------------------------------------------------------------
+@router.get("/lists", include_in_schema=False)
+def lists_page(request: Request) -> Response:
+    _who(request, None)
+    from kordon.interfaces.web.lists import lists_overview
 
-        k = request.app.state.kordon
-        goods = goods_entry(k, list_id, id)
-        entity = None if goods else _entity(k.context.extras.get("parties"), list_id, id)
-        if goods is None and entity is None:
-            return _message(request, _("Not found"), _("No entry %(entry)s on list %(list)s.") % {"entry": id, "list": list_id}, 404)
-        return _page(request, "list_entry.html", list_id=list_id, goods=goods, entity=entity,
-                     version=k.context.list_versions().get(list_id))
+    k = request.app.state.kordon
+    return _page(request, "lists.html", info=lists_overview(k))
 
-    # -- SNT (EAEU documents): the verification queue and the trace -------------------------------------
-    def _documents(request: Request) -> Any:
-        from kordon.interfaces.api.documents import documents
+@router.get("/lists/{list_id}/entry", include_in_schema=False)
+def list_entry_page(request: Request, list_id: str, id: str = "") -> Response:
+    _who(request)
+    from kordon.interfaces.web.lists import goods_entry
 
-        return documents(request)
+    k = request.app.state.kordon
+    goods = goods_entry(k, list_id, id)
+    entity = None if goods else _entity(k.context.extras.get("parties"), list_id, id)
+    if goods is None and entity is None:
+        return _message(request, _("Not found"), _("No entry %(entry)s on list %(list)s.") % {"entry": id, "list": list_id}, 404)
+    return _page(request, "list_entry.html", list_id=list_id, goods=goods, entity=entity,
+                 version=k.context.list_versions().get(list_id))
 
-    @app.get("/snt", include_in_schema=False)
-    def snt_queue(request: Request) -> Response:
-        _who(request)
-        from kordon.record.queue import VERDICT_ORDER, snt_verdict_page
+# -- SNT (EAEU documents): the verification queue and the trace -------------------------------------
+def _documents(request: Request) -> Any:
+    from kordon.interfaces.api.documents import documents
 
-        p = request.query_params
-        verdict = p.get("verdict") if p.get("verdict") in VERDICT_ORDER else None
-        q = (p.get("q") or "")[:100] or None
-        result = snt_verdict_page(request.app.state.kordon.store, verdict=verdict, q=q, page=_int(p.get("page"), 1))
-        params = {key: value for key, value in p.items() if value and key != "page"}
+    return documents(request)
 
-        def url(**change: Any) -> str:
-            return "/snt?" + urlencode({**params, **{key: str(v) for key, v in change.items() if v is not None}})
+@router.get("/snt", include_in_schema=False)
+def snt_queue(request: Request) -> Response:
+    _who(request)
+    from kordon.record.queue import VERDICT_ORDER, snt_verdict_page
 
-        return _page(request, "snt_queue.html", page=result, verdict=verdict, q=q or "", url=url, verdicts=VERDICT_ORDER,
-                     can_verify=_session(request) is not None and _who(request, None).can("screen"))
+    p = request.query_params
+    verdict = p.get("verdict") if p.get("verdict") in VERDICT_ORDER else None
+    q = (p.get("q") or "")[:100] or None
+    result = snt_verdict_page(request.app.state.kordon.store, verdict=verdict, q=q, page=_int(p.get("page"), 1))
+    params = {key: value for key, value in p.items() if value and key != "page"}
 
-    @app.post("/snt/verify", include_in_schema=False)
-    async def snt_verify(request: Request) -> Response:
-        await _form(request)
-        who = _who(request, "screen")
-        docs = _documents(request)
-        from fastapi.concurrency import run_in_threadpool
+    def url(**change: Any) -> str:
+        return "/snt?" + urlencode({**params, **{key: str(v) for key, v in change.items() if v is not None}})
 
-        await run_in_threadpool(docs.verify, None, "kz_customs", True, f"web:{who.name}")
-        return RedirectResponse("/snt", status_code=303)
+    return _page(request, "snt_queue.html", page=result, verdict=verdict, q=q or "", url=url, verdicts=VERDICT_ORDER,
+                 can_verify=_session(request) is not None and _who(request, None).can("screen"))
 
-    @app.get("/snt/{number}", include_in_schema=False)
-    def snt_page(request: Request, number: str) -> Response:
-        _who(request)
-        docs = _documents(request)
-        trace = docs.trace(number) if len(number) <= 100 else None
-        if trace is None:
-            return _message(request, _("Not found"), _("No SNT %(number)s on record.") % {"number": number}, 404)
-        found = docs.documents.verdicts(number, limit=1)
-        return _page(request, "snt.html", t=trace, verdict=found[0] if found else None, number=number)
+@router.post("/snt/verify", include_in_schema=False)
+async def snt_verify(request: Request) -> Response:
+    await _form(request)
+    who = _who(request, "screen")
+    docs = _documents(request)
+    from fastapi.concurrency import run_in_threadpool
+
+    await run_in_threadpool(docs.verify, None, "kz_customs", True, f"web:{who.name}")
+    return RedirectResponse("/snt", status_code=303)
+
+@router.get("/snt/{number}", include_in_schema=False)
+def snt_page(request: Request, number: str) -> Response:
+    _who(request)
+    docs = _documents(request)
+    trace = docs.trace(number) if len(number) <= 100 else None
+    if trace is None:
+        return _message(request, _("Not found"), _("No SNT %(number)s on record.") % {"number": number}, 404)
+    found = docs.documents.verdicts(number, limit=1)
+    return _page(request, "snt.html", t=trace, verdict=found[0] if found else None, number=number)
+
+
+def _profile_title(k: Any, profile_id: str | None) -> str | None:
+    """The title of the jurisdiction profile a decision was made under (profiles carry English texts only)."""
+    if not profile_id:
+        return None
+    try:
+        found = k.profile(profile_id)
+    except Exception:  # a profile gone from this installation still names itself by id
+        return profile_id
+    return str(found.title) if found is not None else profile_id
 
 
 _ENTITY_MAPS: dict[int, dict[tuple[str, str], Any]] = {}

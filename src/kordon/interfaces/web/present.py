@@ -86,6 +86,11 @@ def severity_label(severity: str) -> str:
             "critical": _("critical")}.get(severity, severity)
 
 
+def basis_kind_label(kind: str) -> str:
+    return {"binding": _("binding law"), "exposure": _("foreign law that can reach you"), "contractual": _("contract terms"),
+            "risk_indicator": _("risk indicator only")}.get(kind, kind.replace("_", " "))
+
+
 def key_role_label(role: str) -> str:
     return {"officer": _("officer"), "supervisor": _("supervisor"), "analyst": _("analyst"), "admin": _("administrator")}.get(role, role)
 

@@ -231,7 +231,7 @@ def origin_sign_changed(snt: SNT, facts: list[RowFacts], view: WarehouseView, ct
     for f in facts:
         done: set[tuple] = set()
         for top in f.trace:
-            pairs = [(f.row.truOriginCode, _who(snt.seller.tin, snt.seller.name), top)]
+            pairs = [(f.row.truOriginCode or None, _who(snt.seller.tin, snt.seller.name), top)]
             for step, _ in top.walk():
                 pairs.extend((step.origin if step.kind == "esf" else None, _who(step.seller_tin, step.seller_name), c) for c in step.children)
             for sign, who, below in pairs:

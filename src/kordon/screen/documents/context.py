@@ -3,6 +3,7 @@ profile's verdict table and, optionally, the declaration screening context (good
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -31,9 +32,18 @@ class DocumentContext:
     screening: ScreeningContext | None = None  # goods and party rules; None leaves them out (and says so)
     extras: dict[str, Any] = field(default_factory=dict)
 
+    def controlled(self, code: str, day: dt.date) -> bool:
+        """Goods on any control list in force that day (through the screening context's goods index)."""
+        if self.screening is None:
+            return False
+        from kordon.index.hs import edition_for
+
+        return bool(self.screening.goods.lookup(code, edition_for(day), day))
+
     def versions(self) -> dict[str, str]:
         out = {"eaeu_rules": self.rules.version, "prohibiting_states": self.prohibiting_version,
-               "profile": f"{self.profile} {self.profile_version}"}
+               "profile": f"{self.profile} {self.profile_version}",
+               "eaeu_verdicts": str(self.extras.get("verdict_table_version", ""))}
         if self.screening is not None:
             out.update(self.screening.list_versions())
             out["rules"] = self.screening.rules.version
@@ -61,7 +71,12 @@ def build_document_context(profile: str = "kz_customs", screening: ScreeningCont
     if table is None:
         raise UnknownProfile(f"unknown profile {profile!r} for the SNT verification; known: {', '.join(sorted(verdicts['profiles']))}")
     destinations = frozenset(restricted) if restricted is not None else frozenset(states["destinations"])
+    from kordon.decide.profiles import load_profile
+
+    # The jurisdiction profile (kordon/data/profiles) decides the goods and party hits; its version is the verdict's.
+    version = load_profile(profile).version
     return DocumentContext(
         rules=pack, prohibiting=dict(states["states"]), prohibiting_version=str(states["version"]), destinations=destinations,
         signs={str(k): v["class"] for k, v in signs["signs"].items()}, profile=profile,
-        profile_version=str(table["version"]), verdict_table=table["findings"], screening=screening)
+        profile_version=str(version), verdict_table=table["findings"], screening=screening,
+        extras={"verdict_table_version": str(verdicts["version"])})

@@ -9,6 +9,7 @@ followed back to their imports.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,16 +61,19 @@ def sign_class(signs: dict[str, str], sign: str | None) -> str | None:
     return None if sign is None else signs.get(sign, "unknown")
 
 
-def snt_facts(snt: SNT, view: WarehouseView, signs: dict[str, str]) -> list[RowFacts]:
+def snt_facts(snt: SNT, view: WarehouseView, signs: dict[str, str],
+              controlled: Callable[[str, dt.date], bool] | None = None) -> list[RowFacts]:
+    """`controlled(code, day)` says whether goods are on a control list: rows of the ordinary product section
+    are traced by product only then (G10 rows always are), so that milk sold on is not an origin question."""
     seller = snt.seller.tin or ""
     on: dt.date = snt.shipped
     out: list[RowFacts] = []
     for index, (section, row) in enumerate(snt.rows()):
         unit, qty = base_unit(row.unit, row.quantity)
-        ref = row.manufactureOrImportDocNumber
+        ref = row.manufactureOrImportDocNumber or None
         ref_item = item_ref(row.productNumberInImportDoc) if ref else None
         facts = RowFacts(index=index, section=section, row=row, unit=unit, quantity=qty, ref=ref, ref_item=ref_item,
-                         link="none", sign_class=sign_class(signs, row.truOriginCode))
+                         link="none", sign_class=sign_class(signs, row.truOriginCode or None))
         if ref:
             facts.dt_found = view.has_dt(ref)
             facts.dt = view.dt_item(ref, ref_item) if ref_item is not None else None
@@ -103,6 +107,8 @@ def snt_facts(snt: SNT, view: WarehouseView, signs: dict[str, str]) -> list[RowF
             f.balance = view.balance(seller, f.lot, on, before_snt=snt.registrationNumber)
             f.trace, f.truncated = view.trace_lot(seller, f.lot, on)
             f.traced_by = "lot"
+        elif f.section == "products" and (controlled is None or not controlled(f.row.codeTNVED, on)):
+            continue
         elif f.link in ("none", "production") or (f.link == "missing" and f.sign_class == "domestic"):
             f.trace, f.truncated = view.trace_product(seller, f.row.codeTNVED, on)
             f.traced_by = "product"

@@ -30,11 +30,18 @@ def as_declaration(snt: SNT) -> Declaration:
         "route": {"dispatch": info.departureCountry, "destination": info.destinationCountry}, "items": items})
 
 
-def goods_and_parties(snt: SNT, ctx: ScreeningContext) -> list[Reason]:
+def goods_and_parties(snt: SNT, ctx: ScreeningContext, profile: str | None = None) -> list[Reason]:
+    """The goods and party hits on the SNT's rows and parties, each with the action and legal basis of `profile`
+    (kordon.decide.profiles, the same as for declarations)."""
+    from kordon.decide.profiles import apply_profile, load_profile
+
     decl = as_declaration(snt)
     rows = snt.rows()
     out = []
-    for hit in run_rules(decl, ctx, REUSED):
+    hits = run_rules(decl, ctx, REUSED)
+    if profile is not None:
+        hits = apply_profile(hits, load_profile(profile))
+    for hit in hits:
         row = section = None
         if hit.subject.startswith("items["):
             section, product = rows[int(hit.subject[6:-1])]
@@ -42,5 +49,7 @@ def goods_and_parties(snt: SNT, ctx: ScreeningContext) -> list[Reason]:
         evidence = dict(hit.evidence, action=hit.action.value if hit.action else None, severity=hit.severity.value)
         if hit.list is not None:
             evidence["list"] = hit.list.model_dump()
+        if hit.legal_basis is not None:
+            evidence["legal_basis"] = hit.legal_basis.model_dump(exclude_none=True)
         out.append(Reason(code=hit.rule, explanation=hit.explanation, evidence=evidence, row=row, section=section, source=hit.source))
     return out

@@ -20,7 +20,7 @@ from kordon.screen.documents.registry import DOC_RULES
 
 
 def run_document_rules(snt: SNT, view: WarehouseView, ctx: DocumentContext) -> list[Reason]:
-    facts = snt_facts(snt, view, ctx.signs)
+    facts = snt_facts(snt, view, ctx.signs, ctx.controlled)
     reasons: list[Reason] = []
     for spec in ctx.rules.enabled():
         fn = DOC_RULES.get(spec.id)
@@ -38,7 +38,7 @@ def verify_snt(snt: SNT, view: WarehouseView, ctx: DocumentContext, version: int
         reasons = run_document_rules(snt, view, ctx)
         checks = ["documents", "balance", "origin", "chain"]
         if ctx.screening is not None:
-            reasons.extend(goods_and_parties(snt, ctx.screening))
+            reasons.extend(goods_and_parties(snt, ctx.screening, ctx.profile))
             checks += ["goods", "parties"]
         return decide_verdict(snt.registrationNumber, reasons, ctx, version, checks)
     except Exception as exc:  # noqa: BLE001 - failing closed is the point

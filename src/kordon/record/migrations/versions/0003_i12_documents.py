@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0003_i12_documents'
-down_revision = '0002'
+down_revision = '0003_i14'
 branch_labels = None
 depends_on = None
 
