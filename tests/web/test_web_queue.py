@@ -10,18 +10,20 @@ import pytest
 from sqlalchemy import select
 
 from kordon.index.names import name_key
-from kordon.record.cases import FINAL, ReviewRow
+from kordon.record.cases import FINAL, ReviewRow, SeizureRow
 from kordon.record.queue import QueueFilter, held_page, party_matches
 from kordon.record.store import DecisionRow, DeclarationRow
 
 
 def _held(store) -> dict[str, dict]:
-    """Declaration id → (latest body, latest decision body) of every held declaration, from the raw rows."""
+    """Declaration id → (latest body, latest decision body) of every held declaration, from the raw rows:
+    the newest decision on the latest version is yellow or red, and no final review or seizure is on it."""
     with store.session() as s:
         decls = list(s.scalars(select(DeclarationRow)))
         decisions = list(s.scalars(select(DecisionRow).order_by(DecisionRow.pk)))
         reviews = {(r.declaration_id, r.declaration_version) for r in s.scalars(select(ReviewRow))
                    if r.decision in {d.value for d in FINAL}}
+        reviews |= {(r.declaration_id, r.declaration_version) for r in s.scalars(select(SeizureRow))}
     latest: dict[str, DeclarationRow] = {}
     for d in decls:
         if d.declaration_id not in latest or d.version > latest[d.declaration_id].version:
@@ -29,7 +31,7 @@ def _held(store) -> dict[str, dict]:
     out = {}
     for did, d in latest.items():
         mine = [x for x in decisions if x.declaration_id == did and x.declaration_version == d.version]
-        if any(x.lane in ("yellow", "red") for x in mine) and (did, d.version) not in reviews:
+        if mine and mine[-1].lane in ("yellow", "red") and (did, d.version) not in reviews:
             out[did] = {"decl": d.body, "decision": mine[-1].body, "lane": mine[-1].lane, "date": d.date}
     return out
 

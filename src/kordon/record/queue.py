@@ -1,7 +1,8 @@
 """The review queue as officers work it: held declarations, filtered, sorted and paged, with totals.
 
-A declaration is held when the latest version has a yellow or red decision (the first one or a
-re-screen) and no final review. The structured filters and the order run in SQL on the stored
+A declaration is held when the decision in force on its latest version (the newest: a re-screen may
+have escalated it) is yellow or red and that version has no final review and no seizure — the same
+rule as ``kordon.record.cases.queue`` and ``clearance_status``. The structured filters and the order run in SQL on the stored
 columns (and the customs office inside the declaration's JSON); the filters that need the
 declaration's content — party names in any script, HS codes, list hits, random draws — run in
 Python over the rows SQL kept, because names must be compared through kordon's name
@@ -22,7 +23,7 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import aliased
 
 from kordon.index.names import name_key
-from kordon.record.cases import FINAL, ReviewRow
+from kordon.record.cases import FINAL, ReviewRow, SeizureRow
 from kordon.record.store import DecisionRow, DeclarationRow, Store
 
 SORTS = ("score", "date", "received", "id", "type", "office", "destination", "lane")
@@ -159,21 +160,19 @@ def _base(f: QueueFilter) -> tuple[Any, dict[str, Any], Any, Any]:
     """The held-declaration select with the structured filters, its sortable columns, and the two row aliases."""
     D = DeclarationRow
     cur = aliased(DecisionRow)
-    any_held = aliased(DecisionRow)
     latest = select(D.declaration_id, func.max(D.version).label("v")).group_by(D.declaration_id).subquery()
     current_pk = (select(func.max(DecisionRow.pk)).where(DecisionRow.declaration_id == D.declaration_id,
                                                          DecisionRow.declaration_version == D.version)
                   .correlate(D).scalar_subquery())
     office = D.body["customs_office"].as_string()
-    held = exists().where(any_held.declaration_id == D.declaration_id, any_held.declaration_version == D.version,
-                          any_held.lane.in_(HELD_LANES))
     reviewed = exists().where(ReviewRow.declaration_id == D.declaration_id, ReviewRow.declaration_version == D.version,
                               ReviewRow.decision.in_([d.value for d in FINAL]))
+    seized = exists().where(SeizureRow.declaration_id == D.declaration_id, SeizureRow.declaration_version == D.version)
     stmt = (select(D.pk, D.declaration_id, D.version, D.type, D.date, D.destination, D.received_at, office.label("office"),
                    cur.pk.label("decision_pk"), cur.lane, cur.score, cur.action)
             .join(latest, and_(latest.c.declaration_id == D.declaration_id, latest.c.v == D.version))
             .join(cur, cur.pk == current_pk)
-            .where(held, ~reviewed))
+            .where(cur.lane.in_(HELD_LANES), ~reviewed, ~seized))
     if f.lane:
         stmt = stmt.where(cur.lane == f.lane)
     if f.type:
