@@ -180,3 +180,23 @@ def test_snt_queue_totals_and_order_match_the_expected_verdicts(demo):
     review = snt_verdict_page(store, verdict="review", per_page=1)
     assert review.total == list(expected.values()).count("review") and review.pages == review.total
     assert snt_verdict_page(store, q="0000111").items[0]["snt_number"] == "KZ-SNT-2023-0000111"
+
+
+def test_web_sessions_on_both_databases(demo):
+    """Start, resume, idle expiry and sign-out of a workspace session in the store (SQLite and PostgreSQL)."""
+    import datetime as _dt
+
+    from kordon.record import keys, web_sessions
+
+    store, secrets = demo
+    who = keys.authenticate(store, secrets["officer"])
+    now = _dt.datetime.now(_dt.UTC)
+    sess = web_sessions.start(store, who, now)
+    again = web_sessions.resume(store, sess.token, now + _dt.timedelta(minutes=5))
+    assert again is not None and again.who == who and again.csrf == sess.csrf and again.token is None
+    assert web_sessions.resume(store, sess.token, now + web_sessions.IDLE + _dt.timedelta(minutes=10)) is None  # idle: gone
+    assert web_sessions.resume(store, sess.token, now + _dt.timedelta(minutes=6)) is None  # and deleted, not just refused
+    other = web_sessions.start(store, who, now)
+    web_sessions.end(store, other.token)
+    assert web_sessions.resume(store, other.token, now) is None
+    assert web_sessions.resume(store, "x" * 500) is None and web_sessions.resume(store, None) is None
