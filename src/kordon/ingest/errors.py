@@ -30,6 +30,7 @@ class ReadCounts:
     errors: list[RecordError] = field(default_factory=list)
 
     unusable: int = 0  # files (or their rest) that could not be read at all: exit 2, not 1
+    file_errors: list[RecordError] = field(default_factory=list)  # why, for those files (also in `errors`)
 
     def reject(self, error: RecordError) -> None:
         self.rejected += 1
@@ -40,6 +41,7 @@ class ReadCounts:
         if fatal:
             self.unusable += 1
             self.errors.extend(errors)
+            self.file_errors.extend(errors)
         elif ok:
             self.read += 1
             self.accepted += 1
