@@ -263,3 +263,11 @@ def test_backtest_with_a_wrong_labels_header_is_exit_2(tmp_path):
     res = runner.invoke(app, ["backtest", str(decls), "--labels", str(labels)])
     assert res.exit_code == 2 and "l.csv:1" in res.output and "'id' and 'label'" in res.output
     assert res.exception is None or isinstance(res.exception, SystemExit)
+
+
+def test_parties_screen_empty_files_are_exit_2(tmp_path, party_db):
+    for name, data in [("empty.csv", b""), ("header.csv", b"name,country\n")]:
+        path = tmp_path / name
+        path.write_bytes(data)
+        res = runner.invoke(app, ["parties", "screen", str(path), "--db", party_db])
+        assert res.exit_code == 2 and ("empty" in res.output or "no rows" in res.output), res.output

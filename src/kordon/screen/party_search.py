@@ -82,6 +82,8 @@ def screen_csv(index: PartyIndex, path: str | Path, threshold: float = DEFAULT_T
             progress(n)
     if columns is None:
         raise ValueError(f"{path}: the file is empty (expected a header: name, schema, country, birth_date, identifiers)")
+    if n == 0:
+        raise ValueError(f"{path}: the file has a header but no rows")
 
 
 def _screen_row(index: PartyIndex, r: dict[str, str], n: int, where: str, threshold: float, limit: int) -> ScreenRow:
