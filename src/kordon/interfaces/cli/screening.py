@@ -156,7 +156,7 @@ def _screen_batch(k: Kordon, batch: list[Declaration], store: bool) -> list[Deci
     if not batch:
         return []
     if store:
-        return [s.decision for s in k.screen_and_record_many(batch)]
+        return [s.decision for s in k.screen_and_record_many(batch, actor="kordon screen (cli)")]
     return [k.screen(d) for d in batch]
 
 
@@ -243,24 +243,22 @@ def replay(
 
 @app.command()
 def rescreen(
-    since: Optional[str] = typer.Option(None, "--since", help="Re-screen declarations dated on or after this ISO date"),
-    days: int = typer.Option(30, "--days", help="…or dated within this many days before today"),
+    since: Optional[str] = typer.Option(None, "--since", help="Re-screen declarations lodged at or after this ISO date or date-time (UTC)"),
+    days: int = typer.Option(30, "--days", help="…or lodged within this many days before now"),
+    all_: bool = typer.Option(False, "--all", help="Re-screen every stored declaration"),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change without recording it"),
     lists: Optional[list[Path]] = typer.Option(None, "--lists", help="Extra goods list file or folder; repeatable"),
     config: Optional[Path] = CONFIG,
     db: Optional[str] = DB,
 ) -> None:
-    """After a list changed: re-screen recent stored declarations against today's lists and record what changed."""
-    import datetime as dt
-
-    try:
-        start = dt.date.fromisoformat(since) if since else dt.date.today() - dt.timedelta(days=days)
-    except ValueError:
-        raise typer.BadParameter(f"{since!r} is not an ISO date", param_hint="--since") from None
+    """After a list changed: re-screen stored declarations (by the time they were lodged, not their
+    declared date) against the lists active now, and record what changed."""
+    start = rescreen_start(since, days, all_)
     k = _kordon(config, db, lists)
-    changed = k.rescreen(start, record=not dry_run)
+    changed = k.rescreen(start, record=not dry_run, actor="kordon rescreen (cli)")
     print_rescreen(changed, out, recorded=not dry_run)
-    err.print(f"re-screened declarations since {start}")
+    err.print("re-screened every stored declaration" if start is None else f"re-screened declarations lodged since {start:%Y-%m-%d %H:%M} UTC")
+
 
 @app.command("rules")
 def rules_cmd(
@@ -290,6 +288,23 @@ def version() -> None:
     from kordon import __version__
 
     typer.echo(__version__)
+
+
+def rescreen_start(since: Optional[str], days: int, all_: bool = False):  # noqa: ANN201 - datetime | None
+    """The lodgement time from which to re-screen: --all (None), --since DATE[THH:MM], or --days before now."""
+    import datetime as dt
+
+    if all_:
+        return None
+    if since:
+        try:
+            start = dt.datetime.fromisoformat(since)
+        except ValueError:
+            raise typer.BadParameter(f"{since!r} is not an ISO date or date-time", param_hint="--since") from None
+        return start if start.tzinfo else start.replace(tzinfo=dt.timezone.utc)
+    if days < 0:
+        raise typer.BadParameter("--days must be 0 or more", param_hint="--days")
+    return dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)
 
 
 def print_rescreen(changed: list, console: Console, recorded: bool) -> None:

@@ -127,7 +127,7 @@ def mount(app: FastAPI) -> None:  # noqa: C901 - one route table; issue 15 rebui
             fn(request.app.state.kordon.store, who, declaration_id, body_cls.model_validate(data))
         except ValidationError as exc:
             return declaration_page(request, declaration_id, error="; ".join(_form_errors(exc)))
-        except (ClearanceError, LookupError) as exc:
+        except (ClearanceError, LookupError, PermissionError) as exc:
             return declaration_page(request, declaration_id, error=str(exc))
         return RedirectResponse(f"/declarations/{declaration_id}", status_code=303)
 
