@@ -36,7 +36,7 @@ class ReadCounts:
         self.rejected += 1
         self.errors.append(error)
 
-    def add(self, ok: bool, errors: list[RecordError], fatal: bool = False) -> None:
+    def tally(self, ok: bool, errors: list[RecordError], fatal: bool = False) -> None:
         """Count one reader result: a record accepted or rejected, or a problem with the whole file."""
         if fatal:
             self.unusable += 1
