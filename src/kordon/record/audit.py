@@ -292,7 +292,8 @@ def verify(store: Any, anchor: dict[str, Any] | None = None, rows: bool = True) 
             bad_macs.append(row.seq)
         if anchor is not None and row.seq == anchor.get("seq"):
             by_seq[row.seq] = row.sha256
-        for item in (row.payload or {}).get("rows", []) if isinstance(row.payload, dict) else []:
+        items = row.payload.get("rows") if isinstance(row.payload, dict) else None
+        for item in items if isinstance(items, list) else []:  # a loader's payload may count its rows instead
             if isinstance(item, list) and len(item) == 3:
                 bound[(str(item[0]), str(item[1]))] = (str(item[2]), row.seq)
         expected_seq, prev = row.seq + 1, row.sha256
