@@ -247,9 +247,10 @@ class Kordon:
                 if history is not None:
                     self._catch_up(s=s)
                 out = []
+                known = store.latest_versions(s, list({d.id for d, _ in items}))
                 for decl, actor in items:
                     stored = store.put(s, decl, lambda d, latest: self._screen_with(history, d, self._amendment(s, d.id, latest)),
-                                       rules_sha, settings)
+                                       rules_sha, settings, known)
                     if not stored.repeat:
                         d = stored.decision
                         audit.append_in(s, actor, "screening", f"declaration:{decl.id}",

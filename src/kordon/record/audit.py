@@ -180,9 +180,13 @@ def append_in(s: Session, actor: str, action: str, subject: str, payload: dict[s
     seq, prev = tail[0] + 1, tail[1]
     at = dt.datetime.now(dt.UTC).isoformat()
     digest = record_hash(seq, at, actor, action, subject, payload, prev)
-    # A Core insert: one statement, no unit-of-work (this runs once for every screening).
-    s.execute(insert(AuditRow.__table__), {"seq": seq, "at": at, "actor": actor, "action": action, "subject": subject,
-                                           "payload": payload, "prev_sha256": prev, "sha256": digest, "mac": sign(key, digest)})
+    values = {"seq": seq, "at": at, "actor": actor, "action": action, "subject": subject, "payload": payload,
+              "prev_sha256": prev, "sha256": digest, "mac": sign(key, digest)}
+    pending = s.info.get("audit_pending")
+    if pending is not None:
+        pending.append(values)  # written in one statement when `transaction` commits
+    else:
+        s.execute(insert(AuditRow.__table__), values)
     s.info["audit_tail"] = (seq, digest)
     return seq
 
@@ -204,7 +208,13 @@ def transaction(store: Any, fn: Callable[[Session], T], attempts: int = ATTEMPTS
         try:
             with _LOCK, store.writer.begin() as s:
                 _lock_chain(s)
-                return fn(s)
+                s.info["audit_pending"] = []
+                out = fn(s)
+                # The transaction's audit records in one multi-row insert (a round trip per record
+                # would dominate a group commit on PostgreSQL); still before the commit.
+                if s.info["audit_pending"]:
+                    s.execute(insert(AuditRow.__table__), s.info["audit_pending"])
+                return out
         except (IntegrityError, OperationalError):
             if attempt == attempts - 1:
                 raise
