@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from kordon.record.tables import AUDITED, AuditRow
 
 GENESIS = "0" * 64
+_AUDIT = cast(Table, AuditRow.__table__)
 _LOCK = threading.Lock()  # one writing transaction at a time in this process; the database serialises processes
 T = TypeVar("T")
 
@@ -186,7 +187,7 @@ def append_in(s: Session, actor: str, action: str, subject: str, payload: dict[s
     if pending is not None:
         pending.append(values)  # written in one statement when `transaction` commits
     else:
-        s.execute(insert(AuditRow.__table__), values)
+        s.execute(insert(_AUDIT), values)
     s.info["audit_tail"] = (seq, digest)
     return seq
 
@@ -213,7 +214,7 @@ def transaction(store: Any, fn: Callable[[Session], T], attempts: int = ATTEMPTS
                 # The transaction's audit records in one multi-row insert (a round trip per record
                 # would dominate a group commit on PostgreSQL); still before the commit.
                 if s.info["audit_pending"]:
-                    s.execute(insert(AuditRow.__table__), s.info["audit_pending"])
+                    s.execute(insert(_AUDIT), s.info["audit_pending"])
                 return out
         except (IntegrityError, OperationalError):
             if attempt == attempts - 1:

@@ -13,9 +13,9 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kordon.ingest.errors import ListFileError
@@ -50,6 +50,10 @@ __all__ = [
 def content_hash(decl: Declaration) -> str:
     body = decl.model_dump(mode="json", exclude_none=True)
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+_DECLARATIONS = cast(Table, DeclarationRow.__table__)
+_DECISIONS = cast(Table, DecisionRow.__table__)
 
 
 class Latest(NamedTuple):
@@ -185,7 +189,7 @@ class Store:
     @staticmethod
     def latest_versions(s: Session, ids: list[str]) -> dict[str, Latest]:
         """The latest stored version of each id, in one query (for a group of declarations)."""
-        t = DeclarationRow.__table__
+        t = _DECLARATIONS
         out: dict[str, Latest] = {}
         for chunk in range(0, len(ids), 500):
             rows = s.execute(select(t.c.declaration_id, t.c.pk, t.c.version, t.c.content_sha256)
@@ -202,7 +206,7 @@ class Store:
         pk, version and content hash, or None) and store it as the next version. `known` (from
         `latest_versions`, kept up to date here) saves the look-up per declaration."""
         digest = content_hash(decl)
-        t = DeclarationRow.__table__
+        t = _DECLARATIONS
         if known is not None:
             latest = known.get(decl.id)
         else:
@@ -216,11 +220,11 @@ class Store:
         decision = screen(decl, latest)
         version = 1 if latest is None else latest.version + 1
         # Core inserts (this runs for every screening): the values written are what the audit binding hashes.
-        row = {"declaration_id": decl.id, "version": version, "content_sha256": digest, "type": decl.type.value,
+        row: dict[str, Any] = {"declaration_id": decl.id, "version": version, "content_sha256": digest, "type": decl.type.value,
                "date": decl.date, "destination": decl.route.destination,
                "body": decl.model_dump(mode="json", exclude_none=True), "received_at": utcnow()}
         row["pk"] = s.execute(insert(t).returning(t.c.pk), row).scalar_one()
-        d = DecisionRow.__table__
+        d = _DECISIONS
         decision_row = self._decision_values(decl.id, version, decision, rules_sha256, settings)
         decision_row["pk"] = s.execute(insert(d).returning(d.c.pk), decision_row).scalar_one()
         if known is not None:
