@@ -1,25 +1,32 @@
-"""kordon serve / audit verify / keys create|list|revoke."""
+"""`kordon serve|audit verify|keys create|list|revoke`: the HTTP service and what it needs."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from kordon.config import load_settings
+from kordon.interfaces.cli.common import CONFIG, DB, settings
 
-audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
-keys_app = typer.Typer(help="API keys and their roles (officer, supervisor, analyst, admin).", no_args_is_help=True)
-
-DB = typer.Option(None, "--database-url", envvar="KORDON_DATABASE_URL", help="SQLAlchemy URL; default sqlite:///kordon.db")
-CONFIG = typer.Option(None, "--config", envvar="KORDON_CONFIG", help="Settings YAML")
-
-
-def _store(database_url: str | None, config: str | None = None):
+if TYPE_CHECKING:
+    from kordon.config import Settings
     from kordon.record.store import Store
 
-    settings = load_settings(config, database_url=database_url)
-    return settings, Store(settings.database_url)
+app = typer.Typer()
+audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys and their roles (officer, supervisor, analyst, admin).", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
 
 
+def _store(database_url: str | None, config: str | None = None) -> tuple[Settings, Store]:
+    from kordon.record.store import Store
+
+    s = settings(config, database_url)
+    return s, Store(s.database_url)
+
+
+@app.command()
 def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on"), port: int = typer.Option(8000),
           database_url: str | None = DB, config: str | None = CONFIG,
           max_body: int = typer.Option(2 * 1024 * 1024, help="Largest request body accepted, in bytes")) -> None:
@@ -38,11 +45,11 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on"), po
 
     # Acknowledged means on disk: every commit is synced (group commit shares the sync between requests).
     os.environ.setdefault("KORDON_SQLITE_SYNC", "FULL")
-    settings, store = _store(database_url, config)
-    if settings.lanes.random_rate > 0 and settings.lanes.random_seed == "kordon":
+    s, store = _store(database_url, config)
+    if s.lanes.random_rate > 0 and s.lanes.random_seed == "kordon":
         typer.echo("warning: random selection uses the public default seed; set lanes.random_seed to a secret "
                    "in the settings file, or traders can compute which declaration ids are never drawn", err=True)
-    uvicorn.run(create_app(settings, store, max_body=max_body), host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(create_app(s, store, max_body=max_body), host=host, port=port, log_level="warning", access_log=False)
 
 
 @audit_app.command("verify")
@@ -102,11 +109,11 @@ def audit_export_head(database_url: str | None = DB,
 @keys_app.command("create")
 def keys_create(name: str = typer.Argument(..., help="Who or what uses the key"),
                 role: str = typer.Option(..., "--role", help="officer, supervisor, analyst or admin"),
-                database_url: str | None = DB) -> None:
+                database_url: str | None = DB, config: str | None = CONFIG) -> None:
     """Make a key; the secret is printed once, on standard output."""
     from kordon.record import keys
 
-    _, store = _store(database_url)
+    _, store = _store(database_url, config)
     try:
         secret, info = keys.create_key(store, name, role, created_by="cli")
     except ValueError as exc:
@@ -117,31 +124,25 @@ def keys_create(name: str = typer.Argument(..., help="Who or what uses the key")
 
 
 @keys_app.command("list")
-def keys_list(database_url: str | None = DB) -> None:
+def keys_list(database_url: str | None = DB, config: str | None = CONFIG) -> None:
     """Every key, without secrets."""
     from kordon.record import keys
 
-    _, store = _store(database_url)
+    _, store = _store(database_url, config)
     for k in keys.list_keys(store):
         state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "active"
         typer.echo(f"{k.id}\t{k.name}\t{k.role}\t{k.hint}…\t{state}")
 
 
 @keys_app.command("revoke")
-def keys_revoke(key_id: int, database_url: str | None = DB) -> None:
+def keys_revoke(key_id: int, database_url: str | None = DB, config: str | None = CONFIG) -> None:
     """Revoke a key by its id."""
     from kordon.record import keys
 
-    _, store = _store(database_url)
+    _, store = _store(database_url, config)
     try:
         info = keys.revoke_key(store, key_id, revoked_by="cli")
     except LookupError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"key {info.id} ({info.name}) revoked")
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(serve)
-    app.add_typer(audit_app, name="audit")
-    app.add_typer(keys_app, name="keys")
