@@ -6,7 +6,7 @@ a gap in the sequence and breaks the next record's link; re-hashing the whole ch
 needs the key, or every signature after the change fails; cutting records off the end shows
 against an exported head (``export_head`` / ``verify(anchor=...)``).
 
-A record also binds the rows it vouches for — the declaration and decision of a screening, a
+A record also binds (``payload.bound_rows``) the rows it vouches for — the declaration and decision of a screening, a
 review, a seizure, a case, a key, an allow-list entry — by the SHA-256 of each row's exact content,
 written in the same transaction as the rows (``transaction``). ``verify`` checks every row of
 those tables against its binding: a changed row, a deleted row and a row inserted behind kordon's
@@ -43,6 +43,7 @@ T = TypeVar("T")
 KEY_ENV = "KORDON_AUDIT_KEY"
 KEY_FILE_ENV = "KORDON_AUDIT_KEY_FILE"
 ATTEMPTS = 5
+BOUND = "bound_rows"  # the payload key of a record's row bindings: [[table, key, sha256], ...]
 
 
 # -- the server key ------------------------------------------------------------------------------------
@@ -166,7 +167,7 @@ def append_in(s: Session, actor: str, action: str, subject: str, payload: dict[s
     payload = json.loads(json.dumps(payload or {}, default=str))  # exactly what the JSON column will give back
     bound = binding(rows)
     if bound:
-        payload["rows"] = bound
+        payload[BOUND] = bound
     tail = s.info.get("audit_tail")
     if tail is None:
         # The first record of this transaction takes the lock and reads the end of the chain; once the
@@ -311,7 +312,8 @@ def verify(store: Any, anchor: dict[str, Any] | None = None, rows: bool = True) 
             bad_macs.append(row.seq)
         if anchor is not None and row.seq == anchor.get("seq"):
             by_seq[row.seq] = row.sha256
-        for item in (row.payload or {}).get("rows", []) if isinstance(row.payload, dict) else []:
+        bindings = row.payload.get(BOUND) if isinstance(row.payload, dict) else None
+        for item in bindings if isinstance(bindings, list) else []:
             if isinstance(item, list) and len(item) == 3:
                 bound[(str(item[0]), str(item[1]))] = (str(item[2]), row.seq)
         expected_seq, prev = row.seq + 1, row.sha256
