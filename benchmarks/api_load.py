@@ -10,6 +10,7 @@ given time. Loopback only; the loop stops by itself.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import tempfile
@@ -68,6 +69,13 @@ def main() -> None:
                         else:
                             errors[status] = errors.get(status, 0) + 1
 
+        def server_cpu() -> float:
+            # utime + stime of the server process (clock ticks → seconds): its CPU, whatever else runs.
+            fields = Path(f"/proc/{server.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+        load_before = os.getloadavg()[0]
+        cpu0 = server_cpu()
         t0 = time.monotonic()
         threads = [threading.Thread(target=worker, args=(w,)) for w in range(args.workers)]
         for t in threads:
@@ -75,6 +83,8 @@ def main() -> None:
         for t in threads:
             t.join()
         elapsed = time.monotonic() - t0
+        cpu = server_cpu() - cpu0
+        load_after = os.getloadavg()[0]
         server.stop()
         lat = sorted(latencies)
         q = statistics.quantiles(lat, n=100) if len(lat) > 1 else [0] * 99
@@ -82,6 +92,9 @@ def main() -> None:
         print(f"backend={backend} seconds={elapsed:.0f} workers={args.workers} batch={args.batch}")
         print(f"requests={len(lat)} req/s={len(lat) / elapsed:.1f} declarations/s={decls[0] / elapsed:.1f} "
               f"p50={q[49] * 1000:.1f}ms p99={q[98] * 1000:.1f}ms errors={sum(errors.values())} {errors or ''}")
+        print(f"server CPU {cpu:.1f} s = {1000 * cpu / max(decls[0], 1):.2f} ms per declaration "
+              f"(one free core: about {decls[0] / cpu if cpu else 0:.0f} declarations/s); "
+              f"load average {load_before:.1f} → {load_after:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

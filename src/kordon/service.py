@@ -335,10 +335,11 @@ class Kordon:
                 if history is not None:
                     self._catch_up(s=s)
                 out = []
+                known = store.latest_versions(s, list({d.id for d, _, _ in items}))
                 for decl, actor, profile in items:
                     use = chosen[profile]
                     stored = store.put(s, decl, lambda d, latest, use=use: self._screen_with(  # type: ignore[misc]
-                        history, d, self._amendment(s, d.id, latest), use), rules_sha, settings)
+                        history, d, self._amendment(s, d.id, latest), use), rules_sha, settings, known)
                     if not stored.repeat:
                         d = stored.decision
                         audit.append_in(s, actor, "screening", f"declaration:{decl.id}",

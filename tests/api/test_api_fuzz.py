@@ -4,11 +4,11 @@ never get a 500. Skipped when schemathesis is not installed (`pip install schema
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+
+from kordon.interfaces.api import create_app
 
 schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-
-from kordon.interfaces.api import create_app  # noqa: E402
 
 
 def test_no_generated_request_is_a_server_error(store, db_url, role_keys):
@@ -27,11 +27,11 @@ def test_no_generated_request_is_a_server_error(store, db_url, role_keys):
         @settings(max_examples=15, deadline=None, derandomize=True, database=None,
                   suppress_health_check=list(HealthCheck))
         def run(case) -> None:
-            response = case.call(headers=headers)  # noqa: B023 — run() is called in this iteration (below)
+            response = case.call(headers=headers)  # noqa: B023 - run() is called in this iteration
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
             if response.status_code >= 500:
                 failures.append(f"{case.method} {case.formatted_path} {case.query} {case.body!r:.200} → {response.status_code}")
 
-        run()  # noqa: B023 — called here, in the loop iteration whose `headers` it reads
+        run()
     assert failures == []
     assert sum(statuses.values()) >= 100 and any(400 <= s < 500 for s in statuses), statuses

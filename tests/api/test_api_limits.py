@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from api_helpers import RED, auth, declaration
 
 BIG = 2**63 + 5

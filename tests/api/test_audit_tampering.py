@@ -88,7 +88,7 @@ def test_forged_release_with_a_rehashed_chain_needs_the_key(client, role_keys, s
 
         forged = s.scalars(select(ReviewRow).where(ReviewRow.decision == "release")).one()
         last = s.scalars(select(AuditRow).order_by(AuditRow.seq.desc())).first()
-        payload = {"decision": "release", "rows": audit.binding([forged])}
+        payload = {"decision": "release", audit.BOUND: audit.binding([forged])}
         at = "2026-12-05T00:00:00+00:00"
         digest = audit.record_hash(last.seq + 1, at, "test supervisor", "review", f"declaration:{RED['id']}", payload, last.sha256)
         s.add(AuditRow(seq=last.seq + 1, at=at, actor="test supervisor", action="review", subject=f"declaration:{RED['id']}",

@@ -220,7 +220,7 @@ def test_cli_screenings_are_audited_and_two_processes_share_ids(tmp_path):
     procs = [subprocess.Popen([str(exe), "screen", str(f), "--format", "jsonl", "--db", url], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for f in files]
     outs = [p.communicate(timeout=600) for p in procs]
-    for p, (_out, err) in zip(procs, outs):
+    for p, (_, err) in zip(procs, outs):
         assert p.returncode == 0, err
     for n, (out, _) in enumerate(outs):
         printed = [json.loads(line)["declaration_id"] for line in out.splitlines()]

@@ -58,12 +58,10 @@ class AllowList:
 
 
 def _sessions(store_url: str) -> sessionmaker:
-    from kordon.record.db import Base
-    from kordon.record.schema import _models
+    from kordon.record.schema import create_tables
 
-    _models()
     engine = make_engine(store_url)
-    Base.metadata.create_all(engine)
+    create_tables(engine)
     return sessionmaker(engine, expire_on_commit=False)
 
 

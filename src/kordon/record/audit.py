@@ -6,7 +6,7 @@ a gap in the sequence and breaks the next record's link; re-hashing the whole ch
 needs the key, or every signature after the change fails; cutting records off the end shows
 against an exported head (``export_head`` / ``verify(anchor=...)``).
 
-A record also binds the rows it vouches for — the declaration and decision of a screening, a
+A record also binds (``payload.bound_rows``) the rows it vouches for — the declaration and decision of a screening, a
 review, a seizure, a case, a key, an allow-list entry — by the SHA-256 of each row's exact content,
 written in the same transaction as the rows (``transaction``). ``verify`` checks every row of
 those tables against its binding: a changed row, a deleted row and a row inserted behind kordon's
@@ -36,12 +36,14 @@ from sqlalchemy.orm import Session
 from kordon.record.tables import AUDITED, AuditRow
 
 GENESIS = "0" * 64
+_AUDIT = cast(Table, AuditRow.__table__)
 _LOCK = threading.Lock()  # one writing transaction at a time in this process; the database serialises processes
 T = TypeVar("T")
 
 KEY_ENV = "KORDON_AUDIT_KEY"
 KEY_FILE_ENV = "KORDON_AUDIT_KEY_FILE"
 ATTEMPTS = 5
+BOUND = "bound_rows"  # the payload key of a record's row bindings: [[table, key, sha256], ...]
 
 
 # -- the server key ------------------------------------------------------------------------------------
@@ -165,7 +167,7 @@ def append_in(s: Session, actor: str, action: str, subject: str, payload: dict[s
     payload = json.loads(json.dumps(payload or {}, default=str))  # exactly what the JSON column will give back
     bound = binding(rows)
     if bound:
-        payload["rows"] = bound
+        payload[BOUND] = bound
     tail = s.info.get("audit_tail")
     if tail is None:
         # The first record of this transaction takes the lock and reads the end of the chain; once the
@@ -180,9 +182,13 @@ def append_in(s: Session, actor: str, action: str, subject: str, payload: dict[s
     seq, prev = tail[0] + 1, tail[1]
     at = dt.datetime.now(dt.UTC).isoformat()
     digest = record_hash(seq, at, actor, action, subject, payload, prev)
-    # A Core insert: one statement, no unit-of-work (this runs once for every screening).
-    s.execute(insert(cast(Table, AuditRow.__table__)), {"seq": seq, "at": at, "actor": actor, "action": action, "subject": subject,
-                                           "payload": payload, "prev_sha256": prev, "sha256": digest, "mac": sign(key, digest)})
+    values = {"seq": seq, "at": at, "actor": actor, "action": action, "subject": subject, "payload": payload,
+              "prev_sha256": prev, "sha256": digest, "mac": sign(key, digest)}
+    pending = s.info.get("audit_pending")
+    if pending is not None:
+        pending.append(values)  # written in one statement when `transaction` commits
+    else:
+        s.execute(insert(_AUDIT), values)
     s.info["audit_tail"] = (seq, digest)
     return seq
 
@@ -204,7 +210,13 @@ def transaction(store: Any, fn: Callable[[Session], T], attempts: int = ATTEMPTS
         try:
             with _LOCK, store.writer.begin() as s:
                 _lock_chain(s)
-                return fn(s)
+                s.info["audit_pending"] = []
+                out = fn(s)
+                # The transaction's audit records in one multi-row insert (a round trip per record
+                # would dominate a group commit on PostgreSQL); still before the commit.
+                if s.info["audit_pending"]:
+                    s.execute(insert(_AUDIT), s.info["audit_pending"])
+                return out
         except (IntegrityError, OperationalError):
             if attempt == attempts - 1:
                 raise
@@ -292,8 +304,8 @@ def verify(store: Any, anchor: dict[str, Any] | None = None, rows: bool = True) 
             bad_macs.append(row.seq)
         if anchor is not None and row.seq == anchor.get("seq"):
             by_seq[row.seq] = row.sha256
-        items = row.payload.get("rows") if isinstance(row.payload, dict) else None
-        for item in items if isinstance(items, list) else []:  # a loader's payload may count its rows instead
+        bindings = row.payload.get(BOUND) if isinstance(row.payload, dict) else None
+        for item in bindings if isinstance(bindings, list) else []:
             if isinstance(item, list) and len(item) == 3:
                 bound[(str(item[0]), str(item[1]))] = (str(item[2]), row.seq)
         expected_seq, prev = row.seq + 1, row.sha256

@@ -35,24 +35,31 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
-def prepare(engine: Engine) -> None:
-    from kordon.record.db import Base
-
+def create_tables(engine: Engine) -> None:
+    """Create the tables that are missing (SQLite, and the lists' own helpers), waiting out another
+    process that is creating them or holding the write lock on a new file."""
     import time
 
     from sqlalchemy.exc import OperationalError
 
+    from kordon.record.db import Base
+
     _models()
-    if engine.dialect.name != "sqlite":
-        upgrade(engine)
-        return
-    for attempt in range(20):
+    for attempt in range(40):
         try:
             Base.metadata.create_all(engine)
             return
         except OperationalError as exc:
-            # Two processes opening a new file at once: switching it to WAL, or creating a table the
-            # other is creating, reports "locked" without waiting. The other one finishes in milliseconds.
-            if "locked" not in str(exc) and "already exists" not in str(exc) or attempt == 19:
+            # Two processes opening a new file at once: switching it to WAL, or creating a table after
+            # reading that it was missing, reports "locked" without waiting for the lock.
+            if ("locked" not in str(exc) and "already exists" not in str(exc)) or attempt == 39:
                 raise
-            time.sleep(0.05 * (attempt + 1))
+            time.sleep(min(0.05 * (attempt + 1), 1.0))
+
+
+def prepare(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        _models()
+        upgrade(engine)
+        return
+    create_tables(engine)

@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -50,6 +50,16 @@ __all__ = [
 def content_hash(decl: Declaration) -> str:
     body = decl.model_dump(mode="json", exclude_none=True)
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+_DECLARATIONS = cast(Table, DeclarationRow.__table__)
+_DECISIONS = cast(Table, DecisionRow.__table__)
+
+
+class Latest(NamedTuple):
+    pk: int
+    version: int
+    content_sha256: str
 
 
 @dataclass
@@ -176,15 +186,33 @@ class Store:
             select(DeclarationRow).where(DeclarationRow.declaration_id == declaration_id).order_by(DeclarationRow.version.desc())
         ).first()
 
+    @staticmethod
+    def latest_versions(s: Session, ids: list[str]) -> dict[str, Latest]:
+        """The latest stored version of each id, in one query (for a group of declarations)."""
+        t = _DECLARATIONS
+        out: dict[str, Latest] = {}
+        for chunk in range(0, len(ids), 500):
+            rows = s.execute(select(t.c.declaration_id, t.c.pk, t.c.version, t.c.content_sha256)
+                             .where(t.c.declaration_id.in_(ids[chunk:chunk + 500])))
+            for did, pk, version, sha in rows:
+                if did not in out or version > out[did].version:
+                    out[did] = Latest(pk, version, sha)
+        return out
+
     def put(self, s: Session, decl: Declaration, screen: Screen, rules_sha256: str | None = None,
-            settings: dict[str, Any] | None = None) -> Stored:
+            settings: dict[str, Any] | None = None, known: dict[str, Latest] | None = None) -> Stored:
         """The one repeat/version path: inside a writing transaction, return the stored decision when this
         exact content is the latest version, else screen it (`screen` gets the latest stored version's
-        pk, version and content hash, or None) and store it as the next version."""
+        pk, version and content hash, or None) and store it as the next version. `known` (from
+        `latest_versions`, kept up to date here) saves the look-up per declaration."""
         digest = content_hash(decl)
-        t = cast(Table, DeclarationRow.__table__)
-        latest = s.execute(select(t.c.pk, t.c.version, t.c.content_sha256).where(t.c.declaration_id == decl.id)
-                           .order_by(t.c.version.desc()).limit(1)).first()
+        t = _DECLARATIONS
+        if known is not None:
+            latest = known.get(decl.id)
+        else:
+            found = s.execute(select(t.c.pk, t.c.version, t.c.content_sha256).where(t.c.declaration_id == decl.id)
+                              .order_by(t.c.version.desc()).limit(1)).first()
+            latest = None if found is None else Latest(*found)
         if latest is not None and latest.content_sha256 == digest:
             first = self._decision_row(s, decl.id, latest.version)
             if first is not None:
@@ -196,9 +224,11 @@ class Store:
                "date": decl.date, "destination": decl.route.destination,
                "body": decl.model_dump(mode="json", exclude_none=True), "received_at": utcnow()}
         row["pk"] = s.execute(insert(t).returning(t.c.pk), row).scalar_one()
-        d = cast(Table, DecisionRow.__table__)
+        d = _DECISIONS
         decision_row = self._decision_values(decl.id, version, decision, rules_sha256, settings)
         decision_row["pk"] = s.execute(insert(d).returning(d.c.pk), decision_row).scalar_one()
+        if known is not None:
+            known[decl.id] = Latest(row["pk"], version, digest)
         return Stored(decl, version, decision, pk=row["pk"], rows=[audit.Written(t, row), audit.Written(d, decision_row)])
 
     def add_decision(self, s: Session, declaration_id: str, version: int, decision: Decision, rules_sha256: str | None = None,
