@@ -47,10 +47,10 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 # Module-level (not closures) so that they pickle to the worker processes.
-def _screen_chunk(threshold: float, limit: int, index: "PartyIndex", rows: list[party_rows.PartyRow]) -> list["ScreenRow"]:
+def _screen_chunk(threshold: float, limit: int, allow: Any, index: "PartyIndex", rows: list[party_rows.PartyRow]) -> list["ScreenRow"]:
     from kordon.screen.party_search import screen_party_row
 
-    return [screen_party_row(index, r, threshold, limit) for r in rows]
+    return [screen_party_row(index, r, threshold, limit, allow) for r in rows]
 
 
 def _rescreen_chunk(ctx: "ScreeningContext", rows: list["HistoryRow"]) -> list["RowOutcome"]:
@@ -89,8 +89,8 @@ class LocalEngine:
             _SHARED.clear()
 
     def screen_parties(self, index: "PartyIndex", path: str | Path, threshold: float, limit: int,
-                       progress: Callable[[int], None] | None = None) -> Iterator["ScreenRow"]:
-        for res in self.map_ordered(partial(_screen_chunk, threshold, limit), index, party_rows.read(path)):
+                       progress: Callable[[int], None] | None = None, allow: Any = None) -> Iterator["ScreenRow"]:
+        for res in self.map_ordered(partial(_screen_chunk, threshold, limit, allow), index, party_rows.read(path)):
             yield res
             if progress:
                 progress(res.row)

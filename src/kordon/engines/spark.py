@@ -92,7 +92,7 @@ def _shipped(key: str, bc: "Broadcast[bytes]", loads: Any = None) -> Any:
 PARTY_OUT = "row long, name string, error string, result string"
 
 
-def _screen_batches(key: str, bc: "Broadcast[bytes]", loads: Any, threshold: float, limit: int,
+def _screen_batches(key: str, bc: "Broadcast[bytes]", loads: Any, threshold: float, limit: int, allow: Any,
                     batches: Iterator["pa.RecordBatch"]) -> Iterator["pa.RecordBatch"]:
     import pyarrow as pa
 
@@ -100,7 +100,7 @@ def _screen_batches(key: str, bc: "Broadcast[bytes]", loads: Any, threshold: flo
 
     index = _shipped(key, bc, loads)
     for batch in batches:
-        out = [screen_party_row(index, r, threshold, limit) for r in party_rows.rows_from_arrow(batch)]
+        out = [screen_party_row(index, r, threshold, limit, allow) for r in party_rows.rows_from_arrow(batch)]
         yield pa.RecordBatch.from_arrays([
             pa.array([r.row for r in out], pa.int64()), pa.array([r.name for r in out], pa.string()),
             pa.array([r.error for r in out], pa.string()),
@@ -269,7 +269,7 @@ class SparkEngine:
     # --- jobs ------------------------------------------------------------------------------------
 
     def screen_parties(self, index: "PartyIndex", path: str | Path, threshold: float, limit: int,
-                       progress: Callable[[int], None] | None = None) -> Iterator["ScreenRow"]:
+                       progress: Callable[[int], None] | None = None, allow: Any = None) -> Iterator["ScreenRow"]:
         from kordon.screen.party_search import ScreenRow
 
         if party_rows.is_parquet(path) or not Path(path).exists() and not str(path).lower().endswith(".csv"):
@@ -282,7 +282,8 @@ class SparkEngine:
                 return
             df = self.spark.createDataFrame(party_rows.to_arrow(rows))
         key, bc = self._ship(index)
-        fn = partial(_screen_batches, key, bc, self.loads, threshold, limit)
+        # The allow-list (reviewed false positives) is small: it travels with the task.
+        fn = partial(_screen_batches, key, bc, self.loads, threshold, limit, allow)
         for r in self._run_ordered(df, "row", fn, PARTY_OUT):
             res = json.loads(r["result"])
             yield ScreenRow(r["row"], r["name"], res["matches"], res["warnings"], r["error"])

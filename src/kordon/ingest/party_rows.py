@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 COLUMNS = ("name", "schema", "country", "birth_date", "identifiers")
+_YENTE_COLUMNS = {"full_name": "name", "date_of_birth": "birth_date", "nationality": "country"}
 NO_NAME = "the header has no 'name' column (columns: name, schema, country, birth_date, identifiers)"
 
 
@@ -46,12 +47,17 @@ def read_csv(path: str | Path) -> Iterator[PartyRow]:
 
     data = Path(path).read_bytes()
     columns: list[str] | None = None
+    person_file = False
     n = 0
     for line, values, error in limits.csv_rows(data, str(path)):
         if columns is None:
             if error:
                 raise ValueError(str(error))
             assert values is not None
+            if "name" not in values and "full_name" in values:
+                # People in the layout of yente's screening fixtures (full_name, date_of_birth, nationality, gender).
+                values = [_YENTE_COLUMNS.get(v, v) for v in values]
+                person_file = True
             columns, problems = limits.header(values, str(path), line, required=("name",))
             if problems:
                 raise ValueError("; ".join(map(str, problems)) + " (columns: name, schema, country, birth_date, identifiers)")
@@ -62,6 +68,8 @@ def read_csv(path: str | Path) -> Iterator[PartyRow]:
             continue
         assert values is not None
         r = dict(zip(columns, values))
+        if person_file and not (r.get("schema") or "").strip():
+            r["schema"] = "Person"
         yield PartyRow(n, f"{path}:{line}", r.get("name"), r.get("schema"), r.get("country"), r.get("birth_date"), r.get("identifiers"))
     if columns is None:
         raise ValueError(f"{path}: the file is empty (expected a header: name, schema, country, birth_date, identifiers)")

@@ -26,7 +26,7 @@ def match(
     schema: Optional[str] = typer.Option(None, help="Person|Company|Organization|Vessel"),
     country: Optional[str] = typer.Option(None, help="ISO country code of the party"),
     birth_date: Optional[str] = typer.Option(None, "--birth-date", help="YYYY or YYYY-MM-DD"),
-    ids: list[str] = typer.Option([], "--id", help="TYPE:VALUE, e.g. bin:123456789012, inn:7707083893, imo:9074729 (repeatable)"),
+    ids: list[str] = typer.Option([], "--id", help="TYPE:VALUE, e.g. bin:120540008532, inn:7707083893, imo:9074729 (repeatable)"),
     fmt: str = typer.Option("table", "--format", help="table|json"),
     threshold: float = typer.Option(party_search.DEFAULT_THRESHOLD, help="Score from which a candidate is a match"),
     limit: int = typer.Option(10, help="Candidates to show"),
@@ -35,8 +35,10 @@ def match(
 ) -> None:
     """Print the ranked candidates for NAME with list, entity id, score and explanation."""
     try:
-        index = party_search.party_index(store_url(config, database_url))
-        found, warnings = party_search.match_name(index, name, schema, country, birth_date, ids, threshold, limit)
+        store = store_url(config, database_url)
+        index = party_search.party_index(store)
+        found, warnings = party_search.match_name(index, name, schema, country, birth_date, ids, threshold, limit,
+                                                  allow=party_search.allow_list(store))
     except ValueError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -49,8 +51,9 @@ def match(
     for col in ("list", "entity id", "name", "score", "match", "explanation"):
         table.add_column(col, overflow="fold")
     for c in found:
-        table.add_row(f"{c['list']} {c['list_version']}", c["entity_id"], c["name"], f"{c['score']:.2f}",
-                      "MATCH" if c["match"] else "", c["explanation"])
+        allowed = c.get("allow_listed")
+        mark = f"allow-listed by {allowed['reviewer']} until {allowed['expires']}: {allowed['reason']}" if allowed else ("MATCH" if c["match"] else "")
+        table.add_row(f"{c['list']} {c['list_version']}", c["entity_id"], c["name"], f"{c['score']:.2f}", mark, c["explanation"])
     Console().print(table)
 
 
@@ -70,7 +73,9 @@ def screen(
 ) -> None:
     """One result per input row on stdout; errors and counts on stderr; exit 1 if some rows were rejected."""
     engine = resolve(engine_name, settings(config), workers)
-    index = party_search.party_index(store_url(config, database_url))
+    store = store_url(config, database_url)
+    index = party_search.party_index(store)
+    allow = party_search.allow_list(store)
     parquet = party_rows.is_parquet(file)
     try:
         if parquet:
@@ -89,7 +94,8 @@ def screen(
     with Progress(console=err, transient=True, disable=engine.name != "local") as bar:
         task = bar.add_task("screening", total=total)
         try:
-            for res in engine.screen_parties(index, file, threshold, limit, progress=lambda n: bar.update(task, completed=n)):
+            for res in engine.screen_parties(index, file, threshold, limit, progress=lambda n: bar.update(task, completed=n),
+                                             allow=allow):
                 read += 1
                 if res.error:
                     rejected += 1
