@@ -41,4 +41,8 @@ if [ "$(id -u)" = 0 ] && ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; th
     trap 'bash scripts/ci_postgres.sh stop' EXIT
 fi
 
+# Lint and types first (configured in pyproject.toml): a failure stops the run before the tests.
+python -m ruff check src tests benchmarks scripts
+python -m mypy
+
 python -m pytest "$@"

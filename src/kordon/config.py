@@ -151,25 +151,30 @@ def _depth(value: object) -> int:
 
 
 def _explain(exc: ValidationError, path: str | Path | None) -> str:
-    """One line per problem: the field, what is wrong, and for an unknown key the closest known one."""
+    """One part per problem: the field, what is wrong, and for an unknown key the closest known one."""
     where = f"{path}: " if path else "settings: "
-    lines = []
+    parts, known = [], {}
     for e in exc.errors():
         loc = ".".join(str(p) for p in e["loc"])
         if e["type"] == "extra_forbidden":
-            lines.append(f"unknown setting {loc!r}" + _suggest(e["loc"]))
+            model = _model_at(e["loc"][:-1])
+            close = difflib.get_close_matches(str(e["loc"][-1]), list(model.model_fields), n=1, cutoff=0.6) if model else []
+            parts.append(f"unknown setting {loc!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+            if model and not close:
+                known[".".join(str(p) for p in e["loc"][:-1]) or "settings"] = ", ".join(model.model_fields)
         else:
-            lines.append(f"{loc}: {e['msg']}")
-    return where + "; ".join(lines)
+            parts.append(f"{loc}: {e['msg']}")
+    parts += [f"known keys of {k}: {v}" for k, v in known.items()]
+    return where + "; ".join(parts)
 
 
-def _suggest(loc: tuple) -> str:
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The settings model that holds the field at `loc` (None when it is not a model)."""
     model: type[BaseModel] = Settings
-    for part in loc[:-1]:
+    for part in loc:
         field = model.model_fields.get(str(part))
         annotation = field.annotation if field else None
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return ""
+            return None
         model = annotation
-    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(model.model_fields)})"
+    return model

@@ -48,6 +48,7 @@ def test_bad_declarations_are_refused(client, role_keys, store, body):
     json.dumps({**RED, "items": [{**RED["items"][0], "value": 0}]}).replace('"value": 0', '"value": 1e999').encode(),
     json.dumps(RED).replace('"quantity": 500', '"quantity": NaN').encode(),
     b'{"declarations": ' + b"[" * 40 + b"]" * 40 + b"}",
+    json.dumps(RED).replace('"id": ', '"id": "SHADOW", "id": ', 1).encode(),  # duplicate key: not last-wins
 ])
 def test_deep_and_huge_json_is_a_4xx(client, role_keys, store, raw):
     h = {**auth(role_keys["officer"]), "Content-Type": "application/json"}

@@ -105,6 +105,32 @@ def test_jsonl_reader_property(tmp_path, parts):
     _check(path, goods)
 
 
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=layout)
+def test_screen_command_property(tmp_path, parts):
+    """Through `kordon screen`: every good record gets a decision, the counts add up, exit 1 iff something was rejected."""
+    lines, goods = [], set()
+    for n, (kind, v) in enumerate(parts):
+        if kind == "good":
+            lines.append(good_json(n).encode())
+            goods.add(f"G-{n}")
+        elif kind == "bad":
+            lines.append(BAD_JSON[v].encode())
+        else:
+            lines.append(v.replace(b"\n", b" ").replace(b"\r", b" "))
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    res = runner.invoke(app, ["screen", str(path), "--no-store", "--format", "jsonl"])
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    decided = {json.loads(x)["declaration_id"] for x in res.stdout.splitlines()}
+    assert decided == goods
+    counts = ReadCounts()
+    list(read_all([path], counts))
+    assert f"read {counts.read}, screened {len(goods)}, rejected {counts.rejected}" in res.output
+    assert counts.read == len(goods) + counts.rejected
+    assert res.exit_code == (2 if counts.unusable else 1 if counts.rejected else 0)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(parts=st.lists(st.one_of(st.integers(0, 5).map(lambda k: ("good", k)),
                                 st.sampled_from(range(len(BAD_JSON) - 1)).map(lambda k: ("bad", k))), min_size=1, max_size=10))
@@ -263,3 +289,11 @@ def test_backtest_with_a_wrong_labels_header_is_exit_2(tmp_path):
     res = runner.invoke(app, ["backtest", str(decls), "--labels", str(labels)])
     assert res.exit_code == 2 and "l.csv:1" in res.output and "'id' and 'label'" in res.output
     assert res.exception is None or isinstance(res.exception, SystemExit)
+
+
+def test_parties_screen_empty_files_are_exit_2(tmp_path, party_db):
+    for name, data in [("empty.csv", b""), ("header.csv", b"name,country\n")]:
+        path = tmp_path / name
+        path.write_bytes(data)
+        res = runner.invoke(app, ["parties", "screen", str(path), "--db", party_db])
+        assert res.exit_code == 2 and ("empty" in res.output or "no rows" in res.output), res.output

@@ -32,7 +32,8 @@ def test_decision_records_list_versions(tmp_path):
     k.screen_and_record(decl(id="S-2"))
     record = k.get("S-2")
     versions = record.decision.list_versions
-    assert {k: versions[k] for k in ("chpl", "eu_russia_hs6", "kz_national")} == {"chpl": "2024-02-23", "eu_russia_hs6": "2023-02-25", "kz_national": "2026-12-05"}
+    assert {k: versions[k] for k in ("chpl", "eu_russia_hs6", "kz_national")} == {
+        "chpl": "2024-02-23", "eu_russia_hs6": "2023-02-25", "kz_national": "2026-12-05"}
     assert {"ofac_sdn", "un_sc", "uk_fcdo"} <= set(versions)
     assert record.decision.rules_version
 
@@ -219,7 +220,7 @@ def test_cli_screenings_are_audited_and_two_processes_share_ids(tmp_path):
     procs = [subprocess.Popen([str(exe), "screen", str(f), "--format", "jsonl", "--db", url], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for f in files]
     outs = [p.communicate(timeout=600) for p in procs]
-    for p, (out, err) in zip(procs, outs):
+    for p, (_out, err) in zip(procs, outs):
         assert p.returncode == 0, err
     for n, (out, _) in enumerate(outs):
         printed = [json.loads(line)["declaration_id"] for line in out.splitlines()]

@@ -315,23 +315,7 @@ def apply_profile(hits: list[Hit], profile: Profile | None) -> list[Hit]:
                     memo.clear()
                 memo[key] = found
         new, basis, sentence = found
-        text = fields["explanation"].strip()
-        if old is not None and old.says:
-            # Decided before under another profile (a re-screen after the settings changed): drop its sentence.
-            cut = text.rfind(old.says)
-            start = text.rfind(". ", 0, cut) if cut > 0 else -1
-            if start > 0:
-                text = text[:start]
-        if rule.startswith("goods."):
-            # The rule's finding (every clause of it: what is listed, how precisely, which document settles
-            # it) without the consequence it drew itself (a closing ": refuse." / ": inspect."): the profile
-            # states the consequence under its own law.
-            text = text.replace(ILLUSTRATIVE, "").rstrip(". ")
-            text = _CONSEQUENCE.sub("", text).rstrip(". ")
-            if fields["evidence"].get("illustrative"):
-                text += " " + ILLUSTRATIVE
-        else:
-            text = text.rstrip(". ")
+        text = _finding(rule, fields, old)
         # Straight into the model's fields: pydantic's per-assignment bookkeeping would cost more than the
         # rest of applying a profile. The values are of the declared types; the basis object is shared by
         # every hit with the same provision and wording, and never changed after it is made.
@@ -340,6 +324,28 @@ def apply_profile(hits: list[Hit], profile: Profile | None) -> list[Hit]:
         fields["explanation"] = f"{text}. {sentence}"
         hit.__pydantic_fields_set__.update(_SET)
     return hits
+
+
+def _finding(rule: str, fields: dict[str, Any], old: Any) -> str:
+    """The hit's explanation without what a profile adds: the sentence of an earlier profile, and for goods
+    rules the consequence the rule drew itself."""
+    text = fields["explanation"].strip()
+    if old is not None and old.says:
+        # Decided before under another profile (a re-screen after the settings changed): drop its sentence.
+        cut = text.rfind(old.says)
+        start = text.rfind(". ", 0, cut) if cut > 0 else -1
+        if start > 0:
+            text = text[:start]
+    if rule.startswith("goods."):
+        # The rule's finding (every clause of it: what is listed, how precisely, which document settles
+        # it) without the consequence it drew itself (a closing ": refuse." / ": inspect."): the profile
+        # states the consequence under its own law.
+        text = text.replace(ILLUSTRATIVE, "").rstrip(". ")
+        text = _CONSEQUENCE.sub("", text).rstrip(". ")
+        if fields["evidence"].get("illustrative"):
+            text += " " + ILLUSTRATIVE
+        return text
+    return text.rstrip(". ")
 
 
 def _exact_lists(hits: list[Hit]) -> dict[str, frozenset[str]]:

@@ -397,8 +397,8 @@ def read_all(paths: Iterable[str | Path], counts: ReadCounts | None = None) -> I
     for path in paths:
         try:
             for result in read_path(path):
-                counts.add(result.ok, result.errors, fatal=result.fatal)
+                counts.tally(result.ok, result.errors, fatal=result.fatal)
                 yield str(path), result
         except (OSError, ValueError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            counts.add(False, [RecordError(str(path), None, None, reason)], fatal=True)
+            counts.tally(False, [RecordError(str(path), None, None, reason)], fatal=True)

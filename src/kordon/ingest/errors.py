@@ -30,16 +30,18 @@ class ReadCounts:
     errors: list[RecordError] = field(default_factory=list)
 
     unusable: int = 0  # files (or their rest) that could not be read at all: exit 2, not 1
+    file_errors: list[RecordError] = field(default_factory=list)  # why, for those files (also in `errors`)
 
     def reject(self, error: RecordError) -> None:
         self.rejected += 1
         self.errors.append(error)
 
-    def add(self, ok: bool, errors: list[RecordError], fatal: bool = False) -> None:
+    def tally(self, ok: bool, errors: list[RecordError], fatal: bool = False) -> None:
         """Count one reader result: a record accepted or rejected, or a problem with the whole file."""
         if fatal:
             self.unusable += 1
             self.errors.extend(errors)
+            self.file_errors.extend(errors)
         elif ok:
             self.read += 1
             self.accepted += 1

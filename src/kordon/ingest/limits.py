@@ -254,12 +254,17 @@ class _Feed:
 
 
 def _swallowed(values: list[str], taken: list[tuple[int, str]], delimiter: str) -> bool:
-    """A record that runs over lines because of a stray quote: an unclosed quote, or whole rows inside one field."""
+    """A record that runs over lines because of a stray quote: a quote never closed, text after a closing
+    quote (strict CSV rejects both), or whole rows inside one field."""
     at_end = not taken[-1][1].endswith(("\n", "\r"))
     if sum(text.count('"') for _, text in taken) % 2 and (at_end or any("\n" in v or "\r" in v for v in values)):
         return True
     if len(taken) < 2:
         return False
+    try:
+        list(csv.reader(io.StringIO("".join(text for _, text in taken), newline=""), delimiter=delimiter, strict=True))
+    except csv.Error:
+        return True
     inner = [line for v in values if "\n" in v for line in v.splitlines()[1:]]
     return len(values) >= 3 and any(line.count(delimiter) >= len(values) - 1 for line in inner)
 

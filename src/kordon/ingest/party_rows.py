@@ -73,6 +73,8 @@ def read_csv(path: str | Path) -> Iterator[PartyRow]:
         yield PartyRow(n, f"{path}:{line}", r.get("name"), r.get("schema"), r.get("country"), r.get("birth_date"), r.get("identifiers"))
     if columns is None:
         raise ValueError(f"{path}: the file is empty (expected a header: name, schema, country, birth_date, identifiers)")
+    if n == 0:
+        raise ValueError(f"{path}: the file has a header but no rows")
 
 
 def parquet_files(path: str | Path) -> list[Path]:

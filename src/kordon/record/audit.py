@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -181,7 +181,7 @@ def append_in(s: Session, actor: str, action: str, subject: str, payload: dict[s
     at = dt.datetime.now(dt.UTC).isoformat()
     digest = record_hash(seq, at, actor, action, subject, payload, prev)
     # A Core insert: one statement, no unit-of-work (this runs once for every screening).
-    s.execute(insert(AuditRow.__table__), {"seq": seq, "at": at, "actor": actor, "action": action, "subject": subject,
+    s.execute(insert(cast(Table, AuditRow.__table__)), {"seq": seq, "at": at, "actor": actor, "action": action, "subject": subject,
                                            "payload": payload, "prev_sha256": prev, "sha256": digest, "mac": sign(key, digest)})
     s.info["audit_tail"] = (seq, digest)
     return seq
@@ -287,20 +287,13 @@ def verify(store: Any, anchor: dict[str, Any] | None = None, rows: bool = True) 
     bad_macs: list[int] = []
     for row in _walk(store):
         result.checked += 1
-        if row.seq != expected_seq:
-            missing = f"{expected_seq}" if row.seq == expected_seq + 1 else f"{expected_seq}-{row.seq - 1}"
-            result.problems.append(f"record {missing} deleted: the sequence jumps from {expected_seq - 1} to {row.seq}")
-        own = record_hash(row.seq, row.at, row.actor, row.action, row.subject, row.payload, row.prev_sha256)
-        if own != row.sha256:
-            result.problems.append(f"record {row.seq} changed: its content no longer matches its hash ({row.action} {row.subject})")
-        elif row.prev_sha256 != prev:
-            result.problems.append(
-                f"record {row.seq} out of chain: it does not follow record {row.seq - 1} (a record was deleted, inserted or reordered)")
+        result.problems.extend(_record_problems(row, expected_seq, prev))
         if key is not None and (row.mac is None or not hmac.compare_digest(row.mac, sign(key, row.sha256))):
             bad_macs.append(row.seq)
         if anchor is not None and row.seq == anchor.get("seq"):
             by_seq[row.seq] = row.sha256
-        for item in (row.payload or {}).get("rows", []) if isinstance(row.payload, dict) else []:
+        items = row.payload.get("rows") if isinstance(row.payload, dict) else None
+        for item in items if isinstance(items, list) else []:  # a loader's payload may count its rows instead
             if isinstance(item, list) and len(item) == 3:
                 bound[(str(item[0]), str(item[1]))] = (str(item[2]), row.seq)
         expected_seq, prev = row.seq + 1, row.sha256
@@ -313,6 +306,21 @@ def verify(store: Any, anchor: dict[str, Any] | None = None, rows: bool = True) 
     if rows:
         _check_rows(store, bound, result)
     return result
+
+
+def _record_problems(row: Any, expected_seq: int, prev: str) -> list[str]:
+    """What is wrong with one audit record in its place in the chain: a gap before it, a changed content, a broken link."""
+    problems = []
+    if row.seq != expected_seq:
+        missing = f"{expected_seq}" if row.seq == expected_seq + 1 else f"{expected_seq}-{row.seq - 1}"
+        problems.append(f"record {missing} deleted: the sequence jumps from {expected_seq - 1} to {row.seq}")
+    own = record_hash(row.seq, row.at, row.actor, row.action, row.subject, row.payload, row.prev_sha256)
+    if own != row.sha256:
+        problems.append(f"record {row.seq} changed: its content no longer matches its hash ({row.action} {row.subject})")
+    elif row.prev_sha256 != prev:
+        problems.append(
+            f"record {row.seq} out of chain: it does not follow record {row.seq - 1} (a record was deleted, inserted or reordered)")
+    return problems
 
 
 def _check_anchor(anchor: dict[str, Any], key: bytes | None, last_seq: int, by_seq: dict[int, str], result: Verification) -> None:
@@ -337,26 +345,15 @@ def _check_rows(store: Any, bound: dict[tuple[str, str], tuple[str, int]], resul
     unbound: dict[str, list[str]] = {}
     changed: list[str] = []
     for table, model in AUDITED.items():
-        pk_col = next(iter(model.__table__.primary_key.columns))
-        last: Any = None
-        while True:
-            with store.session() as s:
-                q = select(model).order_by(pk_col)
-                if last is not None:
-                    q = q.where(pk_col > last)
-                rows = list(s.scalars(q.limit(batch)))
-            if not rows:
-                break
-            for row in rows:
-                result.rows_checked += 1
-                k = row_key(row)
-                seen.add(k)
-                b = bound.get(k)
-                if b is None:
-                    unbound.setdefault(table, []).append(k[1])
-                elif b[0] != row_digest(row):
-                    changed.append(f"{table} row {k[1]} changed after audit record {b[1]} bound it")
-            last = getattr(rows[-1], pk_col.key)
+        for row in _rows(store, model, batch):
+            result.rows_checked += 1
+            k = row_key(row)
+            seen.add(k)
+            b = bound.get(k)
+            if b is None:
+                unbound.setdefault(table, []).append(k[1])
+            elif b[0] != row_digest(row):
+                changed.append(f"{table} row {k[1]} changed after audit record {b[1]} bound it")
     result.problems.extend(changed)
     for table, keys in unbound.items():
         shown = ", ".join(keys[:10]) + (f" and {len(keys) - 10} more" if len(keys) > 10 else "")
@@ -364,3 +361,19 @@ def _check_rows(store: Any, bound: dict[tuple[str, str], tuple[str, int]], resul
     for (table, pk), (_, seq) in sorted(bound.items(), key=lambda x: x[1][1]):
         if (table, pk) not in seen:
             result.problems.append(f"{table} row {pk} bound by audit record {seq} is missing (deleted)")
+
+
+def _rows(store: Any, model: Any, batch: int) -> Iterator[Any]:
+    """Every row of an audited table in key order, read `batch` rows per session."""
+    pk_col = next(iter(model.__table__.primary_key.columns))
+    last: Any = None
+    while True:
+        with store.session() as s:
+            q = select(model).order_by(pk_col)
+            if last is not None:
+                q = q.where(pk_col > last)
+            rows = list(s.scalars(q.limit(batch)))
+        if not rows:
+            return
+        yield from rows
+        last = getattr(rows[-1], pk_col.key)

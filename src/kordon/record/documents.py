@@ -210,18 +210,7 @@ class DocumentStore:
     def _write(self, pending: list[tuple[str, DocResult]], result: LoadResult, actor: str) -> None:
         docs_t, rows_t = DocumentRow.__table__, DocumentLineRow.__table__
         with audit.writing(), self.store.session.begin() as s:
-            keys = {(r.document.kind, _number(r.document)) for _, r in pending if r.document is not None}
-            latest: dict[tuple[str, str], tuple[int, str]] = {}
-            by_kind: dict[str, list[str]] = {}
-            for doc_kind, number in keys:
-                by_kind.setdefault(doc_kind, []).append(number)
-            for kind, numbers in by_kind.items():
-                for i in range(0, len(numbers), 500):
-                    chunk = numbers[i:i + 500]
-                    for number, version, digest in s.execute(
-                            select(DocumentRow.number, DocumentRow.version, DocumentRow.content_sha256)
-                            .where(DocumentRow.kind == kind, DocumentRow.number.in_(chunk), DocumentRow.current.is_(True))):
-                        latest[(kind, number)] = (version, digest)
+            latest = _current_versions(s, {(r.document.kind, _number(r.document)) for _, r in pending if r.document is not None})
             doc_values: list[dict[str, Any]] = []
             row_values: list[dict[str, Any]] = []
             superseded: list[tuple[str, str]] = []
@@ -378,3 +367,19 @@ class DocumentStore:
                 q = q.where(VerdictRow.verdict == verdict)
             return [dict(body, snt_version=v, verified_at=at.isoformat() if at else None)
                     for body, v, at in s.execute(q.limit(limit).offset(offset))]
+
+
+def _current_versions(s: Any, keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str]]:
+    """(kind, number) -> (version, content sha256) of the current stored version, 500 numbers a query."""
+    latest: dict[tuple[str, str], tuple[int, str]] = {}
+    by_kind: dict[str, list[str]] = {}
+    for doc_kind, number in keys:
+        by_kind.setdefault(doc_kind, []).append(number)
+    for kind, numbers in by_kind.items():
+        for i in range(0, len(numbers), 500):
+            chunk = numbers[i:i + 500]
+            for number, version, digest in s.execute(
+                    select(DocumentRow.number, DocumentRow.version, DocumentRow.content_sha256)
+                    .where(DocumentRow.kind == kind, DocumentRow.number.in_(chunk), DocumentRow.current.is_(True))):
+                latest[(kind, number)] = (version, digest)
+    return latest

@@ -13,9 +13,9 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kordon.ingest.errors import ListFileError
@@ -182,7 +182,7 @@ class Store:
         exact content is the latest version, else screen it (`screen` gets the latest stored version's
         pk, version and content hash, or None) and store it as the next version."""
         digest = content_hash(decl)
-        t = DeclarationRow.__table__
+        t = cast(Table, DeclarationRow.__table__)
         latest = s.execute(select(t.c.pk, t.c.version, t.c.content_sha256).where(t.c.declaration_id == decl.id)
                            .order_by(t.c.version.desc()).limit(1)).first()
         if latest is not None and latest.content_sha256 == digest:
@@ -192,11 +192,11 @@ class Store:
         decision = screen(decl, latest)
         version = 1 if latest is None else latest.version + 1
         # Core inserts (this runs for every screening): the values written are what the audit binding hashes.
-        row = {"declaration_id": decl.id, "version": version, "content_sha256": digest, "type": decl.type.value,
+        row: dict[str, Any] = {"declaration_id": decl.id, "version": version, "content_sha256": digest, "type": decl.type.value,
                "date": decl.date, "destination": decl.route.destination,
                "body": decl.model_dump(mode="json", exclude_none=True), "received_at": utcnow()}
         row["pk"] = s.execute(insert(t).returning(t.c.pk), row).scalar_one()
-        d = DecisionRow.__table__
+        d = cast(Table, DecisionRow.__table__)
         decision_row = self._decision_values(decl.id, version, decision, rules_sha256, settings)
         decision_row["pk"] = s.execute(insert(d).returning(d.c.pk), decision_row).scalar_one()
         return Stored(decl, version, decision, pk=row["pk"], rows=[audit.Written(t, row), audit.Written(d, decision_row)])

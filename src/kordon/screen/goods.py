@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from kordon.index.goods import GoodsMatch
 from kordon.index.hs import (
@@ -65,7 +66,7 @@ class ListView:
 
 def view(gl: GoodsList) -> ListView:
     try:
-        return gl.__dict__["_goods_view"]  # type: ignore[no-any-return]
+        return cast(ListView, gl.__dict__["_goods_view"])
     except KeyError:
         pass
     meta = gl.meta
@@ -170,16 +171,7 @@ def _judge(decl: Declaration, item: Item, m: GoodsMatch, how: str, bound: list[s
     if decl.type is DeclarationType.import_ and m.list.applies_to != "all_destinations":
         return Severity.info, None, "import of a listed item; keep it in view for later re-export"
     if m.list.applies_to == "all_destinations":
-        if firm and bound and m.entry.category == "military":
-            return Severity.critical, Action.deny, f"military goods may not be exported to {', '.join(bound)}"
-        if licence:
-            return Severity.low, Action.check_documents, f"check that licence {licence} covers it"
-        if not firm:
-            return lower(entry_sev), Action.check_documents, (
-                f"a licence is needed only if the goods are the controlled kind; ask for {settle}")
-        if bound:
-            return Severity.critical, Action.deny, f"it needs a licence, none is declared, and it is bound for {', '.join(bound)}: refuse"
-        return entry_sev, Action.inspect, "it needs a licence and none is declared"
+        return _licensing(m, licence, firm, bound, settle, entry_sev)
     if not bound:
         if not v.watch_elsewhere:
             return None
@@ -205,6 +197,20 @@ def _judge(decl: Declaration, item: Item, m: GoodsMatch, how: str, bound: list[s
             "so check the origin and the no-Russia clause of the contract"
         )
     return Severity.critical, Action.deny, f"it is bound for {where} without a licence: refuse"
+
+
+def _licensing(m: GoodsMatch, licence: str | None, firm: bool, bound: list[str], settle: str, entry_sev: Severity) -> Outcome:
+    """A list whose goods need a licence to any destination (national and dual-use control lists)."""
+    if firm and bound and m.entry.category == "military":
+        return Severity.critical, Action.deny, f"military goods may not be exported to {', '.join(bound)}"
+    if licence:
+        return Severity.low, Action.check_documents, f"check that licence {licence} covers it"
+    if not firm:
+        return lower(entry_sev), Action.check_documents, (
+            f"a licence is needed only if the goods are the controlled kind; ask for {settle}")
+    if bound:
+        return Severity.critical, Action.deny, f"it needs a licence, none is declared, and it is bound for {', '.join(bound)}: refuse"
+    return entry_sev, Action.inspect, "it needs a licence and none is declared"
 
 
 # Lexicon categories (data/lexicon/terms.yaml) that name the kind of goods of a list entry's category.

@@ -57,13 +57,23 @@ def parse(raw: bytes) -> Any:
         raise BadBody(400, "empty request body: expected a JSON declaration, a list, or {\"declarations\": [...]}")
     check_json(raw)
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite)
+        return json.loads(raw.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite, object_pairs_hook=_no_duplicates)
     except UnicodeDecodeError as exc:
         raise BadBody(400, f"request body is not UTF-8: {exc.reason} at byte {exc.start}") from None
     except json.JSONDecodeError as exc:
         raise BadBody(400, f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except (ValueError, RecursionError) as exc:
         raise BadBody(422, f"unusable JSON value: {exc}") from None
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # A key named twice would otherwise silently keep its last value (as the file readers refuse too).
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"the key {key!r} appears more than once in an object")
+        out[key] = value
+    return out
 
 
 def _no_constant(name: str) -> Any:

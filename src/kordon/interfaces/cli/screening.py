@@ -64,8 +64,10 @@ def decision_row(decision: Decision) -> dict:
 
 
 def _print_counts(counts: ReadCounts, verb: str = "screened") -> None:
+    whole_file = set(counts.file_errors)
     for e in counts.errors:
-        err.print(f"[red]rejected[/red] {escape(str(e))}", highlight=False, markup=True, soft_wrap=True)
+        label = "[red]error[/red]" if e in whole_file else "[red]rejected[/red]"
+        err.print(f"{label} {escape(str(e))}", highlight=False, markup=True, soft_wrap=True)
     unusable = f"; {counts.unusable} file(s) could not be read" if counts.unusable else ""
     err.print(f"read {counts.read}, {verb} {counts.accepted}, rejected {counts.rejected}{unusable}", highlight=False)
 

@@ -55,7 +55,8 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on"), po
 @audit_app.command("verify")
 def audit_verify(database_url: str | None = DB,
                  anchor: str | None = typer.Option(None, "--anchor", help="A head exported earlier (file, or - for standard input)"),
-                 chain_only: bool = typer.Option(False, "--chain-only", help="Check the chain only, not the rows it binds")) -> None:
+                 chain_only: bool = typer.Option(False, "--chain-only", help="Check the chain only, not the rows it binds"),
+                 config: str | None = CONFIG) -> None:
     """Check the audit chain (hashes, links, signatures) and every row it binds; name every changed,
     deleted, inserted or unsigned record or row. Exit 1 if any."""
     import json
@@ -72,7 +73,7 @@ def audit_verify(database_url: str | None = DB,
         except (OSError, ValueError) as exc:
             typer.echo(f"error: cannot read the anchor {anchor}: {exc}", err=True)
             raise typer.Exit(2) from None
-    _, store = _store(database_url)
+    _, store = _store(database_url, config)
     try:
         result = audit.verify(store, anchor=head, rows=not chain_only)
     except audit.AuditKeyError as exc:
@@ -89,14 +90,15 @@ def audit_verify(database_url: str | None = DB,
 
 @audit_app.command("export-head")
 def audit_export_head(database_url: str | None = DB,
-                      out: str | None = typer.Option(None, "--out", "-o", help="Write to this file (default: standard output)")) -> None:
+                      out: str | None = typer.Option(None, "--out", "-o", help="Write to this file (default: standard output)"),
+                      config: str | None = CONFIG) -> None:
     """Print the signed end of the chain (seq, sha256, HMAC) as JSON. Keep it outside the database —
     a ticket, a second system, a notary — and check against it with `kordon audit verify --anchor`."""
     import json
 
     from kordon.record import audit
 
-    _, store = _store(database_url)
+    _, store = _store(database_url, config)
     text = json.dumps(audit.export_head(store), indent=1)
     if out:
         with open(out, "w", encoding="utf-8") as fh:

@@ -75,27 +75,39 @@ def snt_facts(snt: SNT, view: WarehouseView, signs: dict[str, str],
         facts = RowFacts(index=index, section=section, row=row, unit=unit, quantity=qty, ref=ref, ref_item=ref_item,
                          link="none", sign_class=sign_class(signs, row.truOriginCode or None))
         if ref:
-            facts.dt_found = view.has_dt(ref)
-            facts.dt = view.dt_item(ref, ref_item) if ref_item is not None else None
-            if facts.dt is not None or facts.dt_found:
-                facts.link = "dt"
-                facts.lot = view.lot(ref, ref_item)
-            else:
-                esf_rows = [view.row(r) for r in view.document_rows(ref)]
-                esf_rows = [r for r in esf_rows if r["kind"] == "esf"]
-                if esf_rows:
-                    facts.link, facts.esf_found = "esf", True
-                    match = [r for r in esf_rows if str(r["row"]) == ref_item]
-                    facts.esf_row = match[0] if match else None
-                    if facts.esf_row is not None and facts.esf_row["lot"]:
-                        doc, _, item = facts.esf_row["lot"].partition(" / ")
-                        facts.lot = view.lot(doc, item)
-                        facts.dt = view.dt_item(doc, item)
-                elif facts.sign_class == "domestic":
-                    facts.link = "production"  # a production document kordon does not hold
-                else:
-                    facts.link = "missing"
+            _link(facts, ref, ref_item, view)
         out.append(facts)
+    _trace(out, view, seller, on, snt.registrationNumber, controlled)
+    return out
+
+
+def _link(facts: RowFacts, ref: str, ref_item: str | None, view: WarehouseView) -> None:
+    """What the row's document reference points at: a DT item, an ESF row, a production document, or nothing on record."""
+    facts.dt_found = view.has_dt(ref)
+    facts.dt = view.dt_item(ref, ref_item) if ref_item is not None else None
+    if facts.dt is not None or facts.dt_found:
+        facts.link = "dt"
+        facts.lot = view.lot(ref, ref_item)
+        return
+    esf_rows = [view.row(r) for r in view.document_rows(ref)]
+    esf_rows = [r for r in esf_rows if r["kind"] == "esf"]
+    if esf_rows:
+        facts.link, facts.esf_found = "esf", True
+        match = [r for r in esf_rows if str(r["row"]) == ref_item]
+        facts.esf_row = match[0] if match else None
+        if facts.esf_row is not None and facts.esf_row["lot"]:
+            doc, _, item = facts.esf_row["lot"].partition(" / ")
+            facts.lot = view.lot(doc, item)
+            facts.dt = view.dt_item(doc, item)
+    elif facts.sign_class == "domestic":
+        facts.link = "production"  # a production document kordon does not hold
+    else:
+        facts.link = "missing"
+
+
+def _trace(out: list[RowFacts], view: WarehouseView, seller: str, on: dt.date, snt_number: Any,
+           controlled: Callable[[str, dt.date], bool] | None) -> None:
+    """Balances and traces: by lot where the row reaches one, else by product where that question arises."""
     # Several rows of one SNT may draw on the same lot: the balance must cover them together.
     per_lot: dict[int, float] = {}
     for f in out:
@@ -104,7 +116,7 @@ def snt_facts(snt: SNT, view: WarehouseView, signs: dict[str, str],
     for f in out:
         if f.lot >= 0:
             f.shipped_on_lot = per_lot[f.lot]
-            f.balance = view.balance(seller, f.lot, on, before_snt=snt.registrationNumber)
+            f.balance = view.balance(seller, f.lot, on, before_snt=snt_number)
             f.trace, f.truncated = view.trace_lot(seller, f.lot, on)
             f.traced_by = "lot"
         elif f.section == "products" and (controlled is None or not controlled(f.row.codeTNVED, on)):
@@ -112,4 +124,3 @@ def snt_facts(snt: SNT, view: WarehouseView, signs: dict[str, str],
         elif f.link in ("none", "production") or (f.link == "missing" and f.sign_class == "domestic"):
             f.trace, f.truncated = view.trace_product(seller, f.row.codeTNVED, on)
             f.traced_by = "product"
-    return out
