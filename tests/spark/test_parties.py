@@ -45,7 +45,7 @@ def party_file_rows(n_listed: int = 120) -> list[dict[str, str]]:
                          "identifiers": ";".join(f"{k}:{v}" for k, v in p.identifiers.items())})
     bad = [
         {"name": "", "schema": "Person", "country": "", "birth_date": "", "identifiers": ""},            # empty name
-        {"name": "   ", "schema": "", "country": "", "birth_date": "", "identifiers": ""},               # blank name
+        {"name": "   ", "schema": "Person", "country": "", "birth_date": "", "identifiers": ""},         # blank name
         {"name": "Acme Trading", "schema": "Alien", "country": "", "birth_date": "", "identifiers": ""},  # unknown schema
         {"name": "Sber Vostok", "schema": "Company", "country": "KZ", "birth_date": "", "identifiers": "123456"},  # no TYPE:
         {"name": "Vostok Trade", "schema": "Company", "country": "KZ", "birth_date": "", "identifiers": "bin:000000000001"},  # checksum: a warning
