@@ -87,3 +87,10 @@ def test_every_un_listed_name_finds_its_entity_at_the_match_threshold(shipped_in
             if not any(c.entity.entity_id == e["id"] and c.score >= 0.9 for c in found):
                 missed.append((e["id"], n))
     assert checked > 2000 and not missed, missed[:20]
+
+
+def test_a_firm_is_not_matched_to_a_listed_vessel(shipped_index):
+    found, _ = shipped_index.match(Query("ООО «Нова»", country="RU"))
+    assert all(c.entity.schema not in ("Vessel", "Airplane") for c in found)
+    found, _ = shipped_index.match(Query("NOVA", schema="Vessel"))
+    assert found and found[0].entity.entity_id == "ofac-50852" and found[0].score == 1.0

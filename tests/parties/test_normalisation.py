@@ -47,8 +47,10 @@ def test_obfuscated_listed_name_is_still_a_party_hit(ctx, kind):
     d = screen_declaration(decl(OBFUSCATED[kind]), ctx)
     hits = [h for h in d.hits if h.rule == "parties.sanctions"]
     assert hits, f"{kind}: no party hit for {OBFUSCATED[kind]!r}"
-    assert hits[0].list.entry == "ofac-18782" and hits[0].action is Action.deny
-    assert d.lane is Lane.red and d.action is Action.deny
+    # A match (critical), never green; whether it denies or holds depends on the jurisdiction profile
+    # (an OFAC listing does not bind a Kazakh post).
+    assert hits[0].list.entry == "ofac-18782" and hits[0].severity.value == "critical"
+    assert hits[0].action in (Action.deny, Action.inspect) and d.lane is not Lane.green
 
 
 def test_the_same_normal_form_for_list_and_query():
@@ -77,4 +79,4 @@ def test_words_joined_in_one_script_and_split_in_the_other(shared_data, tmp_path
         d = screen_declaration(decl(name, "KZ"), ctx)
         hits = [h for h in d.hits if h.rule == "parties.sanctions"]
         assert hits and hits[0].list.entry == "eu-32014R0833-736", name
-        assert hits[0].action is Action.deny and d.lane is Lane.red, name
+        assert hits[0].severity.value == "critical" and d.lane is not Lane.green, name

@@ -386,13 +386,16 @@ class PartyIndex:
     def _best_pairs(self, query: Query, key: NameKey) -> dict[int, tuple[float, NameKey, Any]]:
         """Each retrieved entity on its best (query name, listed name) pair (ties: the higher name score)."""
         person = query.schema == "Person"
+        # A name carrying a legal form ("ООО «Нова»") is a firm, not a listed vessel or aircraft. (Persons stay:
+        # two-letter forms such as SA, AG, AB also occur in people's names: "SA'D", "IYAD AG GHALI".)
+        firm = not query.schema and bool(key.legal_forms)
         best: dict[int, tuple[float, NameKey, Any]] = {}
         for g in self.candidates(key):
             shared: dict[bool, dict[str, Any]] = {True: {}, False: {}}  # name comparisons of the group, person or not
             for k_idx in self.members[g]:
                 e_idx, ckey = self.name_keys[k_idx]
                 ent = self.entities[e_idx]
-                if not schema_compatible(query.schema, ent.schema):
+                if not schema_compatible(query.schema, ent.schema) or (firm and ent.schema in ("Vessel", "Airplane")):
                     continue
                 as_person = person or ent.schema == "Person"
                 ps = score_pair(Pair(query, key, ent, ckey, as_person, shared[as_person]))
