@@ -167,7 +167,7 @@ def backtest(declarations: Iterable[Declaration], labels: dict[str, str], ctx: S
             latest[decl.id] = (decision.score, {h.rule for h in decision.hits}, decision.lane.value)
     finally:
         ctx.extras["history"] = saved
-    for did, (score, rules, lane) in latest.items():
+    for did, (_score, rules, lane) in latest.items():
         bad = did in labels
         result.declarations += 1
         result.violations += bad
@@ -182,5 +182,5 @@ def backtest(declarations: Iterable[Declaration], labels: dict[str, str], ctx: S
         top = ranked[: max(1, round(rate * len(ranked)))]
         caught = sum(1 for did, _ in top if did in labels)
         result.curve.append((rate, caught / result.violations if result.violations else 0.0))
-    result.rules = dict(result.rules)  # type: ignore[assignment]
+    result.rules = dict(result.rules)
     return result

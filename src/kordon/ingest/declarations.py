@@ -297,7 +297,7 @@ def read_csv(data: bytes, source: str) -> Iterator[ReadResult]:
         return
     if not groups:
         yield _fatal(source, None, "the file has a header but no rows")
-    for key, group in groups.items():
+    for group in groups.values():
         if group.errors:
             yield ReadResult(group.line, errors=group.errors)
             continue

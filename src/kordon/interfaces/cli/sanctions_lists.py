@@ -49,7 +49,7 @@ def load(
     version: Optional[str] = typer.Option(None, help="Version label (default: the publication date in the file)"),
     max_shrink: float = typer.Option(0.2, help="Refuse to activate a version with this share fewer entities"),
     force: bool = typer.Option(False, help="Activate even if the list shrank more than --max-shrink"),
-    rescreen_days: int = typer.Option(30, "--rescreen-days", help="Re-screen stored declarations of the last N days after activation (0: don't)"),
+    rescreen_days: int = typer.Option(30, "--rescreen-days", help="Re-screen declarations lodged in the last N days after activation (0: don't)"),
     database_url: Optional[str] = DB,
     config: Optional[str] = CONFIG,
 ) -> None:
@@ -72,12 +72,11 @@ def _rescreen(database_url: Optional[str], days: int, config: Optional[str]) -> 
     """A list changed: decisions of the last `days` days are checked against it (see `kordon rescreen`)."""
     if days <= 0:
         return
-    import datetime as dt
-
-    from kordon.interfaces.cli.screening import print_rescreen
+    from kordon.interfaces.cli.screening import print_rescreen, rescreen_start
     from kordon.service import Kordon
 
-    changed = Kordon(settings(config, database_url)).rescreen(dt.date.today() - dt.timedelta(days=days))
+    # By lodgement time: every declaration the store received in the last `days` days, whatever its declared date.
+    changed = Kordon(settings(config, database_url)).rescreen(rescreen_start(None, days), actor="kordon lists (re-screen)")
     print_rescreen(changed, err, recorded=True)
 
 
@@ -86,7 +85,7 @@ def update(
     lists: list[str] = typer.Argument(None, help="List ids (default: every list in sources.yaml)"),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="Mirror serving BASE/LIST_ID/FILENAME instead of the publishers"),
     max_shrink: float = typer.Option(0.2),
-    rescreen_days: int = typer.Option(30, "--rescreen-days", help="Re-screen stored declarations of the last N days after an update (0: don't)"),
+    rescreen_days: int = typer.Option(30, "--rescreen-days", help="Re-screen declarations lodged in the last N days after an update (0: don't)"),
     database_url: Optional[str] = DB,
     config: Optional[str] = CONFIG,
 ) -> None:

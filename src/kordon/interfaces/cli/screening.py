@@ -160,7 +160,7 @@ def _screen_batch(k: Kordon, batch: list[Declaration], store: bool) -> list[Deci
     if not batch:
         return []
     if store:
-        return [s.decision for s in k.screen_and_record_many(batch)]
+        return [s.decision for s in k.screen_and_record_many(batch, actor="kordon screen (cli)")]
     return [k.screen(d) for d in batch]
 
 
@@ -195,7 +195,7 @@ def explain(
         record = k.get(declaration_id, version)
     except ReplayError as exc:
         err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     d = record.decision
     if fmt == "json":
         out.print_json(json.dumps({"version": record.version, **decision_row(d)}, ensure_ascii=False))
@@ -236,7 +236,7 @@ def replay(
         result = k.replay(declaration_id, version)
     except ReplayError as exc:
         err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     d = result.decision
     out.print(f"{declaration_id} version {result.record.version}: stored {result.record.decision.lane.value}/"
               f"{result.record.decision.action.value} score {result.record.decision.score:.2f}; "
@@ -251,24 +251,22 @@ def replay(
 
 @app.command()
 def rescreen(
-    since: Optional[str] = typer.Option(None, "--since", help="Re-screen declarations dated on or after this ISO date"),
-    days: int = typer.Option(30, "--days", help="…or dated within this many days before today"),
+    since: Optional[str] = typer.Option(None, "--since", help="Re-screen declarations lodged at or after this ISO date or date-time (UTC)"),
+    days: int = typer.Option(30, "--days", help="…or lodged within this many days before now"),
+    all_: bool = typer.Option(False, "--all", help="Re-screen every stored declaration"),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change without recording it"),
     lists: Optional[list[Path]] = typer.Option(None, "--lists", help="Extra goods list file or folder; repeatable"),
     config: Optional[Path] = CONFIG,
     db: Optional[str] = DB,
 ) -> None:
-    """After a list changed: re-screen recent stored declarations against today's lists and record what changed."""
-    import datetime as dt
-
-    try:
-        start = dt.date.fromisoformat(since) if since else dt.date.today() - dt.timedelta(days=days)
-    except ValueError:
-        raise typer.BadParameter(f"{since!r} is not an ISO date", param_hint="--since")
+    """After a list changed: re-screen stored declarations (by the time they were lodged, not their
+    declared date) against the lists active now, and record what changed."""
+    start = rescreen_start(since, days, all_)
     k = _kordon(config, db, lists)
-    changed = k.rescreen(start, record=not dry_run)
+    changed = k.rescreen(start, record=not dry_run, actor="kordon rescreen (cli)")
     print_rescreen(changed, out, recorded=not dry_run)
-    err.print(f"re-screened declarations since {start}")
+    err.print("re-screened every stored declaration" if start is None else f"re-screened declarations lodged since {start:%Y-%m-%d %H:%M} UTC")
+
 
 @app.command("rules")
 def rules_cmd(
@@ -334,6 +332,23 @@ def print_profile(profile) -> None:  # noqa: ANN001 - kordon.ingest.profiles.Pro
     table.add_row("any other", "always", d.action.value if hasattr(d.action, "value") else str(d.action or "—"),
                   d.kind.replace("_", " "), profile.citation(d.act, d.article, d.verify))
     out.print(table)
+
+
+def rescreen_start(since: Optional[str], days: int, all_: bool = False):  # noqa: ANN201 - datetime | None
+    """The lodgement time from which to re-screen: --all (None), --since DATE[THH:MM], or --days before now."""
+    import datetime as dt
+
+    if all_:
+        return None
+    if since:
+        try:
+            start = dt.datetime.fromisoformat(since)
+        except ValueError:
+            raise typer.BadParameter(f"{since!r} is not an ISO date or date-time", param_hint="--since") from None
+        return start if start.tzinfo else start.replace(tzinfo=dt.timezone.utc)
+    if days < 0:
+        raise typer.BadParameter("--days must be 0 or more", param_hint="--days")
+    return dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)
 
 
 def print_rescreen(changed: list, console: Console, recorded: bool) -> None:

@@ -37,10 +37,14 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on"), po
     if missing:
         typer.echo(f"kordon serve needs {', '.join(missing)}: pip install 'kordon[api]'", err=True)
         raise typer.Exit(2)
+    import os
+
     import uvicorn
 
     from kordon.interfaces.api import create_app
 
+    # Acknowledged means on disk: every commit is synced (group commit shares the sync between requests).
+    os.environ.setdefault("KORDON_SQLITE_SYNC", "FULL")
     s, store = _store(database_url, config)
     if s.lanes.random_rate > 0 and s.lanes.random_seed == "kordon":
         typer.echo("warning: random selection uses the public default seed; set lanes.random_seed to a secret "
@@ -49,16 +53,57 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on"), po
 
 
 @audit_app.command("verify")
-def audit_verify(database_url: str | None = DB, config: str | None = CONFIG) -> None:
-    """Check the audit chain; name every changed, deleted or reordered record. Exit 1 if any."""
+def audit_verify(database_url: str | None = DB,
+                 anchor: str | None = typer.Option(None, "--anchor", help="A head exported earlier (file, or - for standard input)"),
+                 chain_only: bool = typer.Option(False, "--chain-only", help="Check the chain only, not the rows it binds")) -> None:
+    """Check the audit chain (hashes, links, signatures) and every row it binds; name every changed,
+    deleted, inserted or unsigned record or row. Exit 1 if any."""
+    import json
+    import sys
+
     from kordon.record import audit
 
-    _, store = _store(database_url, config)
-    result = audit.verify(store)
+    head = None
+    if anchor:
+        try:
+            from pathlib import Path
+
+            head = json.loads(sys.stdin.read() if anchor == "-" else Path(anchor).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            typer.echo(f"error: cannot read the anchor {anchor}: {exc}", err=True)
+            raise typer.Exit(2) from None
+    _, store = _store(database_url)
+    try:
+        result = audit.verify(store, anchor=head, rows=not chain_only)
+    except audit.AuditKeyError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     for problem in result.problems:
         typer.echo(problem, err=True)
-    typer.echo(f"checked {result.checked} records: " + ("chain intact" if result.ok else f"{len(result.problems)} problem(s)"))
+    for note in result.notes:
+        typer.echo(note, err=True)
+    typer.echo(f"checked {result.checked} records and {result.rows_checked} rows: "
+               + ("chain intact" if result.ok else f"{len(result.problems)} problem(s)"))
     raise typer.Exit(0 if result.ok else 1)
+
+
+@audit_app.command("export-head")
+def audit_export_head(database_url: str | None = DB,
+                      out: str | None = typer.Option(None, "--out", "-o", help="Write to this file (default: standard output)")) -> None:
+    """Print the signed end of the chain (seq, sha256, HMAC) as JSON. Keep it outside the database —
+    a ticket, a second system, a notary — and check against it with `kordon audit verify --anchor`."""
+    import json
+
+    from kordon.record import audit
+
+    _, store = _store(database_url)
+    text = json.dumps(audit.export_head(store), indent=1)
+    if out:
+        with open(out, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+        typer.echo(f"head written to {out}", err=True)
+    else:
+        typer.echo(text)
 
 
 @keys_app.command("create")
