@@ -182,6 +182,7 @@ class Kordon:
             if state != self._list_state:
                 ctx = build_context(self.settings, lists=self.context.goods.lists)
                 ctx.rules = self.context.rules
+                ctx.profile = self.context.profile
                 self.context = ctx
                 self._list_state = state
 
@@ -221,7 +222,7 @@ class Kordon:
 
     def screen(self, decl: Declaration, profile: str | None = None) -> Decision:
         """Screen without recording (with the store's history and live lists once a store is in use), under
-        the settings' jurisdiction profile or the one named."""
+        the settings' profile or the one named."""
         self._live_lists()
         chosen = self.profile(profile)
         with self._lock:
@@ -233,33 +234,31 @@ class Kordon:
                         amendment = self._amendment(s, decl.id, latest)
             return self._screen_with(self._current_history(), decl, amendment, chosen)
 
-    def screen_and_record(self, decl: Declaration, actor: str = "library", profile: str | None = None) -> Stored:
+    def screen_and_record(self, decl: Declaration, actor: str = "library") -> Stored:
         """Screen and store; a repeat of stored content returns the stored decision unchanged."""
-        return self.record([(decl, actor)], profile)[0]
+        return self.record([(decl, actor, None)])[0]
 
-    def screen_and_record_many(self, decls: list[Declaration], actor: str = "library", profile: str | None = None) -> list[Stored]:
+    def screen_and_record_many(self, decls: list[Declaration], actor: str = "library",
+                               profile: str | None = None) -> list[Stored]:
         """Screen and store a batch in one transaction, each declaration seeing the ones before it."""
-        return self.record([(d, actor) for d in decls], profile)
+        return self.record([(d, actor, profile) for d in decls])
 
-    def record(self, items: list[tuple[Declaration, str]], profile: str | None = None,
-               profiles: list[str | None] | None = None) -> list[Stored]:
+    def record(self, items: list[tuple[Declaration, str, str | None]]) -> list[Stored]:
         """The one screening path of library, CLI and API: screen and store, in order, inside one writing
         transaction, each declaration with the history of every one stored before it (this batch's and
         other processes' included) and the lists active now; every new version is audited (actor, decision,
         and the hashes of its declaration and decision rows) in the same transaction. A repeat of stored
-        content returns the stored decision (under the profile it was made with).
-
-        Each declaration is screened under `profile` (or, item by item, `profiles`), else the settings'
-        jurisdiction profile; the text of every profile used is stored for replay."""
-        from kordon.record.profiles import snapshot_profile
-
+        content returns the stored decision."""
         store = self.store
         store.snapshot_lists(self.context.goods.lists)
         store.snapshot_rules(self.context.rules)
         rules_sha, settings = self.context.rules.sha256, stored_settings(self.settings)
-        chosen = [self.profile(name) for name in (profiles or [profile] * len(items))]
-        for used in {(p.id, p.version): p for p in chosen if p is not None}.values():
-            snapshot_profile(store, used)
+        # Each item names its profile (None: the settings'); each profile used is stored once, for replay.
+        from kordon.record.profiles import snapshot_profile
+
+        chosen = {name: self.profile(name) for name in {p for _, _, p in items}}
+        for found in {(p.id, p.version): p for p in chosen.values() if p is not None}.values():
+            snapshot_profile(store, found)
 
         def write(s: Session) -> list[Stored]:
             try:
@@ -271,15 +270,16 @@ class Kordon:
                 if history is not None:
                     self._catch_up(s=s)
                 out = []
-                for (decl, actor), law in zip(items, chosen):
-                    stored = store.put(s, decl, lambda d, latest, law=law: self._screen_with(history, d, self._amendment(s, d.id, latest), law),
-                                       rules_sha, settings)
+                for decl, actor, profile in items:
+                    use = chosen[profile]
+                    stored = store.put(s, decl, lambda d, latest, use=use: self._screen_with(  # type: ignore[misc]
+                        history, d, self._amendment(s, d.id, latest), use), rules_sha, settings)
                     if not stored.repeat:
                         d = stored.decision
                         audit.append_in(s, actor, "screening", f"declaration:{decl.id}",
                                         {"version": stored.version, "lane": d.lane.value, "action": d.action.value,
                                          "score": d.score, "hits": [h.rule for h in d.hits], "list_versions": d.list_versions,
-                                         "rules_version": d.rules_version}, rows=stored.rows)
+                                         "rules_version": d.rules_version, "profile": d.profile}, rows=stored.rows)
                         self._remember(stored, s)
                     out.append(stored)
                 return out
@@ -299,8 +299,7 @@ class Kordon:
 
     def context_for(self, record: Record) -> ScreeningContext:
         """Rebuild the screening context a stored decision was made with: its settings, lists, rules and history."""
-        # The profile is pinned by the decision itself (below), not by the settings recorded with it.
-        settings = self._replay_settings(record.settings).model_copy(update={"profile": None})
+        settings = self._replay_settings(record.settings)
         decision = record.decision
         lists = []
         for list_id, version in decision.list_versions.items():
@@ -333,6 +332,16 @@ class Kordon:
         ctx.profile = self._pinned_profile(decision)
         return ctx
 
+    def _replay_settings(self, stored: dict[str, Any] | None) -> Settings:
+        """The recorded settings, with the database and the seed of this process (never recorded; older
+        records that kept a database URL are not trusted with it)."""
+        if not stored:
+            return self.settings
+        data = {k: v for k, v in stored.items() if k != "database_url"}
+        data["lanes"] = {**(data.get("lanes") or {}), "random_seed": self.settings.lanes.random_seed}
+        data["database_url"] = self.settings.database_url
+        return Settings.model_validate(data)
+
     def _pinned_profile(self, decision: Decision) -> Profile | None:
         """The profile a decision was made under, in the version it names (None before profiles existed)."""
         from kordon.decide.profiles import load_profile
@@ -351,16 +360,6 @@ class Kordon:
             raise ReplayError(f"profile {decision.profile} version {decision.profile_version} is not in the store "
                               f"(available: version {current.version}); it cannot be replayed exactly")
         return current
-
-    def _replay_settings(self, stored: dict[str, Any] | None) -> Settings:
-        """The recorded settings, with the database and the seed of this process (never recorded; older
-        records that kept a database URL are not trusted with it)."""
-        if not stored:
-            return self.settings
-        data = {k: v for k, v in stored.items() if k != "database_url"}
-        data["lanes"] = {**(data.get("lanes") or {}), "random_seed": self.settings.lanes.random_seed}
-        data["database_url"] = self.settings.database_url
-        return Settings.model_validate(data)
 
     def rescreen(self, since: dt.datetime | dt.date | None, record: bool = True, actor: str = "kordon") -> list[Rescreen]:
         """Re-screen the latest version of every declaration lodged since `since` (None: every stored one)

@@ -90,7 +90,7 @@ def decide(
         selection, random_hit = random_selection(declaration_id, thresholds)
         if random_hit is not None:
             hits = [*hits, random_hit]
-            lane, action = Lane(thresholds.random_lane), LANE_ACTION[Lane(thresholds.random_lane)]
+            lane, action = Lane(thresholds.random_lane), random_hit.action or action
     # The hits that demand the strictest action come first: they are the reason for the decision.
     ordered = sorted(hits, key=lambda h: (-(ACTION_ORDER.index(h.action) if h.action else -1),
                                           -list(Severity).index(h.severity), -h.score, h.subject))

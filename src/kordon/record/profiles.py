@@ -21,7 +21,7 @@ def _key(profile_id: str) -> str:
     return f"profile:{profile_id}"
 
 
-def snapshot_profile(store: Store, profile: Profile, actor: str = "kordon") -> None:
+def snapshot_profile(store: Store, profile: Profile) -> None:
     seen: set[tuple[str, str, str]] = store.__dict__.setdefault("_snapshotted_profiles", set())
     key = (profile.id, profile.version, profile.sha256)
     if key in seen:
@@ -38,8 +38,8 @@ def snapshot_profile(store: Store, profile: Profile, actor: str = "kordon") -> N
                                   source=profile.source, meta_text=profile.text, entries_text=None)
             s.add(row)
             s.flush()
-            # Bound into the audit chain like every row a decision rests on.
-            audit.append_in(s, actor, "profile.snapshot", f"profile:{profile.id}",
+            # Bound into the audit chain like every list snapshot: replay trusts this text.
+            audit.append_in(s, "kordon", "profile.snapshot", _key(profile.id),
                             {"version": profile.version, "sha256": profile.sha256}, rows=[row])
 
     store.transaction(write)

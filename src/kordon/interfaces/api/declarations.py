@@ -50,7 +50,7 @@ def _errors(exc: ValidationError, index: int | None) -> list[dict[str, Any]]:
     return [{"loc": [*prefix, *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors(include_url=False, include_input=False)]
 
 
-def check_profile(profile: str | None) -> str | None:
+def check_profile(k: Kordon, profile: str | None) -> str | None:
     """A per-request profile must be a bundled one (a file path from a client is not accepted)."""
     from kordon.ingest.profiles import bundled_profile_names
 
@@ -100,10 +100,9 @@ def _declaration_schema() -> dict[str, Any]:
 )
 async def submit(request: Request, who: Principal = Depends(requires("screen")),
                  profile: str | None = Query(None, description="Jurisdiction profile whose law decides the actions "
-                                             "(kz_customs, eu_exporter, us_person, bank_kz, uk_exporter); default: the server's settings. "
-                                             "A repeat of stored content returns the stored decision with the profile it was made under")
+                                             "(kz_customs, eu_exporter, us_person, bank_kz, uk_exporter); default: the server's settings")
                  ) -> JSONResponse:
-    profile = check_profile(profile)
+    profile = check_profile(request.app.state.kordon, profile)
     data = parse_json(await read_body(request, request.app.state.max_body))
     if isinstance(data, dict) and "declarations" in data:
         extra = set(data) - {"declarations"}

@@ -30,8 +30,8 @@ MAX_PER_TRANSACTION = 200
 class Job:
     who: Principal
     declarations: list[Declaration]
+    profile: str | None = None
     future: Future = field(default_factory=Future)
-    profile: str | None = None  # the request's jurisdiction profile (None: the server's)
 
 
 class GroupWriter:
@@ -43,7 +43,7 @@ class GroupWriter:
 
     def submit(self, who: Principal, declarations: list[Declaration], profile: str | None = None) -> Future:
         self._ensure_started()
-        job = Job(who, declarations, profile=profile)
+        job = Job(who, declarations, profile)
         self.jobs.put(job)
         return job.future
 
@@ -80,8 +80,7 @@ class GroupWriter:
 
     def _write(self, jobs: list[Job]) -> None:
         try:
-            stored = self.k.record([(d, j.who.actor) for j in jobs for d in j.declarations],
-                                   profiles=[j.profile for j in jobs for _ in j.declarations])
+            stored = self.k.record([(d, j.who.actor, j.profile) for j in jobs for d in j.declarations])
         except Exception as exc:  # noqa: BLE001 — handed to the waiting request, which answers 500
             if len(jobs) > 1:
                 for job in jobs:  # one bad job must not fail the others: write each alone

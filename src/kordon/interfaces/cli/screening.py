@@ -310,6 +310,23 @@ def version() -> None:
     typer.echo(__version__)
 
 
+def rescreen_start(since: Optional[str], days: int, all_: bool = False):  # noqa: ANN201 - datetime | None
+    """The lodgement time from which to re-screen: --all (None), --since DATE[THH:MM], or --days before now."""
+    import datetime as dt
+
+    if all_:
+        return None
+    if since:
+        try:
+            start = dt.datetime.fromisoformat(since)
+        except ValueError:
+            raise typer.BadParameter(f"{since!r} is not an ISO date or date-time", param_hint="--since") from None
+        return start if start.tzinfo else start.replace(tzinfo=dt.timezone.utc)
+    if days < 0:
+        raise typer.BadParameter("--days must be 0 or more", param_hint="--days")
+    return dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)
+
+
 def print_profile(profile) -> None:  # noqa: ANN001 - kordon.ingest.profiles.Profile | None
     """The jurisdiction profile: whose law decides, and what each finding leads to under it."""
     if profile is None:
@@ -332,23 +349,6 @@ def print_profile(profile) -> None:  # noqa: ANN001 - kordon.ingest.profiles.Pro
     table.add_row("any other", "always", d.action.value if hasattr(d.action, "value") else str(d.action or "—"),
                   d.kind.replace("_", " "), profile.citation(d.act, d.article, d.verify))
     out.print(table)
-
-
-def rescreen_start(since: Optional[str], days: int, all_: bool = False):  # noqa: ANN201 - datetime | None
-    """The lodgement time from which to re-screen: --all (None), --since DATE[THH:MM], or --days before now."""
-    import datetime as dt
-
-    if all_:
-        return None
-    if since:
-        try:
-            start = dt.datetime.fromisoformat(since)
-        except ValueError:
-            raise typer.BadParameter(f"{since!r} is not an ISO date or date-time", param_hint="--since") from None
-        return start if start.tzinfo else start.replace(tzinfo=dt.timezone.utc)
-    if days < 0:
-        raise typer.BadParameter("--days must be 0 or more", param_hint="--days")
-    return dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)
 
 
 def print_rescreen(changed: list, console: Console, recorded: bool) -> None:
