@@ -285,13 +285,49 @@ def _key(hit: Hit, fields: dict[str, Any], item_on: frozenset[str] | None, code:
             ev.get("declaration_type"), (ev.get("listed_code"), ev.get("hs_code")) if code else None, item_on)
 
 
+def _finding(fields: dict[str, Any], rule: str, old: LegalBasis | None) -> str:
+    """The rule's finding, without any legal consequence: the profile states that under its own law."""
+    text = str(fields["explanation"]).strip()
+    if old is not None and old.says:
+        # Decided before under another profile (a re-screen after the settings changed): drop its sentence.
+        cut = text.rfind(old.says)
+        start = text.rfind(". ", 0, cut) if cut > 0 else -1
+        if start > 0:
+            text = text[:start]
+    if not rule.startswith("goods."):
+        return text.rstrip(". ")
+    # The goods rule's finding (every clause of it: what is listed, how precisely, which document settles
+    # it) without the consequence it drew itself (a closing ": refuse." / ": inspect.").
+    text = text.replace(ILLUSTRATIVE, "").rstrip(". ")
+    text = _CONSEQUENCE.sub("", text).rstrip(". ")
+    if fields["evidence"].get("illustrative"):
+        text += " " + ILLUSTRATIVE
+    return text
+
+
+def _remembered(hit: Hit, fields: dict[str, Any], compiled: CompiledProfile,
+                item_on: frozenset[str] | None) -> tuple[Action | None, LegalBasis, str]:
+    memo = compiled.outcomes
+    try:
+        key: tuple | None = _key(hit, fields, item_on, compiled.uses_code)
+        found = memo.get(key)  # type: ignore[arg-type]
+    except TypeError:  # evidence of an unexpected (unhashable) shape: decide without remembering
+        key, found = None, None
+    if found is None:
+        found = _outcome(hit, compiled, item_on)
+        if key is not None:
+            if len(memo) >= _MEMO_MAX:
+                memo.clear()
+            memo[key] = found
+    return found
+
+
 def apply_profile(hits: list[Hit], profile: Profile | None) -> list[Hit]:
     """Set each hit's action, legal basis and explanation under `profile` (in place; returns `hits`)."""
     if profile is None or not hits:
         return hits
     compiled = compile_profile(profile)
     exact: dict[str, frozenset[str]] | None = None
-    memo = compiled.outcomes
     for hit in hits:
         fields = hit.__dict__
         rule = fields["rule"]
@@ -303,19 +339,8 @@ def apply_profile(hits: list[Hit], profile: Profile | None) -> list[Hit]:
             if exact is None:
                 exact = _exact_lists(hits)
             item_on = exact.get(hit.subject, frozenset())
-        try:
-            key: tuple | None = _key(hit, fields, item_on, compiled.uses_code)
-            found = memo.get(key)  # type: ignore[arg-type]
-        except TypeError:  # evidence of an unexpected (unhashable) shape: decide without remembering
-            key, found = None, None
-        if found is None:
-            found = _outcome(hit, compiled, item_on)
-            if key is not None:
-                if len(memo) >= _MEMO_MAX:
-                    memo.clear()
-                memo[key] = found
-        new, basis, sentence = found
-        text = _finding(rule, fields, old)
+        new, basis, sentence = _remembered(hit, fields, compiled, item_on)
+        text = _finding(fields, rule, old)
         # Straight into the model's fields: pydantic's per-assignment bookkeeping would cost more than the
         # rest of applying a profile. The values are of the declared types; the basis object is shared by
         # every hit with the same provision and wording, and never changed after it is made.
@@ -324,28 +349,6 @@ def apply_profile(hits: list[Hit], profile: Profile | None) -> list[Hit]:
         fields["explanation"] = f"{text}. {sentence}"
         hit.__pydantic_fields_set__.update(_SET)
     return hits
-
-
-def _finding(rule: str, fields: dict[str, Any], old: Any) -> str:
-    """The hit's explanation without what a profile adds: the sentence of an earlier profile, and for goods
-    rules the consequence the rule drew itself."""
-    text = fields["explanation"].strip()
-    if old is not None and old.says:
-        # Decided before under another profile (a re-screen after the settings changed): drop its sentence.
-        cut = text.rfind(old.says)
-        start = text.rfind(". ", 0, cut) if cut > 0 else -1
-        if start > 0:
-            text = text[:start]
-    if rule.startswith("goods."):
-        # The rule's finding (every clause of it: what is listed, how precisely, which document settles
-        # it) without the consequence it drew itself (a closing ": refuse." / ": inspect."): the profile
-        # states the consequence under its own law.
-        text = text.replace(ILLUSTRATIVE, "").rstrip(". ")
-        text = _CONSEQUENCE.sub("", text).rstrip(". ")
-        if fields["evidence"].get("illustrative"):
-            text += " " + ILLUSTRATIVE
-        return text
-    return text.rstrip(". ")
 
 
 def _exact_lists(hits: list[Hit]) -> dict[str, frozenset[str]]:
