@@ -81,7 +81,7 @@ def test_validation_uses_the_edition_in_force_on_the_declaration_date():
 
 def test_no_link_of_the_unsd_table_is_dropped():
     corr = correlation()
-    for new, old, rel in correlation_pairs():
+    for new, old, _rel in correlation_pairs():
         assert old in {c.code for c in corr.counterparts(new, "HS2022")}, (new, old)
         assert new in {c.code for c in corr.counterparts(old, "HS2017")}, (new, old)
 
