@@ -51,6 +51,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--rules", choices=["core", "all"], default="core",
                         help="core: goods and route rules; all: the whole pack (parties, red flags without history)")
+    parser.add_argument("--profile", default=None,
+                        help="jurisdiction profile (default: the settings', kz_customs); 'none' for the rules' own actions; "
+                             "'each' screens the same declarations under none and every bundled profile, in turn")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as the target says
@@ -66,6 +69,14 @@ def main() -> None:
     decls = [Declaration.model_validate_json(line) for line in lines]
     t_val, c_val = time.perf_counter() - t0, time.process_time() - c0
 
+    if args.profile == "each":
+        _each_profile(ctx, decls)
+        return
+    if args.profile:
+        from kordon.decide.profiles import load_profile
+
+        ctx.profile = None if args.profile == "none" else load_profile(args.profile)
+
     t0, c0 = time.perf_counter(), time.process_time()
     lanes: dict[str, int] = {}
     for d in decls:
@@ -78,10 +89,38 @@ def main() -> None:
     print(f"declarations: {args.n} x 5 items")
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"validation: {args.n / t_val:,.0f} declarations/s (CPU time: {args.n / c_val:,.0f}/s)")
+    print(f"profile: {ctx.profile.id + ' ' + ctx.profile.version if ctx.profile else 'none'}")
     print(f"rules: {args.rules} ({len(ctx.rules.enabled())} rules; party index loaded: {'parties' in ctx.extras})")
     print(f"screening + decision: {args.n / t_scr:,.0f} declarations/s (CPU time: {args.n / c_scr:,.0f}/s)")
     print(f"validation + screening: {args.n / (t_val + t_scr):,.0f} declarations/s (CPU time: {args.n / (c_val + c_scr):,.0f}/s)")
     print(f"lanes: {lanes}")
+
+
+def _each_profile(ctx, decls: list[Declaration], rounds: int = 3) -> None:  # noqa: ANN001 - ScreeningContext
+    """The same declarations under no profile and each bundled one, interleaved over a few rounds so
+    that a change in the machine's load hits every profile alike; the best round counts."""
+    from kordon.decide.profiles import load_profile
+    from kordon.ingest.profiles import bundled_profile_names
+
+    names = ["none", *bundled_profile_names()]
+    best: dict[str, float] = {}
+    actions: dict[str, dict[str, int]] = {}
+    for _ in range(rounds):
+        for name in names:
+            ctx.profile = None if name == "none" else load_profile(name)
+            counted: dict[str, int] = {}
+            c0 = time.process_time()
+            for d in decls:
+                a = screen_declaration(d, ctx).action.value
+                counted[a] = counted.get(a, 0) + 1
+            cpu = time.process_time() - c0
+            best[name] = min(best.get(name, cpu), cpu)
+            actions[name] = counted
+    print(f"declarations: {len(decls)} x 5 items, {rounds} interleaved rounds, best round per profile (CPU time)")
+    for name in names:
+        slower = 100 * (best[name] / best["none"] - 1)
+        print(f"profile {name:12s} {len(decls) / best[name]:8,.0f} declarations per CPU-second "
+              f"({slower:+.1f}% vs none)  actions {dict(sorted(actions[name].items()))}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from kordon.models.codes import normalise_country
 
-# The 2025 US OTSI list of diversion hubs (see docs/rules.md for the source).
+# The diversion hubs named by the UK Office of Trade Sanctions Implementation (OTSI, Department for
+# Business and Trade) in its guidance of 7 Jan 2025 (see docs/rules.md for the source).
 DEFAULT_DIVERSION_HUBS = ["AM", "CN", "HK", "MO", "IN", "IL", "KZ", "KG", "MY", "MN", "RS", "TH", "TR", "AE", "UZ", "VN"]
 
 
@@ -53,6 +54,9 @@ class Settings(BaseModel):
     history: bool = Field(True, description="Let the red-flag rules use the history of stored declarations")
     history_refresh_seconds: float = Field(
         1.0, ge=0, description="How often a running process takes in declarations other processes stored (0: before every screening)")
+    profile: str | None = Field(
+        "kz_customs", description="Jurisdiction profile whose law turns findings into actions: a bundled id "
+        "(kz_customs, eu_exporter, us_person, bank_kz, uk_exporter) or the path of a profile file")
     database_url: str = Field(default_factory=lambda: os.environ.get("KORDON_DATABASE_URL", "sqlite:///kordon.db"))
 
     @field_validator("screening_country")
@@ -85,6 +89,9 @@ def load_settings(path: str | Path | None = None, **overrides: object) -> Settin
             paths = data.get(key, [])
             if isinstance(paths, list):
                 data[key] = [str((base / p).resolve()) if isinstance(p, str) and not Path(p).is_absolute() else p for p in paths]
+        profile = data.get("profile")
+        if isinstance(profile, str) and profile.endswith((".yaml", ".yml")) and not Path(profile).is_absolute():
+            data["profile"] = str((base / profile).resolve())
     data.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return Settings.model_validate(data)

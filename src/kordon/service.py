@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kordon.config import Settings
+from kordon.ingest.profiles import Profile
 from kordon.index.history import History, attach, load_history
 from kordon.models import Decision, Declaration
 from kordon.models.decision import ACTION_ORDER, LANE_ORDER
@@ -114,6 +115,17 @@ class Kordon:
         self._refreshed = 0.0
         # Screening reads the history and recording adds to it, possibly from different threads.
         self._lock = threading.RLock()
+        # Profiles decisions were made under in this process, by (id, version): recorded with them for replay.
+        self._profiles: dict[tuple[str, str], Profile] = {}
+
+    def profile(self, name: str | None = None) -> Profile | None:
+        """The settings' profile, or another one by bundled id or file path (a per-request choice)."""
+        from kordon.decide.profiles import load_profile
+
+        found = self.context.profile if name is None else load_profile(name)
+        if found is not None:
+            self._profiles[(found.id, found.version)] = found
+        return found
 
     @property
     def store(self) -> Store:
@@ -170,10 +182,12 @@ class Kordon:
             if state != self._list_state:
                 ctx = build_context(self.settings, lists=self.context.goods.lists)
                 ctx.rules = self.context.rules
+                ctx.profile = self.context.profile
                 self.context = ctx
                 self._list_state = state
 
-    def _screen_with(self, history: History | None, decl: Declaration, amendment: Amendment | None = None) -> Decision:
+    def _screen_with(self, history: History | None, decl: Declaration, amendment: Amendment | None = None,
+                     profile: Profile | None = None) -> Decision:
         if history is not None:
             attach(self.context, history)
         else:
@@ -181,7 +195,7 @@ class Kordon:
         if amendment is not None:
             self.context.extras["amendment"] = amendment
         try:
-            decision = screen_declaration(decl, self.context)
+            decision = screen_declaration(decl, self.context, profile)
         finally:
             self.context.extras.pop("amendment", None)
         if history is not None:
@@ -206,9 +220,11 @@ class Kordon:
             self._catch_up(before=stored.pk, s=s)
         self._history.add(stored.declaration, stored.pk)
 
-    def screen(self, decl: Declaration) -> Decision:
-        """Screen without recording (with the store's history and live lists once a store is in use)."""
+    def screen(self, decl: Declaration, profile: str | None = None) -> Decision:
+        """Screen without recording (with the store's history and live lists once a store is in use), under
+        the settings' profile or the one named."""
         self._live_lists()
+        chosen = self.profile(profile)
         with self._lock:
             amendment = None
             if self._store is not None:
@@ -216,17 +232,18 @@ class Kordon:
                     latest = Store.latest_version(s, decl.id)
                     if latest is not None and latest.content_sha256 != content_hash(decl):
                         amendment = self._amendment(s, decl.id, latest)
-            return self._screen_with(self._current_history(), decl, amendment)
+            return self._screen_with(self._current_history(), decl, amendment, chosen)
 
     def screen_and_record(self, decl: Declaration, actor: str = "library") -> Stored:
         """Screen and store; a repeat of stored content returns the stored decision unchanged."""
-        return self.record([(decl, actor)])[0]
+        return self.record([(decl, actor, None)])[0]
 
-    def screen_and_record_many(self, decls: list[Declaration], actor: str = "library") -> list[Stored]:
+    def screen_and_record_many(self, decls: list[Declaration], actor: str = "library",
+                               profile: str | None = None) -> list[Stored]:
         """Screen and store a batch in one transaction, each declaration seeing the ones before it."""
-        return self.record([(d, actor) for d in decls])
+        return self.record([(d, actor, profile) for d in decls])
 
-    def record(self, items: list[tuple[Declaration, str]]) -> list[Stored]:
+    def record(self, items: list[tuple[Declaration, str, str | None]]) -> list[Stored]:
         """The one screening path of library, CLI and API: screen and store, in order, inside one writing
         transaction, each declaration with the history of every one stored before it (this batch's and
         other processes' included) and the lists active now; every new version is audited (actor, decision,
@@ -236,6 +253,12 @@ class Kordon:
         store.snapshot_lists(self.context.goods.lists)
         store.snapshot_rules(self.context.rules)
         rules_sha, settings = self.context.rules.sha256, stored_settings(self.settings)
+        # Each item names its profile (None: the settings'); each profile used is stored once, for replay.
+        from kordon.record.profiles import snapshot_profile
+
+        chosen = {name: self.profile(name) for name in {p for _, _, p in items}}
+        for found in {(p.id, p.version): p for p in chosen.values() if p is not None}.values():
+            snapshot_profile(store, found)
 
         def write(s: Session) -> list[Stored]:
             try:
@@ -247,15 +270,16 @@ class Kordon:
                 if history is not None:
                     self._catch_up(s=s)
                 out = []
-                for decl, actor in items:
-                    stored = store.put(s, decl, lambda d, latest: self._screen_with(history, d, self._amendment(s, d.id, latest)),
-                                       rules_sha, settings)
+                for decl, actor, profile in items:
+                    use = chosen[profile]
+                    stored = store.put(s, decl, lambda d, latest, use=use: self._screen_with(  # type: ignore[misc]
+                        history, d, self._amendment(s, d.id, latest), use), rules_sha, settings)
                     if not stored.repeat:
                         d = stored.decision
                         audit.append_in(s, actor, "screening", f"declaration:{decl.id}",
                                         {"version": stored.version, "lane": d.lane.value, "action": d.action.value,
                                          "score": d.score, "hits": [h.rule for h in d.hits], "list_versions": d.list_versions,
-                                         "rules_version": d.rules_version}, rows=stored.rows)
+                                         "rules_version": d.rules_version, "profile": d.profile}, rows=stored.rows)
                         self._remember(stored, s)
                     out.append(stored)
                 return out
@@ -305,6 +329,7 @@ class Kordon:
                 status = next((h.evidence.get("previous_status") for h in decision.hits if h.rule.startswith("amendment.")),
                               "released")
                 ctx.extras["amendment"] = Amendment(previous.declaration, previous.version, str(status))
+        ctx.profile = self._pinned_profile(decision)
         return ctx
 
     def _replay_settings(self, stored: dict[str, Any] | None) -> Settings:
@@ -316,6 +341,25 @@ class Kordon:
         data["lanes"] = {**(data.get("lanes") or {}), "random_seed": self.settings.lanes.random_seed}
         data["database_url"] = self.settings.database_url
         return Settings.model_validate(data)
+
+    def _pinned_profile(self, decision: Decision) -> Profile | None:
+        """The profile a decision was made under, in the version it names (None before profiles existed)."""
+        from kordon.decide.profiles import load_profile
+        from kordon.record.profiles import stored_profile
+
+        if not decision.profile:
+            return None
+        found = stored_profile(self.store, decision.profile, decision.profile_version or "")
+        if found is not None:
+            return found
+        try:
+            current = load_profile(decision.profile)
+        except (LookupError, ValueError) as exc:
+            raise ReplayError(f"profile {decision.profile!r} is neither in the store nor available: {exc}") from exc
+        if current.version != decision.profile_version:
+            raise ReplayError(f"profile {decision.profile} version {decision.profile_version} is not in the store "
+                              f"(available: version {current.version}); it cannot be replayed exactly")
+        return current
 
     def rescreen(self, since: dt.datetime | dt.date | None, record: bool = True, actor: str = "kordon") -> list[Rescreen]:
         """Re-screen the latest version of every declaration lodged since `since` (None: every stored one)

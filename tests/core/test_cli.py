@@ -54,6 +54,8 @@ def test_jsonl_decisions_have_the_documented_fields(screened):
 def test_explain_and_replay_read_the_store(screened):
     work, _, _ = screened
     text = run("explain", "KZ-2023-ZHA-0014", cwd=work, check_rc=0).stdout
+    assert "goods.national" in text and "source:" in text and "inspect" in text
+    assert "under profile kz_customs" in text and "legal basis (binding): Law of the Republic of Kazakhstan No. 172-VII" in text
     assert "goods.national" in text and "source:" in text and "may fall under" in text
     replay = run("replay", "KZ-2023-TRN-0102", cwd=work, check_rc=0).stdout
     assert "identical decision" in replay
@@ -101,7 +103,7 @@ def test_rescreen_with_a_new_list_reports_the_changed_decisions(screened, tmp_pa
     own.write_text("id: zinc\ntitle: Zinc watch list\nversion: '1'\napplies_to: all_destinations\n"
                    "entries:\n  - {code: '7901', category: metals}\n", encoding="utf-8")
     dry = run("rescreen", "--since", "2023-01-01", "--lists", str(own), "--dry-run", cwd=work, check_rc=0)
-    assert "KZ-2024-CSV-0002 v1: green/release → red/inspect" in dry.stdout and "1 decision(s) would change" in dry.stderr
+    assert "KZ-2024-CSV-0002 v1: green/release → red/deny" in dry.stdout and "1 decision(s) would change" in dry.stderr
     done = run("rescreen", "--since", "2023-01-01", "--lists", str(own), cwd=work, check_rc=0)
     assert "1 decision(s) changed and recorded" in done.stderr
     again = run("rescreen", "--since", "2023-01-01", "--lists", str(own), cwd=work, check_rc=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kordon.config import Settings
 from kordon.models import Action, Lane
 from kordon.screen import build_context, screen_declaration
 from tests.core.helpers import decl, item
@@ -11,7 +12,8 @@ from tests.core.helpers import decl, item
 
 @pytest.fixture(scope="module")
 def ctx():
-    return build_context()
+    # The rules' own findings and actions; which law turns them into actions is tested in tests/profiles.
+    return build_context(Settings(profile=None))
 
 
 def rules_of(decision, rule=None):
@@ -127,7 +129,7 @@ def test_foreign_origin_listed_goods_reexported(ctx):
 def test_settings_change_the_screening_country_and_restricted_set():
     from kordon.config import Settings
 
-    ctx = build_context(Settings(screening_country="KG", restricted_destinations=["IR", "RU"]))
+    ctx = build_context(Settings(screening_country="KG", restricted_destinations=["IR", "RU"], profile=None))
     d = screen_declaration(decl(route={"dispatch": "KG", "destination": "IR"}, items=[item("8542319090", "cpu")]), ctx)
     assert rules_of(d, "route.restricted_destination")
     # The CHPL's measures cover Russia and Belarus: for Iran it asks for due diligence, it does not refuse.

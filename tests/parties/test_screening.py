@@ -15,7 +15,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sanctions"
 @pytest.fixture(scope="module")
 def ctx(tmp_path_factory):
     db = tmp_path_factory.mktemp("db") / "none.db"  # no store: the shipped snapshot is used
-    return build_context(Settings(database_url=f"sqlite:///{db}"))
+    # The rule's own actions (deny on consignee, end user, payer); the law's are tested in tests/profiles.
+    return build_context(Settings(database_url=f"sqlite:///{db}", profile=None))
 
 
 def decl(*parties, **kw):
@@ -78,7 +79,7 @@ def test_clean_parties_give_no_party_hits(ctx):
 def test_loaded_list_version_replaces_the_snapshot(tmp_path):
     url = f"sqlite:///{tmp_path / 'k.db'}"
     lifecycle.load_file(url, FIXTURES / "ofac_sdn", "ofac", version="2026-11-25", force=True)  # a small cut replaces the shipped list
-    ctx = build_context(Settings(database_url=url))
+    ctx = build_context(Settings(database_url=url, profile=None))
     d = screen_declaration(decl({"role": "consignee", "name": "ООО Волга Груп", "country": "RU"}), ctx)
     hit = party_hits(d)[0]
     assert hit.list.id == "ofac_sdn" and hit.list.version == "2026-11-25" and hit.list.entry == "ofac-16806"

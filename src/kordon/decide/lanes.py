@@ -11,6 +11,8 @@ import datetime as dt
 import hashlib
 
 from kordon.config import LaneThresholds
+from kordon.decide.profiles import apply_profile
+from kordon.ingest.profiles import Profile
 from kordon.models import Action, Decision, Hit, Lane, Severity
 from kordon.models.decision import ACTION_ORDER, LANE_ORDER
 
@@ -69,13 +71,16 @@ def decide(
     thresholds: LaneThresholds,
     list_versions: dict[str, str],
     rules_version: str | None = None,
+    profile: Profile | None = None,
 ) -> Decision:
+    hits = apply_profile(hits, profile)
     score = combine([h.score for h in hits])
     lane = lane_for_score(score, thresholds)
     action = LANE_ACTION[lane]
     for hit in hits:
-        if hit.action and ACTION_ORDER.index(hit.action) > ACTION_ORDER.index(action):
-            action = hit.action
+        demanded = hit.action
+        if demanded is not None and ACTION_ORDER.index(demanded) > ACTION_ORDER.index(action):
+            action = demanded
     if LANE_ORDER.index(ACTION_LANE[action]) > LANE_ORDER.index(lane):
         lane = ACTION_LANE[action]
     if lane is not Lane.green and action is Action.release:
@@ -86,7 +91,9 @@ def decide(
         if random_hit is not None:
             hits = [*hits, random_hit]
             lane, action = Lane(thresholds.random_lane), random_hit.action or action
-    ordered = sorted(hits, key=lambda h: (-list(Severity).index(h.severity), -h.score, h.subject))
+    # The hits that demand the strictest action come first: they are the reason for the decision.
+    ordered = sorted(hits, key=lambda h: (-(ACTION_ORDER.index(h.action) if h.action else -1),
+                                          -list(Severity).index(h.severity), -h.score, h.subject))
     return Decision(
         declaration_id=declaration_id,
         lane=lane,
@@ -95,12 +102,15 @@ def decide(
         hits=ordered,
         list_versions=dict(sorted(list_versions.items())),
         rules_version=rules_version,
+        profile=profile.id if profile else None,
+        profile_version=profile.version if profile else None,
         screened_at=dt.datetime.now(dt.timezone.utc),
         random_selection=selection,
     )
 
 
-def error_decision(declaration_id: str, error: BaseException | str, list_versions: dict[str, str] | None = None, rules_version: str | None = None) -> Decision:
+def error_decision(declaration_id: str, error: BaseException | str, list_versions: dict[str, str] | None = None,
+                   rules_version: str | None = None, profile: Profile | None = None) -> Decision:
     """Fail closed: a declaration kordon could not screen is held in the red lane, never released."""
     reason = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
     hit = Hit(
@@ -119,5 +129,7 @@ def error_decision(declaration_id: str, error: BaseException | str, list_version
         hits=[hit],
         list_versions=dict(sorted((list_versions or {}).items())),
         rules_version=rules_version,
+        profile=profile.id if profile else None,
+        profile_version=profile.version if profile else None,
         screened_at=dt.datetime.now(dt.timezone.utc),
     )

@@ -14,7 +14,7 @@ from kordon.models.declaration import (
     Payment,
     Route,
 )
-from kordon.models.decision import Action, Decision, Hit, Lane, ListRef, Severity
+from kordon.models.decision import Action, Decision, Hit, Lane, LegalBasis, ListRef, Severity
 
 __all__ = [
     "Action",
@@ -25,6 +25,7 @@ __all__ = [
     "Hit",
     "Item",
     "Lane",
+    "LegalBasis",
     "ListRef",
     "Party",
     "PartyRole",

@@ -40,6 +40,17 @@ class ListRef(BaseModel):
     entry: str | None = Field(None, description="The list entry that matched: an HS code or a list entity id")
 
 
+class LegalBasis(BaseModel):
+    """Why a hit leads to its action under the law that binds the user (a jurisdiction profile)."""
+
+    profile: str = Field(description="Profile id, e.g. kz_customs")
+    kind: str = Field(description="binding (law that binds the user), exposure (foreign law that can reach the user, e.g. "
+                                  "secondary sanctions), contractual (correspondent-bank terms), risk_indicator (evidence only)")
+    citation: str = Field(description="The act and article in words a user can look up; '(verify)' where kordon is not sure")
+    says: str | None = Field(None, description="What the act requires here, in plain words")
+    url: str | None = None
+
+
 class Hit(BaseModel):
     """One finding about one part of a declaration, with one plain-language explanation."""
 
@@ -54,6 +65,7 @@ class Hit(BaseModel):
     action: Action | None = Field(None, description="The least action this hit requires on its own, if any")
     evidence: dict[str, Any] = Field(default_factory=dict, description="Fields and values that triggered the rule")
     source: str | None = Field(None, description="Published source of the rule (red-flag guidance, legal basis)")
+    legal_basis: LegalBasis | None = Field(None, description="The action's legal basis under the decision's profile")
 
 
 class Decision(BaseModel):
@@ -64,6 +76,8 @@ class Decision(BaseModel):
     hits: list[Hit] = Field(default_factory=list)
     list_versions: dict[str, str] = Field(default_factory=dict, description="Every list the screening consulted, id → version")
     rules_version: str | None = None
+    profile: str | None = Field(None, description="Jurisdiction profile whose law decided the actions (kordon rules shows it)")
+    profile_version: str | None = None
     screened_at: dt.datetime | None = None
     history_upto: int | None = Field(
         None, description="The red-flag rules saw the history of every declaration version stored up to this row (store key)"

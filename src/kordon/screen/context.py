@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from kordon.config import Settings
+from kordon.ingest.profiles import Profile
 from kordon.index.goods import GoodsIndex, GoodsMatch
 from kordon.models import Declaration
 from kordon.ingest.goods_lists import GoodsList, bundled_goods_lists, load_goods_list
@@ -27,6 +28,8 @@ class ScreeningContext:
     # was made; extenders load exactly those versions and state, never today's.
     pinned_versions: dict[str, str] = field(default_factory=dict)
     as_of: dt.datetime | None = None
+    # The jurisdiction profile that turns hits into actions (None: the rules' own actions, as before profiles).
+    profile: Profile | None = None
 
     # Several rules ask which items are listed; the answer is computed once per declaration.
     _matches_slot: tuple[Any, list] = field(default=(None, []), repr=False)
@@ -85,6 +88,12 @@ def load_rules(settings: Settings) -> RulePack:
     return pack
 
 
+def load_settings_profile(settings: Settings) -> Profile | None:
+    from kordon.decide.profiles import load_profile
+
+    return load_profile(settings.profile) if settings.profile else None
+
+
 def build_context(
     settings: Settings | None = None,
     lists: list[GoodsList] | None = None,
@@ -100,7 +109,7 @@ def build_context(
     if only is not None:
         rules.rules = {k: v for k, v in rules.rules.items() if k.startswith(only)}
     ctx = ScreeningContext(settings=settings, goods=GoodsIndex(lists), rules=rules,
-                           pinned_versions=dict(pinned_versions or {}), as_of=as_of)
+                           pinned_versions=dict(pinned_versions or {}), as_of=as_of, profile=load_settings_profile(settings))
     for extend in EXTENDERS:
         extend(ctx)
     return ctx

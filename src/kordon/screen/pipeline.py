@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kordon.decide.lanes import decide, error_decision
+from kordon.ingest.profiles import Profile
 from kordon.models import Declaration, Decision, Hit
 from kordon.screen.context import ScreeningContext
 from kordon.screen.registry import RULES
@@ -24,13 +25,14 @@ def run_rules(decl: Declaration, ctx: ScreeningContext, only: tuple[str, ...] | 
     return hits
 
 
-def screen_declaration(decl: Declaration, ctx: ScreeningContext) -> Decision:
-    """Screen a declaration. Never raises and never returns green on an error."""
+def screen_declaration(decl: Declaration, ctx: ScreeningContext, profile: Profile | None = None) -> Decision:
+    """Screen a declaration (under `profile`, else the context's). Never raises and never returns green on an error."""
+    profile = profile or ctx.profile
     try:
         hits = run_rules(decl, ctx)
-        return decide(decl.id, hits, ctx.settings.lanes, ctx.list_versions(), ctx.rules.version)
+        return decide(decl.id, hits, ctx.settings.lanes, ctx.list_versions(), ctx.rules.version, profile=profile)
     except Exception as exc:  # noqa: BLE001 - failing closed is the point
-        return error_decision(decl.id, exc, ctx.list_versions(), ctx.rules.version)
+        return error_decision(decl.id, exc, ctx.list_versions(), ctx.rules.version, profile=profile)
 
 
 def rescreen_lists(decl: Declaration, before: Decision, ctx: ScreeningContext) -> Decision:
@@ -39,8 +41,8 @@ def rescreen_lists(decl: Declaration, before: Decision, ctx: ScreeningContext) -
     try:
         kept = [h for h in before.hits if not h.rule.startswith(LIST_RULE_PREFIXES) and h.rule != "selection.random"]
         decision = decide(decl.id, kept + run_rules(decl, ctx, LIST_RULE_PREFIXES), ctx.settings.lanes,
-                          ctx.list_versions(), ctx.rules.version)
+                          ctx.list_versions(), ctx.rules.version, profile=ctx.profile)
         decision.history_upto = before.history_upto
         return decision
     except Exception as exc:  # noqa: BLE001 - failing closed is the point
-        return error_decision(decl.id, exc, ctx.list_versions(), ctx.rules.version)
+        return error_decision(decl.id, exc, ctx.list_versions(), ctx.rules.version, profile=ctx.profile)

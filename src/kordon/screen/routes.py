@@ -84,7 +84,7 @@ def transit_to_restricted(decl: Declaration, ctx: ScreeningContext, spec: RuleSp
             subject="route",
             explanation=(
                 f"Transit through {here} from {decl.route.dispatch} to {dest}"
-                + (f" with {len(listed)} listed item(s), whose transit is excluded without a licence" if listed else "")
+                + (f" with {len(listed)} listed item(s): the transit of controlled goods needs a Kazakh transit licence" if listed else "")
                 + "; check the transit documents."
             ),
             evidence={"dispatch": decl.route.dispatch, "destination": dest, "listed_items": listed},
@@ -139,5 +139,6 @@ def foreign_origin_reexport(decl: Declaration, ctx: ScreeningContext, spec: Rule
                 f"Item {i + 1} is a listed good made in {origin}, dispatched from {decl.route.dispatch} "
                 f"towards {decl.route.destination}: a re-export pattern; ask for the original export licence and end-use statement."
             ),
-            evidence={"origin": origin, "dispatch": decl.route.dispatch, "destination": decl.route.destination, "bound_for": bound},
+            evidence={"origin": origin, "dispatch": decl.route.dispatch, "destination": decl.route.destination, "bound_for": bound,
+                      "declaration_type": decl.type.value},
         )

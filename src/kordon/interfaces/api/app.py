@@ -55,6 +55,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None, max
     app.state.writer = GroupWriter(k)
     for module in (health, declarations, reviews, cases, lists, keys):
         app.include_router(module.router)
+    from kordon.interfaces.api.documents import router as documents_router  # EAEU documents (issue 12)
+    app.include_router(documents_router)
     if web:
         from kordon.interfaces.web import mount
 

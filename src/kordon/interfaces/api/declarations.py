@@ -50,12 +50,25 @@ def _errors(exc: ValidationError, index: int | None) -> list[dict[str, Any]]:
     return [{"loc": [*prefix, *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors(include_url=False, include_input=False)]
 
 
-async def screen_and_store(request: Request, who: Principal, decls: list[Declaration]) -> list[dict[str, Any]]:
+def check_profile(k: Kordon, profile: str | None) -> str | None:
+    """A per-request profile must be a bundled one (a file path from a client is not accepted)."""
+    from kordon.ingest.profiles import bundled_profile_names
+
+    if profile is None:
+        return None
+    names = bundled_profile_names()
+    if profile not in names:
+        raise HTTPException(422, f"unknown profile {profile!r}; profiles: {', '.join(names)}")
+    return profile
+
+
+async def screen_and_store(request: Request, who: Principal, decls: list[Declaration],
+                           profile: str | None = None) -> list[dict[str, Any]]:
     """Hand the declarations to the group writer (the one screening path) and wait until they are committed,
     so a 2xx means screened, stored and audited."""
     if not decls:
         return []
-    stored: list[Stored] = await asyncio.wrap_future(request.app.state.writer.submit(who, decls))
+    stored: list[Stored] = await asyncio.wrap_future(request.app.state.writer.submit(who, decls, profile))
     k: Kordon = request.app.state.kordon
     out = []
     for x in stored:
@@ -85,7 +98,11 @@ def _declaration_schema() -> dict[str, Any]:
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": _declaration_schema()}}}},
     responses={400: {"description": "Malformed JSON"}, 413: {"description": "Body too large"}, 422: {"description": "Invalid declaration"}},
 )
-async def submit(request: Request, who: Principal = Depends(requires("screen"))) -> JSONResponse:
+async def submit(request: Request, who: Principal = Depends(requires("screen")),
+                 profile: str | None = Query(None, description="Jurisdiction profile whose law decides the actions "
+                                             "(kz_customs, eu_exporter, us_person, bank_kz, uk_exporter); default: the server's settings")
+                 ) -> JSONResponse:
+    profile = check_profile(request.app.state.kordon, profile)
     data = parse_json(await read_body(request, request.app.state.max_body))
     if isinstance(data, dict) and "declarations" in data:
         extra = set(data) - {"declarations"}
@@ -99,7 +116,7 @@ async def submit(request: Request, who: Principal = Depends(requires("screen")))
             decl = Declaration.model_validate(data)
         except ValidationError as exc:
             return JSONResponse({"detail": _errors(exc, None)}, status_code=422)
-        return JSONResponse((await screen_and_store(request, who, [decl]))[0])
+        return JSONResponse((await screen_and_store(request, who, [decl], profile))[0])
     if not isinstance(data, list):
         raise HTTPException(422, f"expected a declaration object or a list of them, got {type(data).__name__}")
     if len(data) > MAX_BATCH:
@@ -111,7 +128,7 @@ async def submit(request: Request, who: Principal = Depends(requires("screen")))
         except ValidationError as exc:
             errors.append({"index": i, "id": item.get("id") if isinstance(item, dict) else None, "errors": _errors(exc, i)})
 
-    stored = await screen_and_store(request, who, [d for _, d in valid])
+    stored = await screen_and_store(request, who, [d for _, d in valid], profile)
     results = [{"index": i, **r} for (i, _), r in zip(valid, stored)]
     return JSONResponse({"read": len(data), "accepted": len(results), "rejected": len(errors), "results": results, "errors": errors})
 

@@ -30,6 +30,7 @@ MAX_PER_TRANSACTION = 200
 class Job:
     who: Principal
     declarations: list[Declaration]
+    profile: str | None = None
     future: Future = field(default_factory=Future)
 
 
@@ -40,9 +41,9 @@ class GroupWriter:
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
 
-    def submit(self, who: Principal, declarations: list[Declaration]) -> Future:
+    def submit(self, who: Principal, declarations: list[Declaration], profile: str | None = None) -> Future:
         self._ensure_started()
-        job = Job(who, declarations)
+        job = Job(who, declarations, profile)
         self.jobs.put(job)
         return job.future
 
@@ -79,7 +80,7 @@ class GroupWriter:
 
     def _write(self, jobs: list[Job]) -> None:
         try:
-            stored = self.k.record([(d, j.who.actor) for j in jobs for d in j.declarations])
+            stored = self.k.record([(d, j.who.actor, j.profile) for j in jobs for d in j.declarations])
         except Exception as exc:  # noqa: BLE001 — handed to the waiting request, which answers 500
             if len(jobs) > 1:
                 for job in jobs:  # one bad job must not fail the others: write each alone

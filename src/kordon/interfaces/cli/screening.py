@@ -31,7 +31,8 @@ PROGRESS_FROM_BYTES = 1_000_000
 BATCH = 500  # declarations stored per transaction
 
 
-def _kordon(config: Optional[Path], db: Optional[str], lists: list[Path] | None = None, store: bool = True) -> Kordon:
+def _kordon(config: Optional[Path], db: Optional[str], lists: list[Path] | None = None, store: bool = True,
+            profile: Optional[str] = None) -> Kordon:
     """Settings, lists and store as the options say; anything wrong with them is a usage error (exit 2)."""
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -41,6 +42,8 @@ def _kordon(config: Optional[Path], db: Optional[str], lists: list[Path] | None 
     s = settings(config, db)
     if lists:
         s.lists = s.lists + [str(p) for p in lists]
+    if profile:
+        s.profile = profile
     try:
         k = Kordon(s)
         if store:
@@ -113,11 +116,14 @@ def screen(
     config: Optional[Path] = CONFIG,
     db: Optional[str] = DB,
     store: bool = typer.Option(True, "--store/--no-store", help="Record every screening (needed for explain and replay)"),
+    profile: Optional[str] = typer.Option(
+        None, "--profile", help="Whose law decides the actions: kz_customs, eu_exporter, us_person, bank_kz, uk_exporter, "
+        "or a profile file (default: 'profile' in the settings, else kz_customs)"),
 ) -> None:
     """Screen declarations: goods, parties and routes; print a lane, an action and the reasons for each."""
     if fmt not in FORMATS:
         raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}", param_hint="--format")
-    k = _kordon(config, db, lists, store=store)
+    k = _kordon(config, db, lists, store=store, profile=profile)
     counts = ReadCounts()
     target = out_file.open("w", encoding="utf-8", newline="") if out_file else sys.stdout
     try:
@@ -196,8 +202,9 @@ def explain(
         return
     out.print(f"[bold]{d.declaration_id}[/bold] version {record.version}: lane [{LANE_STYLE[d.lane.value]}]{d.lane.value}[/], "
               f"action [bold]{d.action.value}[/bold], score {d.score:.0f}")
-    out.print(f"screened {d.screened_at:%Y-%m-%d %H:%M:%S %Z} with rules {d.rules_version} and lists "
-              + ", ".join(f"{k_}@{v}" for k_, v in d.list_versions.items()), highlight=False)
+    out.print(f"screened {d.screened_at:%Y-%m-%d %H:%M:%S %Z} with rules {d.rules_version}"
+              + (f", under profile {d.profile} version {d.profile_version}" if d.profile else ", under no jurisdiction profile")
+              + " and lists " + ", ".join(f"{k_}@{v}" for k_, v in d.list_versions.items()), highlight=False)
     for i, h in enumerate(d.hits, 1):
         out.print(f"\n{i}. [bold]{h.rule}[/bold] ({h.severity.value}, +{h.score:.0f}) on {h.subject}"
                   + (f", requires {h.action.value}" if h.action else ""), highlight=False)
@@ -207,8 +214,10 @@ def explain(
         if h.evidence:
             shown = {k_: v for k_, v in h.evidence.items() if v not in (None, [], "", False)}
             out.print(f"   evidence: {json.dumps(shown, ensure_ascii=False, default=str)}", highlight=False, soft_wrap=True)
+        if h.legal_basis:
+            out.print(f"   legal basis ({h.legal_basis.kind.replace('_', ' ')}): {h.legal_basis.citation}", highlight=False, soft_wrap=True)
         if h.source:
-            out.print(f"   source: {h.source}", highlight=False, soft_wrap=True)
+            out.print(f"   rule source: {h.source}", highlight=False, soft_wrap=True)
     if not d.hits:
         out.print("\nNo rule fired: nothing on the lists, nothing unusual in the route.")
 
@@ -231,7 +240,8 @@ def replay(
     d = result.decision
     out.print(f"{declaration_id} version {result.record.version}: stored {result.record.decision.lane.value}/"
               f"{result.record.decision.action.value} score {result.record.decision.score:.2f}; "
-              f"replayed {d.lane.value}/{d.action.value} score {d.score:.2f} with "
+              f"replayed {d.lane.value}/{d.action.value} score {d.score:.2f} under profile "
+              + (f"{d.profile}@{d.profile_version}" if d.profile else "none") + " with "
               + ", ".join(f"{k_}@{v}" for k_, v in d.list_versions.items()), highlight=False)
     if result.identical:
         out.print("[green]identical decision[/green]")
@@ -261,17 +271,29 @@ def rescreen(
 @app.command("rules")
 def rules_cmd(
     config: Optional[Path] = CONFIG,
+    profile: Optional[str] = typer.Option(None, "--profile", help="Show this profile instead of the settings' one"),
 ) -> None:
-    """List the rules of the active rule pack with their weights and sources."""
-    from kordon.screen.context import load_rules
+    """List the rules of the active rule pack with their weights and sources, and the jurisdiction profile
+    that turns their findings into actions."""
+    from kordon.ingest.errors import ListFileError
+    from kordon.screen.context import load_rules, load_settings_profile
 
-    pack = load_rules(settings(config))
+    s = settings(config)
+    if profile:
+        s.profile = profile
+    try:
+        pack = load_rules(s)
+        chosen = load_settings_profile(s)
+    except (ListFileError, OSError, ValueError) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
     table = Table(title=f"rule pack {pack.version}")
     for col in ("rule", "weight", "title", "source"):
         table.add_column(col, overflow="fold")
     for r in pack.rules.values():
         table.add_row(r.id if r.enabled else f"{r.id} (disabled)", f"{r.weight:g}", r.title, r.source)
     out.print(table)
+    print_profile(chosen)
 
 @app.command()
 def schema() -> None:
@@ -303,6 +325,30 @@ def rescreen_start(since: Optional[str], days: int, all_: bool = False):  # noqa
     if days < 0:
         raise typer.BadParameter("--days must be 0 or more", param_hint="--days")
     return dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)
+
+
+def print_profile(profile) -> None:  # noqa: ANN001 - kordon.ingest.profiles.Profile | None
+    """The jurisdiction profile: whose law decides, and what each finding leads to under it."""
+    if profile is None:
+        out.print("profile: none (the rules' own actions; no legal basis is stated)")
+        return
+    out.print(f"profile: [bold]{profile.id}[/bold] version {profile.version} — {profile.title} ({profile.jurisdiction})",
+              highlight=False)
+    out.print(f"for: {profile.user}", highlight=False, soft_wrap=True)
+    if profile.foreign_lists:
+        out.print("risk indicators only (foreign lists): " + ", ".join(profile.foreign_lists), highlight=False, soft_wrap=True)
+    table = Table(title=f"profile {profile.id} {profile.version}: findings → action and legal basis")
+    for col in ("rule", "when", "action", "basis", "legal basis"):
+        table.add_column(col, overflow="fold")
+    for p in profile.provisions:
+        when = ", ".join(f"{k}={'|'.join(v) if isinstance(v, tuple) else v}"
+                         for k, v in p.when.model_dump(exclude_none=True).items()) or "always"
+        action = p.action.value if hasattr(p.action, "value") else str(p.action or "—")
+        table.add_row(", ".join(p.rule), when, action, p.kind.replace("_", " "), profile.citation(p.act, p.article, p.verify))
+    d = profile.default
+    table.add_row("any other", "always", d.action.value if hasattr(d.action, "value") else str(d.action or "—"),
+                  d.kind.replace("_", " "), profile.citation(d.act, d.article, d.verify))
+    out.print(table)
 
 
 def print_rescreen(changed: list, console: Console, recorded: bool) -> None:

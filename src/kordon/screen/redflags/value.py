@@ -1,4 +1,4 @@
-"""Value rule: a unit value far from the reference for its HS6 (BIS red flag 11, unusual prices)."""
+"""Value rule: a unit value far from the reference for its HS6 (unusual prices, FinCEN/BIS joint alert FIN-2023-ALERT004)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,248 @@
+"""EAEU mutual-trade documents as kordon reads them: DT (import declaration), ESF (electronic invoice)
+and SNT (accompanying invoice for goods), one JSON object per line with a ``kind``.
+
+The field names are the official ones where the official form has one (see docs/eaeu.md and
+shared/formats/eaeu-documents.md). Unknown fields are kept (``extra="allow"``) so a system can send
+the rest of its form without kordon rejecting the document. These models are the single source of
+truth for the shape: the JSON Schema and the API's OpenAPI document come from them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    model_validator,
+)
+
+from kordon.index.identifiers import kz_bin_iin_valid
+from kordon.models.codes import normalise_country, normalise_hs
+
+Country = Annotated[str, AfterValidator(lambda v: _country(v))]
+# The same taxpayers appear on document after document: check each number once.
+_bin_valid = lru_cache(maxsize=500_000)(kz_bin_iin_valid)
+_hs = lru_cache(maxsize=100_000)(normalise_hs)  # a few thousand codes recur on millions of rows
+_country = lru_cache(maxsize=1_000)(normalise_country)
+Code = Annotated[str, BeforeValidator(lambda v: _hs(v) if isinstance(v, (str, int)) else v)]
+
+
+RowRef = str | None
+
+
+def _tin(value: object) -> object:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = f"{value:012d}"
+    return value.strip() if isinstance(value, str) else value
+
+
+Tin = Annotated[str | None, BeforeValidator(_tin)]
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+
+
+class DocParty(_Open):
+    tin: Tin = Field(None, description="Kazakh BIN/IIN (12 digits, check digit verified); foreign parties may have none")
+    name: str = Field(min_length=1, max_length=1000)
+    country: Country | None = None
+    countryCode: Country | None = None
+
+    @model_validator(mode="after")
+    def _kazakh_tin(self) -> DocParty:
+        # A Kazakh BIN/IIN is checked; a foreign party's own number (a Kyrgyz INN has 14 digits) is kept as given.
+        if self.tin and self.country_code in (None, "KZ"):
+            if not (len(self.tin) == 12 and self.tin.isdigit()):
+                raise ValueError(f"tin: a Kazakh BIN/IIN has 12 digits, got {self.tin!r}")
+            if not _bin_valid(self.tin):
+                raise ValueError(f"tin: BIN/IIN {self.tin!r} fails its check digit")
+        return self
+
+    @property
+    def country_code(self) -> str | None:
+        return self.countryCode or self.country
+
+
+class DTItem(_Open):
+    number: int = Field(ge=1, description="Item number in the declaration")
+    codeTNVED: Code
+    description: str = Field("", max_length=4000)
+    originCountry: Country = Field(description="Country of origin: the only document that fixes it for foreign goods")
+    quantity: float = Field(ge=0)
+    unit: str = Field(min_length=1, max_length=50)
+    netWeight: float | None = Field(None, ge=0)
+    customsValue: float | None = Field(None, ge=0)
+    currency: str | None = None
+
+
+class DT(_Open):
+    kind: Literal["dt"]
+    number: str = Field(min_length=1, max_length=100, description="Declaration number, e.g. 50508/120323/0012345")
+    date: dt.date
+    procedure: str | None = None
+    declarant: DocParty
+    consignor: DocParty | None = None
+    consignee: DocParty | None = None
+    items: list[DTItem] = Field(min_length=1)
+
+    @property
+    def id(self) -> str:
+        return self.number
+
+    @property
+    def receiver(self) -> DocParty:
+        """The taxpayer whose stock the goods enter: the consignee when it is a Kazakh taxpayer, else the declarant."""
+        if self.consignee is not None and self.consignee.tin:
+            return self.consignee
+        return self.declarant
+
+
+class ESFProduct(_Open):
+    rowNumber: int = Field(ge=1)
+    truOriginCode: str | None = Field(None, max_length=10, coerce_numbers_to_str=True,
+                                      description="Origin sign declared by the seller (a small code of the official form)")
+    description: str = Field("", max_length=4000)
+    # On the official ESF form the TN VED code of a product row is the field `unitCode`.
+    unitCode: Code
+    quantity: float = Field(ge=0)
+    unit: str = Field(min_length=1, max_length=50)
+    unitPrice: float | None = Field(None, ge=0)
+    priceWithoutTax: float | None = Field(None, ge=0)
+    productDeclaration: str | None = Field(None, max_length=100, description="Number of the DT that brought the goods in")
+    productNumberInDeclaration: RowRef = Field(None, max_length=50, coerce_numbers_to_str=True)
+
+
+class ESF(_Open):
+    kind: Literal["esf"]
+    registrationNumber: str = Field(min_length=1, max_length=100)
+    num: RowRef = Field(None, coerce_numbers_to_str=True)
+    date: dt.date
+    turnoverDate: dt.date | None = None
+    sellers: list[DocParty] = Field(min_length=1)
+    customers: list[DocParty] = Field(min_length=1)
+    currencyCode: str | None = None
+    products: list[ESFProduct] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _seller_is_taxpayer(self) -> ESF:
+        if not self.sellers[0].tin:
+            raise ValueError("the seller of an ESF (sellers[0]) is a Kazakh taxpayer and needs its BIN/IIN (tin)")
+        return self
+
+    @property
+    def id(self) -> str:
+        return self.registrationNumber
+
+    @property
+    def turnover(self) -> dt.date:
+        """The day the goods changed hands (turnover date), which is what balances are kept by."""
+        return self.turnoverDate or self.date
+
+
+class ShippingInfo(_Open):
+    departureCountry: Country = "KZ"
+    destinationCountry: Country
+    transportType: str | None = None
+
+
+class SNTProduct(_Open):
+    rowNumber: int = Field(ge=1)
+    truOriginCode: str | None = Field(None, max_length=10, coerce_numbers_to_str=True)
+    productName: str = Field("", max_length=4000)
+    codeTNVED: Code
+    quantity: float = Field(ge=0)
+    unit: str = Field(min_length=1, max_length=50)
+    price: float | None = Field(None, ge=0)
+    netWeight: float | None = Field(None, ge=0)
+    manufactureOrImportDocNumber: str | None = Field(None, max_length=100, description="The DT (or production document) that brought the goods in")
+    productNumberInImportDoc: RowRef = Field(None, max_length=50, coerce_numbers_to_str=True)
+
+
+class SNT(_Open):
+    kind: Literal["snt"]
+    registrationNumber: str = Field(min_length=1, max_length=100)
+    number: RowRef = Field(None, coerce_numbers_to_str=True)
+    date: dt.date
+    shippingDate: dt.date | None = None
+    seller: DocParty
+    customer: DocParty
+    shippingInfo: ShippingInfo
+    exportControlProducts: list[SNTProduct] = Field(default_factory=list, description="Section G10: goods under export control")
+    products: list[SNTProduct] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _has_rows(self) -> SNT:
+        if not self.exportControlProducts and not self.products:
+            raise ValueError("an SNT needs at least one product row (exportControlProducts or products)")
+        if self.inbound:
+            if not self.customer.tin:
+                raise ValueError("customer.tin: the recipient of goods brought into Kazakhstan needs its BIN/IIN")
+        elif not self.seller.tin:
+            raise ValueError("seller.tin: the seller of an SNT is a Kazakh taxpayer and needs its BIN/IIN")
+        return self
+
+    @property
+    def inbound(self) -> bool:
+        """Goods brought into Kazakhstan from another EAEU state (no DT exists for them)."""
+        return self.shippingInfo.destinationCountry == "KZ" and self.shippingInfo.departureCountry != "KZ"
+
+    @property
+    def id(self) -> str:
+        return self.registrationNumber
+
+    @property
+    def shipped(self) -> dt.date:
+        return self.shippingDate or self.date
+
+    def rows(self) -> list[tuple[str, SNTProduct]]:
+        """Every product row with its section: ("g10", row) for export-control goods, ("products", row) else."""
+        return [("g10", p) for p in self.exportControlProducts] + [("products", p) for p in self.products]
+
+
+Document = Annotated[DT | ESF | SNT, Field(discriminator="kind")]
+DOCUMENT = TypeAdapter(Document)
+KINDS = ("dt", "esf", "snt")
+
+
+def document_number(doc: DT | ESF | SNT) -> str:
+    return doc.id
+
+
+# -- what verification returns ---------------------------------------------------------------------------
+
+VerdictValue = Literal["verified", "refused", "review"]
+
+
+class Reason(BaseModel):
+    """One finding of the export verification, with one explanation and the evidence behind it."""
+
+    code: str = Field(description="Reason code, e.g. documents.mismatch, balance.insufficient, origin.prohibiting_state")
+    explanation: str
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    row: int | None = Field(None, description="rowNumber of the SNT row the finding is about, if one")
+    section: str | None = Field(None, description="g10 (exportControlProducts) or products")
+    effect: Literal["refuse", "review", "note"] | None = Field(None, description="What the finding means under the profile")
+    basis: str | None = Field(None, description="Legal basis or standing of the finding under the profile")
+    source: str | None = Field(None, description="Published source of the rule")
+
+
+class Verdict(BaseModel):
+    registrationNumber: str
+    verdict: VerdictValue
+    reasons: list[Reason] = Field(default_factory=list)
+    version: int | None = Field(None, description="Version of the SNT in the store that was verified")
+    profile: str
+    profile_version: str
+    checks: list[str] = Field(default_factory=list, description="Rule groups that ran (documents, chain, goods, parties)")
+    versions: dict[str, str] = Field(default_factory=dict, description="Versions of the data and rule packs used")
+    verified_at: dt.datetime | None = None

@@ -1,0 +1,380 @@
+"""The store of EAEU documents and SNT verdicts, on the same database and audit chain as the rest.
+
+A document is identified by kind and number (DT number, ESF or SNT registration number). Loading the
+same content again is a repeat and changes nothing; changed content is stored as the next version and
+becomes the current one, so both versions stay on record. Each document's rows (DT items, ESF and SNT
+product rows) are kept flat in ``eaeu_rows`` for the virtual warehouse. Loads are written with bulk
+inserts (no per-row ORM objects); every load and every verdict is an audit record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import operator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from kordon.index.warehouse import ROW_COLUMNS, rows_of
+from kordon.ingest.documents import (
+    AnyDocument,
+    DocResult,
+    DocumentCounts,
+    paused_gc,
+    read_all,
+)
+from kordon.models.documents import DOCUMENT
+from kordon.record import audit
+from kordon.record.db import Base
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from kordon.record.store import Store
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class DocumentRow(Base):
+    __tablename__ = "eaeu_documents"
+    __table_args__ = (UniqueConstraint("kind", "number", "version"), Index("ix_eaeu_documents_current", "kind", "number", "current"))
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(3))
+    number: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    current: Mapped[bool] = mapped_column(Boolean, default=True)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    seller_tin: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    source: Mapped[str] = mapped_column(Text)  # file:line it was read from
+    body: Mapped[str] = mapped_column(Text)  # the document as read (JSON)
+    loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DocumentLineRow(Base):
+    """One DT item, ESF product row or SNT product row, in the columns of the warehouse view."""
+
+    __tablename__ = "eaeu_rows"
+    # One index only (to find a document's rows when a new version supersedes them): a load writes millions of rows.
+    __table_args__ = (Index("ix_eaeu_rows_doc", "kind", "number", "version"),)
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(3))
+    number: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    current: Mapped[bool] = mapped_column(Boolean, default=True)
+    section: Mapped[str] = mapped_column(String(10))
+    row_no: Mapped[int] = mapped_column(Integer)
+    date: Mapped[dt.date] = mapped_column(Date)
+    seller_tin: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    seller_name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    buyer_tin: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    buyer_name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    buyer_country: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    code: Mapped[str] = mapped_column(String(10))
+    quantity: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(50))
+    origin: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    ref_doc: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    ref_item: Mapped[str | None] = mapped_column(String(50), nullable=True)
+
+
+class VerdictRow(Base):
+    __tablename__ = "eaeu_verdicts"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    snt_number: Mapped[str] = mapped_column(String(100), index=True)
+    snt_version: Mapped[int] = mapped_column(Integer)
+    verdict: Mapped[str] = mapped_column(String(10), index=True)
+    profile: Mapped[str] = mapped_column(String(50))
+    profile_version: Mapped[str] = mapped_column(String(50))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    verified_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+@dataclass
+class LoadResult:
+    counts: DocumentCounts = field(default_factory=DocumentCounts)
+    new: int = 0  # first versions
+    changed: int = 0  # new versions of documents already on record
+    repeats: int = 0  # the same content again: nothing written
+    rows: int = 0  # warehouse rows written
+
+    def as_dict(self) -> dict[str, Any]:
+        c = self.counts
+        return {"read": c.read, "accepted": c.accepted, "rejected": c.rejected, "new": self.new, "changed": self.changed,
+                "repeats": self.repeats, "rows": self.rows, "by_kind": c.by_kind,
+                "errors": [str(e) for e in c.errors]}
+
+
+def _number(doc: AnyDocument) -> str:
+    return doc.id
+
+
+def _seller(doc: AnyDocument) -> str | None:
+    if doc.kind == "esf":
+        return doc.sellers[0].tin
+    if doc.kind == "snt":
+        return doc.seller.tin
+    return doc.receiver.tin
+
+
+def _date(doc: AnyDocument) -> dt.date:
+    return doc.date
+
+
+def _bulk_insert(s: Session, table: Any, values: list[dict[str, Any]]) -> None:
+    """Many rows in one statement. On SQLite straight through the driver, in the text forms SQLAlchemy itself
+    stores (dates ISO, times 'YYYY-MM-DD HH:MM:SS.ffffff'): the ORM's per-row work would cost more than the insert."""
+    if s.get_bind().dialect.name != "sqlite":
+        s.execute(insert(table), values)
+        return
+    cols = [c.name for c in table.columns if c.name in values[0]]
+    first = values[0]
+    # Only the date and time columns need converting; the rest go to the driver as they are.
+    times = [i for i, c in enumerate(cols) if isinstance(first[c], dt.date)]
+    get = operator.itemgetter(*cols)
+    rows: list[Any] = []
+    for v in values:
+        row = get(v)
+        if times:
+            row = list(row)
+            for i in times:
+                x = row[i]
+                row[i] = (x.astimezone(dt.UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+                          if isinstance(x, dt.datetime) else x.isoformat())
+        rows.append(tuple(row))
+    sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
+    s.connection().exec_driver_sql(sql, rows)
+
+
+class DocumentStore:
+    """Documents and verdicts in a kordon store (SQLite or PostgreSQL)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    # -- loading --------------------------------------------------------------------------------------
+    def load(self, paths: Iterable[str], actor: str = "kordon", batch: int = 5000) -> LoadResult:
+        result = LoadResult()
+        pending: list[tuple[str, DocResult]] = []
+        with paused_gc():
+            for path, res in read_all(paths, result.counts):
+                if res.ok:
+                    pending.append((path, res))
+                    if len(pending) >= batch:
+                        self._write(pending, result, actor)
+                        pending = []
+            if pending:
+                self._write(pending, result, actor)
+        return result
+
+    def load_documents(self, docs: list[AnyDocument], source: str = "api", actor: str = "kordon") -> LoadResult:
+        """Store documents already validated (the API's path); each gets `source#index` as its origin."""
+        from kordon.ingest.documents import content_sha256
+
+        result = LoadResult()
+        pending = []
+        for i, doc in enumerate(docs):
+            raw = doc.model_dump(mode="json", exclude_none=True)
+            result.counts.read += 1
+            result.counts.accepted += 1
+            result.counts.add(doc.kind, True)
+            pending.append((source, DocResult(i + 1, doc, content_sha256(doc), json.dumps(raw, ensure_ascii=False))))
+        if pending:
+            self._write(pending, result, actor)
+        return result
+
+    def _write(self, pending: list[tuple[str, DocResult]], result: LoadResult, actor: str) -> None:
+        docs_t, rows_t = DocumentRow.__table__, DocumentLineRow.__table__
+        with audit.writing(), self.store.session.begin() as s:
+            keys = {(r.document.kind, _number(r.document)) for _, r in pending if r.document is not None}
+            latest: dict[tuple[str, str], tuple[int, str]] = {}
+            by_kind: dict[str, list[str]] = {}
+            for doc_kind, number in keys:
+                by_kind.setdefault(doc_kind, []).append(number)
+            for kind, numbers in by_kind.items():
+                for i in range(0, len(numbers), 500):
+                    chunk = numbers[i:i + 500]
+                    for number, version, digest in s.execute(
+                            select(DocumentRow.number, DocumentRow.version, DocumentRow.content_sha256)
+                            .where(DocumentRow.kind == kind, DocumentRow.number.in_(chunk), DocumentRow.current.is_(True))):
+                        latest[(kind, number)] = (version, digest)
+            doc_values: list[dict[str, Any]] = []
+            row_values: list[dict[str, Any]] = []
+            superseded: list[tuple[str, str]] = []
+            digest_log = hashlib.sha256()
+            for path, res in pending:
+                doc = res.document
+                assert doc is not None and res.sha256 is not None
+                key = (doc.kind, _number(doc))
+                before = latest.get(key)
+                if before is not None and before[1] == res.sha256:
+                    result.repeats += 1
+                    continue
+                version = 1 if before is None else before[0] + 1
+                if before is None:
+                    result.new += 1
+                else:
+                    result.changed += 1
+                    superseded.append(key)
+                latest[key] = (version, res.sha256)
+                doc_values.append({"kind": doc.kind, "number": key[1], "version": version, "current": True,
+                                   "content_sha256": res.sha256, "date": _date(doc), "seller_tin": _seller(doc),
+                                   "source": f"{path}:{res.line}", "body": res.text or "", "loaded_at": utcnow()})
+                for row in rows_of(doc, version):
+                    row["current"] = True
+                    row_values.append(row)
+                digest_log.update(f"{doc.kind}\x1f{key[1]}\x1f{version}\x1f{res.sha256}\n".encode())
+            # A document changed twice in one batch: only its last version stays current.
+            for old_kind, number in superseded:
+                s.execute(update(DocumentRow).where(DocumentRow.kind == old_kind, DocumentRow.number == number,
+                                                    DocumentRow.current.is_(True)).values(current=False))
+                s.execute(update(DocumentLineRow).where(DocumentLineRow.kind == old_kind, DocumentLineRow.number == number,
+                                                        DocumentLineRow.current.is_(True)).values(current=False))
+            last_version: dict[tuple[str, str], int] = {}
+            for v in doc_values:
+                last_version[(v["kind"], v["number"])] = v["version"]
+            for v in doc_values:
+                v["current"] = last_version[(v["kind"], v["number"])] == v["version"]
+            for v in row_values:
+                v["current"] = last_version[(v["kind"], v["number"])] == v["version"]
+            if doc_values:
+                _bulk_insert(s, docs_t, doc_values)
+                _bulk_insert(s, rows_t, row_values)
+                result.rows += len(row_values)
+                # One record per batch: the digest covers every (kind, number, version, content hash) written.
+                audit.append_in(s, actor, "documents.load", "documents",
+                                {"documents": len(doc_values), "rows": len(row_values), "sha256": digest_log.hexdigest(),
+                                 "sources": sorted({p for p, _ in pending})})
+
+    # -- reading --------------------------------------------------------------------------------------
+    def get(self, kind: str, number: str, version: int | None = None) -> tuple[AnyDocument, int] | None:
+        with self.store.session() as s:
+            q = select(DocumentRow.body, DocumentRow.version).where(DocumentRow.kind == kind, DocumentRow.number == number)
+            q = q.where(DocumentRow.version == version) if version is not None else q.where(DocumentRow.current.is_(True))
+            found = s.execute(q).first()
+        if found is None:
+            return None
+        return DOCUMENT.validate_json(found[0]), found[1]
+
+    def versions(self, kind: str, number: str) -> list[int]:
+        with self.store.session() as s:
+            return list(s.scalars(select(DocumentRow.version).where(DocumentRow.kind == kind, DocumentRow.number == number)
+                                  .order_by(DocumentRow.version)))
+
+    def snt_numbers(self) -> list[str]:
+        with self.store.session() as s:
+            return list(s.scalars(select(DocumentRow.number).where(DocumentRow.kind == "snt", DocumentRow.current.is_(True))
+                                  .order_by(DocumentRow.date, DocumentRow.number)))
+
+    def iter_snts(self, batch: int = 2000) -> Iterator[tuple[AnyDocument, int]]:
+        last = 0
+        while True:
+            with self.store.session() as s:
+                found = list(s.execute(select(DocumentRow.pk, DocumentRow.body, DocumentRow.version)
+                                       .where(DocumentRow.kind == "snt", DocumentRow.current.is_(True), DocumentRow.pk > last)
+                                       .order_by(DocumentRow.pk).limit(batch)))
+            if not found:
+                return
+            for _, body, version in found:
+                yield DOCUMENT.validate_json(body), version
+            last = found[-1][0]
+
+    def last_key(self) -> int:
+        """The store key of the last document written: it changes whenever a document or a version is stored."""
+        from sqlalchemy import func
+
+        with self.store.session() as s:
+            return int(s.scalar(select(func.max(DocumentRow.pk))) or 0)
+
+    def count(self) -> dict[str, int]:
+        from sqlalchemy import func
+
+        with self.store.session() as s:
+            return {k: n for k, n in s.execute(select(DocumentRow.kind, func.count()).where(DocumentRow.current.is_(True))
+                                                .group_by(DocumentRow.kind))}
+
+    def rows_table(self, batch: int = 200_000) -> pa.Table:
+        """Every current document row as an Arrow table in the warehouse's row schema."""
+        import pyarrow as pa
+
+        from kordon.index.warehouse import row_schema
+
+        schema = row_schema()
+        cols = [getattr(DocumentLineRow, c) for c in ROW_COLUMNS]
+        tables = []
+        sqlite = self.store.engine.dialect.name == "sqlite"
+        date_at = ROW_COLUMNS.index("date")
+        with self.store.engine.connect() as conn:
+            if sqlite:
+                # Straight from the driver: SQLAlchemy's per-value processing would cost more than the query.
+                # Dates come back as the ISO text SQLAlchemy stored and are parsed by Arrow in one go.
+                result: Any = conn.exec_driver_sql(
+                    f"SELECT {', '.join(ROW_COLUMNS)} FROM eaeu_rows WHERE current = 1 ORDER BY pk")
+            else:
+                result = conn.execution_options(stream_results=True).execute(
+                    select(*cols).where(DocumentLineRow.current.is_(True)).order_by(DocumentLineRow.pk))
+            while True:
+                chunk = result.fetchmany(batch)
+                if not chunk:
+                    break
+                columns = list(zip(*chunk))
+                arrays = []
+                for i in range(len(ROW_COLUMNS)):
+                    if sqlite and i == date_at:
+                        arrays.append(pa.array(columns[i], pa.string()).cast(pa.date32()))
+                    else:
+                        arrays.append(pa.array(columns[i], type=schema.field(i).type))
+                tables.append(pa.table(arrays, schema=schema))
+        return pa.concat_tables(tables) if tables else schema.empty_table()
+
+    # -- verdicts ---------------------------------------------------------------------------------------
+    def save_verdicts(self, verdicts: list[tuple[dict[str, Any], int]], actor: str = "kordon") -> None:
+        """Store verdicts (body, SNT version) in one transaction, each with its audit record."""
+        if not verdicts:
+            return
+        with audit.writing(), self.store.session.begin() as s:
+            s.execute(insert(VerdictRow), [
+                {"snt_number": body["registrationNumber"], "snt_version": version, "verdict": body["verdict"],
+                 "profile": body.get("profile", ""), "profile_version": body.get("profile_version", ""), "body": body,
+                 "verified_at": utcnow()} for body, version in verdicts])
+            for body, version in verdicts:
+                audit.append_in(s, actor, "documents.verify", f"snt:{body['registrationNumber']}",
+                                {"version": version, "verdict": body["verdict"], "profile": body.get("profile"),
+                                 "reasons": sorted({r["code"] for r in body.get("reasons", [])}),
+                                 "sha256": hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+                                                          .encode()).hexdigest()})
+
+    def verdicts(self, snt_number: str | None = None, verdict: str | None = None, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
+        """Latest first: the queue of verified SNTs (filter by number or verdict)."""
+        with self.store.session() as s:
+            q = select(VerdictRow.body, VerdictRow.snt_version, VerdictRow.verified_at).order_by(VerdictRow.pk.desc())
+            if snt_number is not None:
+                q = q.where(VerdictRow.snt_number == snt_number)
+            if verdict is not None:
+                q = q.where(VerdictRow.verdict == verdict)
+            return [dict(body, snt_version=v, verified_at=at.isoformat() if at else None)
+                    for body, v, at in s.execute(q.limit(limit).offset(offset))]

@@ -1,0 +1,78 @@
+"""EAEU documents in the store (SQLite and PostgreSQL): idempotent loads, versions, verdicts on the audit chain."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pyarrow")
+
+from kordon.config import Settings
+from kordon.eaeu import Documents
+from kordon.record import audit
+from kordon.record.documents import DocumentStore
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples" / "eaeu"
+
+
+def test_load_is_idempotent_and_a_change_is_a_new_version(store, tmp_path):
+    docs = DocumentStore(store)
+    first = docs.load([str(EXAMPLES)])
+    assert (first.counts.read, first.counts.accepted, first.counts.rejected, first.new) == (24, 24, 0, 24)
+    assert first.rows == 26
+    again = docs.load([str(EXAMPLES)])
+    assert (again.new, again.changed, again.repeats, again.rows) == (0, 0, 24, 0)
+    assert docs.count() == {"dt": 6, "esf": 7, "snt": 11}
+
+    # The ESF of the balance case is corrected: 300 sold instead of 800.
+    line = next(ln for ln in (EXAMPLES / "esfs.jsonl").read_text(encoding="utf-8").splitlines() if "ESF-2023-0620-000451" in ln)
+    raw = json.loads(line)
+    raw["products"][0]["quantity"] = 300
+    changed = tmp_path / "correction.jsonl"
+    changed.write_text(json.dumps(raw, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = docs.load([str(changed)])
+    assert (result.new, result.changed) == (0, 1)
+    assert docs.versions("esf", "ESF-2023-0620-000451") == [1, 2]
+    current = docs.get("esf", "ESF-2023-0620-000451")
+    assert current is not None and current[1] == 2 and current[0].products[0].quantity == 300
+    assert docs.get("esf", "ESF-2023-0620-000451", version=1)[0].products[0].quantity == 800
+    table = docs.rows_table()
+    assert table.num_rows == 26  # the old version's row is no longer current
+    assert audit.verify(store).ok
+
+
+def test_verdicts_are_recorded_on_the_audit_chain(store, db_url):
+    d = Documents(Settings(database_url=db_url), store, goods_and_parties=False)
+    d.load([str(EXAMPLES)])
+    verdicts, missing = d.verify(["KZ-SNT-2023-0000106", "KZ-SNT-0"])
+    assert missing == ["KZ-SNT-0"] and verdicts[0].verdict == "refused"
+    stored = d.documents.verdicts("KZ-SNT-2023-0000106")
+    assert stored[0]["verdict"] == "refused" and stored[0]["reasons"][0]["code"] == "balance.insufficient"
+    records = [r for r in audit.entries(store) if r.action == "documents.verify"]
+    assert records[-1].subject == "snt:KZ-SNT-2023-0000106" and records[-1].payload["reasons"] == ["balance.insufficient"]
+    assert audit.verify(store).ok
+
+    # A corrected ESF (fewer sold inside Kazakhstan) is a new version; the next verification sees it.
+    line = next(ln for ln in (EXAMPLES / "esfs.jsonl").read_text(encoding="utf-8").splitlines() if "ESF-2023-0620-000451" in ln)
+    raw = json.loads(line)
+    raw["products"][0]["quantity"] = 300
+    d.load_documents([d.documents.get("esf", "ESF-2023-0620-000451")[0].model_validate(raw)], source="test")
+    verdicts, _ = d.verify(["KZ-SNT-2023-0000106"])
+    assert verdicts[0].verdict == "verified"
+
+
+def test_a_load_by_another_process_is_seen_by_the_next_verification(store, db_url):
+    """A long-lived service (the API) must not verify against a warehouse another process has changed since."""
+    server = Documents(Settings(database_url=db_url), store, goods_and_parties=False)
+    server.load([str(EXAMPLES)])
+    assert server.verify(["KZ-SNT-2023-0000106"], record=False)[0][0].verdict == "refused"
+    # Another process (a CLI load) stores the corrected ESF: 300 routers sold inside Kazakhstan, not 800.
+    line = next(ln for ln in (EXAMPLES / "esfs.jsonl").read_text(encoding="utf-8").splitlines() if "ESF-2023-0620-000451" in ln)
+    raw = json.loads(line)
+    raw["products"][0]["quantity"] = 300
+    other = DocumentStore(store)
+    other.load_documents([other.get("esf", "ESF-2023-0620-000451")[0].model_validate(raw)], source="cli")
+    assert server.verify(["KZ-SNT-2023-0000106"], record=False)[0][0].verdict == "verified"

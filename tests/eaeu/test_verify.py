@@ -1,0 +1,157 @@
+"""The SRC's export verification, one reason code at a time, on documents built for each case."""
+
+from __future__ import annotations
+
+import pytest
+
+from kordon.index.warehouse import WarehouseView
+from kordon.models.documents import SNT
+from kordon.screen.documents import UnknownProfile, build_document_context, verify_snt
+from tests.eaeu.helpers import dt as make_dt
+from tests.eaeu.helpers import esf, parse, snt, valid_bin
+
+IMP, MID, SELLER = valid_bin("1501", 11), valid_bin("1601", 22), valid_bin("1701", 33)
+DT1 = "50508/010123/0000001"
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    return build_document_context("kz_customs")  # goods and party rules off: these tests are about the documents
+
+
+def run(ctx, s: dict, *docs: dict):
+    v = WarehouseView.from_documents([parse(d) for d in (*docs, s)])
+    snt_doc = parse(s)
+    assert isinstance(snt_doc, SNT)
+    return verify_snt(snt_doc, v, ctx)
+
+
+def codes(verdict) -> set[str]:
+    return {r.code for r in verdict.reasons}
+
+
+def test_clean_chain_is_verified(ctx):
+    v = run(ctx, snt("S1", "2023-03-01", MID, "8542319090", 100, DT1),
+            make_dt(DT1, "2023-01-01", IMP, [("8542319090", "CN", 1000)]), esf("E1", "2023-02-01", IMP, MID, "8542319090", 300, DT1))
+    assert v.verdict == "verified" and v.reasons == []
+
+
+@pytest.mark.parametrize("row_doc,item,code,qty,problem", [
+    ("50508/999999/0000000", "1", "8542319090", 10, "not_on_record"),
+    (DT1, "7", "8542319090", 10, "item_not_in_document"),
+    (DT1, "1", "8541100000", 10, "differs"),
+    (DT1, "1", "8542319090", 5000, "differs"),
+])
+def test_documents_mismatch_refuses(ctx, row_doc, item, code, qty, problem):
+    v = run(ctx, snt("S1", "2023-03-01", IMP, code, qty, row_doc, item), make_dt(DT1, "2023-01-01", IMP, [("8542319090", "CN", 1000)]))
+    assert v.verdict == "refused"
+    found = [r for r in v.reasons if r.code == "documents.mismatch"]
+    assert found and found[0].evidence["problem"] == problem and found[0].effect == "refuse"
+
+
+def test_esf_named_must_be_issued_to_the_seller(ctx):
+    v = run(ctx, snt("S1", "2023-03-01", SELLER, "8542319090", 10, "E1", "1"),
+            make_dt(DT1, "2023-01-01", IMP, [("8542319090", "CN", 1000)]), esf("E1", "2023-02-01", IMP, MID, "8542319090", 300, DT1))
+    assert v.verdict == "refused"
+    assert any(r.evidence.get("problem") == "not_the_sellers" for r in v.reasons)
+
+
+def test_balance_insufficient_refuses(ctx):
+    v = run(ctx, snt("S1", "2023-03-01", IMP, "8542319090", 500, DT1),
+            make_dt(DT1, "2023-01-01", IMP, [("8542319090", "CN", 1000)]), esf("E1", "2023-02-01", IMP, MID, "8542319090", 800, DT1))
+    assert v.verdict == "refused" and codes(v) == {"balance.insufficient"}
+    r = v.reasons[0]
+    assert (r.evidence["received"], r.evidence["sent"], r.evidence["balance"], r.evidence["shipped"]) == (1000, 800, 200, 500)
+
+
+def test_two_rows_on_one_lot_are_covered_together(ctx):
+    s = snt("S1", "2023-03-01", IMP, "8542319090", 600, DT1)
+    s["exportControlProducts"].append(dict(s["exportControlProducts"][0], rowNumber=2, quantity=600))
+    v = run(ctx, s, make_dt(DT1, "2023-01-01", IMP, [("8542319090", "CN", 1000)]))
+    assert "balance.insufficient" in codes(v)
+
+
+@pytest.mark.parametrize("origin,dest,verdict", [("DE", "RU", "refused"), ("US", "BY", "refused"), ("DE", "AM", "verified"),
+                                                 ("CN", "RU", "verified"), ("KR", "RU", "refused")])
+def test_origin_prohibiting_state(ctx, origin, dest, verdict):
+    v = run(ctx, snt("S1", "2023-03-01", MID, "8542319090", 10, DT1, dest=dest),
+            make_dt(DT1, "2023-01-01", IMP, [("8542319090", origin, 1000)]), esf("E1", "2023-02-01", IMP, MID, "8542319090", 300, DT1))
+    assert v.verdict == verdict
+    assert ("origin.prohibiting_state" in codes(v)) == (verdict == "refused")
+
+
+def test_own_production_claim_traced_to_an_import(ctx):
+    v = run(ctx, snt("S1", "2023-03-01", SELLER, "8482109008", 100, sign="3"),
+            make_dt(DT1, "2023-01-01", IMP, [("8482109008", "JP", 1000)]),
+            esf("E1", "2023-01-10", IMP, MID, "8482109008", 500, DT1, sign="1"),
+            esf("E2", "2023-01-20", MID, SELLER, "8482109008", 400, sign="3"))
+    assert v.verdict == "review"
+    assert {"chain.origin_traced", "chain.origin_sign_changed", "origin.prohibiting_state"} <= codes(v)
+    traced = next(r for r in v.reasons if r.code == "chain.origin_traced")
+    assert traced.evidence["imports"] == [f"{DT1} / 1 (JP)"]
+    assert [s["document"] for s in traced.evidence["path"]] == ["E2", "E1", DT1]
+    inferred = next(r for r in v.reasons if r.code == "origin.prohibiting_state")
+    assert inferred.evidence["inferred"] is True and inferred.effect == "review"
+
+
+def test_true_own_production_is_verified(ctx):
+    v = run(ctx, snt("S1", "2023-03-01", SELLER, "7202419000", 500, "АКТ-1/2023", sign="3", unit="t"))
+    assert v.verdict == "verified"
+
+
+def test_g10_row_with_no_document_and_no_stock_is_a_mismatch(ctx):
+    v = run(ctx, snt("S1", "2023-03-01", SELLER, "8542319090", 5, sign="1"))
+    assert v.verdict == "refused" and next(iter(v.reasons)).evidence["problem"] == "no_document"
+
+
+def test_one_day_firm_and_oversold_are_flagged_for_review(ctx):
+    new = valid_bin("2302", 44)
+    v = run(ctx, snt("S1", "2023-03-05", new, "8542319090", 100, DT1, dest="AM"),
+            make_dt(DT1, "2023-01-01", IMP, [("8542319090", "CN", 100)]),
+            esf("E1", "2023-02-01", IMP, MID, "8542319090", 100, DT1),
+            esf("E2", "2023-03-02", MID, new, "8542319090", 150, DT1))
+    assert v.verdict == "review"
+    assert {"chain.one_day_firm", "chain.oversold"} <= codes(v)
+    firm = next(r for r in v.reasons if r.code == "chain.one_day_firm")
+    assert firm.evidence["party"] == new and firm.evidence["held_days"] == 3
+
+
+def test_an_error_is_never_verified(ctx):
+    class Broken(WarehouseView):
+        def __init__(self) -> None:  # no table at all
+            pass
+
+    v = verify_snt(parse(snt("S1", "2023-03-01", IMP, "8542319090", 1, DT1)), Broken(), ctx)
+    assert v.verdict == "review" and v.reasons[0].code == "verification.error"
+
+
+def test_unknown_profile_is_refused():
+    with pytest.raises(UnknownProfile):
+        build_document_context("eu_exporter_typo")
+
+
+@pytest.fixture(scope="module")
+def full_ctx():  # noqa: ANN201
+    from kordon.screen import build_context
+
+    return build_document_context("kz_customs", build_context())
+
+
+def test_ordinary_goods_sold_on_are_not_an_origin_question(full_ctx):
+    # Imported New Zealand milk powder resold by a dairy: no control list, so the product section is not traced.
+    v = run(full_ctx, snt("S1", "2023-03-01", MID, "0402211800", 5, sign="3", section="products", unit="t"),
+            make_dt(DT1, "2023-01-01", IMP, [("0402211800", "NZ", 20)], unit="t"),
+            esf("E1", "2023-02-01", IMP, MID, "0402211800", 10, DT1, unit="t"))
+    assert v.verdict == "verified", v.reasons
+    assert "goods" in v.checks and "parties" in v.checks
+
+
+def test_listed_goods_in_the_product_section_are_traced(full_ctx):
+    # CHPL microcontrollers put in the ordinary section instead of G10, claimed as own production, to Russia.
+    v = run(full_ctx, snt("S1", "2023-03-01", MID, "8542319090", 50, sign="3", section="products"),
+            make_dt(DT1, "2023-01-01", IMP, [("8542319090", "DE", 100)]),
+            esf("E1", "2023-02-01", IMP, MID, "8542319090", 100, DT1))
+    assert v.verdict == "review"
+    assert {"chain.origin_traced", "origin.prohibiting_state", "goods.chpl"} <= codes(v)
+    chpl = next(r for r in v.reasons if r.code == "goods.chpl")
+    assert chpl.row == 1 and chpl.section == "products" and chpl.effect == "review"
