@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import cast
 
 from kordon.index.goods import GoodsMatch
 from kordon.index.hs import (
@@ -66,7 +65,8 @@ class ListView:
 
 def view(gl: GoodsList) -> ListView:
     try:
-        return cast(ListView, gl.__dict__["_goods_view"])
+        cached: ListView = gl.__dict__["_goods_view"]
+        return cached
     except KeyError:
         pass
     meta = gl.meta
@@ -163,32 +163,47 @@ Outcome = tuple[Severity, Action | None, str]
 def _judge(decl: Declaration, item: Item, m: GoodsMatch, how: str, bound: list[str]) -> Outcome | None:
     """Severity, neutral default action and consequence of one match; None when the measure does not reach
     this declaration (a ban on exports to Russia says nothing about coal bound for China)."""
-    entry_sev = Severity(m.entry.severity or m.list.default_severity)
-    v = view(m.list)
-    settle = v.settle
-    firm = how == "exact" and not m.entry.illustrative
-    licence = item.licence
     if decl.type is DeclarationType.import_ and m.list.applies_to != "all_destinations":
         return Severity.info, None, "import of a listed item; keep it in view for later re-export"
     if m.list.applies_to == "all_destinations":
-        return _licensing(m, licence, firm, bound, settle, entry_sev)
+        return _licensing(item, m, how, bound)
     if not bound:
-        if not v.watch_elsewhere:
+        if not view(m.list).watch_elsewhere:
             return None
         # e.g. the CHPL: its guidance asks for enhanced due diligence on every third-country buyer.
-        severity = lower(entry_sev, 1 if how == "exact" else 2)
+        severity = lower(Severity(m.entry.severity or m.list.default_severity), 1 if how == "exact" else 2)
         return severity, None, "ask for end-user information (enhanced due diligence)"
-    where = ", ".join(bound)
-    if licence:
-        # The lawful path: a licence was granted; the officer checks that it covers these goods.
-        return Severity.low, Action.check_documents, f"it is bound for {where}; check that licence {licence} covers it"
+    return _bound_for_restricted(item, m, how, bound)
+
+
+def _licensing(item: Item, m: GoodsMatch, how: str, bound: list[str]) -> Outcome:
+    """A list whose goods need a licence whatever the destination (national control list)."""
+    firm = how == "exact" and not m.entry.illustrative
+    if firm and bound and m.entry.category == "military":
+        return Severity.critical, Action.deny, f"military goods may not be exported to {', '.join(bound)}"
+    if item.licence:
+        return Severity.low, Action.check_documents, f"check that licence {item.licence} covers it"
+    entry_sev = Severity(m.entry.severity or m.list.default_severity)
     if not firm:
+        return lower(entry_sev), Action.check_documents, (
+            f"a licence is needed only if the goods are the controlled kind; ask for {view(m.list).settle}")
+    if bound:
+        return Severity.critical, Action.deny, f"it needs a licence, none is declared, and it is bound for {', '.join(bound)}: refuse"
+    return entry_sev, Action.inspect, "it needs a licence and none is declared"
+
+
+def _bound_for_restricted(item: Item, m: GoodsMatch, how: str, bound: list[str]) -> Outcome:
+    """A list of goods banned for some destinations, and the goods are bound for one it covers."""
+    where = ", ".join(bound)
+    if item.licence:
+        # The lawful path: a licence was granted; the officer checks that it covers these goods.
+        return Severity.low, Action.check_documents, f"it is bound for {where}; check that licence {item.licence} covers it"
+    if how != "exact" or m.entry.illustrative:
         # A code-defined list whose entry may cover the goods weighs more than a list drawn more narrowly
         # than HS6 (CN codes, parameters), where most goods under the HS6 are not the listed ones.
-        narrow_law = defined_narrower(m) is not None
-        severity = Severity.high if _denies(m) and not narrow_law else Severity.medium
+        severity = Severity.high if _denies(m) and defined_narrower(m) is None else Severity.medium
         return severity, Action.check_documents, (
-            f"it is bound for {where}; ask for {settle} to establish whether the goods are the listed ones")
+            f"it is bound for {where}; ask for {view(m.list).settle} to establish whether the goods are the listed ones")
     if not _denies(m):
         # e.g. EU luxury or industrial-capacity bans: they bind EU exporters, so here the question is
         # whether EU-origin goods are being passed on, not a refusal in itself.
@@ -197,20 +212,6 @@ def _judge(decl: Declaration, item: Item, m: GoodsMatch, how: str, bound: list[s
             "so check the origin and the no-Russia clause of the contract"
         )
     return Severity.critical, Action.deny, f"it is bound for {where} without a licence: refuse"
-
-
-def _licensing(m: GoodsMatch, licence: str | None, firm: bool, bound: list[str], settle: str, entry_sev: Severity) -> Outcome:
-    """A list whose goods need a licence to any destination (national and dual-use control lists)."""
-    if firm and bound and m.entry.category == "military":
-        return Severity.critical, Action.deny, f"military goods may not be exported to {', '.join(bound)}"
-    if licence:
-        return Severity.low, Action.check_documents, f"check that licence {licence} covers it"
-    if not firm:
-        return lower(entry_sev), Action.check_documents, (
-            f"a licence is needed only if the goods are the controlled kind; ask for {settle}")
-    if bound:
-        return Severity.critical, Action.deny, f"it needs a licence, none is declared, and it is bound for {', '.join(bound)}: refuse"
-    return entry_sev, Action.inspect, "it needs a licence and none is declared"
 
 
 # Lexicon categories (data/lexicon/terms.yaml) that name the kind of goods of a list entry's category.
