@@ -101,7 +101,7 @@ def name_bench(path: Path, threshold: float, lv2) -> list[str]:
     return out
 
 
-def cross_script_set(eu_entities: list[dict], n: int, seed: int = 7) -> tuple[list[tuple[str, str, str, str]], list[dict]]:
+def cross_script_set(eu_entities: list[dict], n: int, seed: int = 7) -> tuple[list[tuple[str, str, str, str]], list[dict]]:  # noqa: C901 - issue 9's benchmark, reworked there
     """Queries (variant kind, query text, schema, target id) and the EU entities with Cyrillic names stripped."""
     rng = random.Random(seed)
     def pure_cyr(n: str) -> bool:
@@ -116,7 +116,7 @@ def cross_script_set(eu_entities: list[dict], n: int, seed: int = 7) -> tuple[li
         # "НПО «Марс»") cannot be found by spelling and are counted apart.
         cyr = [ascii_text(n).lower() for p in ("name", "alias") for n in e["properties"].get(p, []) if pure_cyr(n)]
         lat = [n.lower() for p in ("name", "alias") for n in e["properties"].get(p, []) if not CYR.search(n)]
-        return bool(cyr and lat) and max(fuzz.token_set_ratio(c, l) for c in cyr for l in lat) >= 60
+        return bool(cyr and lat) and max(fuzz.token_set_ratio(c, lt) for c in cyr for lt in lat) >= 60
 
     with_cyr = [e for e in eu_entities if any(pure_cyr(n) for p in ("name", "alias") for n in e["properties"].get(p, []))
                 and transliterated(e)]
@@ -175,7 +175,7 @@ def child_build(path: str) -> None:
     print(json.dumps({"build_s": time.perf_counter() - t, "rss_mb": rss_mb(), "rss_before_mb": before}))
 
 
-def main() -> None:
+def main() -> None:  # noqa: C901 - issue 9's benchmark, reworked there
     if len(sys.argv) == 3 and sys.argv[1] == "--child-build":
         return child_build(sys.argv[2])
     ap = argparse.ArgumentParser()
@@ -198,7 +198,6 @@ def main() -> None:
     eu_res = eu.load(shared / "sanctions_lists/eu_official_journal")
     queries, eu_stripped = cross_script_set(screenable(eu_res.entities), args.names)
     base = [ListedEntity.from_ftm(m["id"], e) for m in shipped_manifest() for e in screenable(shipped_entities(m["id"]))]
-    rss0 = rss_mb()
     t = time.perf_counter()
     entities = base + [ListedEntity.from_ftm("eu_oj", e) for e in eu_stripped]
     index = PartyIndex(entities, {m["id"]: m["version"] for m in shipped_manifest()} | {"eu_oj": eu_res.published or "?"})
@@ -292,7 +291,8 @@ def main() -> None:
     p99 = lat[int(len(lat) * 0.99) - 1] * 1000
     qps = len(lat) / sum(lat)
     out += ["", f"### Speed ({len(lat):,} queries, one core)", "", f"p50 {p50:.2f} ms, p99 {p99:.2f} ms, mean {1000 * sum(lat) / len(lat):.2f} ms, "
-            f"{qps:,.0f} queries/s (wall clock); peak RSS {rss_mb():.0f} MB; load average during the run {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared machine)",
+            f"{qps:,.0f} queries/s (wall clock); peak RSS {rss_mb():.0f} MB; "
+            f"load average during the run {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared machine)",
             f"CPU time per query (excludes time the scheduler gave to other processes): p50 {statistics.median(cpu) * 1000:.2f} ms, "
             f"p99 {cpu[int(len(cpu) * 0.99) - 1] * 1000:.2f} ms, max {cpu[-1] * 1000:.2f} ms, {len(cpu) / sum(cpu):,.0f} queries per CPU-second"]
     if lv2:
@@ -300,7 +300,7 @@ def main() -> None:
         sample = random.Random(3).sample([q for q in queries], min(300, len(queries)))
         pairs = 0
         t = time.perf_counter()
-        for kind, q, schema, target in sample:
+        for _kind, q, schema, _target in sample:
             found, _ = index.match(Query(q, schema=schema), limit=10)
             for c in found:
                 lv2(schema, q, c.entity.schema, c.entity.names)

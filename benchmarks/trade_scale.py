@@ -10,7 +10,10 @@ and diversion analyses through kordon's own library functions:
 - pandas on the same rows held as a DataFrame of categoricals; the time to load
   the frame from DuckDB is reported on its own line, not inside the queries.
 
-All engines' results are checked against each other before times are printed.
+pandas does the same work as kordon's DuckDB path: the same selections and groups, the change with its
+top codes and monthly series, the mirror by year with completeness, the diversion index of 3 legs x
+2 groups and the DiD. Every figure of the pandas results is checked against kordon's result (and the
+DuckDB modes against each other) before the times mean anything; wall and CPU time are printed.
 
     python benchmarks/trade_scale.py --pandas-rows 20000000 --rows 0 --cluster
     python benchmarks/trade_scale.py --pandas-rows 0 --rows 50000000
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import math
 import os
 import platform
 import resource
@@ -38,6 +42,7 @@ from kordon.monitor.change import change
 from kordon.monitor.diversion import diversion
 from kordon.monitor.groups import codes_in_edition, resolve_group
 from kordon.monitor.mirror import mirror
+from kordon.monitor.result import pct
 
 COUNTRIES = ["EU27", "KZ", "KG", "AM", "RU", "BY", "CN", "TR", "AE", "GE", "UZ", "US", "GB", "JP",
              "KR", "IN", "RS", "MN", "VN", "TH", "MY", "IL", "HK", "CH", "NO", "CA", "BR", "ZA",
@@ -83,38 +88,132 @@ def generate(con: duckdb.DuckDBPyConnection, rows: int, seed: float = 0.42) -> f
 
 
 # ------------------------------------------------------------------ pandas
-def pandas_change(df, sanctioned17: set[str]):
-    sel = df[(df.reporter == "EU27") & (df.partner == "KG") & (df.flow == "export") & df.hs_code.isin(sanctioned17)]
-    mi = sel.year * 12 + sel.month - 1
-    base = sel[(mi >= 2022 * 12) & (mi <= 2022 * 12 + 4)]
-    per = sel[(mi >= 2023 * 12) & (mi <= 2023 * 12 + 4)]
-    by = pd.concat([base.groupby("hs_code", observed=True).value.sum().rename("b"), per.groupby("hs_code", observed=True).value.sum().rename("p")],
-                   axis=1).fillna(0)
-    by["chg"] = by.p - by.b
-    top = by.reindex(by.chg.abs().sort_values(ascending=False).index).head(10)
-    return by.b.sum(), by.p.sum(), top
+# The same three analyses as kordon.monitor's change, mirror and diversion, written for a pandas frame:
+# same rows, same groups (the HS2017 subheadings of the built-in groups), same periods, same tables
+# (change: summary, top codes, monthly series; mirror: by year with completeness and gap; diversion:
+# the index of 3 legs x 2 groups and the DiD). `check` compares every figure with kordon's result.
+# The generated data have a month on every row, so the annual-row branches of kordon are not needed.
+CHANGE = {"reporter": "EU27", "partner": "KG", "period": (2023 * 12, 2023 * 12 + 4), "base": (2022 * 12, 2022 * 12 + 4)}
+LEGS = {"bloc->transit": (["EU27"], ["KZ", "KG", "AM"]), "transit->destination": (["KZ", "KG", "AM"], ["RU"]),
+        "bloc->destination": (["EU27"], ["RU"])}
+BASELINE = (2019 * 12, 2021 * 12 + 11)
 
 
-def pandas_mirror(df, dual_use17: set[str]):
+def pandas_change(df, sanctioned17: set[str], top: int = 10) -> dict:
+    sel = df[(df.reporter == CHANGE["reporter"]) & (df.partner == CHANGE["partner"]) & (df.flow == "export")
+             & df.hs_code.isin(sanctioned17)]
+    m = sel.year.astype("int64") * 12 + sel.month.astype("int64") - 1
+    (b0, b1), (p0, p1) = CHANGE["base"], CHANGE["period"]
+    in_b, in_p = m.between(b0, b1), m.between(p0, p1)
+    parts = sel.assign(value_base=sel.value.where(in_b), value_period=sel.value.where(in_p),
+                       qty_base=sel.quantity.where(in_b), qty_period=sel.quantity.where(in_p))[in_b | in_p]
+    by_code = parts.groupby("hs_code", observed=True)[["value_base", "value_period", "qty_base", "qty_period"]].sum(min_count=1)
+    by_code = by_code.fillna({"value_base": 0.0, "value_period": 0.0})
+    vb, vp = float(by_code.value_base.sum()), float(by_code.value_period.sum())
+    by_code["change"] = by_code.value_period - by_code.value_base
+    by_code["change_pct"] = [pct(n, o) for n, o in zip(by_code.value_period, by_code.value_base)]
+    by_code["share_of_change_pct"] = by_code.change / (vp - vb) * 100 if vp != vb else None
+    top_codes = by_code.reindex(by_code.change.abs().sort_values(ascending=False).index).head(top)
+    lo, hi = min(b0, p0), max(b1, p1)
+    in_series = m.between(lo, hi)
+    series = sel[in_series].groupby(["year", "month"], observed=True).value.sum().sort_index()
+    summary = {"value_base": vb, "value_period": vp, "change": vp - vb, "change_pct": pct(vp, vb),
+               "qty_base": float(by_code.qty_base.sum()), "qty_period": float(by_code.qty_period.sum())}
+    return {"summary": summary, "top_codes": top_codes, "series": series}
+
+
+def pandas_mirror(df, dual_use17: set[str]) -> pd.DataFrame:
     d = df[df.hs_code.isin(dual_use17)]
-    a = d[(d.reporter == "EU27") & (d.partner == "KZ") & (d.flow == "export")].groupby("year", observed=True).value.sum()
-    b = d[(d.reporter == "KZ") & (d.partner == "EU27") & (d.flow == "import")].groupby("year", observed=True).value.sum()
-    out = pd.concat([a.rename("a"), b.rename("b")], axis=1)
-    out["gap"] = out.a - out.b
-    return out
+
+    def side(reporter: str, partner: str, flow: str) -> pd.DataFrame:
+        rows = d[(d.reporter == reporter) & (d.partner == partner) & (d.flow == flow)]
+        g = rows.groupby("year", observed=True).agg(value=("value", "sum"), months=("month", "nunique"))
+        return g.assign(complete=g.months == 12).drop(columns="months")
+
+    out = side("EU27", "KZ", "export").merge(side("KZ", "EU27", "import"), how="outer", left_index=True, right_index=True,
+                                              suffixes=("_a", "_b"))
+    out = out.rename(columns={"value_a": "a_exports", "value_b": "b_imports"})
+    out["complete"] = out.complete_a.fillna(False).astype(bool) & out.complete_b.fillna(False).astype(bool)
+    out["b_imports_fob"] = out.b_imports / 1.0
+    out["gap"] = out.a_exports - out.b_imports_fob
+    out["gap_pct_of_exports"] = out.gap / out.a_exports * 100
+    return out.drop(columns=["complete_a", "complete_b"]).sort_index()
 
 
-def pandas_diversion(df, treated: set[str], control: set[str]):
-    legs = {"bloc->transit": (["EU27"], ["KZ", "KG", "AM"]), "transit->destination": (["KZ", "KG", "AM"], ["RU"]),
-            "bloc->destination": (["EU27"], ["RU"])}
+def pandas_diversion(df, groups: dict[str, set[str]], treated: str, control: str) -> dict:
     ex = df[df.flow == "export"]
-    res = {}
-    for leg, (r, p) in legs.items():
-        d = ex[ex.reporter.isin(r) & ex.partner.isin(p)]
-        for name, codes in (("t", treated), ("c", control)):
-            g = d[d.hs_code.isin(codes)].groupby("year", observed=True).value.sum()
-            res[(leg, name)] = g
-    return res
+    frames = []
+    for leg, (reporters, partners) in LEGS.items():
+        d = ex[ex.reporter.isin(reporters) & ex.partner.isin(partners)]
+        for name, codes in groups.items():
+            rows = d[d.hs_code.isin(codes)]
+            m = rows.year.astype("int64") * 12 + rows.month.astype("int64") - 1
+            g = rows.assign(m=m).groupby("year", observed=True).agg(
+                value=("value", "sum"), months=("month", "nunique"), m0=("m", "min"), m1=("m", "max"))
+            frames.append(g.reset_index().assign(leg=leg, group=name))
+    data = pd.concat(frames, ignore_index=True)
+    in_base = (data.m0 >= BASELINE[0]) & (data.m1 <= BASELINE[1])
+    base = data[in_base].groupby(["leg", "group"]).apply(lambda d: d.value.sum() / d.months.sum(), include_groups=False)
+    data["index"] = data.value / data.months / base.reindex(pd.MultiIndex.from_frame(data[["leg", "group"]])).to_numpy() * 100
+    post = data[data.m0 > BASELINE[1]]
+
+    def growth(leg: str, group: str) -> float | None:
+        b = data[in_base & (data.leg == leg) & (data.group == group)]
+        p = post[(post.leg == leg) & (post.group == group)]
+        if b.value.sum() <= 0 or p.value.sum() <= 0:
+            return None
+        return math.log((p.value.sum() / p.months.sum()) / (b.value.sum() / b.months.sum()))
+
+    did = {}
+    for leg in LEGS:
+        gt, gc = growth(leg, treated), growth(leg, control)
+        did[leg] = None if gt is None or gc is None else gt - gc
+    return {"index": data.set_index(["group", "leg", "year"]).sort_index()["index"], "did": did}
+
+
+def _close(a, b, what: str, rel: float = 1e-9) -> None:
+    if a is None or b is None or (isinstance(a, float) and math.isnan(a)):
+        assert (a is None or (isinstance(a, float) and math.isnan(a))) and (b is None or (isinstance(b, float) and math.isnan(b))), (what, a, b)
+        return
+    assert abs(float(a) - float(b)) <= rel * max(1.0, abs(float(b))), (what, a, b)
+
+
+def check(duck: dict, pand: dict) -> int:
+    """Every figure of the pandas results against kordon's; returns how many were compared."""
+    n = 0
+    sm = duck["change"].tables["summary"].iloc[0]
+    for k, v in pand["change"]["summary"].items():
+        _close(v, sm[k], f"change {k}")
+        n += 1
+    top = duck["change"].tables["top_codes"]
+    ptop = pand["change"]["top_codes"]
+    assert list(top.hs_code) == list(ptop.index), ("top codes", list(top.hs_code), list(ptop.index))
+    for col in ("value_base", "value_period", "change", "share_of_change_pct"):
+        for x, y in zip(ptop[col], top[col]):
+            _close(x, y, f"top {col}")
+            n += 1
+    series = duck["change"].tables["series"]
+    assert len(series) == len(pand["change"]["series"])
+    for x, y in zip(pand["change"]["series"], series.value):
+        _close(x, y, "change series")
+        n += 1
+    mir = duck["mirror"].tables["mirror"].set_index("year")
+    pm = pand["mirror"]
+    assert list(mir.index) == list(pm.index) and list(mir.complete) == list(pm.complete)
+    for col in ("a_exports", "b_imports", "gap", "gap_pct_of_exports"):
+        for x, y in zip(pm[col], mir[col]):
+            _close(x, y, f"mirror {col}")
+            n += 1
+    idx = duck["diversion"].tables["index"].set_index(["group", "leg", "year"]).sort_index()["index"]
+    pidx = pand["diversion"]["index"]
+    assert list(idx.index) == list(pidx.index), "diversion index rows"
+    for x, y in zip(pidx, idx):
+        _close(x, y, "diversion index")
+        n += 1
+    for row in duck["diversion"].tables["did"].itertuples():
+        _close(pand["diversion"]["did"][row.leg], row.did, f"did {row.leg}")
+        n += 1
+    return n
 
 
 def rss_gb() -> float:
@@ -122,20 +221,23 @@ def rss_gb() -> float:
 
 
 def timed(fn, repeat: int = 2):
-    best, out = None, None
+    """Best wall time of `repeat` runs, the CPU time of that run (all threads of this process), the result."""
+    best, cpu, out = None, 0.0, None
     for _ in range(repeat):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         out = fn()
-        dt = time.perf_counter() - t
-        best = dt if best is None else min(best, dt)
-    return best, out
+        dt, dc = time.perf_counter() - t, time.process_time() - c
+        if best is None or dt < best:
+            best, cpu = dt, dc
+    return best, cpu, out
 
 
 def record(results: list, mode: str, size: int, query: str, seconds: float, **extra) -> None:
     """`mode` is e.g. 'duckdb file t=1'; its first word is the engine."""
     results.append({"engine": mode.split()[0], "mode": mode, "size": f"{size:,}", "query": query,
                     "seconds": round(seconds, 3), **extra})
-    print(f"{mode:<24} {size:>12,} {query:<18} {seconds:8.3f} s", flush=True)
+    cpu = f"  cpu {extra['cpu_seconds']:7.3f} s" if "cpu_seconds" in extra else ""
+    print(f"{mode:<24} {size:>12,} {query:<18} {seconds:8.3f} s{cpu}", flush=True)
 
 
 def run_duckdb(con, mode: str, size: int, results: list) -> dict:
@@ -152,9 +254,9 @@ def run_duckdb(con, mode: str, size: int, results: list) -> dict:
 
     out = {}
     for name, fn in (("change", ch), ("mirror", mi), ("diversion", dv)):
-        dt, res = timed(fn)
+        wall, cpu, res = timed(fn)
         out[name] = res
-        record(results, mode, size, name, dt)
+        record(results, mode, size, name, wall, cpu_seconds=round(cpu, 3))
     return out
 
 
@@ -167,12 +269,16 @@ def figures(out: dict) -> tuple:
             tuple(m.a_exports.round(2)), tuple(m.b_imports.round(2)), tuple(did.did.round(9)))
 
 
-def duckdb_modes(path: Path, size: int, args, results: list) -> tuple:
+def duckdb_modes(path: Path, size: int, args, results: list) -> dict:
+    """Every DuckDB mode; they must agree. Returns the first mode's results, for the pandas check."""
     seen = set()
+    first = None
     for threads in args.threads:
         con = duckdb.connect(str(path))
         con.execute(f"SET threads = {threads}; SET memory_limit = '{args.memory_limit}'")
-        seen.add(figures(run_duckdb(con, f"duckdb file t={threads}", size, results)))
+        out = run_duckdb(con, f"duckdb file t={threads}", size, results)
+        first = first or out
+        seen.add(figures(out))
         con.close()
     if args.memory:
         con = duckdb.connect()
@@ -199,10 +305,11 @@ def duckdb_modes(path: Path, size: int, args, results: list) -> tuple:
             seen.add(figures(run_duckdb(con, f"duckdb clustered t={threads}", size, results)))
         con.close()
     assert len(seen) == 1, f"DuckDB modes disagree: {seen}"
-    return seen.pop()
+    assert first is not None
+    return first
 
 
-def pandas_run(path: Path, size: int, results: list, expected: tuple) -> float:
+def pandas_run(path: Path, size: int, results: list, duck: dict) -> float:
     con = duckdb.connect(str(path), read_only=True)
     t = time.perf_counter()
     # Strings become pandas categoricals straight from DuckDB ENUMs: fetching
@@ -217,22 +324,27 @@ def pandas_run(path: Path, size: int, results: list, expected: tuple) -> float:
     mem_df = df.memory_usage(deep=True).sum() / 1e9
     print(f"pandas frame: {mem_df:.2f} GB in memory", flush=True)
 
-    s17 = set(codes_in_edition(resolve_group("eu_sanctioned"), "HS2017"))
-    n17 = set(codes_in_edition(resolve_group("eu_not_sanctioned"), "HS2017"))
-    du17 = set(codes_in_edition(resolve_group("eu_sanctioned:dual_use"), "HS2017"))
-    got = {}
-    for name, fn in (("change", lambda: pandas_change(df, s17)), ("mirror", lambda: pandas_mirror(df, du17)),
-                     ("diversion", lambda: pandas_diversion(df, s17, n17))):
-        dt, got[name] = timed(fn)
-        record(results, "pandas", size, name, dt)
-    # The engines must agree before their times mean anything.
-    base, period, a_exp, b_imp, _ = expected
-    assert abs(got["change"][0] - base) <= 1e-6 * max(1, base) and abs(got["change"][1] - period) <= 1e-6 * max(1, period)
-    assert all(abs(x - y) <= 1e-6 * max(1, y) for x, y in zip(got["mirror"].a, a_exp))
-    assert all(abs(x - y) <= 1e-6 * max(1, y) for x, y in zip(got["mirror"].b, b_imp))
+    got = _time_pandas(df, size, results)
     del df
     gc.collect()
+    # The engines must agree, figure by figure, before their times mean anything.
+    print(f"pandas and DuckDB agree on {check(duck, got)} figures (change, top codes, series, mirror, index, DiD)", flush=True)
     return mem_df
+
+
+def _time_pandas(df: pd.DataFrame, size: int, results: list) -> dict:
+    groups = {g: set(codes_in_edition(resolve_group(g), "HS2017")) for g in ("eu_sanctioned", "eu_not_sanctioned", "eu_sanctioned:dual_use")}
+    work = {
+        "change": lambda: pandas_change(df, groups["eu_sanctioned"]),
+        "mirror": lambda: pandas_mirror(df, groups["eu_sanctioned:dual_use"]),
+        "diversion": lambda: pandas_diversion(df, {g: groups[g] for g in ("eu_sanctioned", "eu_not_sanctioned")},
+                                              "eu_sanctioned", "eu_not_sanctioned"),
+    }
+    got = {}
+    for name, fn in work.items():
+        wall, cpu, got[name] = timed(fn)
+        record(results, "pandas", size, name, wall, cpu_seconds=round(cpu, 3))
+    return got
 
 
 def _enum(values) -> str:
@@ -248,7 +360,8 @@ def main() -> None:
     ap.add_argument("--no-memory", dest="memory", action="store_false", help="skip the in-memory DuckDB run")
     ap.add_argument("--cluster", action="store_true", help="also time the file after kordon's cluster()")
     ap.add_argument("--memory-limit", default="8GB")
-    ap.add_argument("--db", default=os.path.join(tempfile.gettempdir(), "kordon-trade-bench.duckdb"))
+    ap.add_argument("--trade-db", "--db", dest="db", default=os.path.join(tempfile.gettempdir(), "kordon-trade-bench.duckdb"),
+                    help="DuckDB file the generated rows go to (deleted afterwards)")
     ap.add_argument("--json", help="write the figures as JSON here")
     args = ap.parse_args()
     args.threads = [int(t) for t in str(args.threads).split(",")]
@@ -268,9 +381,9 @@ def main() -> None:
         con.close()
         record(results, "duckdb", size, "generate", gen, file_gb=round(path.stat().st_size / 1e9, 2))
         try:
-            expected = duckdb_modes(path, size, args, results)
+            duck = duckdb_modes(path, size, args, results)
             if with_pandas:
-                mem_df = pandas_run(path, size, results, expected)
+                mem_df = pandas_run(path, size, results, duck)
         finally:
             path.unlink(missing_ok=True)
     print(f"peak RSS of this process: {rss_gb():.1f} GB; load average {os.getloadavg()[0]:.1f}")

@@ -26,7 +26,19 @@ OUT = ROOT / "src" / "kordon" / "data" / "tnved"
 
 def main() -> None:
     shared = Path(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("KORDON_SHARED_DATA", ROOT.parent / "shared" / "data"))
-    tree = shared / "tnved_eaeu" / "tnved_eaeu_ett_tree.csv.gz"
+    stems, names, first_code = read_tree(shared / "tnved_eaeu" / "tnved_eaeu_ett_tree.csv.gz")
+    hs = csv.DictReader(io.StringIO((ROOT / "src/kordon/data/hs/hs2022_harmonized_system.csv").read_text(encoding="utf-8")))
+    for row in hs:
+        code = row["hscode"]
+        if len(code) in (4, 6) and code[:4] in stems:
+            for s in content_stems(row["description"]):
+                stems[code[:4]].setdefault(s, None)
+    write(stems, names, first_code)
+    print(f"{len(stems)} headings, {sum(len(v) for v in stems.values())} stems → {OUT}")
+
+
+def read_tree(tree: Path) -> tuple[dict[str, dict[str, None]], dict[str, str], dict[str, str]]:
+    """Stems of every heading's descriptions, the heading names and each heading's first ten-digit code."""
     stems: dict[str, dict[str, None]] = defaultdict(dict)
     names: dict[str, str] = {}
     first_code: dict[str, str] = {}
@@ -41,12 +53,10 @@ def main() -> None:
                 first_code.setdefault(heading, row["code"])
             for s in content_stems(row["name"]):
                 stems[heading].setdefault(s, None)
-    hs = csv.DictReader(io.StringIO((ROOT / "src/kordon/data/hs/hs2022_harmonized_system.csv").read_text(encoding="utf-8")))
-    for row in hs:
-        code = row["hscode"]
-        if len(code) in (4, 6) and code[:4] in stems:
-            for s in content_stems(row["description"]):
-                stems[code[:4]].setdefault(s, None)
+    return stems, names, first_code
+
+
+def write(stems: dict[str, dict[str, None]], names: dict[str, str], first_code: dict[str, str]) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with open(OUT / "headings_ru.csv", "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
@@ -58,7 +68,6 @@ def main() -> None:
         w.writerow(["heading", "stems"])
         for h in sorted(stems):
             w.writerow([h, " ".join(stems[h])])
-    print(f"{len(stems)} headings, {sum(len(v) for v in stems.values())} stems → {OUT}")
 
 
 if __name__ == "__main__":

@@ -13,19 +13,44 @@ import datetime as dt
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kordon.config import Settings
 from kordon.ingest.profiles import Profile
 from kordon.index.history import History, attach, load_history
-from kordon.models import Declaration, Decision
+from kordon.models import Decision, Declaration
 from kordon.models.decision import ACTION_ORDER, LANE_ORDER
-from kordon.record.store import Record, Store, Stored
+from kordon.record import audit
+from kordon.record.store import Record, Store, Stored, content_hash
+from kordon.record.tables import DeclarationRow, InspectionRow, ReviewRow, SeizureRow
 from kordon.screen import ScreeningContext, build_context, screen_declaration
+from kordon.screen.amendment import Amendment
 from kordon.screen.context import load_rules
 from kordon.screen.pipeline import LIST_RULE_PREFIXES, rescreen_lists
+
+
+def stored_settings(settings: Settings) -> dict[str, Any]:
+    """The settings a decision records for replay: never the database URL (it may hold a password) nor
+    the random-selection seed (it must not leave the server); replay takes both from the running settings."""
+    return settings.model_dump(mode="json", exclude={"database_url": True, "lanes": {"random_seed"}})
+
+
+def previous_status(s: Session, declaration_id: str, version: int, lane: str) -> str:
+    """What had happened to a declaration when a new version of it arrives: seized, referred, reviewed,
+    inspected, held (a yellow or red lane nobody has acted on) or released (green)."""
+    decisions = set(s.scalars(select(ReviewRow.decision).where(ReviewRow.declaration_id == declaration_id)))
+    if "seize" in decisions or s.scalars(select(SeizureRow.id).where(SeizureRow.declaration_id == declaration_id).limit(1)).first():
+        return "seized"
+    if "refer" in decisions:
+        return "referred"
+    if decisions:
+        return "reviewed"
+    if s.scalars(select(InspectionRow.id).where(InspectionRow.declaration_id == declaration_id).limit(1)).first():
+        return "inspected"
+    return "released" if lane == "green" else "held"
 
 
 class ReplayError(LookupError):
@@ -80,8 +105,12 @@ class Kordon:
 
     def __init__(self, settings: Settings | None = None, store: Store | None = None, context: ScreeningContext | None = None):
         self.settings = settings or Settings()
-        self.context = context or build_context(self.settings)
         self._store = store
+        # The sanctions lists and allow-list are live: `_live_lists` rebuilds the context when another
+        # process (kordon lists load, parties allow) changed them. Read the state before building.
+        self._probe = store if store is not None else self._existing_store(self.settings.database_url)
+        self._list_state = self._probe.list_state() if self._probe is not None else None
+        self.context = context or build_context(self.settings)
         self._history: History | None = None
         self._refreshed = 0.0
         # Screening reads the history and recording adds to it, possibly from different threads.
@@ -98,19 +127,21 @@ class Kordon:
             self._profiles[(found.id, found.version)] = found
         return found
 
-    def _snapshot_profiles(self, decisions: list[Decision]) -> None:
-        from kordon.record.profiles import snapshot_profile
-
-        for key in {(d.profile, d.profile_version) for d in decisions if d.profile and d.profile_version}:
-            found = self._profiles.get(key)  # type: ignore[arg-type]
-            if found is not None:
-                snapshot_profile(self.store, found)
-
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store(self.settings.database_url)
+            self._store = self._probe or Store(self.settings.database_url)
+            if self._probe is None:
+                self._probe = self._store
+                self._list_state = self._store.list_state()
         return self._store
+
+    @staticmethod
+    def _existing_store(url: str) -> Store | None:
+        """The store at `url` when it exists (to follow its lists); none is created just for that."""
+        from kordon.record.sanctions_lists import _store_exists
+
+        return Store(url) if _store_exists(url) else None
 
     @property
     def history(self) -> History | None:
@@ -130,82 +161,135 @@ class Kordon:
             self._catch_up()
         return self._history
 
-    def _catch_up(self, before: int | None = None) -> None:
+    def _catch_up(self, before: int | None = None, s: Session | None = None) -> None:
         assert self._history is not None and self._store is not None
         upto = None if before is None else before - 1
-        for pk, decl in self._store.iter_rows(after=self._history.upto or 0, upto=upto):
+        for pk, decl in self._store.iter_rows(after=self._history.upto or 0, upto=upto, s=s):
             self._history.add(decl, pk)
         self._refreshed = time.monotonic()
 
-    def _screen_with(self, history: History | None, decl: Declaration, profile: Profile | None = None) -> Decision:
+    def _live_lists(self, s: Session | None = None) -> None:
+        """Rebuild the screening context when the store's sanctions lists or allow-list changed (one
+        cheap query; called before every screening), so every screening uses the lists active then.
+        Called in a writing transaction (`s`), the answer holds until it commits: a list activation
+        needs the same write lock."""
+        if self._probe is None:
+            return
+        state = self._probe.list_state(s)
+        if state == self._list_state:
+            return
+        with self._lock:
+            if state != self._list_state:
+                ctx = build_context(self.settings, lists=self.context.goods.lists)
+                ctx.rules = self.context.rules
+                ctx.profile = self.context.profile
+                self.context = ctx
+                self._list_state = state
+
+    def _screen_with(self, history: History | None, decl: Declaration, amendment: Amendment | None = None,
+                     profile: Profile | None = None) -> Decision:
         if history is not None:
             attach(self.context, history)
         else:
             self.context.extras.pop("history", None)
-        decision = screen_declaration(decl, self.context, profile)
+        if amendment is not None:
+            self.context.extras["amendment"] = amendment
+        try:
+            decision = screen_declaration(decl, self.context, profile)
+        finally:
+            self.context.extras.pop("amendment", None)
         if history is not None:
             decision.history_upto = history.upto
         return decision
 
-    def _remember(self, stored: Stored) -> None:
+    def _amendment(self, s: Session, declaration_id: str, latest: Any) -> Amendment | None:
+        """What a new version of `declaration_id` amends: the latest stored version (pk, version) and its status."""
+        if latest is None:
+            return None
+        body = s.scalar(select(DeclarationRow.body).where(DeclarationRow.pk == latest.pk))
+        decision = Store.latest_decision(s, declaration_id, latest.version)
+        lane = decision.lane if decision is not None else "red"
+        return Amendment(Declaration.model_validate(body), latest.version, previous_status(s, declaration_id, latest.version, lane))
+
+    def _remember(self, stored: Stored, s: Session | None = None) -> None:
         if self._history is None or stored.repeat:
             return
         if stored.pk is not None and self._history.upto is not None and stored.pk > self._history.upto + 1:
             # Rows below ours that this process has not seen (another process wrote them): take them in
             # first, so the history always holds every row up to its reach — what `history_upto` promises replay.
-            self._catch_up(before=stored.pk)
+            self._catch_up(before=stored.pk, s=s)
         self._history.add(stored.declaration, stored.pk)
 
     def screen(self, decl: Declaration, profile: str | None = None) -> Decision:
-        """Screen without recording (with the store's history once a store is in use), under the settings'
-        profile or the one named."""
+        """Screen without recording (with the store's history and live lists once a store is in use), under
+        the settings' profile or the one named."""
+        self._live_lists()
         chosen = self.profile(profile)
         with self._lock:
-            return self._screen_with(self._current_history(), decl, chosen)
+            amendment = None
+            if self._store is not None:
+                with self._store.session() as s:
+                    latest = Store.latest_version(s, decl.id)
+                    if latest is not None and latest.content_sha256 != content_hash(decl):
+                        amendment = self._amendment(s, decl.id, latest)
+            return self._screen_with(self._current_history(), decl, amendment, chosen)
 
-    def screen_and_record(self, decl: Declaration, also: Callable[[Session, int, Decision], None] | None = None) -> Stored:
-        """Screen and store; a repeat of stored content returns the stored decision unchanged.
+    def screen_and_record(self, decl: Declaration, actor: str = "library") -> Stored:
+        """Screen and store; a repeat of stored content returns the stored decision unchanged."""
+        return self.record([(decl, actor, None)])[0]
 
-        ``also(session, version, decision)`` is written in the same transaction as a new version (the audit record).
-        """
-        hook = None if also is None else (lambda s, stored: also(s, stored.version, stored.decision))
-        return self.screen_and_record_many([decl], also=hook)[0]
-
-    def screen_and_record_many(self, decls: list[Declaration],
-                               also: Callable[[Session, Stored], None] | None = None, profile: str | None = None) -> list[Stored]:
+    def screen_and_record_many(self, decls: list[Declaration], actor: str = "library",
+                               profile: str | None = None) -> list[Stored]:
         """Screen and store a batch in one transaction, each declaration seeing the ones before it."""
-        from kordon.record.profiles import snapshot_profile
+        return self.record([(d, actor, profile) for d in decls])
 
+    def record(self, items: list[tuple[Declaration, str, str | None]]) -> list[Stored]:
+        """The one screening path of library, CLI and API: screen and store, in order, inside one writing
+        transaction, each declaration with the history of every one stored before it (this batch's and
+        other processes' included) and the lists active now; every new version is audited (actor, decision,
+        and the hashes of its declaration and decision rows) in the same transaction. A repeat of stored
+        content returns the stored decision."""
         store = self.store
         store.snapshot_lists(self.context.goods.lists)
         store.snapshot_rules(self.context.rules)
-        chosen = self.profile(profile)
-        if chosen is not None:
-            snapshot_profile(store, chosen)
-        with self._lock:
-            history = self._current_history()
+        rules_sha, settings = self.context.rules.sha256, stored_settings(self.settings)
+        # Each item names its profile (None: the settings'); each profile used is stored once, for replay.
+        from kordon.record.profiles import snapshot_profile
+
+        chosen = {name: self.profile(name) for name in {p for _, _, p in items}}
+        for found in {(p.id, p.version): p for p in chosen.values() if p is not None}.values():
+            snapshot_profile(store, found)
+
+        def write(s: Session) -> list[Stored]:
             try:
-                return store.screen_and_save(decls, lambda d: self._screen_with(history, d, chosen), self.context.rules.sha256,
-                                             self.settings.model_dump(mode="json"), also=also, after=self._remember)
-            except Exception:
+                # Holding the write lock: the lists active now (rebuilt if another process changed them),
+                # and every row other processes committed, so this batch is screened against the complete
+                # history (structuring, re-export chains across processes).
+                self._live_lists(s)
+                history = self._current_history(refresh=False)
+                if history is not None:
+                    self._catch_up(s=s)
+                out = []
+                for decl, actor, profile in items:
+                    use = chosen[profile]
+                    stored = store.put(s, decl, lambda d, latest, use=use: self._screen_with(  # type: ignore[misc]
+                        history, d, self._amendment(s, d.id, latest), use), rules_sha, settings)
+                    if not stored.repeat:
+                        d = stored.decision
+                        audit.append_in(s, actor, "screening", f"declaration:{decl.id}",
+                                        {"version": stored.version, "lane": d.lane.value, "action": d.action.value,
+                                         "score": d.score, "hits": [h.rule for h in d.hits], "list_versions": d.list_versions,
+                                         "rules_version": d.rules_version, "profile": d.profile}, rows=stored.rows)
+                        self._remember(stored, s)
+                    out.append(stored)
+                return out
+            except BaseException:
                 # The history took in declarations of a transaction that did not commit: start again from the store.
                 self._history = None
                 raise
 
-    def record_many(self, screened: list[tuple[Declaration, Decision]],
-                    also: Callable[[Session, Stored], None] | None = None) -> list[Stored]:
-        """Store declarations already screened with this context (by `screen`), in one transaction.
-
-        The lock is held from the save until the history has them, so no screening sees a history
-        with a gap below its reach."""
-        self.store.snapshot_lists(self.context.goods.lists)
-        self.store.snapshot_rules(self.context.rules)
-        self._snapshot_profiles([d for _, d in screened])
         with self._lock:
-            stored = self.store.save_many(screened, self.context.rules.sha256, self.settings.model_dump(mode="json"), also=also)
-            for item in stored:
-                self._remember(item)
-        return stored
+            return store.transaction(write)
 
     def get(self, declaration_id: str, version: int | None = None) -> Record:
         record = self.store.get(declaration_id, version)
@@ -215,7 +299,7 @@ class Kordon:
 
     def context_for(self, record: Record) -> ScreeningContext:
         """Rebuild the screening context a stored decision was made with: its settings, lists, rules and history."""
-        settings = Settings.model_validate(record.settings) if record.settings else self.settings
+        settings = self._replay_settings(record.settings)
         decision = record.decision
         lists = []
         for list_id, version in decision.list_versions.items():
@@ -239,8 +323,24 @@ class Kordon:
             ctx.rules = load_rules(settings)
         if decision.history_upto is not None:
             attach(ctx, load_history(self.store, upto=decision.history_upto))
+        if record.version > 1:
+            previous = self.store.get(record.declaration.id, record.version - 1)
+            if previous is not None:
+                status = next((h.evidence.get("previous_status") for h in decision.hits if h.rule.startswith("amendment.")),
+                              "released")
+                ctx.extras["amendment"] = Amendment(previous.declaration, previous.version, str(status))
         ctx.profile = self._pinned_profile(decision)
         return ctx
+
+    def _replay_settings(self, stored: dict[str, Any] | None) -> Settings:
+        """The recorded settings, with the database and the seed of this process (never recorded; older
+        records that kept a database URL are not trusted with it)."""
+        if not stored:
+            return self.settings
+        data = {k: v for k, v in stored.items() if k != "database_url"}
+        data["lanes"] = {**(data.get("lanes") or {}), "random_seed": self.settings.lanes.random_seed}
+        data["database_url"] = self.settings.database_url
+        return Settings.model_validate(data)
 
     def _pinned_profile(self, decision: Decision) -> Profile | None:
         """The profile a decision was made under, in the version it names (None before profiles existed)."""
@@ -261,15 +361,16 @@ class Kordon:
                               f"(available: version {current.version}); it cannot be replayed exactly")
         return current
 
-    def rescreen(self, since: dt.date, record: bool = True, actor: str = "kordon") -> list[Rescreen]:
-        """Re-screen the latest version of every declaration since `since` against today's lists.
+    def rescreen(self, since: dt.datetime | dt.date | None, record: bool = True, actor: str = "kordon") -> list[Rescreen]:
+        """Re-screen the latest version of every declaration lodged since `since` (None: every stored one)
+        against the lists active now.
 
-        Only list-driven hits are recomputed (a list changed, nothing else did). A changed outcome is
-        recorded as a further decision with an audit record — unless it is milder than before (a delisting,
-        or a list missing from this run's settings): that is returned for an officer's review, never recorded.
+        Selection is by the time the store received a declaration, not by its declared date. Only
+        list-driven hits are recomputed (a list changed, nothing else did). A changed outcome is recorded
+        as a further decision with an audit record — unless it is milder than before (a delisting, or a
+        list missing from this run's settings): that is returned for an officer's review, never recorded.
         """
-        from kordon.record import audit
-
+        self._live_lists()
         changed = []
         for decl, version, before in list(self.store.latest_since(since)):
             result = Rescreen(decl.id, version, before, rescreen_lists(decl, before, self.context))
@@ -280,9 +381,13 @@ class Kordon:
                 payload = {"version": version, "lane": result.after.lane.value, "action": result.after.action.value,
                            "was": [before.lane.value, before.action.value], "list_versions": result.after.list_versions,
                            "added": sorted(map(str, result.added)), "removed": sorted(map(str, result.removed))}
-                self.store.add_decision(decl.id, version, result.after, self.context.rules.sha256,
-                                        self.settings.model_dump(mode="json"),
-                                        also=lambda s, p=payload, i=decl.id: audit.append_in(s, actor, "rescreen", f"declaration:{i}", p))
+
+                def write(s: Session, r: Rescreen = result, p: dict[str, Any] = payload) -> None:
+                    row = self.store.add_decision(s, r.declaration_id, r.version, r.after, self.context.rules.sha256,
+                                                  stored_settings(self.settings))
+                    audit.append_in(s, actor, "rescreen", f"declaration:{r.declaration_id}", p, rows=[row])
+
+                self.store.transaction(write)
         return changed
 
     def replay(self, declaration_id: str, version: int | None = None) -> Replay:

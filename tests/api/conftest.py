@@ -29,8 +29,20 @@ def _pg_database(base_url: str):
     def drop(store: Store | None) -> None:
         if store is not None:
             store.engine.dispose()
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        import time
+
+        from sqlalchemy.exc import DBAPIError
+
+        for attempt in range(10):
+            try:
+                with admin.connect() as c:
+                    c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                break
+            except DBAPIError:
+                # An autovacuum worker (not ours to terminate) may still be on the database: wait for it.
+                if attempt == 9:
+                    raise
+                time.sleep(0.5)
         admin.dispose()
 
     return url, drop

@@ -6,7 +6,7 @@ import pytest
 
 from api_helpers import GREEN, RED, auth, declaration
 
-from kordon.record import audit
+from kordon.record import audit, keys
 
 
 def test_health_needs_no_key_and_ready_reports_lists(client):
@@ -60,17 +60,21 @@ def test_batch_processes_valid_and_reports_invalid_by_index(client, role_keys, s
 
 def test_only_a_recorded_review_releases_a_red_declaration(client, role_keys, store):
     officer, supervisor = auth(role_keys["officer"]), auth(role_keys["supervisor"])
+    second = auth(keys.create_key(store, "second supervisor", "supervisor", created_by="test")[0])
     client.post("/v1/declarations", json=RED, headers=officer)
     url = f"/v1/declarations/{RED['id']}"
     # An inspection is not a release.
     r = client.post(url + "/review", json={"decision": "inspect", "reason": "Physical check of the chips"}, headers=officer)
     assert r.status_code == 201
     assert client.get(url, headers=officer).json()["status"] == "held"
-    r = client.post(url + "/review", json={"decision": "release", "reason": "Licence EX-2026-17 verified with the issuer"},
-                    headers=officer)
+    # A red-lane declaration is released by a supervisor only (four eyes), not by the officer.
+    release = {"decision": "release", "reason": "Licence EX-2026-17 verified with the issuer"}
+    r = client.post(url + "/review", json=release, headers=officer)
+    assert r.status_code == 403 and "supervisor" in r.json()["detail"]
+    r = client.post(url + "/review", json=release, headers=supervisor)
     assert r.status_code == 201
     review = r.json()
-    assert review["reviewer"] == "test officer" and review["lane_at_review"] == "red" and review["at"]
+    assert review["reviewer"] == "test supervisor" and review["lane_at_review"] == "red" and review["at"]
     view = client.get(url, headers=officer).json()
     assert view["status"] == "released"
     assert client.get("/v1/declarations", headers=officer).json()["count"] == 0
@@ -79,7 +83,7 @@ def test_only_a_recorded_review_releases_a_red_declaration(client, role_keys, st
     assert r.status_code == 409 and "override" in r.json()["detail"]
     r = client.post(url + "/review", json={"decision": "seize", "reason": "second thoughts", "override": True}, headers=officer)
     assert r.status_code == 403
-    r = client.post(url + "/review", json={"decision": "seize", "reason": "Licence found forged", "override": True}, headers=supervisor)
+    r = client.post(url + "/review", json={"decision": "seize", "reason": "Licence found forged", "override": True}, headers=second)
     assert r.status_code == 201
     assert client.get(url, headers=officer).json()["status"] == "seized"
     actions = [(e.action, e.payload.get("decision")) for e in audit.entries(store, subject=f"declaration:{RED['id']}")]

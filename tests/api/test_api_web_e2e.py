@@ -78,7 +78,15 @@ def test_queue_is_sorted_by_risk_and_filters(workspace):
 
 def test_declaration_page_review_releases_and_seizure_is_recorded(workspace):
     server, secrets, browser = workspace
-    page = _signed_in(browser, server, secrets["officer"])
+    officer = _signed_in(browser, server, secrets["officer"])
+    officer.click(f"a[href='/declarations/{RED['id']}']")
+    # A red-lane declaration is released by a supervisor only: the officer is told so, nothing is recorded.
+    officer.select_option("#review-form select[name=decision]", "release")
+    officer.fill("#review-form textarea[name=reason]", "Licence EX-2026-17 checked with the issuing ministry")
+    officer.click("#review-form button[type=submit]")
+    assert "supervisor" in officer.inner_text("[role=alert]") and officer.inner_text("#status") == "held"
+    officer.close()
+    page = _signed_in(browser, server, secrets["supervisor"])
     page.click(f"a[href='/declarations/{RED['id']}']")
     assert page.inner_text("#lane") == "red" and page.inner_text("#status") == "held"
     hits = page.locator("#hits tr.hit")
@@ -99,7 +107,7 @@ def test_declaration_page_review_releases_and_seizure_is_recorded(workspace):
     page.click("#review-form button[type=submit]")
     page.wait_for_url(f"**/declarations/{RED['id']}")
     assert page.inner_text("#status") == "released"
-    assert "Officer Aliya (officer)" in page.inner_text("#reviews") and "EX-2026-17" in page.inner_text("#reviews")
+    assert "Supervisor Aliya (supervisor)" in page.inner_text("#reviews") and "EX-2026-17" in page.inner_text("#reviews")
     page.fill("#seizure-form input[name=goods]", "Undeclared FPGA boards")
     page.fill("#seizure-form input[name=quantity]", "12")
     page.fill("#seizure-form input[name=unit]", "pcs")
@@ -109,9 +117,10 @@ def test_declaration_page_review_releases_and_seizure_is_recorded(workspace):
     page.click("#seizure-form button[type=submit]")
     page.wait_for_url(f"**/declarations/{RED['id']}")
     assert "Undeclared FPGA boards" in page.inner_text("#seizures") and "art. 420" in page.inner_text("#seizures")
+    assert page.inner_text("#status") == "seized"  # a seizure sets the status
     page.goto(server.url + "/")
     ids = page.locator("tr.queue-row").evaluate_all("rs => rs.map(r => r.dataset.id)")
-    assert RED["id"] not in ids  # released: no longer in the queue
+    assert RED["id"] not in ids  # released, then seized: no longer in the queue
     page.close()
 
 

@@ -150,13 +150,82 @@ def test_a_changed_list_under_a_recorded_version_label_is_refused(tmp_path):
         kordon(tmp_path, lists=[str(own)]).screen_and_record(decl(id="V-2"))
 
 
-def test_a_stale_history_stays_exact_for_replay(tmp_path):
+def test_recording_sees_every_row_another_process_committed(tmp_path):
     first, second = kordon(tmp_path), kordon(tmp_path, history_refresh_seconds=3600)  # second never refreshes on its own
     second.screen_and_record(_furniture(0))
     for i in range(1, 4):
         first.screen_and_record(_furniture(i))
-    stored = second.screen_and_record(_furniture(4))  # screened with the history it had: H-0 only
-    assert stored.decision.history_upto == 1
+    # Recording takes the write lock and then takes in what others committed: H-4 is screened with H-0..H-3.
+    stored = second.screen_and_record(_furniture(4))
+    assert stored.decision.history_upto == 4 and "chain.structuring" in [h.rule for h in stored.decision.hits]
     assert second.replay("H-4").identical and first.replay("H-4").identical
-    # Recording H-4 (key 5) took in keys 2-4 first: the next screening sees everything below it.
     assert second.screen_and_record(_furniture(5)).decision.history_upto == 5
+
+
+def test_stored_settings_keep_no_database_url_or_seed_and_replay_uses_its_own(tmp_path):
+    from sqlalchemy import text
+
+    from kordon.config import LaneThresholds
+
+    secret = "s3cret-seed-of-the-customs-service"
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    k = Kordon(Settings(database_url=url, lanes=LaneThresholds(random_rate=0.5, random_seed=secret)))
+    for i in range(6):
+        k.screen_and_record(decl(id=f"SEED-{i}"))
+    with k.store.engine.connect() as c:
+        rows = [r[0] for r in c.execute(text("SELECT settings FROM decisions"))] + [r[0] for r in c.execute(text("SELECT body FROM decisions"))]
+    assert not any(secret in str(r) or "sqlite" in str(r) for r in rows)
+    # An old row that did keep a URL (with a password) is replayed against this process's database, not that one.
+    with k.store.engine.begin() as c:
+        c.execute(text("UPDATE decisions SET settings = json_set(settings, '$.database_url', 'postgresql://u:pw@elsewhere/db')"))
+    again = Kordon(Settings(database_url=url, lanes=LaneThresholds(random_rate=0.5, random_seed=secret)))
+    assert all(again.replay(f"SEED-{i}").identical for i in range(6))
+    # Another seed draws other ids: the replay says so rather than hiding it.
+    other = Kordon(Settings(database_url=url, lanes=LaneThresholds(random_rate=0.5, random_seed="another")))
+    assert not all(other.replay(f"SEED-{i}").identical for i in range(6))
+
+
+def test_rescreen_selects_by_lodgement_time_not_declared_date(tmp_path):
+    own = tmp_path / "own.yaml"
+    own.write_text("id: own\ntitle: Own\nversion: '1'\nentries:\n  - {code: '9999'}\n", encoding="utf-8")
+    old_dated = decl(id="OLD-DATED", date="2019-03-01", route=RU, items=[item("7601100000", "aluminium")])
+    kordon(tmp_path, lists=[str(own)]).screen_and_record(old_dated)
+    own.write_text("id: own\ntitle: Own\nversion: '2'\nentries:\n  - {code: '7601'}\n", encoding="utf-8")
+    updated = kordon(tmp_path, lists=[str(own)])
+    since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)
+    assert [c.declaration_id for c in updated.rescreen(since=since, record=False)] == ["OLD-DATED"]
+    assert updated.rescreen(since=dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1), record=False) == []
+    assert [c.declaration_id for c in updated.rescreen(since=None, record=False)] == ["OLD-DATED"]  # the whole store
+
+
+def test_cli_screenings_are_audited_and_two_processes_share_ids(tmp_path):
+    """Two `kordon screen` processes on one store with overlapping ids: both finish, each prints a decision
+    for every id, each id is stored once, every screening is on the audit trail."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from kordon.record import audit
+
+    files = []
+    for n in range(2):
+        path = tmp_path / f"batch{n}.jsonl"
+        ids = range(n * 150, n * 150 + 300)  # 150 ids in common
+        path.write_text("".join(decl(id=f"P-{i}").model_dump_json(exclude_none=True) + "\n" for i in ids), encoding="utf-8")
+        files.append(path)
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    exe = Path(sys.executable).with_name("kordon")
+    procs = [subprocess.Popen([str(exe), "screen", str(f), "--format", "jsonl", "--db", url], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for f in files]
+    outs = [p.communicate(timeout=600) for p in procs]
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, err
+    for n, (out, _) in enumerate(outs):
+        printed = [json.loads(line)["declaration_id"] for line in out.splitlines()]
+        assert printed == [f"P-{i}" for i in range(n * 150, n * 150 + 300)]
+    store = Store(url)
+    assert store.count() == 450
+    screenings = audit.entries(store, action="screening")
+    assert len(screenings) == 450 and {e.actor for e in screenings} == {"kordon screen (cli)"}
+    assert audit.verify(store).ok

@@ -13,9 +13,9 @@ from kordon.screen import build_context, screen_declaration
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sanctions"
 
 
-def _decl(name, date="2026-11-20"):
+def _decl(name, id_="A1", date="2026-11-20"):
     return Declaration.model_validate({
-        "id": "A1", "type": "export", "date": date,
+        "id": id_, "type": "export", "date": date,
         "parties": [{"role": "consignee", "name": name, "country": "RU"}],
         "route": {"dispatch": "KZ", "destination": "KG"},
         "items": [{"hs_code": "940360", "description": "wooden office furniture"}],
@@ -24,7 +24,7 @@ def _decl(name, date="2026-11-20"):
 
 def _hits(url, name, date="2026-11-20", screened_on=None):
     as_of = dt.datetime.combine(screened_on, dt.time(12), dt.timezone.utc) if screened_on else None
-    d = screen_declaration(_decl(name, date), build_context(Settings(database_url=url), as_of=as_of))
+    d = screen_declaration(_decl(name, date=date), build_context(Settings(database_url=url), as_of=as_of))
     return [h for h in d.hits if h.rule == "parties.sanctions" and h.list and h.list.entry == "ofac-16806"]
 
 
@@ -61,16 +61,22 @@ def test_replay_uses_the_allow_list_the_decision_saw(tmp_path):
 
     url = f"sqlite:///{tmp_path / 'k.db'}"
     lifecycle.load_file(url, FIXTURES / "ofac_sdn", "ofac", version="v1", force=True)  # a small cut replaces the shipped list
-    k = Kordon(Settings(database_url=url))  # a long-lived service: its allow-list is the one it started with
-    res = CliRunner().invoke(app, ["parties", "allow", "Volga Group", "--list", "ofac_sdn", "--entity", "ofac-16806",
-                                   "--country", "RU", "--reviewer", "a", "--reason", "r", "--expires", "2099-01-01", "--db", url])
-    assert res.exit_code == 0, res.output
-    # The service screens after the review was entered, but with the allow-list it loaded at start...
+    k = Kordon(Settings(database_url=url))  # a long-lived service, started before the review was entered
     before = k.screen_and_record(_decl("Volga Group")).decision
     assert before.list_versions["allow_list"] == "0"
     assert [h for h in before.hits if h.rule == "parties.sanctions" and h.list.entry == "ofac-16806"]
-    # ...and the replay uses that allow-list, not the one in the store by then.
-    assert k.replay("A1").identical and Kordon(Settings(database_url=url)).replay("A1").identical
-    later = Kordon(Settings(database_url=url)).screen(_decl("Volga Group"))
+    res = CliRunner().invoke(app, ["parties", "allow", "Volga Group", "--list", "ofac_sdn", "--entity", "ofac-16806",
+                                   "--country", "RU", "--reviewer", "a", "--reason", "r", "--expires", "2099-01-01", "--db", url])
+    assert res.exit_code == 0, res.output
+    # The allow-list is live: the running service's next screening uses the entry (issue 14)...
+    later = k.screen_and_record(_decl("Volga Group", "A2")).decision
     assert later.list_versions["allow_list"] == "1"
     assert not [h for h in later.hits if h.rule == "parties.sanctions" and h.list.entry == "ofac-16806"]
+    # ...and each replay uses the allow-list its decision saw, not the one in the store by then.
+    assert k.replay("A1").identical and Kordon(Settings(database_url=url)).replay("A1").identical
+    assert k.replay("A2").identical
+    # The entry is on the audit trail, bound to its row.
+    from kordon.record import audit
+
+    assert [e.action for e in audit.entries(k.store, subject="list:ofac_sdn")][-1] == "allow_list.add"
+    assert audit.verify(k.store).ok

@@ -335,3 +335,15 @@ def test_cli_screen_profile_option_and_rules_print_the_profile(tmp_path):
     (tmp_path / "k.yaml").write_text("profile: bank_kz\n", encoding="utf-8")
     rules = run("rules", "--config", str(tmp_path / "k.yaml"))
     assert "profile: bank_kz version" in rules.stdout and "14114" in rules.stdout
+
+
+def test_snt_verification_reasons_follow_the_profile():
+    """EAEU document verification hands its own findings to apply_profile: Kazakh re-export controls refuse."""
+    def reason(code: str) -> Hit:
+        return Hit(rule=code, severity=Severity.critical, subject="snt", score=100, explanation="Row 1 traces to DT 1, origin DE.")
+
+    kz = apply_profile([reason("origin.prohibiting_state"), reason("chain.origin_traced")], load_profile("kz_customs"))
+    assert [h.action for h in kz] == [Action.deny, Action.inspect]
+    assert all("re-export controls" in h.legal_basis.citation for h in kz)
+    eu = apply_profile([reason("origin.prohibiting_state")], load_profile("eu_exporter"))[0]
+    assert eu.action is not Action.deny and eu.legal_basis.kind == "risk_indicator"

@@ -23,7 +23,10 @@ def test_random_rate_selects_about_its_share_and_records_the_draw():
     assert 120 <= len(selected) <= 280  # 5% of 4000 = 200, binomial sd ≈ 14
     d = selected[0]
     assert d.lane.value == "red" and d.hits[0].rule == "selection.random"
-    assert d.random_selection["draw"] < 0.05 and d.random_selection["seed"] == "audit-2026"
+    assert random_draw("audit-2026", d.declaration_id) < 0.05
+    # The seed and the draw stay on the server: not in the decision, not in the explanation.
+    assert "seed" not in d.random_selection and "draw" not in d.random_selection
+    assert "audit-2026" not in d.model_dump_json()
     again = decide(d.declaration_id, [], t, {})
     assert again.random_selection == d.random_selection and again.lane == d.lane
 

@@ -6,7 +6,8 @@ from kordon.index.history import History
 from kordon.screen.redflags.value import load_price_table
 from tests.redflags.conftest import day, decl
 
-DRONES_AS_TOYS = [{"hs_code": "9503009909", "description": "Квадрокоптер DJI Agras T30 сельскохозяйственный", "quantity": 14, "net_mass_kg": 600, "value": 200000, "currency": "USD"}]
+DRONES_AS_TOYS = [{"hs_code": "9503009909", "description": "Квадрокоптер DJI Agras T30 сельскохозяйственный", "quantity": 14,
+                   "net_mass_kg": 600, "value": 200000, "currency": "USD"}]
 
 
 # -- description -------------------------------------------------------------------------
@@ -50,13 +51,15 @@ def test_lexicon_fires_in_kazakh_and_german(run):
 
 def test_lexicon_silent_under_the_right_code_and_on_disclaimers(run):
     assert run("description.lexicon", decl(items=[{"hs_code": "8806221000", "description": "Квадрокоптер DJI Mavic 3"}])) == []
-    assert run("description.lexicon", decl(items=[{"hs_code": "8457101000", "description": "Станок фрезерный, не является продукцией военного назначения"}])) == []
+    milling = {"hs_code": "8457101000", "description": "Станок фрезерный, не является продукцией военного назначения"}
+    assert run("description.lexicon", decl(items=[milling])) == []
 
 
 # -- value ---------------------------------------------------------------------------------
 def _price_history(n: int = 60) -> History:
     return History.build(
-        decl(f"P{i}", date=day(i), items=[{"hs_code": "8542310000", "description": "Микросхемы", "net_mass_kg": 10, "value": 1000 + 10 * (i % 7), "currency": "USD"}])
+        decl(f"P{i}", date=day(i),
+             items=[{"hs_code": "8542310000", "description": "Микросхемы", "net_mass_kg": 10, "value": 1000 + 10 * (i % 7), "currency": "USD"}])
         for i in range(n)
     )
 

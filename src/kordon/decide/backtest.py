@@ -9,9 +9,7 @@ the top r of declarations ranked by score, for a range of inspection rates r.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,34 +87,66 @@ class BacktestResult:
 
 def read_labels(path: str | Path) -> dict[str, str]:
     """CSV with columns id, label (1/0, true/false or a scenario name; empty or 0 = no violation) and
-    optionally scenario (the kind of violation, for the per-scenario table)."""
+    optionally scenario (the kind of violation, for the per-scenario table).
+
+    Any bad row makes the file unusable (ListFileError naming file, line and field): a label lost
+    would silently change every precision and lift figure.
+    """
+    from kordon.ingest import limits
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ListFileError(f"{path}: {exc.strerror or exc}") from None
     labels: dict[str, str] = {}
-    with open(path, encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        if not reader.fieldnames or "id" not in reader.fieldnames or "label" not in reader.fieldnames:
-            raise ListFileError(f"{path}:1: a labels file needs the columns 'id' and 'label'")
-        for line, row in enumerate(reader, start=2):
-            value = (row.get("label") or "").strip()
-            if not row.get("id"):
-                raise ListFileError(f"{path}:{line}: field 'id' is empty")
-            if value and value.lower() not in ("0", "false", "no"):
-                named = value if value.lower() not in ("1", "true", "yes") else ""
-                labels[row["id"].strip()] = named or (row.get("scenario") or "").strip() or "violation"
+    first: dict[str, int] = {}
+    columns: list[str] | None = None
+    for line, values, error in limits.csv_rows(data, str(path)):
+        if error:
+            raise ListFileError(str(error))
+        assert values is not None
+        if columns is None:
+            columns, problems = limits.header(values, str(path), line, required=("id", "label"))
+            if problems:
+                raise ListFileError(f"{path}:{line}: a labels file needs the columns 'id' and 'label', each once; "
+                                    + "; ".join(p.reason for p in problems))
+            continue
+        row = dict(zip(columns, values))
+        _add_label(labels, first, row, f"{path}:{line}", line)
+    if columns is None:
+        raise ListFileError(f"{path}: the labels file is empty (expected the columns id,label)")
     return labels
 
 
+def _add_label(labels: dict[str, str], first: dict[str, int], row: dict[str, str], where: str, line: int) -> None:
+    did = (row.get("id") or "").strip()
+    if not did:
+        raise ListFileError(f"{where}: field 'id' is empty")
+    value = (row.get("label") or "").strip()
+    label = ""
+    if value and value.lower() not in ("0", "false", "no"):
+        named = value if value.lower() not in ("1", "true", "yes") else ""
+        label = named or (row.get("scenario") or "").strip() or "violation"
+    if did in first and labels.get(did, "") != label:
+        raise ListFileError(f"{where}: id {did!r} is labelled differently on line {first[did]}")
+    first.setdefault(did, line)
+    if label:
+        labels[did] = label
+
+
 def read_declarations(path: str | Path, errors: list[str] | None = None) -> Iterator[Declaration]:
-    """JSON Lines, one declaration a line; bad lines are reported in `errors` and skipped."""
-    with open(path, encoding="utf-8") as fh:
-        for line, text in enumerate(fh, start=1):
-            if not text.strip():
-                continue
-            try:
-                yield Declaration.model_validate(json.loads(text))
-            except (ValueError, TypeError) as exc:
-                if errors is None:
-                    raise ListFileError(f"{path}:{line}: {exc}") from exc
-                errors.append(f"{path}:{line}: {str(exc).splitlines()[0]}")
+    """Declarations of a JSON Lines (or JSON, CSV) file through the one declaration reader; records it
+    rejects are reported in `errors` and skipped (with errors=None the first one raises ListFileError)."""
+    from kordon.ingest.declarations import read_all
+
+    for _, result in read_all([path]):
+        if result.declaration is not None:
+            yield result.declaration
+            continue
+        message = "; ".join(str(e) for e in result.errors)
+        if errors is None:
+            raise ListFileError(message)
+        errors.append(message)
 
 
 def _tiebreak(declaration_id: str) -> int:
@@ -137,7 +167,7 @@ def backtest(declarations: Iterable[Declaration], labels: dict[str, str], ctx: S
             latest[decl.id] = (decision.score, {h.rule for h in decision.hits}, decision.lane.value)
     finally:
         ctx.extras["history"] = saved
-    for did, (score, rules, lane) in latest.items():
+    for did, (_score, rules, lane) in latest.items():
         bad = did in labels
         result.declarations += 1
         result.violations += bad
@@ -152,5 +182,5 @@ def backtest(declarations: Iterable[Declaration], labels: dict[str, str], ctx: S
         top = ranked[: max(1, round(rate * len(ranked)))]
         caught = sum(1 for did, _ in top if did in labels)
         result.curve.append((rate, caught / result.violations if result.violations else 0.0))
-    result.rules = dict(result.rules)  # type: ignore[assignment]
+    result.rules = dict(result.rules)
     return result

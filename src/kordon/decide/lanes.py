@@ -45,8 +45,9 @@ def random_selection(declaration_id: str, thresholds: LaneThresholds) -> tuple[d
     """The recorded draw for a green declaration, and a hit when it is selected."""
     draw = random_draw(thresholds.random_seed, declaration_id)
     selected = draw < thresholds.random_rate
-    record = {"seed": thresholds.random_seed, "draw": round(draw, 12), "rate": thresholds.random_rate,
-              "selected": selected, "lane": thresholds.random_lane if selected else None}
+    # Neither the seed nor the draw leaves the server: with either, traders could test guesses of the
+    # seed and compute which ids are never drawn. Replay recomputes the draw from the server's seed.
+    record = {"rate": thresholds.random_rate, "selected": selected, "lane": thresholds.random_lane if selected else None}
     if not selected:
         return record, None
     lane = Lane(thresholds.random_lane)
@@ -55,7 +56,7 @@ def random_selection(declaration_id: str, thresholds: LaneThresholds) -> tuple[d
         severity=Severity.info,
         subject="declaration",
         explanation=(f"Selected at random for {'inspection' if lane is Lane.red else 'a document check'} "
-                     f"(rate {thresholds.random_rate:.2%}, draw {draw:.6f} with seed {thresholds.random_seed!r}); no risk was found."),
+                     f"(rate {thresholds.random_rate:.2%}); no risk was found."),
         score=0.0,
         action=LANE_ACTION[lane],
         evidence=record,
@@ -89,7 +90,7 @@ def decide(
         selection, random_hit = random_selection(declaration_id, thresholds)
         if random_hit is not None:
             hits = [*hits, random_hit]
-            lane, action = Lane(thresholds.random_lane), LANE_ACTION[Lane(thresholds.random_lane)]
+            lane, action = Lane(thresholds.random_lane), random_hit.action or action
     # The hits that demand the strictest action come first: they are the reason for the decision.
     ordered = sorted(hits, key=lambda h: (-(ACTION_ORDER.index(h.action) if h.action else -1),
                                           -list(Severity).index(h.severity), -h.score, h.subject))

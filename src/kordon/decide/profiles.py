@@ -46,6 +46,9 @@ from kordon.models.decision import ACTION_ORDER
 # Hits about the screening itself (an error, a random draw) carry no legal consequence to map and
 # must never be lowered: failing closed and random selection stand whatever the profile.
 EXEMPT = frozenset({"screening.error", "selection.random"})
+# Findings that are not declaration rules but that profiles may speak for: the reason codes of the SRC's
+# export verification of SNTs (EAEU documents), which call apply_profile on their own hits.
+OTHER_FINDINGS = frozenset({"documents.mismatch", "balance.insufficient", "origin.prohibiting_state", "chain.origin_traced"})
 _INSPECT = ACTION_ORDER.index(Action.inspect)
 # How explanations name the lists kordon ships or imports; a profile's `list_names` override these.
 LIST_NAMES = {
@@ -221,7 +224,7 @@ def load_profile(name: str) -> Profile:
     if found is None:
         from kordon.screen.registry import RULES
 
-        found = read_profile(name, set(RULES) | EXEMPT if RULES else None)
+        found = read_profile(name, set(RULES) | EXEMPT | OTHER_FINDINGS if RULES else None)
         with _LOCK:
             _LOADED[name] = found
     return found

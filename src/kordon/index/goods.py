@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -68,7 +69,7 @@ class GoodsIndex:
 
     def lookup(self, code: str, edition: str, on: dt.date | None = None) -> list[GoodsMatch]:
         """Entries matching a declared code: the most specific match per list, in force on `on`."""
-        found = self._candidates(code, edition)
+        found: Sequence[GoodsMatch] = self._candidates(code, edition)
         if on is not None:
             found = [m for m in found if m.entry.in_force(on)]
         if len(found) <= 1:

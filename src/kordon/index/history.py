@@ -132,6 +132,21 @@ class History:
             self.upto = pk if self.upto is None else max(self.upto, pk)
         self.first_date = decl.date if self.first_date is None else min(self.first_date, decl.date)
         self.last_date = decl.date if self.last_date is None else max(self.last_date, decl.date)
+        keys = self._add_parties(decl)
+        if decl.id not in self.first_versions:
+            receivers = [(p, k) for p, k in keys if p.role in (PartyRole.consignee, PartyRole.end_user)]
+            self.first_versions[decl.id] = FirstVersion(decl.date, decl.route.destination, tuple(k for _, k in receivers),
+                                                        tuple(p.name for p, _ in receivers))
+        total = self._add_items(decl, keys)
+        consignor = next((k for p, k in keys if p.role is PartyRole.consignor), None)
+        consignee = next((k for p, k in keys if p.role is PartyRole.consignee), None)
+        if consignor and consignee:
+            queue = self.consignments.setdefault((consignor, consignee), deque(maxlen=CONSIGNMENTS_PER_PAIR))
+            for currency, value in total.items():
+                queue.append(Consignment(decl.date, value, currency, decl.id))
+
+    def _add_parties(self, decl: Declaration) -> list[tuple[Party, str]]:
+        """First sightings, addresses and declaration counts of the parties; (party, key) pairs."""
         keys = []
         for party in decl.parties:
             key = party_key(party)
@@ -144,45 +159,47 @@ class History:
                 self.by_address[addr].add(key)
         for key in {k for _, k in keys}:
             self.party_declarations[key] += 1
-        consignees = tuple(k for p, k in keys if p.role in (PartyRole.consignee, PartyRole.end_user))
-        if decl.id not in self.first_versions:
-            self.first_versions[decl.id] = FirstVersion(
-                decl.date, decl.route.destination, consignees,
-                tuple(p.name for p, _ in keys if p.role in (PartyRole.consignee, PartyRole.end_user)),
-            )
+        return keys
+
+    def _add_items(self, decl: Declaration, keys: list[tuple[Party, str]]) -> dict[str, float]:
+        """Chapters traded, unit prices and stock movements of the items; the declared value per currency."""
         traders = [k for p, k in keys if p.role in (PartyRole.consignor, PartyRole.consignee, PartyRole.declarant)]
-        importers = [k for p, k in keys if p.role in (PartyRole.consignee, PartyRole.declarant)]
-        exporters = [k for p, k in keys if p.role in (PartyRole.consignor, PartyRole.declarant)]
         total: dict[str, float] = defaultdict(float)
         for item in decl.items:
             for key in traders:
                 self.chapters[key][item.hs_code[:2]] += 1
-            luv = log_unit_value(item)
-            if luv is not None:
-                self.prices.setdefault(luv[0], deque(maxlen=PRICE_WINDOW)).append(luv[1])
-                self._added[luv[0]] += 1
-                stats = self._stats.get(luv[0])
-                if stats is None or self._added[luv[0]] > stats.n // 50:
-                    # Refresh here, not when asked: the statistics then depend only on what was added,
-                    # never on when a rule happened to look, so replaying a decision sees the same figures.
-                    self._refresh(luv[0])
-            amount = stock_amount(item)
-            if amount:
-                hs6 = item.hs_code[:6]
-                if decl.type is DeclarationType.import_:
-                    for key in set(importers):
-                        self._stock(key, hs6).append(StockEvent(decl.date, amount, decl.id))
-                elif decl.type in (DeclarationType.export, DeclarationType.re_export):
-                    for key in set(exporters):
-                        self._stock(key, hs6).append(StockEvent(decl.date, -amount, decl.id))
+            self._add_price(item)
+            self._add_stock(decl, item, keys)
             if item.value is not None and item.currency:
                 total[item.currency] += float(item.value)
-        consignor = next((k for p, k in keys if p.role is PartyRole.consignor), None)
-        consignee = next((k for p, k in keys if p.role is PartyRole.consignee), None)
-        if consignor and consignee:
-            queue = self.consignments.setdefault((consignor, consignee), deque(maxlen=CONSIGNMENTS_PER_PAIR))
-            for currency, value in total.items():
-                queue.append(Consignment(decl.date, value, currency, decl.id))
+        return total
+
+    def _add_price(self, item: Item) -> None:
+        luv = log_unit_value(item)
+        if luv is None:
+            return
+        self.prices.setdefault(luv[0], deque(maxlen=PRICE_WINDOW)).append(luv[1])
+        self._added[luv[0]] += 1
+        stats = self._stats.get(luv[0])
+        if stats is None or self._added[luv[0]] > stats.n // 50:
+            # Refresh here, not when asked: the statistics then depend only on what was added,
+            # never on when a rule happened to look, so replaying a decision sees the same figures.
+            self._refresh(luv[0])
+
+    def _add_stock(self, decl: Declaration, item: Item, keys: list[tuple[Party, str]]) -> None:
+        """Imports add to a trader's stock of an HS6 subheading, exports and re-exports draw on it."""
+        amount = stock_amount(item)
+        if not amount:
+            return
+        hs6 = item.hs_code[:6]
+        if decl.type is DeclarationType.import_:
+            roles, sign = (PartyRole.consignee, PartyRole.declarant), 1
+        elif decl.type in (DeclarationType.export, DeclarationType.re_export):
+            roles, sign = (PartyRole.consignor, PartyRole.declarant), -1
+        else:
+            return
+        for key in {k for p, k in keys if p.role in roles}:
+            self._stock(key, hs6).append(StockEvent(decl.date, sign * amount, decl.id))
 
     def _stock(self, key: str, hs6: str) -> deque:
         return self.stock.setdefault((key, hs6), deque(maxlen=EVENTS_PER_STOCK))

@@ -67,7 +67,8 @@ _FOLDS: list[tuple[re.Pattern[str], str]] = [
 PATRONYMIC_RE = re.compile(r"(ovich|evich|ovna|evna|ichna|uli|ulu|kizi|gizi|ogli|oglu)$")
 
 # Articles and particles that carry little identity in a name.
-_PARTICLES = {"al", "el", "ul", "bin", "ibn", "bint", "abu", "de", "da", "del", "der", "van", "von", "la", "le", "the", "of", "and", "und", "et", "y", "i", "in", "for", "&"}
+_PARTICLES = {"al", "el", "ul", "bin", "ibn", "bint", "abu", "de", "da", "del", "der", "van", "von", "la", "le",
+              "the", "of", "and", "und", "et", "y", "i", "in", "for", "&"}
 
 _TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -212,7 +213,7 @@ STANDARDS = tuple(_STANDARDS)
 def spell(text: str, standard: str) -> str:
     """Spell a Cyrillic name under one transliteration standard (title-cased)."""
     table = _STANDARDS[standard]
-    out = []
+    out: list[str] = []
     for ch in text:
         low = ch.lower()
         if low in table or low in _CYR:

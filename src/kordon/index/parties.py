@@ -155,7 +155,7 @@ def _joined_sim(q: NameKey, c: NameKey) -> float:
     return OSA.normalized_similarity("".join(q.tokens), "".join(c.tokens))
 
 
-def compare_keys(q: NameKey, c: NameKey, person: bool) -> tuple[float, list[str], list[str], list[str]]:
+def compare_keys(q: NameKey, c: NameKey, person: bool) -> tuple[float, list[str], list[str], list[str]]:  # noqa: C901 - the matcher under rework in issue 9; split there
     """Score two name keys; return (score, agreed parts, query parts unmatched, candidate parts unmatched)."""
     qa, ca = list(q.tokens), list(c.tokens)
     if not qa or not ca:
@@ -246,14 +246,17 @@ class PartyIndex:
 
     MAX_POSTINGS = 3000  # a token more common than this only re-ranks candidates found otherwise
 
-    def __init__(self, entities: Iterable[ListedEntity], versions: dict[str, str] | None = None):
+    def __init__(self, entities: Iterable[ListedEntity], versions: dict[str, str] | None = None):  # noqa: C901 - the matcher under rework in issue 9; split there
         self.entities: list[ListedEntity] = list(entities)
         self.versions = dict(versions or {})
         self.name_keys: list[tuple[int, NameKey]] = []  # (entity idx, key)
         self.token_names: dict[str, list[int]] = defaultdict(list)  # folded token -> name-key idxs
-        self.deletes: dict[str, set[str]] = defaultdict(set)  # deletion variant -> tokens
+        self.deletes: dict[str, str | tuple[str, ...]] = {}  # deletion variant -> token(s)
         self.by_identifier: dict[str, list[int]] = defaultdict(list)
         self.by_address: dict[str, list[int]] = defaultdict(list)
+        # Answers for queries already asked (kordon.screen.parties.matches); owned by this index, so they
+        # can never outlive it or be mistaken for another index's answers.
+        self.memo: dict[tuple, tuple[list[Candidate], list[str]]] = {}
         for e_idx, ent in enumerate(self.entities):
             seen: set[tuple[str, ...]] = set()
             for n in ent.names:
@@ -272,16 +275,17 @@ class PartyIndex:
                 ak = address_key(a)
                 if ak:
                     self.by_address[ak].append(e_idx)
+        deletes: dict[str, set[str]] = defaultdict(set)
         for t in self.token_names:
             for d in _deletes(t):
-                self.deletes[d].add(t)
+                deletes[d].add(t)
         self.token_names = dict(self.token_names)
         # The index is ~1M long-lived objects; without freezing them every full GC pass walks them all
         # (tens of ms), which is what the slowest queries were waiting on.
         gc.collect()
         gc.freeze()
         # Plain strings and tuples unpickle several times faster than sets (the index is cached on disk).
-        self.deletes = {k: (next(iter(v)) if len(v) == 1 else tuple(v)) for k, v in self.deletes.items()}  # type: ignore[assignment]
+        self.deletes = {k: (next(iter(v)) if len(v) == 1 else tuple(v)) for k, v in deletes.items()}
 
     def __len__(self) -> int:
         return len(self.entities)
@@ -329,7 +333,7 @@ class PartyIndex:
                         counts[k] += 0.01
         return sorted(counts, key=counts.__getitem__, reverse=True)[:limit]
 
-    def match(self, query: Query, limit: int = 10, threshold: float = 0.7) -> tuple[list[Candidate], list[str]]:
+    def match(self, query: Query, limit: int = 10, threshold: float = 0.7) -> tuple[list[Candidate], list[str]]:  # noqa: C901 - the matcher under rework in issue 9; split there
         """Ranked candidates and warnings for a query. Never raises on odd names."""
         warnings: list[str] = []
         key = name_key(query.name)

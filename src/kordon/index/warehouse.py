@@ -363,7 +363,8 @@ class WarehouseView:
             return None
         r = int(self.dt_row[lot])
         buyer = int(self.buyer[r])
-        return DTItemRecord(kind="snt_in" if self.inbound[r] else "dt", number=number.strip(), item=int(self.row_no[r]), date=_date(self.date[r]), code=self.codes[self.code_of[r]],
+        return DTItemRecord(kind="snt_in" if self.inbound[r] else "dt", number=number.strip(), item=int(self.row_no[r]),
+                            date=_date(self.date[r]), code=self.codes[self.code_of[r]],
                             origin=self.origins[self.origin[r]] if self.origin[r] >= 0 else "", quantity=float(self.qty[r]),
                             unit=self.units[self.unit_of[r]], receiver_tin=self.tin(buyer), receiver_name=self.name(buyer),
                             consignor_name=self.consignor(r))

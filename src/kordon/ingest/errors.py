@@ -29,9 +29,32 @@ class ReadCounts:
     rejected: int = 0
     errors: list[RecordError] = field(default_factory=list)
 
+    unusable: int = 0  # files (or their rest) that could not be read at all: exit 2, not 1
+
     def reject(self, error: RecordError) -> None:
         self.rejected += 1
         self.errors.append(error)
+
+    def add(self, ok: bool, errors: list[RecordError], fatal: bool = False) -> None:
+        """Count one reader result: a record accepted or rejected, or a problem with the whole file."""
+        if fatal:
+            self.unusable += 1
+            self.errors.extend(errors)
+        elif ok:
+            self.read += 1
+            self.accepted += 1
+        else:
+            self.read += 1
+            self.reject_all(errors)
+
+    def reject_all(self, errors: list[RecordError]) -> None:
+        self.rejected += 1
+        self.errors.extend(errors)
+
+    @property
+    def exit_code(self) -> int:
+        """2 when some input could not be read at all, 1 when some records were rejected, else 0."""
+        return 2 if self.unusable else 1 if self.rejected else 0
 
 
 class ListFileError(ValueError):

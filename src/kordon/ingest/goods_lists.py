@@ -217,8 +217,8 @@ def load_goods_list(path: str | Path) -> GoodsList:
         return load_goods_list_texts(path.read_text(encoding="utf-8"), None, str(path), path.stem)
     if path.suffix.lower() == ".csv":
         sidecar = path.with_suffix(".yaml")
-        meta_text = sidecar.read_text(encoding="utf-8") if sidecar.exists() else None
-        return load_goods_list_texts(meta_text, path.read_text(encoding="utf-8"), str(path), path.stem)
+        sidecar_text = sidecar.read_text(encoding="utf-8") if sidecar.exists() else None
+        return load_goods_list_texts(sidecar_text, path.read_text(encoding="utf-8"), str(path), path.stem)
     raise ListFileError(f"{path}: a goods list must be a folder, a .yaml or a .csv file")
 
 

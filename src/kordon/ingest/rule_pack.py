@@ -76,35 +76,40 @@ def parse_rule_pack(text: str, source: str, known_rules: set[str] | None = None)
         raise ListFileError(f"{source}:{doc.get('__line__', 1)}: field 'version' is missing")
     rules: dict[str, RuleSpec] = {}
     for raw in doc["rules"]:
-        if not isinstance(raw, dict):
-            raise ListFileError(f"{source}: every rule must be a mapping")
-        where = f"{source}:{raw.get('__line__', '?')}"
-        for key in REQUIRED:
-            if raw.get(key) in (None, ""):
-                raise ListFileError(f"{where}: rule {raw.get('id', '?')!r} has no {key!r}")
-        rule_id = str(raw["id"])
-        if known_rules is not None and rule_id not in known_rules:
-            raise ListFileError(f"{where}: unknown rule id {rule_id!r}; known rules are listed by 'kordon rules'")
-        if rule_id in rules:
-            raise ListFileError(f"{where}: rule {rule_id!r} appears twice")
-        weight = raw["weight"]
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= 100:
-            raise ListFileError(f"{where}: rule {rule_id!r} has weight {weight!r}; a weight is a number from 0 to 100")
-        params = raw.get("params") or {}
-        if not isinstance(params, dict):
-            raise ListFileError(f"{where}: rule {rule_id!r}: 'params' must be a mapping")
-        params = {k: v for k, v in params.items() if k != "__line__"}
-        rules[rule_id] = RuleSpec(
-            id=rule_id,
-            title=str(raw["title"]),
-            weight=float(weight),
-            rationale=str(raw["rationale"]).strip(),
-            source=str(raw["source"]).strip(),
-            enabled=bool(raw.get("enabled", True)),
-            params=params,
-        )
+        spec = _rule_spec(raw, source, known_rules)
+        if spec.id in rules:
+            raise ListFileError(f"{source}:{raw.get('__line__', '?')}: rule {spec.id!r} appears twice")
+        rules[spec.id] = spec
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return RulePack(str(doc["version"]), rules, digest, [source], [text])
+
+
+def _rule_spec(raw: object, source: str, known_rules: set[str] | None) -> RuleSpec:
+    """One rule of a pack, checked field by field; errors name the file and line."""
+    if not isinstance(raw, dict):
+        raise ListFileError(f"{source}: every rule must be a mapping")
+    where = f"{source}:{raw.get('__line__', '?')}"
+    for key in REQUIRED:
+        if raw.get(key) in (None, ""):
+            raise ListFileError(f"{where}: rule {raw.get('id', '?')!r} has no {key!r}")
+    rule_id = str(raw["id"])
+    if known_rules is not None and rule_id not in known_rules:
+        raise ListFileError(f"{where}: unknown rule id {rule_id!r}; known rules are listed by 'kordon rules'")
+    weight = raw["weight"]
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= 100:
+        raise ListFileError(f"{where}: rule {rule_id!r} has weight {weight!r}; a weight is a number from 0 to 100")
+    params = raw.get("params") or {}
+    if not isinstance(params, dict):
+        raise ListFileError(f"{where}: rule {rule_id!r}: 'params' must be a mapping")
+    return RuleSpec(
+        id=rule_id,
+        title=str(raw["title"]),
+        weight=float(weight),
+        rationale=str(raw["rationale"]).strip(),
+        source=str(raw["source"]).strip(),
+        enabled=bool(raw.get("enabled", True)),
+        params={k: v for k, v in params.items() if k != "__line__"},
+    )
 
 
 def load_rule_pack(path: str | Path, known_rules: set[str] | None = None) -> RulePack:

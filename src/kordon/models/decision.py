@@ -83,5 +83,5 @@ class Decision(BaseModel):
         None, description="The red-flag rules saw the history of every declaration version stored up to this row (store key)"
     )
     random_selection: dict[str, Any] | None = Field(
-        None, description="Seed and draw of the random inspection selection, when one was made"
+        None, description="Rate and outcome of the random inspection selection, when one was made (the seed and draw stay on the server)"
     )

@@ -112,10 +112,18 @@ class Payment(_Open):
     bank: str | None = None
 
 
+# The syntax of a declaration id, everywhere (files, API bodies and paths, CLI arguments).
+DECLARATION_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+DECLARATION_ID_MAX = 128
+
+
 class Declaration(_Open):
     """One customs declaration: export, transit, re-export or import."""
 
-    id: str = Field(min_length=1, max_length=200)
+    id: str = Field(
+        min_length=1, max_length=DECLARATION_ID_MAX, pattern=DECLARATION_ID_PATTERN,
+        description="Declaration number: letters A-Z a-z, digits and . _ : - (starting with a letter or digit), at most "
+                    "128 characters; no '/' (write a DT number 55201/201124/0012345 as 55201-201124-0012345)")
     type: DeclarationType
     date: dt.date
     customs_office: str | None = None

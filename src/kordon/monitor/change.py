@@ -84,8 +84,26 @@ def _analyse(con, sel, p, b, flow, top) -> Result:
                     for y, mo in zip(series.year, series.month)]
     title = (f"{flow.title()} {','.join(sel.reporters)} -> {','.join(sel.partners or ['any'])}, "
              f"{sel.group.label}: {p.text} vs {b.text}")
+    warnings = _unlike_periods(p, b, series)
     return Result("change", title, {"summary": summary, "top_codes": top_codes, "series": series},
-                  {"period": p.text, "base": b.text, "currency": sel.currency, "level": sel.level}, sel.notes)
+                  {"period": p.text, "base": b.text, "currency": sel.currency, "level": sel.level}, warnings + sel.notes)
+
+
+def _unlike_periods(p, b, series: pd.DataFrame) -> list[str]:
+    """Warnings when the two periods do not compare like with like: different lengths, or months
+    (or the whole period) without data, so a change would partly measure missing data."""
+    out = []
+    if p.months != b.months:
+        out.append(f"warning: {p.text} covers {p.months} month(s) and {b.text} {b.months}; "
+                   "the change compares periods of different length")
+    for per in (b, p):
+        rows = series[series["in"] == ("period" if per is p else "base")]
+        covered = sum(12 if pd.isna(mo) else 1 for mo in rows.month)
+        if rows.empty or rows.value.sum() == 0:
+            out.append(f"warning: no data in {per.text}; the change is measured against nothing")
+        elif covered < per.months:
+            out.append(f"warning: {per.text} has data for {covered} of its {per.months} months")
+    return out
 
 
 def _in(year, month, per) -> bool:

@@ -239,7 +239,7 @@ def vega_scripts() -> tuple[str, str, bool]:
     except ImportError:
         return (CDN, "Charts load Vega from a public CDN and need internet to show; install the "
                      "'trade' extra (vl-convert-python) for a report that works offline.", False)
-    bundle = vlc.javascript_bundle(vl_version=VEGA_LITE)
+    bundle = vlc.javascript_bundle(vl_version=VEGA_LITE)  # type: ignore[call-arg]  # the stub makes the optional snippet required
     return (f"<script>{_inline(bundle)}</script>",
             f"Vega {vlc.get_vega_version()}, Vega-Lite {VEGA_LITE} and vega-embed {vlc.get_vega_embed_version()} "
             "are inside this file (from vl-convert-python); it needs no network.", True)

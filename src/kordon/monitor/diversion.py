@@ -73,7 +73,9 @@ def diversion(
         raise ValueError("give both a treated and a control group, or neither")
     pair = [treated, control] if treated else []
     all_groups = list(dict.fromkeys([*groups, *pair])) or [None]
-    frames, missing, sel_notes = [], [], []
+    frames: list = []
+    missing: list[str] = []
+    sel_notes: list[str] = []
     wants = [(g, name, plan(reporter=rep, partner=par, flow="export", group=g, source=src,
                             currency=currency, level=level))
              for g in all_groups for name, rep, par, src in legs]
@@ -104,7 +106,7 @@ def diversion(
         post = data[data.m0 > base.end]
         rows = []
         for leg in data.leg.unique():
-            def growth(g):
+            def growth(g, leg=leg):  # leg bound now (B023), though growth is called in this iteration only
                 b = data[(data.leg == leg) & (data.group == g) & in_base]
                 p = post[(post.leg == leg) & (post.group == g)]
                 if b.value.sum() <= 0 or p.value.sum() <= 0:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -154,7 +155,7 @@ def _section(sec: str) -> ProductGroup:
 def _user(path: Path, name: str) -> ProductGroup:
     if path.suffix.lower() in (".yaml", ".yml"):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        groups = data.get("groups", data)
+        groups: dict[str, Any] = data.get("groups", data) or {}
         if name not in groups:
             raise ValueError(f"{path.name}: no group {name!r} (has {', '.join(groups)})")
         g = groups[name]
@@ -215,7 +216,7 @@ def group_table(group: ProductGroup) -> list[tuple[str | None, str]]:
     return [(ed, p) for ed in EDITIONS for p in sorted(codes_in_edition(group, ed))]
 
 
-def builtin_groups() -> list[tuple[str, str, int]]:
+def builtin_groups() -> list[tuple[str, str, int, str]]:
     out = []
     for spec in ["chpl", "chpl:1", "chpl:2", "chpl:3A", "chpl:3B", "chpl:4A", "chpl:4B", "eu_sanctioned",
                  *[f"eu_sanctioned:{c}" for c in EU_CATEGORIES], "eu_not_sanctioned"]:

@@ -4,7 +4,6 @@ CIF/FOB factor before the gap is taken; transit, timing and origin-vs-
 destination rules also open gaps, so a gap is a question, not a verdict."""
 from __future__ import annotations
 
-import pandas as pd
 
 from kordon.monitor.result import Result
 from kordon.monitor.selection import Slice, plan

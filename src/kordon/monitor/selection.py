@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import count
+from typing import Any
 
 import duckdb
 
@@ -125,8 +126,9 @@ class Slice:
         self.con = con
         self.name = f"_slice{next(_ids)}"
         self.params: dict = {}
-        any_of, group_keys = [], {}
-        for i, p in enumerate(plans):
+        any_of: list[str] = []
+        group_keys: dict[int, set[str]] = {}
+        for p in plans:
             cond = p.where()
             if p.group.is_total:
                 cond.append("hs_code = 'TOTAL'")
@@ -139,7 +141,7 @@ class Slice:
         common = [f"reporter IN ({_lit(sorted({r for p in plans for r in p.reporters}))})",
                   f"flow IN ({_lit(sorted({p.flow for p in plans}))})"]
         if all(p.partners is not None for p in plans):
-            common.append(f"partner IN ({_lit(sorted({c for p in plans for c in p.partners}))})")
+            common.append(f"partner IN ({_lit(sorted({c for p in plans for c in p.partners or []}))})")
         if years is not None:
             # Only the years an analysis looks at; checks (HS level, rates) then concern those.
             common.append(f"year BETWEEN {int(years[0])} AND {int(years[1])}")
@@ -169,71 +171,81 @@ class Slice:
     def resolve(self, p: Selection) -> Selection:
         """Check one planned selection against the slice: HS level, one source, one
         currency (converting when a target is given) and countries without rows."""
-        con, sel = self.con, Selection(p.reporters, p.partners, p.flow, p.group, p.source, p.level, p.currency)
-        where, params = sel.where(), {}
-        if sel.group.is_total:
-            where.append("hs_code = 'TOTAL'")
-        else:
-            tag = f"g{next(_ids)}_"
-            keys = sel.group_keys()
-            params.update({f"{tag}{n}": k for n, k in keys.items()})
-            where.append(_group_filter(keys, tag))
-            if sel.level is None:
-                found = sorted(n for (n,) in con.execute(
-                    f"SELECT DISTINCT length(hs_code) FROM {self.name} WHERE {' AND '.join(where)}", params
-                ).fetchall())
-                # Sources repeat a code at 4 and 6 digits; summing both would double.
-                sel.level = 6 if 6 in found else (found[-1] if found else 6)
-            where.append(f"length(hs_code) = {int(sel.level)}")
-        filt = " AND ".join(where)
-        srcs = con.execute(
+        sel = Selection(p.reporters, p.partners, p.flow, p.group, p.source, p.level, p.currency)
+        params: dict[str, Any] = {}
+        filt = " AND ".join(self._where(sel, params))
+        srcs = self.con.execute(
             f"SELECT source, list(DISTINCT currency), list(DISTINCT reporter), list(DISTINCT partner) "
             f"FROM {self.name} WHERE {filt} GROUP BY source", params
         ).fetchall()
-        if not srcs:
-            raise SelectionError(
-                f"no rows for reporter {','.join(sel.reporters)}, partner "
-                f"{','.join(sel.partners) if sel.partners else 'any'}, flow {sel.flow}, group {sel.group.id}"
-                + (f", source {sel.source}" if sel.source else "")
-            )
-        if len(srcs) > 1 and sel.source is None:
-            raise SelectionError(
-                f"rows come from several sources ({', '.join(s for s, *_ in srcs)}); choose one with source="
-            )
-        seen_r = {r for *_, rs, _ in srcs for r in rs}
-        seen_p = {p for *_, ps in srcs for p in ps}
-        for what, wanted, seen in (("reporter", sel.reporters, seen_r), ("partner", sel.partners or [], seen_p)):
-            absent = [c for c in wanted if c not in seen]
-            if absent:
-                # Summing a country set silently short of members misleads more than an error.
-                sel.notes.append(f"no rows for {what} {', '.join(absent)}: sums cover {', '.join(sorted(seen))}")
+        _check_sources(sel, srcs)
         currencies = sorted({c for _, cs, *_ in srcs for c in cs})
         if sel.currency is None:
             if len(currencies) > 1:
                 raise SelectionError(f"values are in {', '.join(currencies)}; pass a target currency")
             sel.currency = currencies[0]
-        base = f"SELECT * FROM {self.name} WHERE {filt}"
-        if currencies == [sel.currency]:
-            sql = (f"SELECT reporter, partner, flow, year, month, hs_code, value, quantity, quantity_unit, source "
-                   f"FROM ({base})")
-        else:
-            con.execute(FX_VIEW)
-            per = "CASE WHEN month IS NULL THEN CAST(year AS VARCHAR) ELSE printf('%04d-%02d', year, month) END"
-            conv = (f"SELECT x.*, {per} AS fx_period, fx.rate FROM ({base}) x "
-                    f"LEFT JOIN fx ON fx.f = x.currency AND fx.t = $target AND fx.period = {per}")
-            params["target"] = sel.currency
-            missing = con.execute(
-                f"SELECT DISTINCT currency, fx_period FROM ({conv}) WHERE currency <> $target AND rate IS NULL "
-                "ORDER BY 2", params,
-            ).fetchall()
-            if missing:
-                shown = ", ".join(f"{c} {p}" for c, p in missing[:8])
-                raise SelectionError(f"no exchange rate to {sel.currency} for {shown}; load a rate table")
-            sql = (f"SELECT reporter, partner, flow, year, month, hs_code, "
-                   f"CASE WHEN currency = $target THEN value ELSE value * rate END AS value, "
-                   f"quantity, quantity_unit, source FROM ({conv})")
-            sel.notes.append(f"converted {', '.join(c for c in currencies if c != sel.currency)} to "
-                             f"{sel.currency} at ECB/loaded period-average rates")
+        sql = self._converted(sel, f"SELECT * FROM {self.name} WHERE {filt}", currencies, params)
         sel.sql, sel.params = sql, params
         return sel
 
+    def _where(self, sel: Selection, params: dict[str, Any]) -> list[str]:
+        """Conditions of one selection; picks the HS level when none was asked for."""
+        where = sel.where()
+        if sel.group.is_total:
+            return [*where, "hs_code = 'TOTAL'"]
+        tag = f"g{next(_ids)}_"
+        keys = sel.group_keys()
+        params.update({f"{tag}{n}": k for n, k in keys.items()})
+        where.append(_group_filter(keys, tag))
+        if sel.level is None:
+            found = sorted(n for (n,) in self.con.execute(
+                f"SELECT DISTINCT length(hs_code) FROM {self.name} WHERE {' AND '.join(where)}", params
+            ).fetchall())
+            # Sources repeat a code at 4 and 6 digits; summing both would double.
+            sel.level = 6 if 6 in found else (found[-1] if found else 6)
+        where.append(f"length(hs_code) = {int(sel.level)}")
+        return where
+
+    def _converted(self, sel: Selection, base: str, currencies: list[str], params: dict[str, Any]) -> str:
+        """The selection's rows with values in sel.currency, converted at period rates where needed."""
+        if currencies == [sel.currency]:
+            return (f"SELECT reporter, partner, flow, year, month, hs_code, value, quantity, quantity_unit, source "
+                    f"FROM ({base})")
+        self.con.execute(FX_VIEW)
+        per = "CASE WHEN month IS NULL THEN CAST(year AS VARCHAR) ELSE printf('%04d-%02d', year, month) END"
+        conv = (f"SELECT x.*, {per} AS fx_period, fx.rate FROM ({base}) x "
+                f"LEFT JOIN fx ON fx.f = x.currency AND fx.t = $target AND fx.period = {per}")
+        params["target"] = sel.currency
+        missing = self.con.execute(
+            f"SELECT DISTINCT currency, fx_period FROM ({conv}) WHERE currency <> $target AND rate IS NULL "
+            "ORDER BY 2", params,
+        ).fetchall()
+        if missing:
+            shown = ", ".join(f"{c} {p}" for c, p in missing[:8])
+            raise SelectionError(f"no exchange rate to {sel.currency} for {shown}; load a rate table")
+        sel.notes.append(f"converted {', '.join(c for c in currencies if c != sel.currency)} to "
+                         f"{sel.currency} at ECB/loaded period-average rates")
+        return (f"SELECT reporter, partner, flow, year, month, hs_code, "
+                f"CASE WHEN currency = $target THEN value ELSE value * rate END AS value, "
+                f"quantity, quantity_unit, source FROM ({conv})")
+
+
+def _check_sources(sel: Selection, srcs: list) -> None:
+    """One source with rows; a note for every asked-for country without rows."""
+    if not srcs:
+        raise SelectionError(
+            f"no rows for reporter {','.join(sel.reporters)}, partner "
+            f"{','.join(sel.partners) if sel.partners else 'any'}, flow {sel.flow}, group {sel.group.id}"
+            + (f", source {sel.source}" if sel.source else "")
+        )
+    if len(srcs) > 1 and sel.source is None:
+        raise SelectionError(
+            f"rows come from several sources ({', '.join(s for s, *_ in srcs)}); choose one with source="
+        )
+    seen_r = {r for *_, rs, _ in srcs for r in rs}
+    seen_p = {p for *_, ps in srcs for p in ps}
+    for what, wanted, seen in (("reporter", sel.reporters, seen_r), ("partner", sel.partners or [], seen_p)):
+        absent = [c for c in wanted if c not in seen]
+        if absent:
+            # Summing a country set silently short of members misleads more than an error.
+            sel.notes.append(f"no rows for {what} {', '.join(absent)}: sums cover {', '.join(sorted(seen))}")

@@ -12,26 +12,15 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import Date, DateTime, Integer, String, Text, select
-from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from kordon.index.identifiers import normalise
 from kordon.index.names import name_key
-from kordon.record.db import Base, make_engine
+from kordon.record.db import make_engine
+from kordon.record.tables import AllowListRow, utcnow
 
-
-class AllowListRow(Base):
-    __tablename__ = "sanctions_allow_list"
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    list_id: Mapped[str] = mapped_column(String(100))
-    entity_id: Mapped[str] = mapped_column(String(200), index=True)
-    entity_digest: Mapped[str] = mapped_column(String(64))
-    party_fingerprint: Mapped[str] = mapped_column(String(64), index=True)
-    party_name: Mapped[str] = mapped_column(Text)
-    reviewer: Mapped[str] = mapped_column(String(200))
-    reason: Mapped[str] = mapped_column(Text)
-    expires: Mapped[dt.date] = mapped_column(Date)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+__all__ = ["AllowEntry", "AllowList", "AllowListRow", "add", "load", "party_fingerprint"]
 
 
 def party_fingerprint(name: str, country: str | None, identifiers: dict[str, str] | list[tuple[str, str]] | None = None) -> str:
@@ -69,22 +58,41 @@ class AllowList:
 
 
 def _sessions(store_url: str) -> sessionmaker:
+    from kordon.record.db import Base
+    from kordon.record.schema import _models
+
+    _models()
     engine = make_engine(store_url)
     Base.metadata.create_all(engine)
     return sessionmaker(engine, expire_on_commit=False)
 
 
 def add(store_url: str, *, list_id: str, entity_id: str, entity_digest: str, party_name: str, country: str | None,
-        identifiers: dict[str, str] | None, reviewer: str, reason: str, expires: dt.date) -> AllowEntry:
+        identifiers: dict[str, str] | None, reviewer: str, reason: str, expires: dt.date, actor: str | None = None) -> AllowEntry:
+    """Add an entry; it is written with its audit record in one transaction."""
+    from kordon.record import audit
+    from kordon.record.store import Store
+
     if not reviewer.strip() or not reason.strip():
         raise ValueError("an allow-list entry needs a reviewer and a reason")
     if expires <= dt.date.today():
         raise ValueError(f"expiry {expires} is not in the future")
     fp = party_fingerprint(party_name, country, identifiers)
-    with _sessions(store_url).begin() as s:
-        s.add(AllowListRow(list_id=list_id, entity_id=entity_id, entity_digest=entity_digest, party_fingerprint=fp,
-                           party_name=party_name, reviewer=reviewer, reason=reason, expires=expires,
-                           created_at=dt.datetime.now(dt.timezone.utc)))
+
+    def write(s: Session) -> None:
+        row = AllowListRow(list_id=list_id, entity_id=entity_id, entity_digest=entity_digest, party_fingerprint=fp,
+                           party_name=party_name, reviewer=reviewer, reason=reason, expires=expires, created_at=utcnow())
+        s.add(row)
+        s.flush()
+        audit.append_in(s, actor or reviewer, "allow_list.add", f"list:{list_id}",
+                        {"entity_id": entity_id, "party": party_name, "reason": reason, "expires": expires.isoformat()},
+                        rows=[row])
+
+    store = Store(store_url)
+    try:
+        store.transaction(write)
+    finally:
+        store.engine.dispose()
     return AllowEntry(list_id, entity_id, entity_digest, fp, reviewer, reason, expires)
 
 

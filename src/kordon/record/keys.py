@@ -11,11 +11,14 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from kordon.record.db import Base
+from kordon.record.tables import ApiKeyRow, utcnow
+
+__all__ = ["ROLES", "ApiKeyRow", "KeyInfo", "Principal", "authenticate", "create_key", "list_keys", "revoke_key"]
 
 ROLES = ("officer", "supervisor", "analyst", "admin")
 
@@ -30,25 +33,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 PREFIX = "kd_"
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
 def hash_key(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
-class ApiKeyRow(Base):
-    __tablename__ = "api_keys"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(20))
-    key_sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    hint: Mapped[str] = mapped_column(String(16), doc="The first characters of the key, to tell keys apart")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    created_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 @dataclass(frozen=True)
@@ -77,7 +63,7 @@ class KeyInfo:
     created_by: str | None
     revoked_at: dt.datetime | None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "role": self.role, "hint": self.hint,
                 "created_at": self.created_at.isoformat() if self.created_at else None, "created_by": self.created_by,
                 "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None}
@@ -87,7 +73,7 @@ def _info(row: ApiKeyRow) -> KeyInfo:
     return KeyInfo(row.id, row.name, row.role, row.hint, row.created_at, row.created_by, row.revoked_at)
 
 
-def create_key(store, name: str, role: str, created_by: str = "cli") -> tuple[str, KeyInfo]:
+def create_key(store: Any, name: str, role: str, created_by: str = "cli") -> tuple[str, KeyInfo]:
     """Make a key; returns the secret (shown once) and its record. The change is audited."""
     from kordon.record import audit
 
@@ -96,35 +82,43 @@ def create_key(store, name: str, role: str, created_by: str = "cli") -> tuple[st
     if not name.strip():
         raise ValueError("a key needs a name (who or what will use it)")
     secret = PREFIX + secrets.token_urlsafe(32)
-    with store.session.begin() as s:
-        row = ApiKeyRow(name=name.strip(), role=role, key_sha256=hash_key(secret), hint=secret[:8], created_by=created_by)
+
+    def write(s: Session) -> KeyInfo:
+        row = ApiKeyRow(name=name.strip(), role=role, key_sha256=hash_key(secret), hint=secret[:8], created_by=created_by,
+                        created_at=utcnow())
         s.add(row)
         s.flush()
         info = _info(row)
-    audit.append(store, created_by, "key.create", f"key:{info.id}", {"name": info.name, "role": role, "hint": info.hint})
-    return secret, info
+        audit.append_in(s, created_by, "key.create", f"key:{info.id}", {"name": info.name, "role": role, "hint": info.hint},
+                        rows=[row])
+        return info
+
+    return secret, audit.transaction(store, write)
 
 
-def list_keys(store) -> list[KeyInfo]:
+def list_keys(store: Any) -> list[KeyInfo]:
     with store.session() as s:
         return [_info(r) for r in s.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id))]
 
 
-def revoke_key(store, key_id: int, revoked_by: str = "cli") -> KeyInfo:
+def revoke_key(store: Any, key_id: int, revoked_by: str = "cli") -> KeyInfo:
     from kordon.record import audit
 
-    with store.session.begin() as s:
+    def write(s: Session) -> KeyInfo:
         row = s.get(ApiKeyRow, key_id)
         if row is None:
             raise LookupError(f"no key with id {key_id}")
         if row.revoked_at is None:
             row.revoked_at = utcnow()
+        s.flush()
         info = _info(row)
-    audit.append(store, revoked_by, "key.revoke", f"key:{key_id}", {"name": info.name, "role": info.role})
-    return info
+        audit.append_in(s, revoked_by, "key.revoke", f"key:{key_id}", {"name": info.name, "role": info.role}, rows=[row])
+        return info
+
+    return audit.transaction(store, write)
 
 
-def authenticate(store, secret: str | None) -> Principal | None:
+def authenticate(store: Any, secret: str | None) -> Principal | None:
     """The principal a presented key belongs to, or None if it is unknown or revoked."""
     if not secret or not secret.startswith(PREFIX):
         return None

@@ -7,9 +7,11 @@ change, and one version label must mean one content, as for goods lists.
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from kordon.ingest.errors import ListFileError
 from kordon.ingest.profiles import Profile, parse_profile
+from kordon.record import audit
 from kordon.record.store import ListSnapshotRow, Store
 
 KIND = "profile"
@@ -24,7 +26,7 @@ def snapshot_profile(store: Store, profile: Profile) -> None:
     key = (profile.id, profile.version, profile.sha256)
     if key in seen:
         return
-    with store.session.begin() as s:
+    def write(s: Session) -> None:
         stored = set(s.scalars(select(ListSnapshotRow.sha256).where(
             ListSnapshotRow.list_id == _key(profile.id), ListSnapshotRow.version == profile.version,
             ListSnapshotRow.kind == KIND)))
@@ -32,8 +34,15 @@ def snapshot_profile(store: Store, profile: Profile) -> None:
             raise ListFileError(f"{profile.source}: profile {profile.id} version {profile.version} is already on record with "
                                 "other content; give the changed profile a new version")
         if not stored:
-            s.add(ListSnapshotRow(list_id=_key(profile.id), version=profile.version, sha256=profile.sha256, kind=KIND,
-                                  source=profile.source, meta_text=profile.text, entries_text=None))
+            row = ListSnapshotRow(list_id=_key(profile.id), version=profile.version, sha256=profile.sha256, kind=KIND,
+                                  source=profile.source, meta_text=profile.text, entries_text=None)
+            s.add(row)
+            s.flush()
+            # Bound into the audit chain like every list snapshot: replay trusts this text.
+            audit.append_in(s, "kordon", "profile.snapshot", _key(profile.id),
+                            {"version": profile.version, "sha256": profile.sha256}, rows=[row])
+
+    store.transaction(write)
     seen.add(key)
 
 

@@ -19,37 +19,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, select, update
-from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from kordon.record import audit
-from kordon.record.db import Base, make_engine
+from kordon.record.db import make_engine
+from kordon.record.tables import SanctionsEntityRow, SanctionsListVersionRow, utcnow
 
 SNAPSHOT_MAX_AGE_DAYS = 30
 SCREENABLE = {"Person", "Organization", "Company", "LegalEntity", "PublicBody", "Vessel", "Airplane"}
-
-
-class SanctionsListVersionRow(Base):
-    __tablename__ = "sanctions_list_versions"
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    list_id: Mapped[str] = mapped_column(String(100), index=True)
-    version: Mapped[str] = mapped_column(String(100))
-    published: Mapped[str | None] = mapped_column(String(10), nullable=True)  # publication date in the file
-    source: Mapped[str] = mapped_column(String(50))
-    sha256: Mapped[str] = mapped_column(String(64))
-    entries: Mapped[int] = mapped_column(Integer)
-    loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    active: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(20))  # active, superseded, rejected
-    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-
-
-class SanctionsEntityRow(Base):
-    __tablename__ = "sanctions_entities"
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    version_pk: Mapped[int] = mapped_column(ForeignKey("sanctions_list_versions.pk"), index=True)
-    entity_id: Mapped[str] = mapped_column(String(200))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 @dataclass
@@ -63,9 +41,22 @@ class LoadOutcome:
 
 
 def _sessions(store_url: str) -> sessionmaker:
+    from kordon.record.db import Base
+    from kordon.record.schema import _models
+
+    _models()
     engine = make_engine(store_url)
     Base.metadata.create_all(engine)
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def entities_digest(entities: list[dict[str, Any]]) -> str:
+    """SHA-256 over the stored entities of a version, in load order: binds 300k rows in one hash."""
+    h = hashlib.sha256()
+    for e in entities:
+        h.update(json.dumps(e, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        h.update(b"\n")
+    return h.hexdigest()
 
 
 def _store_exists(store_url: str) -> bool:
@@ -81,20 +72,25 @@ def screenable(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def load_version(store_url: str, list_id: str, version: str, source: str, sha256: str, entities: list[dict[str, Any]],
                  max_shrink: float = 0.2, force: bool = False, published: str | None = None) -> LoadOutcome:
     """Store a new version; activate it unless it is empty or shrinks the active one too much."""
+    from kordon.record.store import Store
+
     entities = screenable(entities)
-    S = _sessions(store_url)
-    now = dt.datetime.now(dt.timezone.utc)
-    with S.begin() as s:
-        active = s.scalar(select(SanctionsListVersionRow).where(SanctionsListVersionRow.list_id == list_id, SanctionsListVersionRow.active.is_(True)))
+    now = utcnow()
+
+    def write(s: Session) -> LoadOutcome:
+        nonlocal version
+        active = list(s.scalars(select(SanctionsListVersionRow).where(
+            SanctionsListVersionRow.list_id == list_id, SanctionsListVersionRow.active.is_(True))))
+        current = active[0] if active else None
         # The version in use is the store's active one, else the shipped snapshot: both guard against shrinking.
-        in_use = (active.version, active.entries) if active is not None else next(
+        in_use = (current.version, current.entries) if current is not None else next(
             ((m["version"], m["entries"]) for m in shipped_manifest() if m["id"] == list_id), None)
         # A version label names one content: a different file under a used label gets the label plus its hash,
         # so that a decision's list version always finds the content it was screened with.
         clash = s.scalar(select(SanctionsListVersionRow.sha256).where(
             SanctionsListVersionRow.list_id == list_id, SanctionsListVersionRow.version == version,
             SanctionsListVersionRow.sha256 != sha256).limit(1))
-        if clash is not None or (active is None and in_use and in_use[0] == version and not _is_shipped(list_id, sha256)):
+        if clash is not None or (current is None and in_use and in_use[0] == version and not _is_shipped(list_id, sha256)):
             version = f"{version}+{sha256[:8]}"
         reason = "activated"
         ok = True
@@ -112,13 +108,22 @@ def load_version(store_url: str, list_id: str, version: str, source: str, sha256
         s.add_all(SanctionsEntityRow(version_pk=row.pk, entity_id=e["id"], data=e) for e in entities)
         if ok:
             # One transaction: the old version is retired and the new one activated together.
-            s.execute(update(SanctionsListVersionRow).where(SanctionsListVersionRow.list_id == list_id,
-                                                            SanctionsListVersionRow.active.is_(True)).values(active=False, status="superseded"))
+            for old in active:
+                old.active, old.status = False, "superseded"
             row.active = True
+        s.flush()
         # On the audit trail in the same transaction: a list change is recorded, or it did not happen.
         audit.append_in(s, "kordon lists", "lists.activate" if ok else "lists.reject", f"list:{list_id}",
-                        {"version": version, "sha256": sha256, "entries": len(entities), "source": source, "reason": reason})
+                        {"version": version, "sha256": sha256, "entries": len(entities), "source": source, "reason": reason,
+                         "entities_sha256": entities_digest(entities)},
+                        rows=[row, *(active if ok else [])])
         return LoadOutcome(list_id, version, row.pk, ok, reason, len(entities))
+
+    store = Store(store_url)
+    try:
+        return store.transaction(write)
+    finally:
+        store.engine.dispose()
 
 
 def _is_shipped(list_id: str, sha256: str) -> bool:
@@ -140,7 +145,8 @@ def versions(store_url: str, list_id: str | None = None) -> list[dict[str, Any]]
 def entities_of(store_url: str, version_pk: int) -> list[dict[str, Any]]:
     S = _sessions(store_url)
     with S() as s:
-        return [r for r in s.scalars(select(SanctionsEntityRow.data).where(SanctionsEntityRow.version_pk == version_pk))]
+        return list(s.scalars(select(SanctionsEntityRow.data).where(SanctionsEntityRow.version_pk == version_pk)
+                              .order_by(SanctionsEntityRow.pk)))
 
 
 def diff(store_url: str, old_pk: int, new_pk: int) -> dict[str, list[str]]:
@@ -156,7 +162,7 @@ def diff(store_url: str, old_pk: int, new_pk: int) -> dict[str, list[str]]:
 
 # --- the shipped snapshot ------------------------------------------------------------------------
 
-def _snapshot_dir():  # noqa: ANN202
+def _snapshot_dir():
     return resources.files("kordon") / "data" / "parties"
 
 
@@ -261,7 +267,7 @@ def _matcher_digest() -> bytes:
 
     h = hashlib.sha256()
     for mod in (m1, m2, m3):
-        h.update(Path(mod.__file__).read_bytes())
+        h.update(Path(str(mod.__file__)).read_bytes())
     h.update((resources.files("kordon") / "data" / "names" / "legal_forms.yaml").read_bytes())
     return h.digest()
 
@@ -272,7 +278,7 @@ def _private(folder: Path) -> bool:
     return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
-def build_index(store_url: str | None, use_cache: bool = True, lists: list[ActiveList] | None = None):  # noqa: ANN201 - PartyIndex
+def build_index(store_url: str | None, use_cache: bool = True, lists: list[ActiveList] | None = None):
     """The party index over the active lists (or the ones given); cached on disk keyed by the lists' sha256."""
     from kordon.index.parties import ListedEntity, PartyIndex
 
@@ -285,16 +291,17 @@ def build_index(store_url: str | None, use_cache: bool = True, lists: list[Activ
             gc.disable()
             try:
                 with path.open("rb") as fh:
-                    index = pickle.load(fh)  # noqa: S301 - our own cache file, keyed by content hash
+                    index = pickle.load(fh)
                 gc.freeze()  # long-lived: keep the collector from walking the index (see PartyIndex)
                 return index
             finally:
                 gc.enable()
         except Exception:  # noqa: BLE001 - a broken cache is rebuilt, never trusted
             pass
-    entities = []
+    entities: list[ListedEntity] = []
     for a in lists:
-        data = entities_of(store_url, a.version_pk) if a.origin == "store" and store_url else shipped_entities(a.id)
+        data = (entities_of(store_url, a.version_pk) if a.origin == "store" and store_url and a.version_pk is not None
+                else shipped_entities(a.id))
         entities.extend(ListedEntity.from_ftm(a.id, e) for e in screenable(data))
     index = PartyIndex(entities, {a.id: a.version for a in lists})
     if use_cache:

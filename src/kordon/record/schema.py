@@ -16,8 +16,8 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 def _models() -> None:
     # Every table must be on Base.metadata before it is created or compared.
-    from kordon.record import allow_list, audit, cases, keys, sanctions_lists, store  # noqa: F401
-    from kordon.record import documents  # noqa: F401
+    from kordon.record import tables  # noqa: F401
+    from kordon.record import documents  # noqa: F401  (EAEU documents, rows and verdicts)
 
 
 def alembic_config(engine: Engine):
@@ -39,8 +39,21 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def prepare(engine: Engine) -> None:
     from kordon.record.db import Base
 
+    import time
+
+    from sqlalchemy.exc import OperationalError
+
     _models()
-    if engine.dialect.name == "sqlite":
-        Base.metadata.create_all(engine)
-    else:
+    if engine.dialect.name != "sqlite":
         upgrade(engine)
+        return
+    for attempt in range(20):
+        try:
+            Base.metadata.create_all(engine)
+            return
+        except OperationalError as exc:
+            # Two processes opening a new file at once: switching it to WAL, or creating a table the
+            # other is creating, reports "locked" without waiting. The other one finishes in milliseconds.
+            if "locked" not in str(exc) and "already exists" not in str(exc) or attempt == 19:
+                raise
+            time.sleep(0.05 * (attempt + 1))

@@ -2,7 +2,8 @@
 
 A declaration id may be lodged more than once. The same content again is a repeat and gets the
 stored decision back; changed content is an amendment, stored as the next version and screened
-again, so both versions stay on record.
+again, so both versions stay on record. Every write goes through ``audit.transaction`` and binds
+what it writes into the audit chain.
 """
 
 from __future__ import annotations
@@ -10,84 +11,45 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, Integer, String, Text, UniqueConstraint, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from kordon.ingest.errors import ListFileError
 from kordon.ingest.goods_lists import GoodsList, load_goods_list_texts
 from kordon.ingest.rule_pack import RulePack, parse_rule_pack
-from kordon.models import Declaration, Decision
-from kordon.record.db import Base, make_engine
+from kordon.models import Decision, Declaration
+from kordon.record import audit
+from kordon.record.db import WRITE, make_engine
+from kordon.record.tables import (
+    AllowListRow,
+    DecisionRow,
+    DeclarationRow,
+    ListSnapshotRow,
+    RulePackSnapshotRow,
+    SanctionsListVersionRow,
+    utcnow,
+)
 
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+__all__ = [
+    "DecisionRow",
+    "DeclarationRow",
+    "ListSnapshotRow",
+    "Record",
+    "RulePackSnapshotRow",
+    "Store",
+    "Stored",
+    "content_hash",
+    "utcnow",
+]
 
 
 def content_hash(decl: Declaration) -> str:
     body = decl.model_dump(mode="json", exclude_none=True)
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
-
-
-class DeclarationRow(Base):
-    __tablename__ = "declarations"
-    __table_args__ = (UniqueConstraint("declaration_id", "version"),)
-
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    declaration_id: Mapped[str] = mapped_column(String(200), index=True)
-    version: Mapped[int] = mapped_column(Integer)
-    content_sha256: Mapped[str] = mapped_column(String(64))
-    type: Mapped[str] = mapped_column(String(20))
-    date: Mapped[dt.date] = mapped_column(index=True)
-    destination: Mapped[str] = mapped_column(String(2))
-    body: Mapped[dict[str, Any]] = mapped_column(JSON)
-    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-
-
-class DecisionRow(Base):
-    __tablename__ = "decisions"
-
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    declaration_id: Mapped[str] = mapped_column(String(200), index=True)
-    declaration_version: Mapped[int] = mapped_column(Integer)
-    lane: Mapped[str] = mapped_column(String(10), index=True)
-    action: Mapped[str] = mapped_column(String(20))
-    score: Mapped[float] = mapped_column(Float)
-    body: Mapped[dict[str, Any]] = mapped_column(JSON)
-    list_versions: Mapped[dict[str, str]] = mapped_column(JSON)
-    rules_version: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    rules_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    settings: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    screened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-
-
-class ListSnapshotRow(Base):
-    """The exact texts of a goods list version, so a past decision can be replayed with it."""
-
-    __tablename__ = "list_snapshots"
-    __table_args__ = (UniqueConstraint("list_id", "version", "sha256"),)
-
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    list_id: Mapped[str] = mapped_column(String(100), index=True)
-    version: Mapped[str] = mapped_column(String(100))
-    sha256: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(20), default="goods")
-    source: Mapped[str] = mapped_column(Text)
-    meta_text: Mapped[str | None] = mapped_column(Text, nullable=True)
-    entries_text: Mapped[str | None] = mapped_column(Text, nullable=True)
-    stored_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
-class RulePackSnapshotRow(Base):
-    __tablename__ = "rule_pack_snapshots"
-
-    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    version: Mapped[str] = mapped_column(String(100))
-    texts: Mapped[list[str]] = mapped_column(JSON)
-    sources: Mapped[list[str]] = mapped_column(JSON)
 
 
 @dataclass
@@ -97,6 +59,7 @@ class Stored:
     decision: Decision
     repeat: bool = False  # True when the same content had been stored before
     pk: int | None = None  # store key of the declaration row (new versions only)
+    rows: list[Any] = field(default_factory=list, repr=False)  # the rows written, for the audit binding
 
 
 @dataclass
@@ -114,6 +77,11 @@ class Record:
         return self.current or self.decision
 
 
+# Decides a declaration inside the writing transaction; gets the latest stored version (pk, version,
+# content_sha256) or None for a new id.
+Screen = Callable[[Declaration, Any], Decision]
+
+
 class Store:
     def __init__(self, url: str = "sqlite:///kordon.db"):
         from kordon.record.schema import prepare as prepare_schema
@@ -121,16 +89,32 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         self.session = sessionmaker(self.engine, expire_on_commit=False)
+        # Writing transactions (see audit.transaction) take the write lock when they begin.
+        self.writer = sessionmaker(self.engine.execution_options(**{WRITE: True}), expire_on_commit=False)
         prepare_schema(self.engine)
         self._snapshotted: set[tuple[str, str, str]] = set()
         self._snapshotted_rules: set[str] = set()
 
+    def transaction(self, fn: Callable[[Session], Any]) -> Any:
+        return audit.transaction(self, fn)
+
     # -- lists and rules ------------------------------------------------------------------
-    def snapshot_lists(self, lists: list[GoodsList]) -> None:
+    def list_state(self, s: Session | None = None) -> tuple[int, int]:
+        """Changes whenever a sanctions list version is loaded or an allow-list entry is added: a
+        running process compares it before screening to pick up lists activated by another one."""
+        if s is None:
+            with self.session() as own:
+                return self.list_state(own)
+        row = s.execute(select(select(func.max(SanctionsListVersionRow.pk)).scalar_subquery(),
+                               select(func.max(AllowListRow.pk)).scalar_subquery())).one()
+        return (row[0] or 0, row[1] or 0)
+
+    def snapshot_lists(self, lists: list[GoodsList], actor: str = "kordon") -> None:
         todo = [gl for gl in lists if (gl.id, gl.version, gl.sha256) not in self._snapshotted]
         if not todo:
             return
-        with self.session.begin() as s:
+
+        def write(s: Session) -> None:
             for gl in todo:
                 stored = set(s.scalars(select(ListSnapshotRow.sha256).where(
                     ListSnapshotRow.list_id == gl.id, ListSnapshotRow.version == gl.version)))
@@ -139,16 +123,28 @@ class Store:
                     raise ListFileError(f"{gl.path}: list {gl.id} version {gl.version} is already on record with other "
                                         "content; give the changed list a new version")
                 if not stored:
-                    s.add(ListSnapshotRow(list_id=gl.id, version=gl.version, sha256=gl.sha256, source=gl.path,
-                                          meta_text=gl.raw[0], entries_text=gl.raw[1]))
-                self._snapshotted.add((gl.id, gl.version, gl.sha256))
+                    row = ListSnapshotRow(list_id=gl.id, version=gl.version, sha256=gl.sha256, source=gl.path,
+                                          meta_text=gl.raw[0], entries_text=gl.raw[1])
+                    s.add(row)
+                    s.flush()
+                    audit.append_in(s, actor, "list.snapshot", f"list:{gl.id}", {"version": gl.version, "sha256": gl.sha256},
+                                    rows=[row])
 
-    def snapshot_rules(self, pack: RulePack) -> None:
+        self.transaction(write)
+        self._snapshotted.update((gl.id, gl.version, gl.sha256) for gl in todo)
+
+    def snapshot_rules(self, pack: RulePack, actor: str = "kordon") -> None:
         if pack.sha256 in self._snapshotted_rules:
             return
-        with self.session.begin() as s:
+
+        def write(s: Session) -> None:
             if s.get(RulePackSnapshotRow, pack.sha256) is None:
-                s.add(RulePackSnapshotRow(sha256=pack.sha256, version=pack.version, texts=pack.texts, sources=pack.sources))
+                row = RulePackSnapshotRow(sha256=pack.sha256, version=pack.version, texts=pack.texts, sources=pack.sources)
+                s.add(row)
+                s.flush()
+                audit.append_in(s, actor, "rules.snapshot", f"rules:{pack.version}", {"sha256": pack.sha256}, rows=[row])
+
+        self.transaction(write)
         self._snapshotted_rules.add(pack.sha256)
 
     def goods_list(self, list_id: str, version: str) -> GoodsList | None:
@@ -174,118 +170,58 @@ class Store:
             return pack
 
     # -- declarations and decisions ---------------------------------------------------------
-    def latest_version(self, s: Session, declaration_id: str) -> DeclarationRow | None:
+    @staticmethod
+    def latest_version(s: Session, declaration_id: str) -> DeclarationRow | None:
         return s.scalars(
             select(DeclarationRow).where(DeclarationRow.declaration_id == declaration_id).order_by(DeclarationRow.version.desc())
         ).first()
 
-    def find_repeat(self, decl: Declaration) -> Stored | None:
-        """The stored decision when this exact content was lodged before."""
+    def put(self, s: Session, decl: Declaration, screen: Screen, rules_sha256: str | None = None,
+            settings: dict[str, Any] | None = None) -> Stored:
+        """The one repeat/version path: inside a writing transaction, return the stored decision when this
+        exact content is the latest version, else screen it (`screen` gets the latest stored version's
+        pk, version and content hash, or None) and store it as the next version."""
         digest = content_hash(decl)
-        with self.session() as s:
-            row = self.latest_version(s, decl.id)
-            if row is None or row.content_sha256 != digest:
-                return None
-            decision = self._decision_row(s, decl.id, row.version)
-            if decision is None:
-                return None
-            return Stored(Declaration.model_validate(row.body), row.version, Decision.model_validate(decision.body), repeat=True)
-
-    def save(self, decl: Declaration, decision: Decision, rules_sha256: str | None = None, settings: dict[str, Any] | None = None,
-             also: Callable[[Session, int], None] | None = None) -> Stored:
-        """Store a screened declaration as its next version, or return the stored one if it is a repeat.
-
-        ``also(session, version)`` runs inside the same transaction for a new version, so that what it
-        writes (an audit record) is committed together with the declaration or not at all.
-        """
-        hook = None if also is None else (lambda s, stored: also(s, stored.version))
-        return self.save_many([(decl, decision)], rules_sha256, settings, hook)[0]
-
-    def save_many(self, screened: list[tuple[Declaration, Decision]], rules_sha256: str | None = None,
-                  settings: dict[str, Any] | None = None, also: Callable[[Session, Stored], None] | None = None) -> list[Stored]:
-        """Store several screened declarations in one transaction (one disk sync for a whole batch).
-
-        ``also(session, stored)`` runs in that transaction for every new version.
-        """
-        out = []
-        with self.session.begin() as s:
-            for decl, decision in screened:
-                stored = self._save_in(s, decl, decision, rules_sha256, settings)
-                if also is not None and not stored.repeat:
-                    also(s, stored)
-                out.append(stored)
-        return out
-
-    def screen_and_save(self, decls: list[Declaration], screen: Callable[[Declaration], Decision],
-                        rules_sha256: str | None = None, settings: dict[str, Any] | None = None,
-                        also: Callable[[Session, Stored], None] | None = None,
-                        after: Callable[[Stored], None] | None = None) -> list[Stored]:
-        """Screen and store declarations one after another in one transaction.
-
-        Each declaration is screened only after the previous one is in the transaction and has been
-        passed to ``after`` (which feeds the history), so a file's declarations see each other as
-        they would arriving one by one — at the cost of one transaction for the batch.
-        """
-        out = []
-        with self.session.begin() as s:
-            for decl in decls:
-                repeat = self._repeat_in(s, decl)
-                if repeat is not None:
-                    out.append(repeat)
-                    continue
-                stored = self._save_in(s, decl, screen(decl), rules_sha256, settings)
-                if also is not None:
-                    also(s, stored)
-                if after is not None:
-                    after(stored)
-                out.append(stored)
-        return out
-
-    def _repeat_in(self, s: Session, decl: Declaration) -> Stored | None:
-        latest = self.latest_version(s, decl.id)
-        if latest is None or latest.content_sha256 != content_hash(decl):
-            return None
-        stored = self._decision_row(s, decl.id, latest.version)
-        return None if stored is None else Stored(decl, latest.version, Decision.model_validate(stored.body), repeat=True)
-
-    def _save_in(self, s: Session, decl: Declaration, decision: Decision, rules_sha256: str | None,
-                 settings: dict[str, Any] | None) -> Stored:
-        digest = content_hash(decl)
-        latest = self.latest_version(s, decl.id)
+        t = DeclarationRow.__table__
+        latest = s.execute(select(t.c.pk, t.c.version, t.c.content_sha256).where(t.c.declaration_id == decl.id)
+                           .order_by(t.c.version.desc()).limit(1)).first()
         if latest is not None and latest.content_sha256 == digest:
-            stored = self._decision_row(s, decl.id, latest.version)
-            if stored is not None:
-                return Stored(decl, latest.version, Decision.model_validate(stored.body), repeat=True)
+            first = self._decision_row(s, decl.id, latest.version)
+            if first is not None:
+                return Stored(decl, latest.version, Decision.model_validate(first.body), repeat=True, pk=latest.pk)
+        decision = screen(decl, latest)
         version = 1 if latest is None else latest.version + 1
-        row = DeclarationRow(
-            declaration_id=decl.id, version=version, content_sha256=digest, type=decl.type.value,
-            date=decl.date, destination=decl.route.destination, body=decl.model_dump(mode="json", exclude_none=True),
-        )
+        # Core inserts (this runs for every screening): the values written are what the audit binding hashes.
+        row = {"declaration_id": decl.id, "version": version, "content_sha256": digest, "type": decl.type.value,
+               "date": decl.date, "destination": decl.route.destination,
+               "body": decl.model_dump(mode="json", exclude_none=True), "received_at": utcnow()}
+        row["pk"] = s.execute(insert(t).returning(t.c.pk), row).scalar_one()
+        d = DecisionRow.__table__
+        decision_row = self._decision_values(decl.id, version, decision, rules_sha256, settings)
+        decision_row["pk"] = s.execute(insert(d).returning(d.c.pk), decision_row).scalar_one()
+        return Stored(decl, version, decision, pk=row["pk"], rows=[audit.Written(t, row), audit.Written(d, decision_row)])
+
+    def add_decision(self, s: Session, declaration_id: str, version: int, decision: Decision, rules_sha256: str | None = None,
+                     settings: dict[str, Any] | None = None) -> DecisionRow:
+        """Record a further decision on a stored version (a re-screen after a list update), in a writing
+        transaction. The first decision of a version stays what `get` and replay return."""
+        row = self._decision(declaration_id, version, decision, rules_sha256, settings)
         s.add(row)
-        s.add(self._decision(decl.id, version, decision, rules_sha256, settings))
-        s.flush()  # the next declaration of the same id, and the audit hook, must see this version
-        return Stored(decl, version, decision, pk=row.pk)
-
-    def add_decision(self, declaration_id: str, version: int, decision: Decision, rules_sha256: str | None = None,
-                     settings: dict[str, Any] | None = None, also: Callable[[Session], None] | None = None) -> None:
-        """Record a further decision on a stored version (a re-screen after a list update).
-
-        The first decision of a version stays what `get` and replay return; later ones are re-screens."""
-        with self.session.begin() as s:
-            s.add(self._decision(declaration_id, version, decision, rules_sha256, settings))
-            if also is not None:
-                s.flush()  # write first, so the hook (the audit chain) runs holding the write lock
-                also(s)
+        s.flush()
+        return row
 
     @staticmethod
-    def _decision(declaration_id: str, version: int, decision: Decision, rules_sha256: str | None,
+    def _decision_values(declaration_id: str, version: int, decision: Decision, rules_sha256: str | None,
+                         settings: dict[str, Any] | None = None) -> dict[str, Any]:
+        return {"declaration_id": declaration_id, "declaration_version": version, "lane": decision.lane.value,
+                "action": decision.action.value, "score": decision.score, "body": decision.model_dump(mode="json"),
+                "list_versions": decision.list_versions, "rules_version": decision.rules_version,
+                "rules_sha256": rules_sha256, "settings": settings, "screened_at": decision.screened_at or utcnow()}
+
+    @classmethod
+    def _decision(cls, declaration_id: str, version: int, decision: Decision, rules_sha256: str | None,
                   settings: dict[str, Any] | None = None) -> DecisionRow:
-        return DecisionRow(
-            declaration_id=declaration_id, declaration_version=version, lane=decision.lane.value,
-            action=decision.action.value, score=decision.score, body=decision.model_dump(mode="json"),
-            list_versions=decision.list_versions, rules_version=decision.rules_version, rules_sha256=rules_sha256,
-            settings=settings, screened_at=decision.screened_at or utcnow(),
-        )
+        return DecisionRow(**cls._decision_values(declaration_id, version, decision, rules_sha256, settings))
 
     @staticmethod
     def _decision_row(s: Session, declaration_id: str, version: int) -> DecisionRow | None:
@@ -295,7 +231,13 @@ class Store:
             .order_by(DecisionRow.pk.asc())
         ).first()
 
-    def get(self, declaration_id: str, version: int | None = None) -> "Record | None":
+    @staticmethod
+    def latest_decision(s: Session, declaration_id: str, version: int) -> DecisionRow | None:
+        return s.scalars(select(DecisionRow).where(
+            DecisionRow.declaration_id == declaration_id, DecisionRow.declaration_version == version)
+            .order_by(DecisionRow.pk.desc()).limit(1)).first()
+
+    def get(self, declaration_id: str, version: int | None = None) -> Record | None:
         """A stored declaration (latest version unless one is named) with its first decision."""
         with self.session() as s:
             if version is None:
@@ -308,9 +250,7 @@ class Store:
             decision = self._decision_row(s, declaration_id, row.version)
             if decision is None:
                 return None
-            latest = s.scalars(select(DecisionRow).where(
-                DecisionRow.declaration_id == declaration_id, DecisionRow.declaration_version == row.version)
-                .order_by(DecisionRow.pk.desc()).limit(1)).first()
+            latest = self.latest_decision(s, declaration_id, row.version)
             current = Decision.model_validate(latest.body) if latest is not None and latest.pk != decision.pk else None
             return Record(Declaration.model_validate(row.body), row.version, Decision.model_validate(decision.body),
                           decision.rules_sha256, decision.settings, current)
@@ -335,38 +275,48 @@ class Store:
                 yield Declaration.model_validate(row.body), row.version
             last = rows[-1].pk
 
-    def latest_since(self, since: dt.date, batch: int = 500) -> Iterator[tuple[Declaration, int, Decision]]:
-        """The latest version of every declaration dated on or after `since`, with its latest decision."""
-        latest = (select(DeclarationRow.declaration_id, func.max(DeclarationRow.version).label("v"))
-                  .where(DeclarationRow.date >= since).group_by(DeclarationRow.declaration_id).subquery())
+    def latest_since(self, since: dt.datetime | dt.date | None, batch: int = 500) -> Iterator[tuple[Declaration, int, Decision]]:
+        """The latest version of every declaration lodged (received by the store) at or after `since`
+        — None: all — with its latest decision; two queries a batch, not one a row."""
+        if isinstance(since, dt.date) and not isinstance(since, dt.datetime):
+            since = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
+        versions = select(DeclarationRow.declaration_id, func.max(DeclarationRow.version).label("v"))
+        if since is not None:
+            versions = versions.where(DeclarationRow.received_at >= since)
+        latest = versions.group_by(DeclarationRow.declaration_id).subquery()
+        newest_decision = (select(DecisionRow.declaration_id, DecisionRow.declaration_version, func.max(DecisionRow.pk).label("dpk"))
+                           .group_by(DecisionRow.declaration_id, DecisionRow.declaration_version).subquery())
         last = 0
         while True:
             with self.session() as s:
-                rows = list(s.scalars(
-                    select(DeclarationRow)
+                rows = list(s.execute(
+                    select(DeclarationRow.pk, DeclarationRow.body, DeclarationRow.version, DecisionRow.body)
                     .join(latest, (DeclarationRow.declaration_id == latest.c.declaration_id) & (DeclarationRow.version == latest.c.v))
+                    .join(newest_decision, (newest_decision.c.declaration_id == DeclarationRow.declaration_id)
+                          & (newest_decision.c.declaration_version == DeclarationRow.version))
+                    .join(DecisionRow, DecisionRow.pk == newest_decision.c.dpk)
                     .where(DeclarationRow.pk > last).order_by(DeclarationRow.pk).limit(batch)))
-                out = []
-                for row in rows:
-                    decision = s.scalars(select(DecisionRow).where(
-                        DecisionRow.declaration_id == row.declaration_id, DecisionRow.declaration_version == row.version)
-                        .order_by(DecisionRow.pk.desc())).first()
-                    if decision is not None:
-                        out.append((Declaration.model_validate(row.body), row.version, Decision.model_validate(decision.body)))
             if not rows:
                 return
-            yield from out
-            last = rows[-1].pk
+            for _pk, body, version, decision in rows:
+                yield Declaration.model_validate(body), version, Decision.model_validate(decision)
+            last = rows[-1][0]
 
-    def iter_rows(self, upto: int | None = None, after: int = 0, batch: int = 1000) -> Iterator[tuple[int, Declaration]]:
-        """(store key, declaration) of every stored version in the order stored, after key `after` up to key `upto`."""
+    def iter_rows(self, upto: int | None = None, after: int = 0, batch: int = 1000,
+                  s: Session | None = None) -> Iterator[tuple[int, Declaration]]:
+        """(store key, declaration) of every stored version in the order stored, after key `after` up to key `upto`
+        (read in the given session, e.g. a writing transaction, or in short read sessions)."""
         last = after
         while True:
-            with self.session() as s:
-                q = select(DeclarationRow.pk, DeclarationRow.body).where(DeclarationRow.pk > last)
-                if upto is not None:
-                    q = q.where(DeclarationRow.pk <= upto)
-                rows = list(s.execute(q.order_by(DeclarationRow.pk).limit(batch)))
+            q = select(DeclarationRow.pk, DeclarationRow.body).where(DeclarationRow.pk > last)
+            if upto is not None:
+                q = q.where(DeclarationRow.pk <= upto)
+            q = q.order_by(DeclarationRow.pk).limit(batch)
+            if s is not None:
+                rows = list(s.execute(q))
+            else:
+                with self.session() as own:
+                    rows = list(own.execute(q))
             if not rows:
                 return
             for pk, body in rows:

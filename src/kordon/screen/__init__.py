@@ -3,7 +3,7 @@
 Importing this package registers every rule module with the registry.
 """
 
-from kordon.screen import goods, parties, redflags, routes  # noqa: F401  (registration side effect)
+from kordon.screen import amendment, goods, parties, redflags, routes  # noqa: F401  (registration side effect)
 from kordon.screen.context import ScreeningContext, build_context
 from kordon.screen.pipeline import screen_declaration
 from kordon.screen.registry import RULES, rule

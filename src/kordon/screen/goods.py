@@ -54,39 +54,49 @@ def _denies(m: GoodsMatch) -> bool:
     return bool(set(m.entry.category.split("|")) & set(deny))
 
 
-def _severity_and_action(decl: Declaration, ctx: ScreeningContext, item: Item, m: GoodsMatch, bound: list[str]) -> tuple[Severity, Action | None, str]:
-    entry_sev = Severity(m.entry.severity or m.list.default_severity)
-    licence = item.licence
+def _severity_and_action(decl: Declaration, ctx: ScreeningContext, item: Item, m: GoodsMatch,
+                         bound: list[str]) -> tuple[Severity, Action | None, str]:
     if decl.type is DeclarationType.import_ and m.list.applies_to != "all_destinations":
         return Severity.info, None, "import of a listed item; keep it in view for later re-export"
     if m.list.applies_to == "all_destinations":
-        if bound and m.entry.category == "military" and not m.partial:
-            return Severity.critical, Action.deny, f"military goods may not be exported to {', '.join(bound)}"
-        if licence:
-            return Severity.low, Action.check_documents, f"check that licence {licence} covers it"
-        if bound and not m.partial:
-            return Severity.critical, Action.deny, f"it needs a licence, none is declared, and it is bound for {', '.join(bound)}: refuse"
-        severity = lower(entry_sev) if m.partial else entry_sev
-        return severity, (Action.check_documents if m.partial else Action.inspect), "it needs a licence and none is declared"
+        return _licensing_list(item, m, bound)
     if bound:
-        if licence:
-            # The lawful path: a licence was granted; the officer checks that it covers these goods.
-            return Severity.low, Action.check_documents, f"it is bound for {', '.join(bound)}; check that licence {licence} covers it"
-        if m.partial:
-            return Severity.high, Action.inspect, f"it is bound for {', '.join(bound)} without a licence; inspect to establish the exact goods"
-        if not _denies(m):
-            # e.g. EU luxury or industrial-capacity bans: they bind EU exporters, so here the question is
-            # whether EU-origin goods are being passed on, not a refusal in itself.
-            return Severity.medium, Action.check_documents, (
-                f"it is bound for {', '.join(bound)}; the ban ({m.entry.category}) binds the list's own exporters, "
-                "so check the origin and the no-Russia clause of the contract"
-            )
-        return Severity.critical, Action.deny, f"it is bound for {', '.join(bound)} without a licence: refuse"
+        return _bound_for_restricted(item, m, bound)
     # Not bound for a restricted country: enhanced due diligence, the more so for the top tiers.
-    severity = lower(entry_sev)
+    severity = lower(Severity(m.entry.severity or m.list.default_severity))
     if m.partial:
         severity = lower(severity)
     return severity, None, "ask for end-user information (enhanced due diligence)"
+
+
+def _licensing_list(item: Item, m: GoodsMatch, bound: list[str]) -> tuple[Severity, Action | None, str]:
+    """A list whose goods need a licence to any destination (national and dual-use control lists)."""
+    if bound and m.entry.category == "military" and not m.partial:
+        return Severity.critical, Action.deny, f"military goods may not be exported to {', '.join(bound)}"
+    if item.licence:
+        return Severity.low, Action.check_documents, f"check that licence {item.licence} covers it"
+    if bound and not m.partial:
+        return Severity.critical, Action.deny, f"it needs a licence, none is declared, and it is bound for {', '.join(bound)}: refuse"
+    entry_sev = Severity(m.entry.severity or m.list.default_severity)
+    severity = lower(entry_sev) if m.partial else entry_sev
+    return severity, (Action.check_documents if m.partial else Action.inspect), "it needs a licence and none is declared"
+
+
+def _bound_for_restricted(item: Item, m: GoodsMatch, bound: list[str]) -> tuple[Severity, Action | None, str]:
+    """A list of goods banned for some destinations, and the goods are bound for one of them."""
+    if item.licence:
+        # The lawful path: a licence was granted; the officer checks that it covers these goods.
+        return Severity.low, Action.check_documents, f"it is bound for {', '.join(bound)}; check that licence {item.licence} covers it"
+    if m.partial:
+        return Severity.high, Action.inspect, f"it is bound for {', '.join(bound)} without a licence; inspect to establish the exact goods"
+    if not _denies(m):
+        # e.g. EU luxury or industrial-capacity bans: they bind EU exporters, so here the question is
+        # whether EU-origin goods are being passed on, not a refusal in itself.
+        return Severity.medium, Action.check_documents, (
+            f"it is bound for {', '.join(bound)}; the ban ({m.entry.category}) binds the list's own exporters, "
+            "so check the origin and the no-Russia clause of the contract"
+        )
+    return Severity.critical, Action.deny, f"it is bound for {', '.join(bound)} without a licence: refuse"
 
 
 def _goods_hits(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Iterator[Hit]:

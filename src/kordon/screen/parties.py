@@ -13,7 +13,7 @@ import datetime as dt
 
 from typing import Iterator
 
-from kordon.index.parties import Candidate, PartyIndex, Query
+from kordon.index.parties import PartyIndex, Query
 from kordon.ingest.rule_pack import RuleSpec
 from kordon.models import Action, Declaration, Hit, ListRef, Severity
 from kordon.record.allow_list import party_fingerprint
@@ -35,22 +35,21 @@ def party_query(party) -> Query:  # noqa: ANN001 - kordon.models.Party
                  address=party.address)
 
 
-# The same traders lodge declaration after declaration: remember each party's candidates for the
-# index in use. Matching is a pure function of the index and the query, so a remembered answer is
-# the answer, and replays are unaffected.
-_MEMO: dict[tuple, tuple[list[Candidate], list[str]]] = {}
-_MEMO_MAX = 200_000
-
-
 def matches(index: PartyIndex, party, limit: int, threshold: float):  # noqa: ANN001, ANN201 - Party; (candidates, warnings)
+    """The index's candidates for a party. The same traders lodge declaration after declaration, so each
+    answer is kept in the index's own memo: it lives and dies with that index (a new list version is a
+    new index), and matching is a pure function of index and query, so replays are unaffected."""
     schema = party.model_extra.get("schema") if party.model_extra else None
-    key = (id(index), party.name, schema, party.country, tuple(sorted(party.identifiers.items())), party.address, limit, threshold)
-    found = _MEMO.get(key)
+    key = (party.name, schema, party.country, tuple(sorted(party.identifiers.items())), party.address, limit, threshold)
+    found = index.memo.get(key)
     if found is None:
-        if len(_MEMO) >= _MEMO_MAX:
-            _MEMO.clear()
-        found = _MEMO[key] = index.match(party_query(party), limit=limit, threshold=threshold)
+        if len(index.memo) >= MEMO_MAX:
+            index.memo.clear()
+        found = index.memo[key] = index.match(party_query(party), limit=limit, threshold=threshold)
     return list(found[0]), list(found[1])
+
+
+MEMO_MAX = 200_000
 
 
 @rule("parties.sanctions")
@@ -121,6 +120,8 @@ def shared_identifier_or_address(decl: Declaration, ctx: ScreeningContext, spec:
             )
 
 
+# The index of the list versions last used, kept across contexts (a replay builds a new context for the
+# same versions); keyed by content, so a new list version always builds a new index.
 _CACHE: dict[str, PartyIndex] = {}
 ALLOW_LIST = "allow_list"
 
@@ -140,7 +141,6 @@ def add_party_index(ctx: ScreeningContext) -> None:
     key = repr([(a.id, a.version, a.sha256) for a in lists])
     if key not in _CACHE:
         _CACHE.clear()
-        _MEMO.clear()
         _CACHE[key] = build_index(url, lists=lists)
     index = _CACHE[key]
     ctx.extras["parties"] = index

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -55,28 +53,50 @@ def screen_csv(index: PartyIndex, path: str | Path, threshold: float = DEFAULT_T
                progress: Callable[[int], None] | None = None) -> Iterator[ScreenRow]:
     """One result per input row (columns name, schema, country, birth_date, identifiers 'type:value;...').
 
-    A bad row gives a result with `error` naming file, line and field; the rest continue.
+    A bad row (a missing name, a bad identifier, a line that is not UTF-8, a field over the size limit)
+    gives a result with `error` naming file, line and field; the rest continue. A file that cannot be
+    used at all (empty, no 'name' column, repeated columns) raises ValueError.
     """
-    text = Path(path).read_text(encoding="utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "name" not in reader.fieldnames:
-        raise ValueError(f"{path}:1: the header has no 'name' column (columns: name, schema, country, birth_date, identifiers)")
-    for n, r in enumerate(reader, 1):
-        line = reader.line_num
-        name = (r.get("name") or "").strip()
-        try:
-            if not name:
-                raise ValueError("field 'name' is empty")
-            ids = [i for i in (r.get("identifiers") or "").split(";") if i.strip()]
-            matches, warnings = match_name(index, name, schema=(r.get("schema") or "").strip() or None,
-                                           country=(r.get("country") or "").strip() or None,
-                                           birth_date=(r.get("birth_date") or "").strip() or None,
-                                           identifiers=ids, threshold=threshold, limit=limit)
-            yield ScreenRow(n, name, matches, warnings)
-        except ValueError as exc:
-            yield ScreenRow(n, name, [], [], error=f"{path}:{line}: {exc}")
+    from kordon.ingest import limits
+
+    data = Path(path).read_bytes()
+    rows = limits.csv_rows(data, str(path))
+    columns: list[str] | None = None
+    n = 0
+    for line, values, error in rows:
+        if columns is None:
+            if error:
+                raise ValueError(str(error))
+            assert values is not None
+            columns, problems = limits.header(values, str(path), line, required=("name",))
+            if problems:
+                raise ValueError("; ".join(map(str, problems)) + " (columns: name, schema, country, birth_date, identifiers)")
+            continue
+        n += 1
+        if error:
+            yield ScreenRow(n, "", [], [], error=str(error))
+        else:
+            assert values is not None
+            yield _screen_row(index, dict(zip(columns, values)), n, f"{path}:{line}", threshold, limit)
         if progress:
             progress(n)
+    if columns is None:
+        raise ValueError(f"{path}: the file is empty (expected a header: name, schema, country, birth_date, identifiers)")
+
+
+def _screen_row(index: PartyIndex, r: dict[str, str], n: int, where: str, threshold: float, limit: int) -> ScreenRow:
+    name = (r.get("name") or "").strip()
+    try:
+        if not name:
+            raise ValueError("field 'name' is empty")
+        ids = [i for i in (r.get("identifiers") or "").split(";") if i.strip()]
+        matches, warnings = match_name(index, name, schema=(r.get("schema") or "").strip() or None,
+                                       country=(r.get("country") or "").strip() or None,
+                                       birth_date=(r.get("birth_date") or "").strip() or None,
+                                       identifiers=ids, threshold=threshold, limit=limit)
+        return ScreenRow(n, name, matches, warnings)
+    except ValueError as exc:
+        return ScreenRow(n, name, [], [], error=f"{where}: {exc}")
 
 
 def allow(store_url: str, index: PartyIndex, *, list_id: str, entity_id: str, party_name: str, country: str | None,

@@ -71,7 +71,8 @@ def _data(name: str) -> list[dict[str, str]]:
 @lru_cache(maxsize=1)
 def _tables() -> dict[str, Any]:
     partners = [r for r in _data("kz_partners_2023.csv") if r["iso2"] not in ("KZ",)]
-    codes = {r["heading"]: r["code"] for r in csv.DictReader(io.StringIO((resources.files("kordon") / "data" / "tnved" / "headings_ru.csv").read_text(encoding="utf-8")))}
+    headings = (resources.files("kordon") / "data" / "tnved" / "headings_ru.csv").read_text(encoding="utf-8")
+    codes = {r["heading"]: r["code"] for r in csv.DictReader(io.StringIO(headings))}
     heads = [(r["heading"], int(r["lines"])) for r in _data("heading_weights.csv") if r["heading"] in codes]
     names = heading_names()
     return {
@@ -105,6 +106,7 @@ class _Stream:
         self.rng = random.Random(seed)
         self.t = _tables()
         self.start, self.days = start, days
+        self.per_day = 1.0  # declarations a day; set by generate()
         heads, weights = zip(*self.t["heads"])
         self.heads, self.weights = list(heads), list(weights)
         self.exp_cum = list(itertools.accumulate(self.t["exp"][1]))
@@ -183,65 +185,96 @@ class _Stream:
         base = self.normal(date)
         base.update(type="export")
         trader = rng.choice(self.kz)
-        kz = {"role": "consignor", "name": trader.name, "country": "KZ", "identifiers": {"bin": trader.bin}, "address": trader.address}
+        kz: dict[str, Any] = {"role": "consignor", "name": trader.name, "country": "KZ", "identifiers": {"bin": trader.bin}, "address": trader.address}
         dest = rng.choice(("KG", "AM", "UZ", "MN"))
         buyer = self.foreign_party(dest)
         base["parties"] = [kz, {"role": "consignee", "name": buyer.name, "country": dest}]
         base["route"] = {"dispatch": "KZ", "destination": dest}
         base["items"] = [self.chip()]
-        if name == "lexicon":
-            desc, code = rng.choice(COVER)
-            base["items"] = [self.item(code[:4], description=desc, code=code)]
-            base["route"]["destination"] = base["parties"][1]["country"] = "RU"
-        elif name == "misfit":
-            base["items"] = [self.item("9403", description="Микросхемы интегральные электронные, процессоры и контроллеры", code=self.t["codes"]["9403"])]
-        elif name == "vague":
-            base["items"][0]["description"] = rng.choice(("Запчасти", "Оборудование", "Комплектующие, новые", "Spare parts"))
-        elif name == "overprice":
-            base["items"] = [self.chip(price_factor=12.0)]
-        elif name == "new_shell":
-            kz.update(name=f"ТОО «Нова Трейд-{self.n}»", identifiers={"bin": _bin(rng, date.year, max(1, date.month - 1))}, address=f"г. Астана, пр. Мангилик Ел {self.n}")
-        elif name == "intermediary":
-            base["parties"][1]["name"] = f"{dest} Global Logistics {self.n % 97} LLC"
-        elif name == "third_payer":
-            base["payment"] = {"payer_country": rng.choice(("AE", "HK", "SC", "TR"))}
-        elif name == "outside_line":
-            furniture = rng.choice([t for t in self.kz if "85" not in t.chapters and "84" not in t.chapters])
-            base["parties"][0].update(name=furniture.name, identifiers={"bin": furniture.bin}, address=furniture.address)
-            base["parties"][1]["role"] = "consignee"
-            base["type"] = "import"
-            base["route"] = {"dispatch": "CN", "destination": "KZ"}
-            seller = self.foreign_party("CN")
-            base["parties"] = [{"role": "consignor", "name": seller.name, "country": "CN"},
-                               {"role": "consignee", "name": furniture.name, "country": "KZ", "identifiers": {"bin": furniture.bin}, "address": furniture.address}]
-        elif name == "amended":
-            first = {**base, "id": did, "parties": [dict(p) for p in base["parties"]], "route": dict(base["route"])}
-            base["route"]["destination"] = base["parties"][1]["country"] = "RU"
-            base["parties"][1]["name"] = "ООО «Восток»"
-            return [first, base]
-        elif name == "false_transit":
-            base["route"] = {"dispatch": "KZ", "transit": ["RU"], "destination": "MN"}
-            base["parties"][1]["country"] = "MN"
-        elif name == "reexport":
-            sister = dict(kz, name=kz["name"].replace("Степь", "Степь Экспорт"), identifiers={})
-            chip = self.chip()
-            imp = {"id": f"{did}-IMP", "type": "import", "date": (date - dt.timedelta(days=rng.randrange(10, 90))).isoformat(),
-                   "route": {"dispatch": "DE", "destination": "KZ"},
-                   "parties": [{"role": "consignor", "name": "Elektronik Vertrieb GmbH", "country": "DE"}, dict(kz, role="consignee")],
-                   "items": [dict(chip, net_mass_kg=chip["net_mass_kg"] * 2)]}
-            base["parties"] = [sister, {"role": "consignee", "name": "ООО «Сибирь Комплект»", "country": "RU"}]
-            base["route"] = {"dispatch": "KZ", "destination": "RU"}
-            base["items"] = [chip]
-            return [imp, base]
-        elif name == "structuring":
-            out = []
-            for k in range(4):
-                part = {**base, "id": f"{did}-{k}", "date": (date - dt.timedelta(days=3 * (3 - k))).isoformat(),
-                        "items": [self.item("8471", description="Машины вычислительные портативные, ноутбуки", code=self.t["codes"]["8471"], mass=3.0)]}
-                part["items"][0]["value"] = round(rng.uniform(6000, 9500), 2)
-                out.append(part)
-            return out
+        make = {
+            "lexicon": self._lexicon, "misfit": self._misfit, "vague": self._vague, "overprice": self._overprice,
+            "new_shell": self._new_shell, "intermediary": self._intermediary, "third_payer": self._third_payer,
+            "outside_line": self._outside_line, "amended": self._amended, "false_transit": self._false_transit,
+            "reexport": self._reexport, "structuring": self._structuring,
+        }.get(name)
+        return make(base, kz, dest, date, did) if make else [base]
+
+    # Each scenario turns the ordinary export `base` (consignor `kz`, bound for `dest`) into its violation;
+    # the random draws stay in the same order, so a seed gives the same stream.
+    def _lexicon(self, base: dict, kz: dict, dest: str, date: dt.date, did: str) -> list[dict]:
+        desc, code = self.rng.choice(COVER)
+        base["items"] = [self.item(code[:4], description=desc, code=code)]
+        base["route"]["destination"] = base["parties"][1]["country"] = "RU"
         return [base]
+
+    def _misfit(self, base: dict, kz: dict, dest: str, date: dt.date, did: str) -> list[dict]:
+        base["items"] = [self.item("9403", description="Микросхемы интегральные электронные, процессоры и контроллеры", code=self.t["codes"]["9403"])]
+        return [base]
+
+    def _vague(self, base: dict, kz: dict, dest: str, date: dt.date, did: str) -> list[dict]:
+        base["items"][0]["description"] = self.rng.choice(("Запчасти", "Оборудование", "Комплектующие, новые", "Spare parts"))
+        return [base]
+
+    def _overprice(self, base: dict, kz: dict, dest: str, date: dt.date, did: str) -> list[dict]:
+        base["items"] = [self.chip(price_factor=12.0)]
+        return [base]
+
+    def _new_shell(self, base: dict, kz: dict, dest: str, date: dt.date, did: str) -> list[dict]:
+        kz.update(name=f"ТОО «Нова Трейд-{self.n}»", identifiers={"bin": _bin(self.rng, date.year, max(1, date.month - 1))},
+                  address=f"г. Астана, пр. Мангилик Ел {self.n}")
+        return [base]
+
+    def _intermediary(self, base: dict, kz: dict, dest: str, date: dt.date, did: str) -> list[dict]:
+        base["parties"][1]["name"] = f"{dest} Global Logistics {self.n % 97} LLC"
+        return [base]
+
+    def _third_payer(self, base: dict, kz: dict, dest: str, date: dt.date, did: str) -> list[dict]:
+        base["payment"] = {"payer_country": self.rng.choice(("AE", "HK", "SC", "TR"))}
+        return [base]
+
+    def _outside_line(self, base: dict, kz: dict, dest: str, date: dt.date, did: str) -> list[dict]:
+        furniture = self.rng.choice([t for t in self.kz if "85" not in t.chapters and "84" not in t.chapters])
+        base["parties"][0].update(name=furniture.name, identifiers={"bin": furniture.bin}, address=furniture.address)
+        base["parties"][1]["role"] = "consignee"
+        base["type"] = "import"
+        base["route"] = {"dispatch": "CN", "destination": "KZ"}
+        seller = self.foreign_party("CN")
+        base["parties"] = [{"role": "consignor", "name": seller.name, "country": "CN"},
+                           {"role": "consignee", "name": furniture.name, "country": "KZ", "identifiers": {"bin": furniture.bin},
+                            "address": furniture.address}]
+        return [base]
+
+    def _amended(self, base: dict, kz: dict, dest: str, date: dt.date, did: str) -> list[dict]:
+        first = {**base, "id": did, "parties": [dict(p) for p in base["parties"]], "route": dict(base["route"])}
+        base["route"]["destination"] = base["parties"][1]["country"] = "RU"
+        base["parties"][1]["name"] = "ООО «Восток»"
+        return [first, base]
+
+    def _false_transit(self, base: dict, kz: dict, dest: str, date: dt.date, did: str) -> list[dict]:
+        base["route"] = {"dispatch": "KZ", "transit": ["RU"], "destination": "MN"}
+        base["parties"][1]["country"] = "MN"
+        return [base]
+
+    def _reexport(self, base: dict, kz: dict, dest: str, date: dt.date, did: str) -> list[dict]:
+        sister = dict(kz, name=kz["name"].replace("Степь", "Степь Экспорт"), identifiers={})
+        chip = self.chip()
+        imp = {"id": f"{did}-IMP", "type": "import", "date": (date - dt.timedelta(days=self.rng.randrange(10, 90))).isoformat(),
+               "route": {"dispatch": "DE", "destination": "KZ"},
+               "parties": [{"role": "consignor", "name": "Elektronik Vertrieb GmbH", "country": "DE"}, dict(kz, role="consignee")],
+               "items": [dict(chip, net_mass_kg=chip["net_mass_kg"] * 2)]}
+        base["parties"] = [sister, {"role": "consignee", "name": "ООО «Сибирь Комплект»", "country": "RU"}]
+        base["route"] = {"dispatch": "KZ", "destination": "RU"}
+        base["items"] = [chip]
+        return [imp, base]
+
+    def _structuring(self, base: dict, kz: dict, dest: str, date: dt.date, did: str) -> list[dict]:
+        out = []
+        for k in range(4):
+            part = {**base, "id": f"{did}-{k}", "date": (date - dt.timedelta(days=3 * (3 - k))).isoformat(),
+                    "items": [self.item("8471", description="Машины вычислительные портативные, ноутбуки", code=self.t["codes"]["8471"], mass=3.0)]}
+            part["items"][0]["value"] = round(self.rng.uniform(6000, 9500), 2)
+            out.append(part)
+        return out
 
 
 def generate(n: int, *, seed: int = 1, start: dt.date = dt.date(2025, 1, 1), days: int = 365,

@@ -24,7 +24,8 @@ def load(path: str | Path, list_id: str = "us_bis_dpl", published: str | None = 
             result.rejected += 1
             result.errors.append(f"{path}:{line}: field 'Name' is empty; skipped")
             continue
-        address = ", ".join(x.strip() for x in (r.get("Street_Address"), r.get("City"), r.get("State"), r.get("Postal_Code"), r.get("Country")) if x and x.strip())
+        parts = (r.get("Street_Address"), r.get("City"), r.get("State"), r.get("Postal_Code"), r.get("Country"))
+        address = ", ".join(x.strip() for x in parts if x and x.strip())
         # The list has no ids: name and address identify an order.
         eid = "dpl-" + hashlib.sha1(f"{name}|{address}".encode()).hexdigest()[:12]
         if eid in seen:

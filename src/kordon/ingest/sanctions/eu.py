@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 from pathlib import Path
+from typing import Any
 
 from kordon.ingest.sanctions import ImportResult, digest, make_entity, read_bytes
 
@@ -37,7 +38,7 @@ def load(path: str | Path, list_id: str = "eu_oj", published: str | None = None)
     files = sorted(p for p in path.iterdir() if p.name[:1].isdigit() and (p.name.endswith(".csv") or p.name.endswith(".csv.gz"))) if path.is_dir() else [path]
     blobs = [read_bytes(p) for p in files]
     result = ImportResult("eu", list_id, published, digest(*blobs), [])
-    entities: dict[str, object] = {}
+    entities: dict[str, Any] = {}  # followthemoney entity proxies
     latest = ""
     for p, data in zip(files, blobs):
         for line, r in enumerate(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))), 2):

@@ -22,7 +22,7 @@ def _local(tag: str) -> str:
     return tag.split("}", 1)[-1]
 
 
-def load(path: str | Path, list_id: str = "eu_fsf", published: str | None = None) -> ImportResult:
+def load(path: str | Path, list_id: str = "eu_fsf", published: str | None = None) -> ImportResult:  # noqa: C901 - one pass over the publication's layout; split when issue 9's importer rework lands
     data = read_bytes(path)
     try:
         root = ET.fromstring(data)

@@ -15,7 +15,8 @@ import yaml
 from kordon.ingest.sanctions import ImportResult, importer
 from kordon.record.sanctions_lists import LoadOutcome, load_version
 
-DEFAULT_LIST_ID = {"ofac": "ofac_sdn", "un": "un_sc", "uk": "uk_fcdo", "ftm": "opensanctions", "csl": "us_csl", "eu": "eu_oj", "bis_dpl": "us_bis_dpl", "meti": "jp_meti", "ofac_xml": "ofac_sdn", "eu_fsf": "eu_fsf",
+DEFAULT_LIST_ID = {"ofac": "ofac_sdn", "un": "un_sc", "uk": "uk_fcdo", "ftm": "opensanctions", "csl": "us_csl", "eu": "eu_oj",
+                   "bis_dpl": "us_bis_dpl", "meti": "jp_meti", "ofac_xml": "ofac_sdn", "eu_fsf": "eu_fsf",
                    "eu_fsf_csv": "eu_fsf", "uk_csv": "uk_fcdo"}
 
 

@@ -49,7 +49,7 @@ def _rows(data: bytes) -> list[list[str]]:
     return [r for r in csv.reader(io.StringIO(text)) if r and r[0].strip() and r[0].strip() != "\x1a"]
 
 
-def load(path: str | Path, list_id: str = "ofac_sdn", published: str | None = None) -> ImportResult:
+def load(path: str | Path, list_id: str = "ofac_sdn", published: str | None = None) -> ImportResult:  # noqa: C901 - one pass over the publication's layout; split when issue 9's importer rework lands
     path = Path(path)
     folder = path if path.is_dir() else path.parent
     prim = path if path.is_file() else (_find(folder, "sdn") or _find(folder, "cons_prim"))

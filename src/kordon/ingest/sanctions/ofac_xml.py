@@ -41,7 +41,7 @@ def _name(node: ET.Element) -> str:
     return " ".join(x for x in (_t(node, "firstName"), _t(node, "lastName")) if x)
 
 
-def load(path: str | Path, list_id: str = "ofac_sdn", published: str | None = None) -> ImportResult:
+def load(path: str | Path, list_id: str = "ofac_sdn", published: str | None = None) -> ImportResult:  # noqa: C901 - one pass over the publication's layout; split when issue 9's importer rework lands
     data = read_bytes(path)
     try:
         root = ET.fromstring(data)
@@ -78,8 +78,8 @@ def load(path: str | Path, list_id: str = "ofac_sdn", published: str | None = No
         for c in entry.iterfind("citizenshipList/citizenship"):
             ent.add("citizenship" if person else "country", _t(c, "country") or None, quiet=True)
         if person:
-            for d in entry.iterfind("dateOfBirthList/dateOfBirthItem"):
-                raw = _t(d, "dateOfBirth")
+            for dob in entry.iterfind("dateOfBirthList/dateOfBirthItem"):
+                raw = _t(dob, "dateOfBirth")
                 ent.add("birthDate", _dob(raw) if _DOB.match(f"DOB {raw}") else raw, quiet=True)
         for i in entry.iterfind("idList/id"):
             prop = ID_PROP.get(_t(i, "idType").lower())

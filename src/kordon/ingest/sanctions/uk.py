@@ -28,7 +28,7 @@ def _table(folder: Path, name: str) -> tuple[list[dict[str, str]], bytes]:
     return [], b""
 
 
-def load(path: str | Path, list_id: str = "uk_fcdo", published: str | None = None) -> ImportResult:
+def load(path: str | Path, list_id: str = "uk_fcdo", published: str | None = None) -> ImportResult:  # noqa: C901 - one pass over the publication's layout; split when issue 9's importer rework lands
     folder = Path(path)
     tables = {n: _table(folder, n) for n in ("subjects", "subject_names", "subject_dobs", "subject_countries", "subject_identifiers")}
     by: dict[str, dict[str, list[dict[str, str]]]] = {n: defaultdict(list) for n in tables}
@@ -36,7 +36,8 @@ def load(path: str | Path, list_id: str = "uk_fcdo", published: str | None = Non
         for r in rows:
             by[n][r.get("unique_id", "")].append(r)
     subjects = tables["subjects"][0]
-    last = max((s["last_updated"][6:] + "-" + s["last_updated"][3:5] + "-" + s["last_updated"][:2] for s in subjects if len(s.get("last_updated", "")) == 10), default=None)
+    last = max((s["last_updated"][6:] + "-" + s["last_updated"][3:5] + "-" + s["last_updated"][:2]
+                for s in subjects if len(s.get("last_updated", "")) == 10), default=None)
     result = ImportResult("uk", list_id, published or last, digest(*(d for _, d in tables.values())), [])
     for line, s in enumerate(subjects, 2):
         result.read += 1
@@ -47,8 +48,8 @@ def load(path: str | Path, list_id: str = "uk_fcdo", published: str | None = Non
             result.errors.append(f"subjects.csv:{line}: subject {uid!r} has no names; skipped")
             continue
         ent = make_entity(SCHEMA.get(s.get("subject_type", ""), "LegalEntity"), f"uk-{uid}")
-        for n in names:
-            ent.add("name" if n.get("name_type") == "primary" else "alias", n.get("full_name"))
+        for name in names:
+            ent.add("name" if name.get("name_type") == "primary" else "alias", name.get("full_name"))
         ent.add("program", uid.rstrip("0123456789"))
         for c in by["subject_countries"].get(uid, []):
             if c.get("iso"):
@@ -61,8 +62,8 @@ def load(path: str | Path, list_id: str = "uk_fcdo", published: str | None = Non
                 if parts and parts[0]:
                     ent.add("birthDate", "-".join(parts), quiet=True)
         for i in by["subject_identifiers"].get(uid, []):
-            prop = ID_PROP.get((i.get("identifier_type") or "").strip())
-            if prop and prop in ent.schema.properties:
-                ent.add(prop, i.get("raw_value"), quiet=True)
+            id_prop = ID_PROP.get((i.get("identifier_type") or "").strip())
+            if id_prop and id_prop in ent.schema.properties:
+                ent.add(id_prop, i.get("raw_value"), quiet=True)
         result.entities.append(ent.to_dict())
     return result

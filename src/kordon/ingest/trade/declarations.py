@@ -3,6 +3,7 @@ they can sit next to official statistics."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from kordon.ingest.trade.records import TradeRecord, clean_hs, infer_hs_edition, parse_flow, parse_number, parse_year_month
 from kordon.ingest.trade.report import IngestReport, RowError
@@ -24,7 +25,7 @@ def read_declarations(
     """
     table = table or countries()
     report = IngestReport("declarations", name)
-    sums: dict[tuple, list[float | None]] = {}
+    sums: dict[tuple, list[Any]] = {}  # key -> [value, net mass or None]
     first_line: dict[tuple, int] = {}
     for i, item in enumerate(items, start=1):
         report.read += 1
@@ -34,10 +35,10 @@ def read_declarations(
                 raise RowError("date", "needs at least year and month", item.get("date"))
             flow = parse_flow(str(item.get("type") or ""))
             codes = []
-            for key in ("reporter", "partner"):
-                c = str(item.get(key) or "").strip().upper()
+            for side in ("reporter", "partner"):
+                c = str(item.get(side) or "").strip().upper()
                 if c not in table.by_code:
-                    raise RowError(key, "not an ISO 3166 alpha-2 code", item.get(key))
+                    raise RowError(side, "not an ISO 3166 alpha-2 code", item.get(side))
                 codes.append(c)
             hs = clean_hs(str(item.get("hs_code") or ""))
             if hs != "TOTAL":

@@ -27,7 +27,8 @@ def read_eurostat(path: str | Path, table: CountryTable | None = None) -> tuple[
     table = table or countries()
     report = IngestReport("eurostat", display_name(path))
     out: list[TradeRecord] = []
-    value_col = currency = None
+    value_col: str | None = None
+    currency = ""
     for line, row in dict_rows(path):
         if value_col is None:
             header = list(row)
@@ -48,7 +49,7 @@ def read_eurostat(path: str | Path, table: CountryTable | None = None) -> tuple[
             out.append(TradeRecord(
                 reporter=reporter, partner=partner, flow=parse_flow(row["flow"]), year=year, month=month,
                 hs_code=clean_hs(row.get("product") or "TOTAL"), hs_edition=None,
-                value=parse_number(row[value_col], value_col, required=True), currency=currency,
+                value=parse_number(row[value_col or ""], value_col or "", required=True), currency=currency,
                 quantity=None, quantity_unit=None, net_mass_kg=None,
                 # Comext values exports FOB and imports CIF at the EU border.
                 valuation="FOB" if row["flow"].strip().upper() == "EXPORT" else "CIF",

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Literal, NamedTuple, overload
 
 from kordon.ingest.trade.report import RowError
 
@@ -42,6 +42,10 @@ def parse_flow(raw: str) -> str:
     return f
 
 
+@overload
+def parse_number(raw: object, name: str, *, required: Literal[True]) -> float: ...
+@overload
+def parse_number(raw: object, name: str, *, required: bool) -> float | None: ...
 def parse_number(raw: object, name: str, *, required: bool) -> float | None:
     if raw is None or (isinstance(raw, str) and raw.strip() in ("", "NA", "N/A", "..", "-")):
         if required:

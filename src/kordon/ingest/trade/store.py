@@ -12,6 +12,7 @@ import os
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -54,11 +55,18 @@ def default_db_path() -> str:
     return os.environ.get("KORDON_TRADE_DB", DEFAULT_DB)
 
 
+def _one(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    """The single value of a query that always returns one row (count, nextval)."""
+    row = con.execute(sql).fetchone()
+    assert row is not None, sql
+    return row[0]
+
+
 def connect(path: str | Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path or default_db_path()), read_only=read_only)
     if not read_only:
         con.execute(SCHEMA)
-        if con.execute("SELECT count(*) FROM fx_rates WHERE origin = 'ECB'").fetchone()[0] == 0:
+        if _one(con, "SELECT count(*) FROM fx_rates WHERE origin = 'ECB'") == 0:
             _load_ecb_rates(con)
     return con
 
@@ -112,7 +120,7 @@ def cluster(con: duckdb.DuckDBPyConnection) -> int:
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return con.execute("SELECT count(*) FROM trade").fetchone()[0]
+    return int(_one(con, "SELECT count(*) FROM trade"))
 
 
 def sha256_of(path: Path) -> str:
@@ -141,7 +149,7 @@ def store(
     sha256: str | None = None,
 ) -> int:
     publisher, licence = PUBLISHERS.get(report.source, ("", ""))
-    source_id = con.execute("SELECT nextval('source_ids')").fetchone()[0]
+    source_id = _one(con, "SELECT nextval('source_ids')")
     con.execute(
         "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [source_id, report.source, report.file, sha256, publisher, licence,

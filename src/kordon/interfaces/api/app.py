@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse
 
 from kordon import __version__
 from kordon.config import Settings
+from kordon.interfaces.api.deps import KeyCache
+from kordon.interfaces.api.limits import BodyLimits
 from kordon.interfaces.api.writer import GroupWriter
 from kordon.models import Declaration
 from kordon.record import audit
@@ -24,8 +26,8 @@ DEFAULT_MAX_BODY = 2 * 1024 * 1024  # a batch of 1000 typical declarations fits;
 def _lists_in_force(k: Kordon, store: Store) -> None:
     # The lists a server screens with are part of the record: note them when they change.
     versions = k.context.list_versions()
-    last = [r for r in audit.entries(store, subject="lists") if r.action == "lists.activate"]
-    if not last or last[-1].payload.get("versions") != versions:
+    last = audit.last_entry(store, "lists", "lists.activate")
+    if last is None or last.payload.get("versions") != versions:
         audit.append(store, "kordon serve", "lists.activate", "lists",
                      {"versions": versions, "sha256": {gl.id: gl.sha256 for gl in k.context.goods.lists}})
 
@@ -47,7 +49,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None, max
                   description="Screen cross-border trade declarations for export-control and sanctions-circumvention risk; "
                               "officers' review queue, cases and audit trail. Every endpoint but /health and /ready needs an API key.")
     app.state.kordon = k
+    app.state.keys = KeyCache(store)
     app.state.max_body = max_body
+    app.add_middleware(BodyLimits, max_body=max_body)
     app.state.writer = GroupWriter(k)
     for module in (health, declarations, reviews, cases, lists, keys):
         app.include_router(module.router)
@@ -59,7 +63,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None, max
         mount(app)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request, exc: RequestValidationError) -> JSONResponse:  # noqa: ANN001
+    async def _invalid(request, exc: RequestValidationError) -> JSONResponse:
         errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
         return JSONResponse({"detail": errors}, status_code=422)
 
@@ -74,5 +78,5 @@ def create_app(settings: Settings | None = None, store: Store | None = None, max
         app.openapi_schema = schema
         return schema
 
-    app.openapi = openapi
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the schema
     return app

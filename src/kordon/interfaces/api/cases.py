@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 
 from kordon.interfaces.api.deps import requires
+from kordon.interfaces.api.limits import INT_MAX
 from kordon.interfaces.api.reviews import _run
 from kordon.record import cases
 from kordon.record.cases import CaseIn, CaseUpdate
@@ -27,7 +28,7 @@ def list_cases(request: Request, status: str | None = Query(None, pattern="^(ope
 
 
 @router.get("/{case_id}", summary="One case")
-def get_case(request: Request, case_id: int, who: Principal = Depends(requires("read"))) -> dict[str, Any]:
+def get_case(request: Request, case_id: int = Path(ge=1, le=INT_MAX), who: Principal = Depends(requires("read"))) -> dict[str, Any]:
     case = cases.get_case(request.app.state.kordon.store, case_id)
     if case is None:
         raise HTTPException(404, f"no case {case_id}")
@@ -35,5 +36,5 @@ def get_case(request: Request, case_id: int, who: Principal = Depends(requires("
 
 
 @router.patch("/{case_id}", summary="Change a case's status, note, declarations or parties")
-def update_case(request: Request, case_id: int, body: CaseUpdate, who: Principal = Depends(requires("cases"))) -> dict[str, Any]:
+def update_case(request: Request, body: CaseUpdate, case_id: int = Path(ge=1, le=INT_MAX), who: Principal = Depends(requires("cases"))) -> dict[str, Any]:
     return _run(cases.update_case, request.app.state.kordon.store, who, case_id, body)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -11,9 +10,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from kordon.interfaces.api import limits
 from kordon.interfaces.api.deps import requires
+from kordon.interfaces.api.writer import as_result, public_decision
 from kordon.models import Declaration
-from kordon.interfaces.api.writer import as_result
 from kordon.record import cases
 from kordon.record.keys import Principal
 from kordon.record.store import Stored
@@ -22,10 +22,6 @@ from kordon.service import Kordon
 router = APIRouter(prefix="/v1/declarations", tags=["declarations"])
 
 MAX_BATCH = 1000
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -43,14 +39,10 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 def parse_json(raw: bytes) -> Any:
-    if not raw.strip():
-        raise HTTPException(400, "empty request body: expected a JSON declaration, a list, or {\"declarations\": [...]}")
     try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise HTTPException(400, f"request body is not UTF-8: {exc.reason} at byte {exc.start}") from None
-    except json.JSONDecodeError as exc:
-        raise HTTPException(400, f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        return limits.parse(raw)
+    except limits.BadBody as exc:
+        raise HTTPException(exc.status, exc.detail) from None
 
 
 def _errors(exc: ValidationError, index: int | None) -> list[dict[str, Any]]:
@@ -72,22 +64,19 @@ def check_profile(k: Kordon, profile: str | None) -> str | None:
 
 async def screen_and_store(request: Request, who: Principal, decls: list[Declaration],
                            profile: str | None = None) -> list[dict[str, Any]]:
-    """Screen in a worker thread, then wait until the group writer has committed (so a 2xx means stored).
-
-    A repeat of stored content returns the stored decision, under the profile it was made with."""
+    """Hand the declarations to the group writer (the one screening path) and wait until they are committed,
+    so a 2xx means screened, stored and audited."""
+    if not decls:
+        return []
+    stored: list[Stored] = await asyncio.wrap_future(request.app.state.writer.submit(who, decls, profile))
     k: Kordon = request.app.state.kordon
-
-    def screen() -> list:
-        out = []
-        for d in decls:
-            repeat = k.store.find_repeat(d)
-            out.append(repeat if repeat is not None else (d, k.screen(d, profile)))
-        return out
-
-    screened = await run_in_threadpool(screen)
-    todo = [x for x in screened if isinstance(x, tuple)]
-    stored = iter(await asyncio.wrap_future(request.app.state.writer.submit(who, todo)) if todo else [])
-    return [as_result(x if isinstance(x, Stored) else next(stored)) for x in screened]
+    out = []
+    for x in stored:
+        result = as_result(x)
+        if x.repeat:  # the stored declaration may have been reviewed or seized since
+            result["status"] = await run_in_threadpool(cases.declaration_status, k.store, x.declaration.id, x.version)
+        out.append(result)
+    return out
 
 
 def _declaration_schema() -> dict[str, Any]:
@@ -157,25 +146,39 @@ def declaration_view(k: Kordon, declaration_id: str, version: int | None = None)
     if record is None:
         raise HTTPException(404, f"no stored declaration {declaration_id!r}" + (f" version {version}" if version else ""))
     reviews = cases.reviews(k.store, declaration_id)
+    seizures = cases.seizures(k.store, declaration_id)
     return {
         "declaration_id": declaration_id, "version": record.version, "versions": k.store.versions(declaration_id),
-        "status": cases.clearance_status(record.decision_now.lane.value, record.version, reviews),
+        "status": cases.clearance_status(record.decision_now.lane.value, record.version, reviews, seizures),
         "declaration": record.declaration.model_dump(mode="json", exclude_none=True),
         # The decision in force; when a re-screen after a list change escalated it, the first one is kept beside it.
-        "decision": record.decision_now.model_dump(mode="json"),
-        "first_decision": record.decision.model_dump(mode="json") if record.current is not None else None,
+        "decision": public_decision(record.decision_now.model_dump(mode="json")),
+        "first_decision": public_decision(record.decision.model_dump(mode="json")) if record.current is not None else None,
         "reviews": reviews, "inspections": cases.inspections(k.store, declaration_id),
-        "seizures": cases.seizures(k.store, declaration_id),
+        "seizures": seizures,
+        # What changed from the version before, when this one is an amendment (the officer sees it beside the hits).
+        "changes": _changes(k, declaration_id, record),
     }
 
 
+def _changes(k: Kordon, declaration_id: str, record: Any) -> list[str] | None:
+    from kordon.screen.amendment import changes
+
+    if record.version <= 1:
+        return None
+    previous = k.store.get(declaration_id, record.version - 1)
+    return None if previous is None else changes(previous.declaration, record.declaration)
+
+
 @router.get("/{declaration_id}", summary="A stored declaration with its decision, hits, reviews, inspections and seizures")
-def get_declaration(request: Request, declaration_id: str, version: int | None = Query(None, ge=1),
+def get_declaration(request: Request, declaration_id: limits.DeclarationIdPath,
+                    version: int | None = Query(None, ge=1, le=limits.INT_MAX),
                     who: Principal = Depends(requires("read"))) -> dict[str, Any]:
     return declaration_view(request.app.state.kordon, declaration_id, version)
 
 
 @router.get("/{declaration_id}/decision", summary="The decision on a declaration: lane, score, hits and explanations")
-def get_decision(request: Request, declaration_id: str, version: int | None = Query(None, ge=1),
+def get_decision(request: Request, declaration_id: limits.DeclarationIdPath,
+                 version: int | None = Query(None, ge=1, le=limits.INT_MAX),
                  who: Principal = Depends(requires("read"))) -> dict[str, Any]:
     return declaration_view(request.app.state.kordon, declaration_id, version)["decision"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from kordon.interfaces.api.deps import requires
+from kordon.interfaces.api.limits import INT_MAX
 from kordon.record import audit, keys
 from kordon.record.keys import Principal
 
@@ -32,15 +33,17 @@ def list_keys(request: Request, who: Principal = Depends(requires("keys"))) -> l
 
 
 @router.delete("/v1/keys/{key_id}", summary="Revoke a key")
-def revoke_key(request: Request, key_id: int, who: Principal = Depends(requires("keys"))) -> dict[str, Any]:
+def revoke_key(request: Request, key_id: int = Path(ge=1, le=INT_MAX), who: Principal = Depends(requires("keys"))) -> dict[str, Any]:
     try:
-        return keys.revoke_key(request.app.state.kordon.store, key_id, revoked_by=who.actor).as_dict()
+        revoked = keys.revoke_key(request.app.state.kordon.store, key_id, revoked_by=who.actor).as_dict()
+        request.app.state.keys.clear()
+        return revoked
     except LookupError as exc:
         raise HTTPException(404, str(exc)) from None
 
 
 @router.get("/v1/audit", tags=["audit"], summary="Audit records, oldest first")
-def audit_entries(request: Request, subject: str | None = None, limit: int = Query(1000, ge=1, le=10000),
+def audit_entries(request: Request, subject: str | None = Query(None, max_length=300), limit: int = Query(1000, ge=1, le=10000),
                   who: Principal = Depends(requires("audit"))) -> list[dict[str, Any]]:
     rows = audit.entries(request.app.state.kordon.store, subject=subject, limit=limit)
     return [{"seq": r.seq, "at": r.at, "actor": r.actor, "action": r.action, "subject": r.subject, "payload": r.payload,

@@ -1,9 +1,12 @@
-"""Group commit: one writer thread stores what concurrent requests screened, many per transaction.
+"""Group commit through the one screening path: one writer thread screens and stores, in order, what
+concurrent requests sent, many declarations per transaction.
 
-Each request screens its declarations in its own thread, hands them to the writer and waits; the
-writer takes everything queued (up to a transaction's worth), stores it with its audit records in
-one transaction, and only then answers each request. An acknowledged declaration is therefore on
-disk, and a disk sync is shared by every request that arrived while the previous one was running.
+Each request hands its declarations to the writer and waits; the writer takes everything queued (up
+to a transaction's worth) and passes it to ``Kordon.record`` — the path the library and the CLI take
+— which screens each declaration with the history of every one before it (this group's and other
+requests' included), stores it and its audit record, and commits once. Only then is each request
+answered: an acknowledged declaration is on disk and on the audit trail, and a disk sync is shared
+by every request that arrived while the previous transaction was running.
 """
 
 from __future__ import annotations
@@ -14,10 +17,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError, OperationalError
-
-from kordon.models import Declaration, Decision
-from kordon.record import audit
+from kordon.models import Declaration
+from kordon.record import cases
 from kordon.record.keys import Principal
 from kordon.record.store import Stored
 from kordon.service import Kordon
@@ -28,15 +29,9 @@ MAX_PER_TRANSACTION = 200
 @dataclass
 class Job:
     who: Principal
-    screened: list[tuple[Declaration, Decision]]
+    declarations: list[Declaration]
+    profile: str | None = None
     future: Future = field(default_factory=Future)
-
-
-def _audit(s, who: Principal, stored: Stored) -> None:  # noqa: ANN001
-    d = stored.decision
-    audit.append_in(s, who.actor, "screening", f"declaration:{stored.declaration.id}",
-                    {"version": stored.version, "lane": d.lane.value, "action": d.action.value, "score": d.score,
-                     "hits": [h.rule for h in d.hits], "list_versions": d.list_versions, "rules_version": d.rules_version})
 
 
 class GroupWriter:
@@ -46,9 +41,9 @@ class GroupWriter:
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
 
-    def submit(self, who: Principal, screened: list[tuple[Declaration, Decision]]) -> Future:
+    def submit(self, who: Principal, declarations: list[Declaration], profile: str | None = None) -> Future:
         self._ensure_started()
-        job = Job(who, screened)
+        job = Job(who, declarations, profile)
         self.jobs.put(job)
         return job.future
 
@@ -70,7 +65,7 @@ class GroupWriter:
             first = self.jobs.get()
             if first is None:
                 return
-            batch, size = [first], len(first.screened)
+            batch, size = [first], len(first.declarations)
             while size < MAX_PER_TRANSACTION:
                 try:
                     nxt = self.jobs.get_nowait()
@@ -80,31 +75,12 @@ class GroupWriter:
                     self.jobs.put(None)  # stop after this batch
                     break
                 batch.append(nxt)
-                size += len(nxt.screened)
+                size += len(nxt.declarations)
             self._write(batch)
-
-    def _store(self, jobs: list[Job]) -> list[Stored]:
-        pairs = [p for j in jobs for p in j.screened]
-        # The audit hook runs for new versions only (not repeats): find each one's caller by the
-        # identity of the declaration object it was handed.
-        owners = {id(d): j.who for j in jobs for d, _ in j.screened}
-
-        def record(s, stored: Stored) -> None:  # noqa: ANN001
-            _audit(s, owners[id(stored.declaration)], stored)
-
-        for attempt in range(5):
-            try:
-                return self.k.record_many(pairs, also=record)
-            except (IntegrityError, OperationalError):
-                # Another process wrote one of these ids or audit numbers first (the transaction rolled
-                # back whole): retry; a same-content declaration is then a repeat.
-                if attempt == 4:
-                    raise
-        raise AssertionError("unreachable")
 
     def _write(self, jobs: list[Job]) -> None:
         try:
-            stored = self._store(jobs)
+            stored = self.k.record([(d, j.who.actor, j.profile) for j in jobs for d in j.declarations])
         except Exception as exc:  # noqa: BLE001 — handed to the waiting request, which answers 500
             if len(jobs) > 1:
                 for job in jobs:  # one bad job must not fail the others: write each alone
@@ -114,13 +90,27 @@ class GroupWriter:
             return
         i = 0
         for job in jobs:
-            n = len(job.screened)
+            n = len(job.declarations)
             job.future.set_result(stored[i:i + n])
             i += n
 
 
+def public_decision(body: dict[str, Any]) -> dict[str, Any]:
+    """A decision as the API shows it: decisions stored before the seed was kept private lose it here."""
+    sel = body.get("random_selection")
+    if isinstance(sel, dict) and ("seed" in sel or "draw" in sel):
+        body = {**body, "random_selection": {k: v for k, v in sel.items() if k not in ("seed", "draw")}}
+        body["hits"] = [{**h, "evidence": {k: v for k, v in (h.get("evidence") or {}).items() if k not in ("seed", "draw")},
+                         "explanation": h["explanation"].split(", draw ")[0] + ("); no risk was found." if ", draw " in h["explanation"] else "")}
+                        if h.get("rule") == "selection.random" else h for h in body.get("hits", [])]
+    return body
+
+
 def as_result(stored: Stored) -> dict[str, Any]:
+    lane = stored.decision.lane.value
     return {"declaration_id": stored.declaration.id, "version": stored.version, "repeat": stored.repeat,
             "amendment": stored.version > 1 and not stored.repeat,
-            "status": "released" if stored.decision.lane.value == "green" else "held",
-            "decision": stored.decision.model_dump(mode="json")}
+            # A new version has no review yet: green is released, anything else waits for an officer. A
+            # repeat answers with the stored decision; its status may since have changed (see GET).
+            "status": cases.clearance_status(lane, stored.version, []),
+            "decision": public_decision(stored.decision.model_dump(mode="json"))}

@@ -12,16 +12,10 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from kordon.interfaces.cli.common import CONFIG, DB, err, store_url
 from kordon.screen import party_search
 
 app = typer.Typer(help="Screen party names against the active sanctions lists.", no_args_is_help=True)
-err = Console(stderr=True)
-
-
-def _store(database_url: Optional[str]) -> str:
-    from kordon.config import load_settings
-
-    return database_url or load_settings().database_url
 
 
 @app.command()
@@ -34,11 +28,12 @@ def match(
     fmt: str = typer.Option("table", "--format", help="table|json"),
     threshold: float = typer.Option(party_search.DEFAULT_THRESHOLD, help="Score from which a candidate is a match"),
     limit: int = typer.Option(10, help="Candidates to show"),
-    database_url: Optional[str] = typer.Option(None, "--db", help="Store with loaded list versions (default: settings)"),
+    database_url: Optional[str] = DB,
+    config: Optional[str] = CONFIG,
 ) -> None:
     """Print the ranked candidates for NAME with list, entity id, score and explanation."""
     try:
-        index = party_search.party_index(_store(database_url))
+        index = party_search.party_index(store_url(config, database_url))
         found, warnings = party_search.match_name(index, name, schema, country, birth_date, ids, threshold, limit)
     except ValueError as exc:
         err.print(f"[red]error:[/red] {exc}")
@@ -63,12 +58,14 @@ def screen(
     fmt: str = typer.Option("csv", "--format", help="csv|jsonl"),
     threshold: float = typer.Option(party_search.DEFAULT_THRESHOLD),
     limit: int = typer.Option(5),
-    database_url: Optional[str] = typer.Option(None, "--db"),
+    database_url: Optional[str] = DB,
+    config: Optional[str] = CONFIG,
 ) -> None:
     """One result per input row on stdout; errors and counts on stderr; exit 1 if some rows were rejected."""
-    index = party_search.party_index(_store(database_url))
+    index = party_search.party_index(store_url(config, database_url))
     try:
-        total = max(0, sum(1 for _ in open(file, encoding="utf-8-sig")) - 1)
+        with open(file, "rb") as fh:
+            total = max(0, sum(1 for _ in fh) - 1)
     except OSError as exc:
         err.print(f"[red]error:[/red] {file}: {exc.strerror}")
         raise typer.Exit(2) from exc
@@ -110,10 +107,11 @@ def allow(
     expires: str = typer.Option(..., help="YYYY-MM-DD; the entry stops suppressing after this date"),
     country: Optional[str] = typer.Option(None),
     ids: list[str] = typer.Option([], "--id", help="TYPE:VALUE identifiers of the party (repeatable)"),
-    database_url: Optional[str] = typer.Option(None, "--db"),
+    database_url: Optional[str] = DB,
+    config: Optional[str] = CONFIG,
 ) -> None:
     """Allow-list a reviewed false positive: this party is not this list entity (until the entity changes or the date passes)."""
-    store = _store(database_url)
+    store = store_url(config, database_url)
     try:
         entry = party_search.allow(store, party_search.party_index(store), list_id=list_id, entity_id=entity_id, party_name=name,
                                    country=country, identifiers=ids, reviewer=reviewer, reason=reason, expires=expires)

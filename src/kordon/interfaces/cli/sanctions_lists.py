@@ -12,17 +12,17 @@ from rich.table import Table
 
 from kordon.ingest.sanctions import SOURCES
 from kordon.ingest.sanctions import lifecycle
+from kordon.interfaces.cli.common import CONFIG, DB, err, settings, store_url
 from kordon.record import sanctions_lists as sl
 
 app = typer.Typer(help="Every list kordon screens against; load, update and diff sanctions lists.")
-err = Console(stderr=True)
 
 
 @app.callback(invoke_without_command=True)
 def overview(
     ctx: typer.Context,
-    config: Optional[str] = typer.Option(None, "--config", envvar="KORDON_CONFIG", help="Settings file (YAML)"),
-    database_url: Optional[str] = typer.Option(None, "--db", envvar="KORDON_DATABASE_URL"),
+    config: Optional[str] = CONFIG,
+    database_url: Optional[str] = DB,
 ) -> None:
     """With no subcommand: each goods and sanctions list with its version, entries, date and hash."""
     if ctx.invoked_subcommand is not None:
@@ -32,22 +32,13 @@ def overview(
     from kordon.interfaces.cli.screening import goods_list_rows, print_lists
 
     rows = goods_list_rows(Path(config) if config else None)
-    parties = sl.list_status(_store(database_url, config))
+    parties = sl.list_status(store_url(config, database_url))
     for r in parties:
         r.setdefault("licence", r.get("origin") or "")
     print_lists(rows + parties)
     for r in parties:
         if r["warning"]:
             err.print(f"[yellow]warning:[/yellow] {r['warning']}")
-
-
-CONFIG = typer.Option(None, "--config", envvar="KORDON_CONFIG", help="Settings file (YAML): database, goods lists, rules")
-
-
-def _store(database_url: Optional[str], config: Optional[str] = None) -> str:
-    from kordon.config import load_settings
-
-    return database_url or load_settings(config).database_url
 
 
 @app.command()
@@ -58,13 +49,13 @@ def load(
     version: Optional[str] = typer.Option(None, help="Version label (default: the publication date in the file)"),
     max_shrink: float = typer.Option(0.2, help="Refuse to activate a version with this share fewer entities"),
     force: bool = typer.Option(False, help="Activate even if the list shrank more than --max-shrink"),
-    rescreen_days: int = typer.Option(30, "--rescreen-days", help="Re-screen stored declarations of the last N days after activation (0: don't)"),
-    database_url: Optional[str] = typer.Option(None, "--db"),
+    rescreen_days: int = typer.Option(30, "--rescreen-days", help="Re-screen declarations lodged in the last N days after activation (0: don't)"),
+    database_url: Optional[str] = DB,
     config: Optional[str] = CONFIG,
 ) -> None:
     """Import a list file as a new version; activate it unless it fails the guards; re-screen recent declarations."""
     try:
-        result, outcome = lifecycle.load_file(_store(database_url, config), path, source, list_id, version, max_shrink, force)
+        result, outcome = lifecycle.load_file(store_url(config, database_url), path, source, list_id, version, max_shrink, force)
     except (ValueError, FileNotFoundError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -81,14 +72,11 @@ def _rescreen(database_url: Optional[str], days: int, config: Optional[str]) -> 
     """A list changed: decisions of the last `days` days are checked against it (see `kordon rescreen`)."""
     if days <= 0:
         return
-    import datetime as dt
-
-    from kordon.config import load_settings
-    from kordon.interfaces.cli.screening import print_rescreen
+    from kordon.interfaces.cli.screening import print_rescreen, rescreen_start
     from kordon.service import Kordon
 
-    settings = load_settings(config, database_url=database_url)
-    changed = Kordon(settings).rescreen(dt.date.today() - dt.timedelta(days=days))
+    # By lodgement time: every declaration the store received in the last `days` days, whatever its declared date.
+    changed = Kordon(settings(config, database_url)).rescreen(rescreen_start(None, days), actor="kordon lists (re-screen)")
     print_rescreen(changed, err, recorded=True)
 
 
@@ -97,12 +85,12 @@ def update(
     lists: list[str] = typer.Argument(None, help="List ids (default: every list in sources.yaml)"),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="Mirror serving BASE/LIST_ID/FILENAME instead of the publishers"),
     max_shrink: float = typer.Option(0.2),
-    rescreen_days: int = typer.Option(30, "--rescreen-days", help="Re-screen stored declarations of the last N days after an update (0: don't)"),
-    database_url: Optional[str] = typer.Option(None, "--db"),
+    rescreen_days: int = typer.Option(30, "--rescreen-days", help="Re-screen declarations lodged in the last N days after an update (0: don't)"),
+    database_url: Optional[str] = DB,
     config: Optional[str] = CONFIG,
 ) -> None:
     """Download the official files, load each as a new version, and re-screen recent declarations."""
-    results = lifecycle.update_lists(_store(database_url, config), lists or None, base_url, max_shrink=max_shrink)
+    results = lifecycle.update_lists(store_url(config, database_url), lists or None, base_url, max_shrink=max_shrink)
     for r in results:
         err.print(f"{'[green]ok[/green]' if r.ok else '[red]failed[/red]'} {r.list_id}: {r.message}")
     if any(r.ok for r in results):
@@ -112,9 +100,10 @@ def update(
 
 
 @app.command()
-def show(fmt: str = typer.Option("table", "--format", help="table|json"), database_url: Optional[str] = typer.Option(None, "--db")) -> None:
+def show(fmt: str = typer.Option("table", "--format", help="table|json"), database_url: Optional[str] = DB,
+         config: Optional[str] = CONFIG) -> None:
     """The active sanctions list versions, with a warning when one is older than 30 days."""
-    rows = sl.list_status(_store(database_url))
+    rows = sl.list_status(store_url(config, database_url))
     if fmt == "json":
         sys.stdout.write(json.dumps(rows, indent=1) + "\n")
     else:
@@ -130,9 +119,9 @@ def show(fmt: str = typer.Option("table", "--format", help="table|json"), databa
 
 
 @app.command()
-def versions(list_id: str, database_url: Optional[str] = typer.Option(None, "--db")) -> None:
+def versions(list_id: str, database_url: Optional[str] = DB, config: Optional[str] = CONFIG) -> None:
     """Every stored version of a list, with its status and why."""
-    for v in sl.versions(_store(database_url), list_id):
+    for v in sl.versions(store_url(config, database_url), list_id):
         sys.stdout.write(json.dumps(v) + "\n")
 
 
@@ -141,10 +130,11 @@ def diff(
     list_id: str,
     old: Optional[int] = typer.Option(None, "--from", help="Version pk (default: the one before --to)"),
     new: Optional[int] = typer.Option(None, "--to", help="Version pk (default: the latest)"),
-    database_url: Optional[str] = typer.Option(None, "--db"),
+    database_url: Optional[str] = DB,
+    config: Optional[str] = CONFIG,
 ) -> None:
     """Entities added, removed and changed between two versions of a list."""
-    store = _store(database_url)
+    store = store_url(config, database_url)
     vs = sl.versions(store, list_id)
     if new is None:
         new = vs[-1]["pk"] if vs else None

@@ -1,4 +1,4 @@
-"""kordon screen / validate / explain / replay / lists / rules / schema."""
+"""`kordon screen|validate|explain|replay|rescreen|rules|schema|version`: the declaration screening commands."""
 
 from __future__ import annotations
 
@@ -6,17 +6,23 @@ import csv
 import json
 import sys
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from kordon.ingest.errors import ReadCounts
+from kordon.interfaces.cli.common import CONFIG, DB, err, settings
 from kordon.models import Decision
 
-err = Console(stderr=True)
+if TYPE_CHECKING:
+    from kordon.models import Declaration
+    from kordon.service import Kordon
+
+app = typer.Typer()
 out = Console()
 
 LANE_STYLE = {"green": "bold green", "yellow": "bold yellow", "red": "bold red"}
@@ -26,29 +32,26 @@ BATCH = 500  # declarations stored per transaction
 
 
 def _kordon(config: Optional[Path], db: Optional[str], lists: list[Path] | None = None, store: bool = True,
-            profile: Optional[str] = None):
+            profile: Optional[str] = None) -> Kordon:
     """Settings, lists and store as the options say; anything wrong with them is a usage error (exit 2)."""
-    from pydantic import ValidationError
     from sqlalchemy.exc import SQLAlchemyError
 
-    from kordon.config import load_settings
     from kordon.ingest.errors import ListFileError
     from kordon.service import Kordon
 
+    s = settings(config, db)
+    if lists:
+        s.lists = s.lists + [str(p) for p in lists]
+    if profile:
+        s.profile = profile
     try:
-        extra: dict[str, object] = {"database_url": db} if db else {}
-        if profile:
-            extra["profile"] = profile
-        settings = load_settings(config, **extra)
-        if lists:
-            settings.lists = settings.lists + [str(p) for p in lists]
-        k = Kordon(settings)
+        k = Kordon(s)
         if store:
             # Open the database and record the list versions now: a bad URL or a changed list that kept
             # its version label is a usage error, not a crash mid-run.
             k.store.snapshot_lists(k.context.goods.lists)
         return k
-    except (ListFileError, OSError, ValueError, ValidationError, SQLAlchemyError) as exc:
+    except (ListFileError, OSError, ValueError, SQLAlchemyError) as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from exc
 
@@ -61,8 +64,9 @@ def decision_row(decision: Decision) -> dict:
 
 def _print_counts(counts: ReadCounts, verb: str = "screened") -> None:
     for e in counts.errors:
-        err.print(f"[red]rejected[/red] {e}", highlight=False, markup=True, soft_wrap=True)
-    err.print(f"read {counts.read}, {verb} {counts.accepted}, rejected {counts.rejected}", highlight=False)
+        err.print(f"[red]rejected[/red] {escape(str(e))}", highlight=False, markup=True, soft_wrap=True)
+    unusable = f"; {counts.unusable} file(s) could not be read" if counts.unusable else ""
+    err.print(f"read {counts.read}, {verb} {counts.accepted}, rejected {counts.rejected}{unusable}", highlight=False)
 
 
 def _results(paths: list[Path], counts: ReadCounts) -> Iterator:
@@ -103,200 +107,224 @@ def _write(decisions: list[Decision], fmt: str, target) -> None:
                              ";".join(h.rule for h in d.hits), " | ".join(h.explanation for h in d.hits)])
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def screen(
-        paths: list[Path] = typer.Argument(..., help="Declaration files (.json, .jsonl, .csv)", exists=True, dir_okay=False),
-        fmt: str = typer.Option("table", "--format", "-f", help="table | json | jsonl | csv"),
-        out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Write decisions to this file instead of the terminal"),
-        lists: Optional[list[Path]] = typer.Option(None, "--lists", help="Extra goods list file or folder (CSV or YAML); repeatable"),
-        config: Optional[Path] = typer.Option(None, "--config", help="Settings file (YAML)", envvar="KORDON_CONFIG"),
-        db: Optional[str] = typer.Option(None, "--db", help="Database URL (default sqlite:///kordon.db)", envvar="KORDON_DATABASE_URL"),
-        store: bool = typer.Option(True, "--store/--no-store", help="Record every screening (needed for explain and replay)"),
-        profile: Optional[str] = typer.Option(
-            None, "--profile", help="Whose law decides the actions: kz_customs, eu_exporter, us_person, bank_kz, uk_exporter, "
-            "or a profile file (default: 'profile' in the settings, else kz_customs)"),
-    ) -> None:
-        """Screen declarations: goods, parties and routes; print a lane, an action and the reasons for each."""
-        if fmt not in FORMATS:
-            raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}", param_hint="--format")
-        k = _kordon(config, db, lists, store=store, profile=profile)
-        counts = ReadCounts()
+@app.command()
+def screen(
+    paths: list[Path] = typer.Argument(..., help="Declaration files (.json, .jsonl, .csv)", exists=True, dir_okay=False),
+    fmt: str = typer.Option("table", "--format", "-f", help="table | json | jsonl | csv"),
+    out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Write decisions to this file instead of the terminal"),
+    lists: Optional[list[Path]] = typer.Option(None, "--lists", help="Extra goods list file or folder (CSV or YAML); repeatable"),
+    config: Optional[Path] = CONFIG,
+    db: Optional[str] = DB,
+    store: bool = typer.Option(True, "--store/--no-store", help="Record every screening (needed for explain and replay)"),
+    profile: Optional[str] = typer.Option(
+        None, "--profile", help="Whose law decides the actions: kz_customs, eu_exporter, us_person, bank_kz, uk_exporter, "
+        "or a profile file (default: 'profile' in the settings, else kz_customs)"),
+) -> None:
+    """Screen declarations: goods, parties and routes; print a lane, an action and the reasons for each."""
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}", param_hint="--format")
+    k = _kordon(config, db, lists, store=store, profile=profile)
+    counts = ReadCounts()
+    target = out_file.open("w", encoding="utf-8", newline="") if out_file else sys.stdout
+    try:
         decisions: list[Decision] = []
-        target = out_file.open("w", encoding="utf-8", newline="") if out_file else sys.stdout
-        batch: list = []
+        for decision in _screened(k, _results(paths, counts), store):
+            if fmt == "jsonl":
+                target.write(json.dumps(decision_row(decision), ensure_ascii=False) + "\n")
+            else:
+                decisions.append(decision)
+        if fmt == "table":
+            (Console(file=target, width=160) if out_file else out).print(_table(decisions))
+        elif fmt != "jsonl":
+            _write(decisions, fmt, target)
+    finally:
+        if out_file:
+            target.close()
+    _print_counts(counts)
+    raise typer.Exit(counts.exit_code)
 
-        def flush() -> None:
-            screened = [s.decision for s in k.screen_and_record_many(batch)] if store else [k.screen(d) for d in batch]
-            batch.clear()
-            for decision in screened:
-                if fmt == "jsonl":
-                    target.write(json.dumps(decision_row(decision), ensure_ascii=False) + "\n")
-                else:
-                    decisions.append(decision)
 
+def _screened(k: Kordon, results: Iterable[tuple[Any, Any]], store: bool) -> Iterator[Decision]:
+    """Decisions for the good records, in order; stored in batches of BATCH per transaction when `store`."""
+    batch: list[Declaration] = []
+    for _, result in results:
+        if result.ok:
+            batch.append(result.declaration)
+        if len(batch) >= BATCH:
+            yield from _screen_batch(k, batch, store)
+            batch = []
+    yield from _screen_batch(k, batch, store)
+
+
+def _screen_batch(k: Kordon, batch: list[Declaration], store: bool) -> list[Decision]:
+    if not batch:
+        return []
+    if store:
+        return [s.decision for s in k.screen_and_record_many(batch, actor="kordon screen (cli)")]
+    return [k.screen(d) for d in batch]
+
+
+@app.command()
+def validate(
+    paths: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="Declaration files to check"),
+) -> None:
+    """Check declaration files against the format without screening them."""
+    from kordon.ingest.declarations import read_all
+
+    counts = ReadCounts()
+    for _ in read_all(paths, counts):
+        pass
+    _print_counts(counts, verb="valid")
+    raise typer.Exit(counts.exit_code)
+
+@app.command()
+def explain(
+    declaration_id: str = typer.Argument(..., help="Declaration id"),
+    version: Optional[int] = typer.Option(None, help="Declaration version (default: latest)"),
+    fmt: str = typer.Option("text", "--format", "-f", help="text | json"),
+    config: Optional[Path] = CONFIG,
+    db: Optional[str] = DB,
+) -> None:
+    """Show a stored decision: every hit with its rule, evidence, explanation and source."""
+    from kordon.service import ReplayError
+
+    if fmt not in ("text", "json"):
+        raise typer.BadParameter("--format must be text or json", param_hint="--format")
+    k = _kordon(config, db)
+    try:
+        record = k.get(declaration_id, version)
+    except ReplayError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    d = record.decision
+    if fmt == "json":
+        out.print_json(json.dumps({"version": record.version, **decision_row(d)}, ensure_ascii=False))
+        return
+    out.print(f"[bold]{d.declaration_id}[/bold] version {record.version}: lane [{LANE_STYLE[d.lane.value]}]{d.lane.value}[/], "
+              f"action [bold]{d.action.value}[/bold], score {d.score:.0f}")
+    out.print(f"screened {d.screened_at:%Y-%m-%d %H:%M:%S %Z} with rules {d.rules_version}"
+              + (f", under profile {d.profile} version {d.profile_version}" if d.profile else ", under no jurisdiction profile")
+              + " and lists " + ", ".join(f"{k_}@{v}" for k_, v in d.list_versions.items()), highlight=False)
+    for i, h in enumerate(d.hits, 1):
+        out.print(f"\n{i}. [bold]{h.rule}[/bold] ({h.severity.value}, +{h.score:.0f}) on {h.subject}"
+                  + (f", requires {h.action.value}" if h.action else ""), highlight=False)
+        out.print(f"   {h.explanation}", highlight=False, soft_wrap=True)
+        if h.list:
+            out.print(f"   list: {h.list.id} version {h.list.version}" + (f", entry {h.list.entry}" if h.list.entry else ""), highlight=False)
+        if h.evidence:
+            shown = {k_: v for k_, v in h.evidence.items() if v not in (None, [], "", False)}
+            out.print(f"   evidence: {json.dumps(shown, ensure_ascii=False, default=str)}", highlight=False, soft_wrap=True)
+        if h.legal_basis:
+            out.print(f"   legal basis ({h.legal_basis.kind.replace('_', ' ')}): {h.legal_basis.citation}", highlight=False, soft_wrap=True)
+        if h.source:
+            out.print(f"   rule source: {h.source}", highlight=False, soft_wrap=True)
+    if not d.hits:
+        out.print("\nNo rule fired: nothing on the lists, nothing unusual in the route.")
+
+@app.command()
+def replay(
+    declaration_id: str = typer.Argument(..., help="Declaration id"),
+    version: Optional[int] = typer.Option(None, help="Declaration version (default: latest)"),
+    config: Optional[Path] = CONFIG,
+    db: Optional[str] = DB,
+) -> None:
+    """Re-screen a stored declaration with the list versions and rules it was screened with."""
+    from kordon.service import ReplayError
+
+    k = _kordon(config, db)
+    try:
+        result = k.replay(declaration_id, version)
+    except ReplayError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    d = result.decision
+    out.print(f"{declaration_id} version {result.record.version}: stored {result.record.decision.lane.value}/"
+              f"{result.record.decision.action.value} score {result.record.decision.score:.2f}; "
+              f"replayed {d.lane.value}/{d.action.value} score {d.score:.2f} under profile "
+              + (f"{d.profile}@{d.profile_version}" if d.profile else "none") + " with "
+              + ", ".join(f"{k_}@{v}" for k_, v in d.list_versions.items()), highlight=False)
+    if result.identical:
+        out.print("[green]identical decision[/green]")
+        return
+    out.print("[red]the replayed decision differs from the stored one[/red]")
+    raise typer.Exit(1)
+
+@app.command()
+def rescreen(
+    since: Optional[str] = typer.Option(None, "--since", help="Re-screen declarations lodged at or after this ISO date or date-time (UTC)"),
+    days: int = typer.Option(30, "--days", help="…or lodged within this many days before now"),
+    all_: bool = typer.Option(False, "--all", help="Re-screen every stored declaration"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change without recording it"),
+    lists: Optional[list[Path]] = typer.Option(None, "--lists", help="Extra goods list file or folder; repeatable"),
+    config: Optional[Path] = CONFIG,
+    db: Optional[str] = DB,
+) -> None:
+    """After a list changed: re-screen stored declarations (by the time they were lodged, not their
+    declared date) against the lists active now, and record what changed."""
+    start = rescreen_start(since, days, all_)
+    k = _kordon(config, db, lists)
+    changed = k.rescreen(start, record=not dry_run, actor="kordon rescreen (cli)")
+    print_rescreen(changed, out, recorded=not dry_run)
+    err.print("re-screened every stored declaration" if start is None else f"re-screened declarations lodged since {start:%Y-%m-%d %H:%M} UTC")
+
+
+@app.command("rules")
+def rules_cmd(
+    config: Optional[Path] = CONFIG,
+    profile: Optional[str] = typer.Option(None, "--profile", help="Show this profile instead of the settings' one"),
+) -> None:
+    """List the rules of the active rule pack with their weights and sources, and the jurisdiction profile
+    that turns their findings into actions."""
+    from kordon.ingest.errors import ListFileError
+    from kordon.screen.context import load_rules, load_settings_profile
+
+    s = settings(config)
+    if profile:
+        s.profile = profile
+    try:
+        pack = load_rules(s)
+        chosen = load_settings_profile(s)
+    except (ListFileError, OSError, ValueError) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    table = Table(title=f"rule pack {pack.version}")
+    for col in ("rule", "weight", "title", "source"):
+        table.add_column(col, overflow="fold")
+    for r in pack.rules.values():
+        table.add_row(r.id if r.enabled else f"{r.id} (disabled)", f"{r.weight:g}", r.title, r.source)
+    out.print(table)
+    print_profile(chosen)
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the declaration format."""
+    from kordon.models.schema import declaration_schema
+
+    out.print_json(json.dumps(declaration_schema(), ensure_ascii=False))
+
+@app.command()
+def version() -> None:
+    """Print kordon's version."""
+    from kordon import __version__
+
+    typer.echo(__version__)
+
+
+def rescreen_start(since: Optional[str], days: int, all_: bool = False):  # noqa: ANN201 - datetime | None
+    """The lodgement time from which to re-screen: --all (None), --since DATE[THH:MM], or --days before now."""
+    import datetime as dt
+
+    if all_:
+        return None
+    if since:
         try:
-            for _, result in _results(paths, counts):
-                if result.ok:
-                    batch.append(result.declaration)
-                    if len(batch) >= BATCH:
-                        flush()
-            flush()
-            if fmt == "table":
-                (Console(file=target, width=160) if out_file else out).print(_table(decisions))
-            elif fmt != "jsonl":
-                _write(decisions, fmt, target)
-        finally:
-            if out_file:
-                target.close()
-        _print_counts(counts)
-        raise typer.Exit(1 if counts.rejected else 0)
-
-    @app.command()
-    def validate(
-        paths: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="Declaration files to check"),
-    ) -> None:
-        """Check declaration files against the format without screening them."""
-        from kordon.ingest.declarations import read_all
-
-        counts = ReadCounts()
-        for _ in read_all(paths, counts):
-            pass
-        _print_counts(counts, verb="valid")
-        raise typer.Exit(1 if counts.rejected else 0)
-
-    @app.command()
-    def explain(
-        declaration_id: str = typer.Argument(..., help="Declaration id"),
-        version: Optional[int] = typer.Option(None, help="Declaration version (default: latest)"),
-        fmt: str = typer.Option("text", "--format", "-f", help="text | json"),
-        config: Optional[Path] = typer.Option(None, "--config", envvar="KORDON_CONFIG"),
-        db: Optional[str] = typer.Option(None, "--db", envvar="KORDON_DATABASE_URL"),
-    ) -> None:
-        """Show a stored decision: every hit with its rule, evidence, explanation and source."""
-        from kordon.service import ReplayError
-
-        if fmt not in ("text", "json"):
-            raise typer.BadParameter("--format must be text or json", param_hint="--format")
-        k = _kordon(config, db)
-        try:
-            record = k.get(declaration_id, version)
-        except ReplayError as exc:
-            err.print(f"[red]{exc}[/red]")
-            raise typer.Exit(2)
-        d = record.decision
-        if fmt == "json":
-            out.print_json(json.dumps({"version": record.version, **decision_row(d)}, ensure_ascii=False))
-            return
-        out.print(f"[bold]{d.declaration_id}[/bold] version {record.version}: lane [{LANE_STYLE[d.lane.value]}]{d.lane.value}[/], "
-                  f"action [bold]{d.action.value}[/bold], score {d.score:.0f}")
-        out.print(f"screened {d.screened_at:%Y-%m-%d %H:%M:%S %Z} with rules {d.rules_version}"
-                  + (f", under profile {d.profile} version {d.profile_version}" if d.profile else ", under no jurisdiction profile")
-                  + " and lists " + ", ".join(f"{k_}@{v}" for k_, v in d.list_versions.items()), highlight=False)
-        for i, h in enumerate(d.hits, 1):
-            out.print(f"\n{i}. [bold]{h.rule}[/bold] ({h.severity.value}, +{h.score:.0f}) on {h.subject}"
-                      + (f", requires {h.action.value}" if h.action else ""), highlight=False)
-            out.print(f"   {h.explanation}", highlight=False, soft_wrap=True)
-            if h.list:
-                out.print(f"   list: {h.list.id} version {h.list.version}" + (f", entry {h.list.entry}" if h.list.entry else ""), highlight=False)
-            if h.evidence:
-                shown = {k_: v for k_, v in h.evidence.items() if v not in (None, [], "", False)}
-                out.print(f"   evidence: {json.dumps(shown, ensure_ascii=False, default=str)}", highlight=False, soft_wrap=True)
-            if h.legal_basis:
-                out.print(f"   legal basis ({h.legal_basis.kind.replace('_', ' ')}): {h.legal_basis.citation}", highlight=False, soft_wrap=True)
-            if h.source:
-                out.print(f"   rule source: {h.source}", highlight=False, soft_wrap=True)
-        if not d.hits:
-            out.print("\nNo rule fired: nothing on the lists, nothing unusual in the route.")
-
-    @app.command()
-    def replay(
-        declaration_id: str = typer.Argument(..., help="Declaration id"),
-        version: Optional[int] = typer.Option(None, help="Declaration version (default: latest)"),
-        config: Optional[Path] = typer.Option(None, "--config", envvar="KORDON_CONFIG"),
-        db: Optional[str] = typer.Option(None, "--db", envvar="KORDON_DATABASE_URL"),
-    ) -> None:
-        """Re-screen a stored declaration with the list versions and rules it was screened with."""
-        from kordon.service import ReplayError
-
-        k = _kordon(config, db)
-        try:
-            result = k.replay(declaration_id, version)
-        except ReplayError as exc:
-            err.print(f"[red]{exc}[/red]")
-            raise typer.Exit(2)
-        d = result.decision
-        out.print(f"{declaration_id} version {result.record.version}: stored {result.record.decision.lane.value}/"
-                  f"{result.record.decision.action.value} score {result.record.decision.score:.2f}; "
-                  f"replayed {d.lane.value}/{d.action.value} score {d.score:.2f} under profile "
-                  + (f"{d.profile}@{d.profile_version}" if d.profile else "none") + " with "
-                  + ", ".join(f"{k_}@{v}" for k_, v in d.list_versions.items()), highlight=False)
-        if result.identical:
-            out.print("[green]identical decision[/green]")
-            return
-        out.print("[red]the replayed decision differs from the stored one[/red]")
-        raise typer.Exit(1)
-
-    @app.command()
-    def rescreen(
-        since: Optional[str] = typer.Option(None, "--since", help="Re-screen declarations dated on or after this ISO date"),
-        days: int = typer.Option(30, "--days", help="…or dated within this many days before today"),
-        dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change without recording it"),
-        lists: Optional[list[Path]] = typer.Option(None, "--lists", help="Extra goods list file or folder; repeatable"),
-        config: Optional[Path] = typer.Option(None, "--config", envvar="KORDON_CONFIG"),
-        db: Optional[str] = typer.Option(None, "--db", envvar="KORDON_DATABASE_URL"),
-    ) -> None:
-        """After a list changed: re-screen recent stored declarations against today's lists and record what changed."""
-        import datetime as dt
-
-        try:
-            start = dt.date.fromisoformat(since) if since else dt.date.today() - dt.timedelta(days=days)
+            start = dt.datetime.fromisoformat(since)
         except ValueError:
-            raise typer.BadParameter(f"{since!r} is not an ISO date", param_hint="--since")
-        k = _kordon(config, db, lists)
-        changed = k.rescreen(start, record=not dry_run)
-        print_rescreen(changed, out, recorded=not dry_run)
-        err.print(f"re-screened declarations since {start}")
-
-    @app.command("rules")
-    def rules_cmd(
-        config: Optional[Path] = typer.Option(None, "--config", envvar="KORDON_CONFIG"),
-        profile: Optional[str] = typer.Option(None, "--profile", help="Show this profile instead of the settings' one"),
-    ) -> None:
-        """List the rules of the active rule pack with their weights and sources, and the jurisdiction profile
-        that turns their findings into actions."""
-        from kordon.config import load_settings
-        from kordon.ingest.errors import ListFileError
-        from kordon.screen.context import load_rules, load_settings_profile
-
-        try:
-            settings = load_settings(config, **({"profile": profile} if profile else {}))
-            pack = load_rules(settings)
-            chosen = load_settings_profile(settings)
-        except (ListFileError, OSError, ValueError) as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False)
-            raise typer.Exit(2) from exc
-        table = Table(title=f"rule pack {pack.version}")
-        for col in ("rule", "weight", "title", "source"):
-            table.add_column(col, overflow="fold")
-        for r in pack.rules.values():
-            table.add_row(r.id if r.enabled else f"{r.id} (disabled)", f"{r.weight:g}", r.title, r.source)
-        out.print(table)
-        print_profile(chosen)
-
-    @app.command()
-    def schema() -> None:
-        """Print the JSON Schema of the declaration format."""
-        from kordon.models.schema import declaration_schema
-
-        out.print_json(json.dumps(declaration_schema(), ensure_ascii=False))
-
-    @app.command()
-    def version() -> None:
-        """Print kordon's version."""
-        from kordon import __version__
-
-        typer.echo(__version__)
+            raise typer.BadParameter(f"{since!r} is not an ISO date or date-time", param_hint="--since") from None
+        return start if start.tzinfo else start.replace(tzinfo=dt.timezone.utc)
+    if days < 0:
+        raise typer.BadParameter("--days must be 0 or more", param_hint="--days")
+    return dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)
 
 
 def print_profile(profile) -> None:  # noqa: ANN001 - kordon.ingest.profiles.Profile | None
@@ -342,13 +370,12 @@ def print_rescreen(changed: list, console: Console, recorded: bool) -> None:
 
 
 def goods_list_rows(config: Optional[Path] = None, lists: list[Path] | None = None) -> list[dict]:
-    from kordon.config import load_settings
     from kordon.screen.context import load_lists
 
-    settings = load_settings(config)
+    s = settings(config)
     if lists:
-        settings.lists = settings.lists + [str(p) for p in lists]
-    return [gl.summary() for gl in load_lists(settings)]
+        s.lists = s.lists + [str(p) for p in lists]
+    return [gl.summary() for gl in load_lists(s)]
 
 
 def print_lists(rows: list[dict]) -> None:

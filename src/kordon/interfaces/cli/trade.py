@@ -12,8 +12,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from kordon.interfaces.cli.common import TRADE_DB, TradeGroup
+
 app = typer.Typer(help="Trade monitoring: period changes, mirror gaps, diversion indicators, anomalies.",
-                  no_args_is_help=True)
+                  no_args_is_help=True, cls=TradeGroup)
 
 
 @app.callback()
@@ -27,7 +29,7 @@ def _needs_trade_extra() -> None:
         raise typer.Exit(2)
 console = Console()
 
-DB = typer.Option(None, "--db", help="DuckDB file (default: $KORDON_TRADE_DB or ./kordon-trade.duckdb)")
+DB = TRADE_DB
 OUT = typer.Option(None, "--out", help="write tables to .csv or .parquet")
 PNG = typer.Option(None, "--png", help="write a PNG chart")
 HTML = typer.Option(None, "--html", help="write an HTML report with a Vega-Lite chart")
@@ -52,21 +54,68 @@ def _fmt(v) -> str:
 
 
 def _show(result, out, png, html) -> None:
-    from kordon.monitor import charts
     console.print(f"[bold]{result.title}[/bold]")
     for name, df in result.tables.items():
         if name == "series" and len(result.tables) > 1:
             continue
-        t = Table(title=name, show_lines=False)
-        for col in df.columns:
-            t.add_column(str(col), justify="right")
-        for row in df.head(40).itertuples(index=False):
-            t.add_row(*[_fmt(v) for v in row])
-        console.print(t)
-        if len(df) > 40:
-            console.print(f"... {len(df) - 40} more rows (use --out)")
+        _print_table(name, df)
     for n in result.notes:
-        console.print(f"[yellow]note:[/yellow] {n}")
+        if n.startswith("warning: "):
+            console.print(f"[bold yellow]warning:[/bold yellow] {n.removeprefix('warning: ')}")
+        else:
+            console.print(f"[yellow]note:[/yellow] {n}")
+    _write_outputs(result, out, png, html)
+
+
+def _print_table(name: str, df, rows: int = 40) -> None:
+    """A result table that stays readable in a narrow terminal: a one-row table is printed as field/value
+    pairs; a wider table is split into column groups that fit, each repeating the key columns."""
+    shown = df.head(rows)
+    cells = {str(c): [_fmt(v) for v in shown[c]] for c in shown.columns}
+    if len(shown) == 1:
+        t = Table("field", "value", title=name, show_lines=False)
+        for col, values in cells.items():
+            t.add_row(col, values[0])
+        console.print(t)
+        return
+    keys = [str(c) for c in shown.columns[:2] if shown[c].dtype == object or str(shown[c].dtype) in ("string", "str", "category")]
+    keys = keys if keys == [str(c) for c in shown.columns[:len(keys)]] else []
+    for i, cols in enumerate(parts := _column_groups(cells, keys, console.width)):
+        t = Table(title=name if len(parts) == 1 else f"{name} ({i + 1}/{len(parts)})", show_lines=False)
+        for col in cols:
+            width = max([len(v) for v in cells[col]] + [max(len(w) for w in col.split("_"))])
+            t.add_column(col.replace("_", " "), justify="right", overflow="fold", width=width)
+        for r in range(len(shown)):
+            t.add_row(*[cells[col][r] for col in cols])
+        console.print(t)
+    if len(df) > rows:
+        console.print(f"... {len(df) - rows} more rows (use --out)")
+
+
+def _column_groups(cells: dict[str, list[str]], keys: list[str], width: int) -> list[list[str]]:
+    """Columns packed into groups no wider than `width`; the key columns start every group."""
+    def need(col: str) -> int:  # cell text, one space of padding each side, one border
+        return max([len(v) for v in cells[col]] + [max(len(w) for w in col.split("_"))]) + 3
+
+    rest = [c for c in cells if c not in keys]
+    base = sum(need(c) for c in keys) + 1
+    groups: list[list[str]] = []
+    current: list[str] = []
+    used = base
+    for col in rest:
+        if current and used + need(col) > width:
+            groups.append(keys + current)
+            current, used = [], base
+        current.append(col)
+        used += need(col)
+    if current or not groups:
+        groups.append(keys + current)
+    return groups
+
+
+def _write_outputs(result, out, png, html) -> None:
+    from kordon.monitor import charts
+
     if out:
         for p in result.export(out):
             console.print(f"wrote {p}")

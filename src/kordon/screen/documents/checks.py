@@ -68,33 +68,40 @@ def mismatch(snt: SNT, facts: list[RowFacts], view: WarehouseView, ctx: Document
                                        "records show no import or purchase of these goods.", problem="no_document")
             continue
         if f.link == "dt":
-            if f.ref_item is None:
-                yield _reason(spec, f, f"{_row(f)} names DT {f.ref} but no item in it.", document=f.ref, problem="no_item")
-                continue
-            if f.dt is None:
-                yield _reason(spec, f, f"{_row(f)} names {ref}; that DT is on record but has no item {f.ref_item}.",
-                              document=f.ref, item=f.ref_item, problem="item_not_in_document")
-                continue
-            what = "SNT" if f.dt.kind == "snt_in" else "DT"
-            problems = _compare(f, f.dt.code, f.dt.unit, f.dt.quantity)
-            for field, text in problems:
-                yield _reason(spec, f, f"{_row(f)} does not match {what} {f.dt.number} item {f.dt.item}: {text}.",
-                              document=f.dt.number, item=f.dt.item, field=field, document_code=f.dt.code,
-                              document_quantity=f.dt.quantity, document_unit=f.dt.unit, problem="differs")
+            yield from _dt_mismatch(spec, f, ref)
         elif f.link == "esf":
-            if f.esf_row is None:
-                yield _reason(spec, f, f"{_row(f)} names {ref}; that ESF is on record but has no row {f.ref_item}.",
-                              document=f.ref, item=f.ref_item, problem="item_not_in_document")
-                continue
-            e = f.esf_row
-            if e["buyer_tin"] != snt.seller.tin:
-                yield _reason(spec, f, f"{_row(f)} names ESF {f.ref} row {f.ref_item}, which was issued to {e['buyer_tin'] or 'another buyer'}, "
-                                       f"not to the seller {snt.seller.tin}.", document=f.ref, item=f.ref_item, field="buyer",
-                              problem="not_the_sellers")
-            for field, text in _compare(f, e["code"], e["unit"], e["quantity"]):
-                yield _reason(spec, f, f"{_row(f)} does not match ESF {f.ref} row {f.ref_item}: {text}.", document=f.ref,
-                              item=f.ref_item, field=field, document_code=e["code"], document_quantity=e["quantity"],
-                              document_unit=e["unit"], problem="differs")
+            yield from _esf_mismatch(spec, f, ref, snt)
+
+
+def _dt_mismatch(spec: RuleSpec, f: RowFacts, ref: str) -> Iterator[Reason]:
+    if f.ref_item is None:
+        yield _reason(spec, f, f"{_row(f)} names DT {f.ref} but no item in it.", document=f.ref, problem="no_item")
+        return
+    if f.dt is None:
+        yield _reason(spec, f, f"{_row(f)} names {ref}; that DT is on record but has no item {f.ref_item}.",
+                      document=f.ref, item=f.ref_item, problem="item_not_in_document")
+        return
+    what = "SNT" if f.dt.kind == "snt_in" else "DT"
+    for field, text in _compare(f, f.dt.code, f.dt.unit, f.dt.quantity):
+        yield _reason(spec, f, f"{_row(f)} does not match {what} {f.dt.number} item {f.dt.item}: {text}.",
+                      document=f.dt.number, item=f.dt.item, field=field, document_code=f.dt.code,
+                      document_quantity=f.dt.quantity, document_unit=f.dt.unit, problem="differs")
+
+
+def _esf_mismatch(spec: RuleSpec, f: RowFacts, ref: str, snt: SNT) -> Iterator[Reason]:
+    if f.esf_row is None:
+        yield _reason(spec, f, f"{_row(f)} names {ref}; that ESF is on record but has no row {f.ref_item}.",
+                      document=f.ref, item=f.ref_item, problem="item_not_in_document")
+        return
+    e = f.esf_row
+    if e["buyer_tin"] != snt.seller.tin:
+        yield _reason(spec, f, f"{_row(f)} names ESF {f.ref} row {f.ref_item}, which was issued to {e['buyer_tin'] or 'another buyer'}, "
+                               f"not to the seller {snt.seller.tin}.", document=f.ref, item=f.ref_item, field="buyer",
+                      problem="not_the_sellers")
+    for field, text in _compare(f, e["code"], e["unit"], e["quantity"]):
+        yield _reason(spec, f, f"{_row(f)} does not match ESF {f.ref} row {f.ref_item}: {text}.", document=f.ref,
+                      item=f.ref_item, field=field, document_code=e["code"], document_quantity=e["quantity"],
+                      document_unit=e["unit"], problem="differs")
 
 
 def _compare(f: RowFacts, code: str, unit: str, quantity: float) -> list[tuple[str, str]]:

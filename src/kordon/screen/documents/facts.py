@@ -61,6 +61,29 @@ def sign_class(signs: dict[str, str], sign: str | None) -> str | None:
     return None if sign is None else signs.get(sign, "unknown")
 
 
+def _link(facts: RowFacts, ref: str, ref_item: str | None, view: WarehouseView) -> None:
+    """What the document a row names is: an import document's item, an ESF row, a production document, or nothing on record."""
+    facts.dt_found = view.has_dt(ref)
+    facts.dt = view.dt_item(ref, ref_item) if ref_item is not None else None
+    if facts.dt is not None or facts.dt_found:
+        facts.link = "dt"
+        facts.lot = view.lot(ref, ref_item)
+        return
+    esf_rows = [r for r in (view.row(i) for i in view.document_rows(ref)) if r["kind"] == "esf"]
+    if esf_rows:
+        facts.link, facts.esf_found = "esf", True
+        match = [r for r in esf_rows if str(r["row"]) == ref_item]
+        facts.esf_row = match[0] if match else None
+        if facts.esf_row is not None and facts.esf_row["lot"]:
+            doc, _, item = facts.esf_row["lot"].partition(" / ")
+            facts.lot = view.lot(doc, item)
+            facts.dt = view.dt_item(doc, item)
+    elif facts.sign_class == "domestic":
+        facts.link = "production"  # a production document kordon does not hold
+    else:
+        facts.link = "missing"
+
+
 def snt_facts(snt: SNT, view: WarehouseView, signs: dict[str, str],
               controlled: Callable[[str, dt.date], bool] | None = None) -> list[RowFacts]:
     """`controlled(code, day)` says whether goods are on a control list: rows of the ordinary product section
@@ -75,26 +98,7 @@ def snt_facts(snt: SNT, view: WarehouseView, signs: dict[str, str],
         facts = RowFacts(index=index, section=section, row=row, unit=unit, quantity=qty, ref=ref, ref_item=ref_item,
                          link="none", sign_class=sign_class(signs, row.truOriginCode or None))
         if ref:
-            facts.dt_found = view.has_dt(ref)
-            facts.dt = view.dt_item(ref, ref_item) if ref_item is not None else None
-            if facts.dt is not None or facts.dt_found:
-                facts.link = "dt"
-                facts.lot = view.lot(ref, ref_item)
-            else:
-                esf_rows = [view.row(r) for r in view.document_rows(ref)]
-                esf_rows = [r for r in esf_rows if r["kind"] == "esf"]
-                if esf_rows:
-                    facts.link, facts.esf_found = "esf", True
-                    match = [r for r in esf_rows if str(r["row"]) == ref_item]
-                    facts.esf_row = match[0] if match else None
-                    if facts.esf_row is not None and facts.esf_row["lot"]:
-                        doc, _, item = facts.esf_row["lot"].partition(" / ")
-                        facts.lot = view.lot(doc, item)
-                        facts.dt = view.dt_item(doc, item)
-                elif facts.sign_class == "domestic":
-                    facts.link = "production"  # a production document kordon does not hold
-                else:
-                    facts.link = "missing"
+            _link(facts, ref, ref_item, view)
         out.append(facts)
     # Several rows of one SNT may draw on the same lot: the balance must cover them together.
     per_lot: dict[int, float] = {}

@@ -63,42 +63,54 @@ def reexport(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Iterat
         if not listed(decl, ctx, item):
             continue
         hs6 = item.hs_code[:6]
-        for i, party in senders:
-            imports, out = [], 0.0
-            for key in history.related(party):
-                for ev in history.stock_events(key, hs6):
-                    if ev.declaration_id == decl.id or not (decl.date - window <= ev.date <= decl.date):
-                        continue
-                    if ev.amount > 0:
-                        imports.append((ev, key))
-                    else:
-                        out -= ev.amount
-            if not imports:
+        for _i, party in senders:
+            imports, out = _recent_stock(history, decl, party, hs6, window)
+            if imports:
+                yield _reexport_hit(spec, decl, ctx, j, item, party, imports, out, bound, window)
+                break
+
+
+def _recent_stock(history, decl: Declaration, party, hs6: str, window: dt.timedelta) -> tuple[list, float]:  # noqa: ANN001
+    """Imports of hs6 by the party or a related one within the window, and what already went out."""
+    imports, out = [], 0.0
+    for key in history.related(party):
+        for ev in history.stock_events(key, hs6):
+            if ev.declaration_id == decl.id or not (decl.date - window <= ev.date <= decl.date):
                 continue
-            imported = sum(ev.amount for ev, _ in imports)
-            # Only the broad EU HS6 list: ordinary re-export trade looks like this too, so a document check.
-            priority = high_priority(decl, ctx, item)
-            if not priority:
-                severity, action = Severity.medium, Action.check_documents
+            if ev.amount > 0:
+                imports.append((ev, key))
             else:
-                severity, action = (Severity.critical if item.licence is None else Severity.high), Action.inspect
-            related = sorted({k for _, k in imports} - {party_key(party)})
-            yield make_hit(
-                spec,
-                severity=severity,
-                subject=f"items[{j}]",
-                explanation=(
-                    f"{party.name}{' (or a party at the same address)' if related else ''} imported {format_code(hs6)} "
-                    f"{len(imports)} time(s) in the last {window.days} days ({imported:g} in, {out:g} already out) and now sends "
-                    f"{stock_amount(item):g} towards {', '.join(bound)}: a re-export of controlled goods; "
-                    + ("inspect and check the licence." if priority else "check the documents for the end user.")
-                ),
-                action=action,
-                evidence={"hs6": hs6, "party": party.name, "imports": [{"declaration": ev.declaration_id, "date": ev.date.isoformat(), "amount": ev.amount} for ev, _ in imports[-5:]],
-                          "imported": imported, "exported_before": out, "balance": imported - out, "related_parties": related, "bound_for": bound,
-                          "window_days": window.days},
-            )
-            break
+                out -= ev.amount
+    return imports, out
+
+
+def _reexport_hit(spec: RuleSpec, decl: Declaration, ctx: ScreeningContext, j: int, item, party, imports: list,  # noqa: ANN001
+                  out: float, bound: list[str], window: dt.timedelta) -> Hit:
+    hs6 = item.hs_code[:6]
+    imported = sum(ev.amount for ev, _ in imports)
+    # Only the broad EU HS6 list: ordinary re-export trade looks like this too, so a document check.
+    priority = high_priority(decl, ctx, item)
+    if not priority:
+        severity, action = Severity.medium, Action.check_documents
+    else:
+        severity, action = (Severity.critical if item.licence is None else Severity.high), Action.inspect
+    related = sorted({k for _, k in imports} - {party_key(party)})
+    return make_hit(
+        spec,
+        severity=severity,
+        subject=f"items[{j}]",
+        explanation=(
+            f"{party.name}{' (or a party at the same address)' if related else ''} imported {format_code(hs6)} "
+            f"{len(imports)} time(s) in the last {window.days} days ({imported:g} in, {out:g} already out) and now sends "
+            f"{stock_amount(item):g} towards {', '.join(bound)}: a re-export of controlled goods; "
+            + ("inspect and check the licence." if priority else "check the documents for the end user.")
+        ),
+        action=action,
+        evidence={"hs6": hs6, "party": party.name,
+                  "imports": [{"declaration": ev.declaration_id, "date": ev.date.isoformat(), "amount": ev.amount} for ev, _ in imports[-5:]],
+                  "imported": imported, "exported_before": out, "balance": imported - out, "related_parties": related, "bound_for": bound,
+                  "window_days": window.days},
+    )
 
 
 @rule("chain.structuring")

@@ -11,7 +11,7 @@ from kordon.ingest.rule_pack import RuleSpec
 from kordon.models import Action, Declaration, Hit, Severity
 from kordon.screen.context import ScreeningContext
 from kordon.screen.hits import make_hit
-from kordon.screen.redflags.common import OUTBOUND, high_priority, listed, quote
+from kordon.screen.redflags.common import OUTBOUND, high_priority, quote
 from kordon.screen.registry import rule
 from kordon.index.text import clean, words
 

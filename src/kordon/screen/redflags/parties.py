@@ -4,7 +4,8 @@ party's usual line of business."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
+from collections import Counter
+from typing import Any, Iterator
 
 from kordon.index.history import history_of, party_key
 from kordon.index.hs import format_code
@@ -13,7 +14,7 @@ from kordon.ingest.rule_pack import RuleSpec
 from kordon.models import Declaration, Hit, Party, PartyRole, Severity
 from kordon.screen.context import ScreeningContext
 from kordon.screen.hits import make_hit
-from kordon.screen.redflags.common import OUTBOUND, high_priority, listed
+from kordon.screen.redflags.common import OUTBOUND, high_priority
 from kordon.screen.registry import rule
 
 # The date the BIS/FinCEN alerts use: firms formed after the invasion deserve a closer look.
@@ -41,7 +42,8 @@ def new_party(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Itera
     min_history = int(spec.params.get("min_history", 100))
     any_listed = any(high_priority(decl, ctx, item) for item in decl.items)
     for i, party in decl.parties_with_role(PartyRole.consignor, PartyRole.consignee, PartyRole.end_user):
-        reasons, evidence = [], {"party": party.name, "role": party.role.value}
+        reasons: list[str] = []
+        evidence: dict[str, Any] = {"party": party.name, "role": party.role.value}
         registered = bin_registered(party)
         if registered and registered >= INVASION and (decl.date - registered).days <= 365 * 2:
             reasons.append(f"registered {registered:%Y-%m} according to its BIN")
@@ -127,13 +129,13 @@ def outside_line(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> It
     if history is None:
         return
     min_decls = int(spec.params.get("min_declarations", 5))
-    for i, party in decl.parties_with_role(PartyRole.consignee):
+    for _i, party in decl.parties_with_role(PartyRole.consignee):
         if party.country != ctx.settings.screening_country:
             continue
         key = party_key(party)
         if history.party_declarations.get(key, 0) < min_decls:
             continue
-        usual = history.chapters.get(key) or {}
+        usual: Counter[str] = history.chapters.get(key) or Counter()
         for j, item in enumerate(decl.items):
             chapter = item.hs_code[:2]
             if usual.get(chapter):

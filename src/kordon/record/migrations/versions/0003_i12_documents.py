@@ -1,14 +1,14 @@
 """EAEU documents (DT, ESF, SNT), their warehouse rows, and SNT verdicts (issue 12)
 
 Revision ID: 0003_i12_documents
-Revises: 0002
+Revises: 0003_i14
 Create Date: 2026-12-05 01:11:04.526782
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0003_i12_documents'
-down_revision = '0002'
+down_revision = '0003_i14'
 branch_labels = None
 depends_on = None
 
