@@ -405,25 +405,31 @@ def build() -> tuple[list[dict], list[dict], list[dict], list[tuple[str, str, st
     #    Kazakhstan by a firm registered weeks earlier and sent on to the Russian "Nova" two days later. No customs
     #    declaration exists on either border; only the SNTs do. -> review: under kz_customs a drone on kordon's
     #    (illustrative) national-list entry is inspected before release, and the seller is a one-day firm.
+    #    Prices in tenge: about 6 million tenge a drone as reported; the date of the stop is not reported, and
+    #    2023-04-30 stands in for it as in examples/declarations.jsonl (KZ-2023-ZHA-0014).
     snts.append(
         snt(
             "KZ-SNT-2023-0000110",
-            "2023-03-01",
+            "2023-04-28",
             {"tin": None, "name": "ОсОО «Импульс-Инвест»", "countryCode": "KG"},
             party("drone_kz", countryCode="KZ"),
             "KZ",
-            [srow(1, "8806230001", "Беспилотный летательный аппарат сельскохозяйственный DJI Agras T30", 14, "pcs", 16000, "1")],
+            [srow(1, "8806230001", "Беспилотный летательный аппарат сельскохозяйственный DJI Agras T30", 14, "pcs", 6_000_000, "1")],
             departure="KG",
         )
     )
     snts.append(
         snt(
             "KZ-SNT-2023-0000111",
-            "2023-03-03",
+            "2023-04-30",
             party("drone_kz"),
             {"tin": None, "name": "ООО «Нова»", "countryCode": "RU"},
             "RU",
-            [srow(1, "8806230001", "Беспилотный летательный аппарат сельскохозяйственный DJI Agras T30", 14, "pcs", 19000, "1", "KZ-SNT-2023-0000110", "1")],
+            [
+                srow(
+                    1, "8806230001", "Беспилотный летательный аппарат сельскохозяйственный DJI Agras T30", 14, "pcs", 6_160_000, "1", "KZ-SNT-2023-0000110", "1"
+                )
+            ],
         )
     )
     expected.append(("KZ-SNT-2023-0000111", "review", "goods.national;chain.one_day_firm", "the drone case: Kyrgyzstan -> Kazakhstan -> Russia"))
