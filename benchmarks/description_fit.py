@@ -9,6 +9,12 @@
   how often each description rule fires on them (they carry no words the nomenclature knows).
 - On the true pairs: how often description.lexicon and description.vague fire.
 
+- Kazakh descriptions: benchmarks/data/kk_goods_descriptions.csv, 54 short goods names written in Kazakh by
+  the kordon authors with the heading they belong to (constructed, not real declarations: no labelled Kazakh
+  declaration text is public). How often the right heading ranks first (chapter / heading), how often
+  description.misfit fires on the true pair, and the catch rate with a heading of another chapter; with
+  and without the Kazakh glossary (data/lexicon/kazakh_goods.yaml).
+
 Usage: python benchmarks/description_fit.py [SHARED_DATA_DIR]
 """
 
@@ -121,6 +127,37 @@ def main() -> None:
             counts[rid] += bool(list(RULES[rid](dd, ctx, ctx.rules.rules[rid])))
     print(f"\n{len(parts)} part numbers with their declared 10-digit code: "
           + ", ".join(f"{rid} fires on {k} ({k / len(parts):.2%})" for rid, k in counts.items()))
+
+    kazakh(ctx, codes, headings, rng)
+
+
+def kazakh(ctx, codes: dict[str, str], headings: list[str], rng: random.Random) -> None:
+    from kordon.index import nomenclature
+
+    with (ROOT / "benchmarks" / "data" / "kk_goods_descriptions.csv").open(encoding="utf-8") as fh:
+        rows = [(r["description"], r["heading"]) for r in csv.DictReader(fh) if r["heading"] in codes]
+    spec = ctx.rules.rules["description.misfit"]
+    wrong = [rng.choice([x for x in headings if x[:2] != h[:2]]) for _, h in rows]
+    print(f"\nKazakh descriptions (constructed, {len(rows)} rows): ")
+    for label, glossary in (("without the glossary", False), ("with the Kazakh glossary", True)):
+        saved = nomenclature.NomenclatureIndex.stems
+        if not glossary:
+            nomenclature.NomenclatureIndex.stems = lambda self, d: nomenclature.content_stems(d)  # type: ignore[method-assign]
+        try:
+            index = nomenclature.NomenclatureIndex(bundled_nomenclature().headings)
+            fits = [index.fit(d, h) for d, h in rows]
+            top_heading = sum(f.best_heading == h for f, (_, h) in zip(fits, rows))
+            top_chapter = sum((f.best_heading or "")[:2] == h[:2] for f, (_, h) in zip(fits, rows))
+            known = sum(f.known > 0 for f in fits)
+            nomenclature.bundled_nomenclature.cache_clear()
+            fa = sum(bool(list(RULES["description.misfit"](decl(d, codes[h]), ctx, spec))) for d, h in rows)
+            catch = sum(bool(list(RULES["description.misfit"](decl(d, codes[o]), ctx, spec))) for (d, _), o in zip(rows, wrong))
+        finally:
+            nomenclature.NomenclatureIndex.stems = saved  # type: ignore[method-assign]
+            nomenclature.bundled_nomenclature.cache_clear()
+        print(f"  {label}: words known {known}/{len(rows)}, right heading first {top_heading} ({top_heading / len(rows):.0%}), "
+              f"right chapter first {top_chapter} ({top_chapter / len(rows):.0%}); misfit on true pairs {fa}, "
+              f"on another chapter's heading {catch} ({catch / len(rows):.0%})")
 
 
 if __name__ == "__main__":

@@ -4,8 +4,10 @@
 
 Generates N declarations of 5 items (a mix of listed and unlisted codes, restricted and ordinary
 routes), validates them from JSON like the CLI does, and screens them with the bundled lists and
-the core rules. Prints declarations per second for validation, screening, and both together.
-No storage: this measures the screening itself.
+the core rules. Prints declarations per second for validation, screening, and both together,
+by wall clock and by CPU time of this process (time.process_time: on a loaded machine the wall
+clock also counts other processes' turns on the core). Goods rules include code validation
+(goods.code_valid). No storage: this measures the screening itself.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ import time
 from kordon.models import Declaration
 from kordon.screen import build_context, screen_declaration
 
-CODES = ["1001990000", "2701120000", "8542310000", "8471500000", "6203429000", "8806240000", "7403110000",
-         "8536909500", "8482100000", "0702000000", "8703239013", "6109100000", "8532240000", "1512191000"]
+CODES = ["1001990000", "2701129000", "8542319090", "8471500000", "6203429000", "8806240009", "7403110000",
+         "8536908500", "8482109001", "0702000007", "8703231981", "6109100000", "8532240000", "1512191000"]
 COUNTRIES = ["RU", "BY", "UZ", "KG", "CN", "TR", "DE", "MN", "AE", "AM"]
 
 
@@ -54,19 +56,18 @@ def main() -> None:
                              "'each' screens the same declarations under none and every bundled profile, in turn")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core, as the target says
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as the target says
 
     t0 = time.perf_counter()
-    ctx = build_context()
+    # core: the goods and route rules only, as the core target is stated. They are chosen before the
+    # context is built, so the party index (which no core rule reads) is not loaded.
+    ctx = build_context(only=("goods.", "route.") if args.rules == "core" else None)
     t_ctx = time.perf_counter() - t0
-    if args.rules == "core":
-        # The goods and route rules only (the core pack), as the core target is stated.
-        ctx.rules.rules = {k: v for k, v in ctx.rules.rules.items() if k.startswith(("goods.", "route."))}
     lines = make(args.n)
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     decls = [Declaration.model_validate_json(line) for line in lines]
-    t_val = time.perf_counter() - t0
+    t_val, c_val = time.perf_counter() - t0, time.process_time() - c0
 
     if args.profile == "each":
         _each_profile(ctx, decls)
@@ -86,11 +87,12 @@ def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}")
     print(f"context build (lists, index, rules): {t_ctx:.2f} s")
     print(f"declarations: {args.n} x 5 items")
-    print(f"validation: {args.n / t_val:,.0f} declarations/s")
-    print(f"rules: {args.rules} ({len(ctx.rules.enabled())} rules)")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"validation: {args.n / t_val:,.0f} declarations/s (CPU time: {args.n / c_val:,.0f}/s)")
     print(f"profile: {ctx.profile.id + ' ' + ctx.profile.version if ctx.profile else 'none'}")
-    print(f"screening + decision: {args.n / t_scr:,.0f} declarations/s ({args.n / c_scr:,.0f} per CPU-second)")
-    print(f"validation + screening: {args.n / (t_val + t_scr):,.0f} declarations/s")
+    print(f"rules: {args.rules} ({len(ctx.rules.enabled())} rules; party index loaded: {'parties' in ctx.extras})")
+    print(f"screening + decision: {args.n / t_scr:,.0f} declarations/s (CPU time: {args.n / c_scr:,.0f}/s)")
+    print(f"validation + screening: {args.n / (t_val + t_scr):,.0f} declarations/s (CPU time: {args.n / (c_val + c_scr):,.0f}/s)")
     print(f"lanes: {lanes}")
 
 

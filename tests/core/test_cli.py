@@ -56,6 +56,7 @@ def test_explain_and_replay_read_the_store(screened):
     text = run("explain", "KZ-2023-ZHA-0014", cwd=work, check_rc=0).stdout
     assert "goods.national" in text and "source:" in text and "inspect" in text
     assert "under profile kz_customs" in text and "legal basis (binding): Law of the Republic of Kazakhstan No. 172-VII" in text
+    assert "goods.national" in text and "source:" in text and "may fall under" in text
     replay = run("replay", "KZ-2023-TRN-0102", cwd=work, check_rc=0).stdout
     assert "identical decision" in replay
     assert run("explain", "NO-SUCH-ID", cwd=work).returncode == 2

@@ -21,7 +21,7 @@ def test_repeat_returns_stored_decision_and_change_is_an_amendment(tmp_path):
     assert (first.version, first.repeat) == (1, False)
     assert (again.version, again.repeat) == (1, True)
     assert again.decision.screened_at == first.decision.screened_at
-    amended = k.screen_and_record(decl(id="S-1", route=RU, items=[item("8542310000", "cpu")]))
+    amended = k.screen_and_record(decl(id="S-1", route=RU, items=[item("8542319090", "cpu")]))
     assert amended.version == 2 and amended.decision.lane is Lane.red
     assert k.store.versions("S-1") == [1, 2]
     assert k.get("S-1", 1).decision.lane is Lane.green
@@ -39,7 +39,7 @@ def test_decision_records_list_versions(tmp_path):
 
 def test_replay_gives_the_identical_decision(tmp_path):
     k = kordon(tmp_path)
-    stored = k.screen_and_record(decl(id="S-3", route=RU, items=[item("8542310000", "cpu"), item("8806240000", "drones")]))
+    stored = k.screen_and_record(decl(id="S-3", route=RU, items=[item("8542319090", "cpu"), item("8806240009", "drones")]))
     result = k.replay("S-3")
     assert result.identical and result.decision.action == stored.decision.action
 
@@ -81,7 +81,7 @@ def _furniture(i, consignee="Bishkek Mebel OsOO"):
     return decl(id=f"H-{i}", parties=[{"role": "consignor", "name": "Astana Furniture LLP", "country": "KZ"},
                                       {"role": "consignee", "name": consignee, "country": "KG"}],
                 route={"dispatch": "KZ", "destination": "KG"},
-                items=[item("9403600000", "Столы деревянные офисные", quantity=10, value=2000, currency="USD")])
+                items=[item("9403609001", "Столы деревянные офисные", quantity=10, value=2000, currency="USD")])
 
 
 def test_a_batch_sees_its_own_earlier_declarations_and_replay_rebuilds_that_history(tmp_path):

@@ -22,7 +22,7 @@ def decl(id: str = "D1", *, type: str = "export", date: str = "2025-06-01", item
             {"role": "consignor", "name": "Astana Furniture LLP", "country": "KZ", "address": "Abai 10, Astana"},
             {"role": "consignee", "name": "Bishkek Mebel OsOO", "country": "KG"},
         ],
-        "items": items or [{"hs_code": "9403600000", "description": "Столы деревянные офисные", "quantity": 10, "unit": "pcs",
+        "items": items or [{"hs_code": "9403609001", "description": "Столы деревянные офисные", "quantity": 10, "unit": "pcs",
                             "net_mass_kg": 200, "value": 2000, "currency": "USD"}],
         **extra,
     })

@@ -12,28 +12,28 @@ DRONES_AS_TOYS = [{"hs_code": "9503009909", "description": "Квадрокопт
 
 # -- description -------------------------------------------------------------------------
 def test_misfit_fires_when_text_names_another_heading(run):
-    d = decl(items=[{"hs_code": "9403600000", "description": "Трансформаторы силовые масляные трехфазные мощностью 630 кВА"}])
+    d = decl(items=[{"hs_code": "9403609001", "description": "Трансформаторы силовые масляные трехфазные мощностью 630 кВА"}])
     hits = run("description.misfit", d)
     assert len(hits) == 1 and hits[0].evidence["best_heading"] == "8504"
     assert hits[0].source and "BIS" in hits[0].source
 
 
 def test_misfit_silent_on_fitting_description(run):
-    d = decl(items=[{"hs_code": "8504230000", "description": "Трансформаторы силовые масляные трехфазные мощностью 630 кВА"}])
+    d = decl(items=[{"hs_code": "8504230009", "description": "Трансформаторы силовые масляные трехфазные мощностью 630 кВА"}])
     assert run("description.misfit", d) == []
 
 
 def test_vague_fires_on_parts_only(run):
-    hits = run("description.vague", decl(items=[{"hs_code": "8542390000", "description": "Запчасти, новые"}]))
+    hits = run("description.vague", decl(items=[{"hs_code": "8542399090", "description": "Запчасти, новые"}]))
     assert len(hits) == 1 and hits[0].severity.value == "high"  # listed code: CHPL tier 1
 
 
 def test_vague_silent_when_parts_are_named(run):
-    assert run("description.vague", decl(items=[{"hs_code": "8708300000", "description": "Запчасти: колодки тормозные для грузовых автомобилей"}])) == []
+    assert run("description.vague", decl(items=[{"hs_code": "8708309109", "description": "Запчасти: колодки тормозные для грузовых автомобилей"}])) == []
 
 
 def test_vague_silent_on_part_number(run):
-    assert run("description.vague", decl(items=[{"hs_code": "8542390000", "description": "Parts XC7K410T-2FFG900I"}])) == []
+    assert run("description.vague", decl(items=[{"hs_code": "8542399090", "description": "Parts XC7K410T-2FFG900I"}])) == []
 
 
 def test_lexicon_fires_on_drone_declared_as_toy(run):
@@ -50,8 +50,8 @@ def test_lexicon_fires_in_kazakh_and_german(run):
 
 
 def test_lexicon_silent_under_the_right_code_and_on_disclaimers(run):
-    assert run("description.lexicon", decl(items=[{"hs_code": "8806221000", "description": "Квадрокоптер DJI Mavic 3"}])) == []
-    milling = {"hs_code": "8457101000", "description": "Станок фрезерный, не является продукцией военного назначения"}
+    assert run("description.lexicon", decl(items=[{"hs_code": "8806220009", "description": "Квадрокоптер DJI Mavic 3"}])) == []
+    milling = {"hs_code": "8457101008", "description": "Станок фрезерный, не является продукцией военного назначения"}
     assert run("description.lexicon", decl(items=[milling])) == []
 
 
@@ -59,21 +59,21 @@ def test_lexicon_silent_under_the_right_code_and_on_disclaimers(run):
 def _price_history(n: int = 60) -> History:
     return History.build(
         decl(f"P{i}", date=day(i),
-             items=[{"hs_code": "8542310000", "description": "Микросхемы", "net_mass_kg": 10, "value": 1000 + 10 * (i % 7), "currency": "USD"}])
+             items=[{"hs_code": "8542319090", "description": "Микросхемы", "net_mass_kg": 10, "value": 1000 + 10 * (i % 7), "currency": "USD"}])
         for i in range(n)
     )
 
 
 def test_unit_value_fires_far_above_history(run):
-    d = decl(items=[{"hs_code": "8542310000", "description": "Микросхемы", "net_mass_kg": 10, "value": 9000, "currency": "USD"}])
+    d = decl(items=[{"hs_code": "8542319090", "description": "Микросхемы", "net_mass_kg": 10, "value": 9000, "currency": "USD"}])
     hits = run("value.unit_value", d, _price_history())
     assert len(hits) == 1 and hits[0].evidence["direction"] == "above" and hits[0].evidence["observations"] == 60
 
 
 def test_unit_value_silent_near_median_and_without_history(run):
-    d = decl(items=[{"hs_code": "8542310000", "description": "Микросхемы", "net_mass_kg": 10, "value": 1050, "currency": "USD"}])
+    d = decl(items=[{"hs_code": "8542319090", "description": "Микросхемы", "net_mass_kg": 10, "value": 1050, "currency": "USD"}])
     assert run("value.unit_value", d, _price_history()) == []
-    far = decl(items=[{"hs_code": "8542310000", "description": "Микросхемы", "net_mass_kg": 10, "value": 9000, "currency": "USD"}])
+    far = decl(items=[{"hs_code": "8542319090", "description": "Микросхемы", "net_mass_kg": 10, "value": 9000, "currency": "USD"}])
     assert run("value.unit_value", far) == []  # no history, no table: silent
 
 
@@ -81,8 +81,8 @@ def test_unit_value_uses_price_table(run, tmp_path):
     table = tmp_path / "prices.csv"
     table.write_text("hs6,basis,currency,low,high,source\n940360,kg,USD,2,20,test table\n", encoding="utf-8")
     prices = load_price_table(table)
-    cheap = decl(items=[{"hs_code": "9403600000", "description": "Столы", "net_mass_kg": 200, "value": 100, "currency": "USD"}])
-    fair = decl(items=[{"hs_code": "9403600000", "description": "Столы", "net_mass_kg": 200, "value": 2000, "currency": "USD"}])
+    cheap = decl(items=[{"hs_code": "9403609001", "description": "Столы", "net_mass_kg": 200, "value": 100, "currency": "USD"}])
+    fair = decl(items=[{"hs_code": "9403609001", "description": "Столы", "net_mass_kg": 200, "value": 2000, "currency": "USD"}])
     assert run("value.unit_value", cheap, reference_prices=prices)[0].evidence["direction"] == "below"
     assert run("value.unit_value", fair, reference_prices=prices) == []
 
@@ -106,7 +106,7 @@ def _trading_history(n: int = 150) -> History:
 def test_new_party_fires_for_unknown_exporter_of_listed_goods(run):
     d = decl(date=day(200), parties=[{"role": "consignor", "name": "Shell Trade LLP", "country": "KZ"},
                                      {"role": "consignee", "name": "Bishkek Mebel OsOO", "country": "KG"}],
-             items=[{"hs_code": "8542310000", "description": "Микросхемы"}])
+             items=[{"hs_code": "8542319090", "description": "Микросхемы"}])
     hits = run("party.new", d, _trading_history())
     assert [h.evidence["party"] for h in hits] == ["Shell Trade LLP"] and hits[0].severity.value == "high"
 
@@ -154,14 +154,14 @@ def _imports(n: int) -> History:
 
 
 def test_outside_line_fires_for_new_chapter(run):
-    d = decl(date=day(200), items=[{"hs_code": "8542310000", "description": "Микросхемы"}], **IMPORT)
+    d = decl(date=day(200), items=[{"hs_code": "8542319090", "description": "Микросхемы"}], **IMPORT)
     hits = run("party.outside_line", d, _imports(10))
     assert hits and hits[0].evidence["usual_chapters"] == ["94"] and hits[0].severity.value == "high"
 
 
 def test_outside_line_silent_in_usual_chapter_or_short_record(run):
     assert run("party.outside_line", decl(date=day(200), **IMPORT), _imports(10)) == []
-    d = decl(date=day(200), items=[{"hs_code": "8542310000", "description": "Микросхемы"}], **IMPORT)
+    d = decl(date=day(200), items=[{"hs_code": "8542319090", "description": "Микросхемы"}], **IMPORT)
     assert run("party.outside_line", d, _imports(3)) == []
 
 
@@ -174,7 +174,7 @@ def test_amended_destination_fires(run):
 
 def test_unchanged_resubmission_is_silent(run):
     h = History.build([decl("A1")])
-    assert run("chain.amended_route", decl("A1", items=[{"hs_code": "9403600000", "description": "Столы", "value": 2100, "currency": "USD"}]), h) == []
+    assert run("chain.amended_route", decl("A1", items=[{"hs_code": "9403609001", "description": "Столы", "value": 2100, "currency": "USD"}]), h) == []
 
 
 IMPORTER = {"role": "consignee", "name": "Steppe Components LLP", "country": "KZ", "address": "Dostyk 5, office 12, Almaty"}
@@ -184,13 +184,13 @@ SISTER = {"role": "consignor", "name": "Steppe Export LLP", "country": "KZ", "ad
 def _import_history(date: str) -> History:
     return History.build([decl("IMP1", type="import", date=date, route={"dispatch": "DE", "destination": "KZ"},
                                parties=[{"role": "consignor", "name": "Chip GmbH", "country": "DE"}, IMPORTER],
-                               items=[{"hs_code": "8542310000", "description": "Микросхемы", "net_mass_kg": 50}])])
+                               items=[{"hs_code": "8542319090", "description": "Микросхемы", "net_mass_kg": 50}])])
 
 
 def test_reexport_by_related_party_fires(run):
     out = decl("EXP1", date="2025-03-01", route={"dispatch": "KZ", "destination": "RU"},
                parties=[SISTER, {"role": "consignee", "name": "OOO Nova", "country": "RU"}],
-               items=[{"hs_code": "8542310000", "description": "Микросхемы", "net_mass_kg": 40}])
+               items=[{"hs_code": "8542319090", "description": "Микросхемы", "net_mass_kg": 40}])
     hits = run("chain.reexport", out, _import_history("2025-01-15"))
     assert hits and hits[0].evidence["imports"][0]["declaration"] == "IMP1" and hits[0].evidence["related_parties"]
 
@@ -198,15 +198,15 @@ def test_reexport_by_related_party_fires(run):
 def test_reexport_silent_outside_window_or_to_unrestricted(run):
     out = decl("EXP1", date="2025-12-01", route={"dispatch": "KZ", "destination": "RU"},
                parties=[SISTER, {"role": "consignee", "name": "OOO Nova", "country": "RU"}],
-               items=[{"hs_code": "8542310000", "description": "Микросхемы", "net_mass_kg": 40}])
+               items=[{"hs_code": "8542319090", "description": "Микросхемы", "net_mass_kg": 40}])
     assert run("chain.reexport", out, _import_history("2025-01-15")) == []
     to_kg = decl("EXP2", date="2025-03-01", route={"dispatch": "KZ", "destination": "KG"}, parties=[SISTER],
-                 items=[{"hs_code": "8542310000", "description": "Микросхемы", "net_mass_kg": 40}])
+                 items=[{"hs_code": "8542319090", "description": "Микросхемы", "net_mass_kg": 40}])
     assert run("chain.reexport", to_kg, _import_history("2025-01-15")) == []
 
 
 def _small(i: int, value: float) -> object:
-    return decl(f"S{i}", date=day(i * 3), items=[{"hs_code": "9403600000", "description": "Столы", "value": value, "currency": "USD"}])
+    return decl(f"S{i}", date=day(i * 3), items=[{"hs_code": "9403609001", "description": "Столы", "value": value, "currency": "USD"}])
 
 
 def test_structuring_fires(run):

@@ -27,6 +27,8 @@ Goods hits are read through their evidence: ``precision`` ("exact" | "may_fall_u
 
 from __future__ import annotations
 
+import re
+
 import string
 import threading
 from collections.abc import Callable, Hashable
@@ -50,6 +52,10 @@ EXEMPT = frozenset({"screening.error", "selection.random"})
 # export verification of SNTs (EAEU documents), which call apply_profile on their own hits.
 OTHER_FINDINGS = frozenset({"documents.mismatch", "balance.insufficient", "origin.prohibiting_state", "chain.origin_traced"})
 _INSPECT = ACTION_ORDER.index(Action.inspect)
+ILLUSTRATIVE = "(illustrative list entry)"
+# A goods rule's own closing consequence, e.g. "it is bound for RU without a licence: refuse."
+_CONSEQUENCE = re.compile(r":\s*(?:refuse|inspect|deny|release|check the documents?)\s*$")
+
 # How explanations name the lists kordon ships or imports; a profile's `list_names` override these.
 LIST_NAMES = {
     "chpl": "Common High Priority List (EU/US/UK/Japan)",
@@ -317,10 +323,13 @@ def apply_profile(hits: list[Hit], profile: Profile | None) -> list[Hit]:
             if start > 0:
                 text = text[:start]
         if rule.startswith("goods."):
-            # The rule's finding without the consequence it drew itself ("finding; consequence").
-            text = text.split("; ", 1)[0].rstrip(". ")
+            # The rule's finding (every clause of it: what is listed, how precisely, which document settles
+            # it) without the consequence it drew itself (a closing ": refuse." / ": inspect."): the profile
+            # states the consequence under its own law.
+            text = text.replace(ILLUSTRATIVE, "").rstrip(". ")
+            text = _CONSEQUENCE.sub("", text).rstrip(". ")
             if fields["evidence"].get("illustrative"):
-                text += " (illustrative list entry)"
+                text += " " + ILLUSTRATIVE
         else:
             text = text.rstrip(". ")
         # Straight into the model's fields: pydantic's per-assignment bookkeeping would cost more than the

@@ -126,3 +126,32 @@ def vague() -> tuple[str, WordStarts, WordStarts]:
 def intermediaries() -> tuple[str, re.Pattern[str]]:
     doc = _load("intermediaries.yaml")
     return str(doc["version"]), term_regex([t for lang in doc["terms"].values() for t in lang], inside_from=6)
+
+
+@dataclass(frozen=True)
+class KazakhGlossary:
+    """Kazakh goods roots and the Russian nomenclature words they stand for (data/lexicon/kazakh_goods.yaml)."""
+
+    version: str
+    words: dict[str, str]
+    suffixes: tuple[str, ...]  # longest first
+
+    def _inflection(self, rest: str) -> bool:
+        """Is `rest` made only of inflectional suffixes ("дердің" = дер + дің)?"""
+        if not rest:
+            return True
+        return any(rest.startswith(sfx) and self._inflection(rest[len(sfx):]) for sfx in self.suffixes)
+
+    def root(self, word: str) -> str | None:
+        """The glossary root of a Kazakh word form, or None: "көмірді" → "көмір", "құбырлардың" → "құбыр"."""
+        for n in range(len(word), 2, -1):
+            if word[:n] in self.words and self._inflection(word[n:]):
+                return word[:n]
+        return None
+
+
+@lru_cache(maxsize=1)
+def kazakh_glossary() -> KazakhGlossary:
+    doc = _load("kazakh_goods.yaml")
+    suffixes = tuple(sorted({str(x) for x in doc["suffixes"]}, key=len, reverse=True))
+    return KazakhGlossary(str(doc["version"]), {str(k).lower(): str(v) for k, v in doc["words"].items()}, suffixes)

@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from kordon.index.text import content_stems
+from kordon.index.lexicon import kazakh_glossary
+from kordon.index.text import STOPWORDS, affirmed, content_stems, stem, words
+
+_KAZAKH_LETTERS = frozenset("әғқңөұүһі")
 
 
 @dataclass(frozen=True)
@@ -38,12 +41,38 @@ class NomenclatureIndex:
         n = len(heading_stems)
         self.idf = {s: math.log(n / len(hs)) for s, hs in self.by_stem.items()}
 
+    def stems(self, description: str) -> tuple[str, ...]:
+        """Content stems of a description; Kazakh words are read through the Kazakh glossary as the Russian
+        nomenclature words they stand for (a word is tried as Kazakh when it has a Kazakh letter or its
+        Russian stem is unknown to the nomenclature)."""
+        plain = content_stems(description)
+        if all(s in self.idf for s in plain) and not _KAZAKH_LETTERS.intersection(description.lower()):
+            return plain
+        return self._stems_kk(description)
+
+    @lru_cache(maxsize=65536)  # noqa: B019 - the index never changes after construction
+    def _stems_kk(self, description: str) -> tuple[str, ...]:
+        glossary = kazakh_glossary()
+        seen: dict[str, None] = {}
+        for w in words(affirmed(description)):
+            if w in STOPWORDS or any(ch.isdigit() for ch in w):
+                continue
+            s = stem(w)
+            if s not in self.idf or _KAZAKH_LETTERS.intersection(w):
+                root = glossary.root(w)
+                if root is not None:
+                    for ru in glossary.words[root].split():
+                        seen.setdefault(stem(ru), None)
+                    continue
+            seen.setdefault(s, None)
+        return tuple(seen)
+
     def shares(self, description: str, heading: str) -> bool:
         own = self.headings.get(heading, set())
-        return any(s in own for s in content_stems(description))
+        return any(s in own for s in self.stems(description))
 
     def fit(self, description: str, heading: str) -> Fit:
-        stems = [s for s in content_stems(description) if s in self.idf]
+        stems = [s for s in self.stems(description) if s in self.idf]
         scores: dict[str, float] = defaultdict(float)
         for s in stems:
             w = self.idf[s]

@@ -11,10 +11,11 @@ import csv
 import datetime as dt
 import hashlib
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -41,9 +42,7 @@ class GoodsEntry:
     def in_force(self, on: dt.date) -> bool:
         if self.effective_from and on < self.effective_from:
             return False
-        if self.effective_until and on > self.effective_until:
-            return False
-        return True
+        return not (self.effective_until and on > self.effective_until)
 
 
 @dataclass

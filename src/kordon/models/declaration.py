@@ -126,6 +126,10 @@ class Declaration(_Open):
                     "128 characters; no '/' (write a DT number 55201/201124/0012345 as 55201-201124-0012345)")
     type: DeclarationType
     date: dt.date
+    lodged_at: dt.datetime | None = Field(
+        None, description="When the declaration was lodged with customs; decides which list versions are in force "
+                          "(without it, the time of screening does). A declared date far from it is a finding."
+    )
     customs_office: str | None = None
     hs_edition: Literal["HS2017", "HS2022"] | None = Field(
         None, description="HS edition of the item codes; by default the edition in force on the declaration date"

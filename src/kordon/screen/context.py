@@ -9,7 +9,6 @@ from typing import Any, Callable
 from kordon.config import Settings
 from kordon.ingest.profiles import Profile
 from kordon.index.goods import GoodsIndex, GoodsMatch
-from kordon.index.hs import edition_for
 from kordon.models import Declaration
 from kordon.ingest.goods_lists import GoodsList, bundled_goods_lists, load_goods_list
 from kordon.ingest.rule_pack import RulePack, bundled_rule_pack, load_rule_pack
@@ -38,13 +37,21 @@ class ScreeningContext:
     def __post_init__(self) -> None:
         self.restricted = frozenset(self.settings.restricted_destinations)
 
+    def list_date(self, decl: Declaration) -> dt.date:
+        """The date that decides which list entries are in force: the lodgement, else the screening time
+        (the decision time when replaying) — never the date the declarant wrote."""
+        if decl.lodged_at is not None:
+            return decl.lodged_at.date()
+        return (self.as_of or dt.datetime.now(dt.UTC)).date()
+
     def item_matches(self, decl: Declaration) -> list[list[GoodsMatch]]:
-        """For each item of the declaration, its list matches in the declaration's HS edition and date."""
+        """For each item of the declaration, its list matches in the editions its code must be read in
+        (kordon.index.hs.declaration_editions), with the lists in force on the lodgement date."""
         slot = self._matches_slot
         if slot[0] is decl:
             return slot[1]
-        edition = decl.hs_edition or edition_for(decl.date)
-        result = [self.goods.lookup(item.hs_code, edition, decl.date) for item in decl.items]
+        on = self.list_date(decl)
+        result = [self.goods.lookup_declared(item.hs_code, decl.hs_edition, decl.date, on) for item in decl.items]
         self._matches_slot = (decl, result)
         return result
 
@@ -92,10 +99,16 @@ def build_context(
     lists: list[GoodsList] | None = None,
     pinned_versions: dict[str, str] | None = None,
     as_of: dt.datetime | None = None,
+    only: tuple[str, ...] | None = None,
 ) -> ScreeningContext:
+    """`only`: keep just the rules whose ids start with these prefixes (e.g. ("goods.", "route.")), before
+    the extenders run, so that stages no kept rule needs (party index, history) are not loaded."""
     settings = settings or Settings()
     lists = load_lists(settings) if lists is None else lists
-    ctx = ScreeningContext(settings=settings, goods=GoodsIndex(lists), rules=load_rules(settings),
+    rules = load_rules(settings)
+    if only is not None:
+        rules.rules = {k: v for k, v in rules.rules.items() if k.startswith(only)}
+    ctx = ScreeningContext(settings=settings, goods=GoodsIndex(lists), rules=rules,
                            pinned_versions=dict(pinned_versions or {}), as_of=as_of, profile=load_settings_profile(settings))
     for extend in EXTENDERS:
         extend(ctx)

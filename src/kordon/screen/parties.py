@@ -133,6 +133,8 @@ def add_party_index(ctx: ScreeningContext) -> None:
     A context rebuilt to replay a past decision (ctx.pinned_versions, ctx.as_of) gets the list versions
     and the allow-list as they were then.
     """
+    if not any(spec.id.startswith("parties.") for spec in ctx.rules.enabled()):
+        return  # no party rule will run (e.g. goods + routes only): loading the lists would be waste
     from kordon.record.allow_list import load as load_allow_list
     from kordon.record.sanctions_lists import active_lists, build_index, lists_as_of
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-from kordon.index.hs import edition_for
 from kordon.models import Declaration, DeclarationType, Item
 from kordon.screen.context import ScreeningContext
 
@@ -16,13 +15,14 @@ OUTBOUND = (DeclarationType.export, DeclarationType.transit, DeclarationType.re_
 
 
 @lru_cache(maxsize=65536)
-def _lists_for(goods: object, code: str, edition: str, date: dt.date) -> frozenset[str]:
-    return frozenset(m.list.id for m in goods.lookup(code, edition, date))  # type: ignore[attr-defined]
+def _lists_for(goods: object, code: str, edition: str | None, date: dt.date, on: dt.date) -> frozenset[str]:
+    return frozenset(m.list.id for m in goods.lookup_declared(code, edition, date, on))  # type: ignore[attr-defined]
 
 
 def lists_for(decl: Declaration, ctx: ScreeningContext, item: Item) -> frozenset[str]:
-    """Ids of the control lists the item's code is on (rules ask this many times per declaration)."""
-    return _lists_for(ctx.goods, item.hs_code, edition_for(decl.date), decl.date)
+    """Ids of the control lists the item's code is on (rules ask this many times per declaration);
+    the same editions and lodgement date as the goods rules."""
+    return _lists_for(ctx.goods, item.hs_code, decl.hs_edition, decl.date, ctx.list_date(decl))
 
 
 def listed(decl: Declaration, ctx: ScreeningContext, item: Item) -> bool:

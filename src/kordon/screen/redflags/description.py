@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from kordon.index.hs import format_code
 from kordon.index.lexicon import terms, vague
 from kordon.index.nomenclature import bundled_nomenclature, heading_names
+from kordon.index.text import clean, words
 from kordon.ingest.rule_pack import RuleSpec
 from kordon.models import Action, Declaration, Hit, Severity
 from kordon.screen.context import ScreeningContext
 from kordon.screen.hits import make_hit
 from kordon.screen.redflags.common import OUTBOUND, high_priority, quote
 from kordon.screen.registry import rule
-from kordon.index.text import clean, words
 
 
 @rule("description.misfit")

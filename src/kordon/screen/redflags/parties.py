@@ -81,9 +81,12 @@ def intermediary_consignee(decl: Declaration, ctx: ScreeningContext, spec: RuleS
         m = pattern.search(party.name.lower().replace("ё", "е"))
         if not m:
             continue
+        # "Trading" names most import firms of Asia: without listed goods or a restricted destination the
+        # name alone says little (coal to a Chinese "Trading Co." is ordinary trade), so it weighs low then.
+        bound = decl.route.destination in ctx.restricted or party.country in ctx.restricted
         yield make_hit(
             spec,
-            severity=Severity.high if any_listed else Severity.medium,
+            severity=Severity.high if any_listed else (Severity.medium if bound else Severity.low),
             subject=f"parties[{i}]",
             explanation=(
                 f"The {party.role.value.replace('_', ' ')} {party.name} looks like a forwarder or trading firm (\"{m.group(0)}\"), "
