@@ -1,16 +1,21 @@
-"""Party matching: quality and speed, with nomenklatura's logic-v2 side by side when installed.
+"""Party matching: quality and speed, each figure side by side with nomenklatura's logic-v2 in the same run.
 
-    python benchmarks/party_matching.py [--shared ../shared/data] [--names 400] [--threshold 0.7]
+    pip install -e '.[bench]'        # nomenklatura (logic-v2); without it the logic-v2 columns are omitted
+    python benchmarks/party_matching.py [--shared ../shared/data] [--sections un,negatives,...]
 
-Runs on one core (sched_setaffinity). Prints markdown; the figures go into docs/matching.md.
-1. P/R/F1 on nomenklatura's name_bench cases (826 labelled pairs).
-2. Cross-script recall: Cyrillic names of real EU Official Journal entries (Reg. 269/2014, 833/2014,
-   765/2006 ...) searched as Cyrillic, under ICAO 9303, GOST 7.79, BGN/PCGN and the 2021 Kazakh
-   Latin alphabet, in swapped order, without patronymic and with legal-form variants, against an
-   index of the shipped lists plus the EU annexes in which those entries keep only their Latin names.
-3. False positives on real names that are not listed: OFAC SDN entries of 2021-07-07 delisted by
-   2026-08-20 and on no other list loaded.
-4. Speed: index build, RSS, per-query latency p50/p99 and queries per second on one core.
+Index: the shipped OFAC SDN / UN / UK snapshot plus every EU Official Journal annex in
+``shared/data/sanctions_lists/eu_official_journal`` (one list per regulation, as `kordon lists load` makes them).
+Runs pinned to one core. logic-v2 is warmed up first (its caches filled on throw-away pairs); since it
+has no index, it scores the candidates kordon's index retrieved (every name of each candidate).
+
+Sections (all by default):
+  un         UN Security Council people as listed (yente_positives_un_untreated.csv, 683): recall at the match threshold
+  negatives  1,000 synthetic US people on no list (yente_negatives_us_1000.csv): false-positive rate
+  variants   the UN people re-ordered and re-spelled (built here, deterministically; see variant()): recall
+  namebench  nomenklatura name bench (826 pairs): threshold tuned on one half, F1 on the other half
+  entitybench nomenklatura entity-bench checks (checks.yml): pass rate
+  watchman   watchman cross-script pairs: every pair above its stated minimum
+  speed      per-query latency p50/p99 (wall and CPU), index build time and peak RSS in a fresh process
 """
 
 from __future__ import annotations
@@ -18,23 +23,29 @@ from __future__ import annotations
 import argparse
 import csv
 import gzip
-import io
+import hashlib
+import json
 import os
-import random
 import re
 import resource
-import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from kordon.index.names import STANDARDS, is_patronymic, name_key, spell
+import yaml
+
+from kordon.index.names import name_key
 from kordon.index.parties import ListedEntity, PartyIndex, Query, compare_keys
 from kordon.ingest.sanctions import eu
+from kordon.ingest.sanctions.lifecycle import split_lists
 from kordon.record.sanctions_lists import screenable, shipped_entities, shipped_manifest
+from kordon.screen.party_search import country_code
 
-CYR = re.compile("[\u0400-\u04ff]")
-LEGAL_SWAP = {"ооо": ["LLC", "ТОО", ""], "ао": ["JSC", "АҚ", ""], "тоо": ["LLP", "ЖШС", ""], "пао": ["PJSC", ""], "зао": ["CJSC", ""], "оао": ["OJSC", ""]}
+LV2_THRESHOLD = 0.7  # logic-v2's usual match threshold
 
 
 def rss_mb() -> float:
@@ -48,269 +59,414 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def f1_table(scores: list[tuple[float, bool]], thresholds=(0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)) -> list[str]:
-    lines = ["| threshold | precision | recall | F1 |", "|---|---|---|---|"]
-    for th in thresholds:
-        tp = sum(1 for s, m in scores if s >= th and m)
-        fp = sum(1 for s, m in scores if s >= th and not m)
-        fn = sum(1 for s, m in scores if s < th and m)
-        p = tp / (tp + fp) if tp + fp else 0.0
-        r = tp / (tp + fn) if tp + fn else 0.0
-        f = 2 * p * r / (p + r) if p + r else 0.0
-        lines.append(f"| {th:.2f} | {p:.3f} | {r:.3f} | {f:.3f} |")
-    return lines
+def prf(scores: list[tuple[float, bool]], th: float) -> tuple[float, float, float]:
+    tp = sum(1 for s, m in scores if s >= th and m)
+    fp = sum(1 for s, m in scores if s >= th and not m)
+    fn = sum(1 for s, m in scores if s < th and m)
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def logic_v2():
-    try:
+# --- logic-v2 --------------------------------------------------------------------------------------
+
+class LogicV2:
+    def __init__(self) -> None:
         from followthemoney import model
         from nomenklatura.matching import get_algorithm
-    except ImportError:
-        return None
-    algo = get_algorithm("logic-v2")
-    cfg = algo.default_config()
-    counter = iter(range(10**9))  # logic-v2 caches per entity id: every entity needs its own
 
-    def make(schema: str, names: list[str], eid: str):
-        e = model.make_entity(schema if schema in model.schemata else "LegalEntity")
-        e.id = eid
-        e.add("name", names)
+        self.model = model
+        algo = get_algorithm("logic-v2")
+        if algo is None:
+            raise ImportError("nomenklatura has no logic-v2")
+        self.algo = algo
+        self.cfg = self.algo.default_config()
+        self.n = 0
+
+    def entity(self, schema: str, props: dict[str, list[str]]):
+        self.n += 1  # logic-v2 caches per entity id: every entity needs its own
+        e = self.model.make_entity(schema if schema in self.model.schemata else "LegalEntity")
+        e.id = f"e{self.n}"
+        for k, v in props.items():
+            e.add(k, v, quiet=True)
         return e
 
-    def score(schema_q: str, name_q: str, schema_c: str, names_c: list[str]) -> float:
-        n = next(counter)
-        return algo.compare(make(schema_q, [name_q], f"q{n}"), make(schema_c, names_c, f"c{n}"), cfg).score
+    def score(self, q, c) -> float:
+        return float(self.algo.compare(q, c, self.cfg).score)
 
-    return score
+    def listed(self, ent: ListedEntity):
+        props: dict[str, list[str]] = {"name": ent.names}
+        if ent.schema == "Person":
+            props["birthDate"] = ent.birth_dates
+            props["nationality"] = ent.countries
+        else:
+            props["country"] = ent.countries
+        return self.entity(ent.schema, props)
+
+    def warm(self) -> None:
+        for a, b in [("Vladimir Putin", "Путин Владимир"), ("Acme Trading LLC", "ACME TRADING"), ("Kim Jong Un", "김정은")] * 20:
+            self.score(self.entity("Person", {"name": [a]}), self.entity("Person", {"name": [b]}))
 
 
-def name_bench(path: Path, threshold: float, lv2) -> list[str]:
-    rows = list(csv.DictReader(path.open(encoding="utf-8")))
-    out = [f"### nomenklatura name_bench ({len(rows)} labelled pairs)", "", "kordon:", ""]
-    t = time.perf_counter()
-    ks = [(compare_keys(name_key(r["name1"]), name_key(r["name2"]), r["schema"] == "Person")[0], r["is_match"] == "true") for r in rows]
-    kt = time.perf_counter() - t
-    out += f1_table(ks)
-    out += ["", f"kordon: {len(rows) / kt:,.0f} pairs/s (name keys computed per pair, one core)"]
+def load_lv2() -> LogicV2 | None:
+    try:
+        lv2 = LogicV2()
+    except ImportError:
+        return None
+    lv2.warm()
+    return lv2
+
+
+# --- data --------------------------------------------------------------------------------------------
+
+def build_index(shared: Path) -> tuple[PartyIndex, list[dict[str, Any]], float, float]:
+    rows = []
+    for m in shipped_manifest():
+        rows += [{**e, "_list": m["id"]} for e in screenable(shipped_entities(m["id"]))]
+    res = eu.load(shared / "sanctions_lists/eu_official_journal")
+    for lid, ents in split_lists("eu", res, None).items():
+        rows += [{**e, "_list": lid} for e in screenable(ents)]
+    t, c = time.perf_counter(), time.process_time()
+    index = PartyIndex([ListedEntity.from_ftm(r["_list"], r) for r in rows], {})
+    return index, rows, time.perf_counter() - t, time.process_time() - c
+
+
+def people(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(path.open(encoding="utf-8")))
+
+
+def person_query(r: dict[str, str], name: str | None = None, evidence: bool = True) -> Query:
+    cc = country_code(r.get("nationality")) if evidence else None
+    return Query(name or r["full_name"], schema="Person", country=cc, birth_date=(r.get("date_of_birth") or None) if evidence else None)
+
+
+def lv2_query(lv2: LogicV2, q: Query):
+    props = {"name": [q.name]}
+    if q.birth_date:
+        props["birthDate"] = [q.birth_date]
+    if q.country:
+        props["nationality"] = [q.country.lower()]
+    return lv2.entity(q.schema or "LegalEntity", props)
+
+
+def lv2_best(lv2: LogicV2, index: PartyIndex, q: Query, cache: dict[str, Any], limit: int = 10) -> tuple[float, str | None]:
+    """logic-v2's best score over the candidates kordon's index retrieves for the query (its own names, all of them)."""
+    found, _ = index.match(q, limit=limit)
+    qe = lv2_query(lv2, q)
+    best, best_id = 0.0, None
+    for c in found:
+        key = c.entity.list_id + c.entity.entity_id
+        ce = cache.get(key)
+        if ce is None:
+            ce = cache[key] = lv2.listed(c.entity)
+        s = lv2.score(qe, ce)
+        if s > best:
+            best, best_id = s, c.entity.entity_id
+    return best, best_id
+
+
+# --- sections ----------------------------------------------------------------------------------------
+
+def un_listed(index: PartyIndex, shared: Path, lv2: LogicV2 | None, match: float, possible: float) -> list[str]:
+    rows = people(shared / "name_matching/yente_positives_un_untreated.csv")
+    out = [f"### UN Security Council people as listed ({len(rows)} queries, yente_positives_un_untreated.csv)", ""]
+    for evidence in (True, False):
+        hit_m = hit_p = 0
+        misses = []
+        for r in rows:
+            found, _ = index.match(person_query(r, evidence=evidence), limit=5)
+            top = found[0].score if found else 0.0
+            hit_m += top >= match
+            hit_p += top >= possible
+            if top < match:
+                misses.append(f"{r['full_name']!r} → {found[0].matched_name if found else None!r} {top:.2f}")
+        what = "name, birth date and nationality as in the file" if evidence else "name only"
+        out += [(f"kordon, {what}: recall at match ≥ {match}: **{hit_m / len(rows):.4f}** ({hit_m}/{len(rows)}); "
+                 f"at possible ≥ {possible}: {hit_p / len(rows):.4f}"), ""]
+        out += [f"- missed: {m}" for m in misses[:10]] + ([""] if misses else [])
     if lv2:
-        t = time.perf_counter()
-        ls = [(lv2(r["schema"], r["name1"], r["schema"], [r["name2"]]), r["is_match"] == "true") for r in rows]
-        lt = time.perf_counter() - t
-        out += ["", "nomenklatura logic-v2, same pairs, same run:", ""] + f1_table(ls)
-        out += ["", f"logic-v2: {len(rows) / lt:,.0f} pairs/s"]
+        cache: dict[str, Any] = {}
+        hits = sum(lv2_best(lv2, index, person_query(r), cache)[0] >= LV2_THRESHOLD for r in rows)
+        out += [f"logic-v2 on kordon's candidates, same evidence: recall at ≥ {LV2_THRESHOLD}: **{hits / len(rows):.4f}** ({hits}/{len(rows)})", ""]
     return out
 
 
-def cross_script_set(eu_entities: list[dict], n: int, seed: int = 7) -> tuple[list[tuple[str, str, str, str]], list[dict]]:  # noqa: C901 - issue 9's benchmark, reworked there
-    """Queries (variant kind, query text, schema, target id) and the EU entities with Cyrillic names stripped."""
-    rng = random.Random(seed)
-    def pure_cyr(n: str) -> bool:
-        return bool(CYR.search(n)) and not re.search(r"[A-Za-z]", n)
-
-    from rapidfuzz import fuzz
-    from rigour.text import ascii_text
-
-    def transliterated(e: dict) -> bool:
-        # Keep entries whose Latin name is a spelling of the Cyrillic one, judged by rigour's generic
-        # transliteration (not kordon's): translated names ("Research Production Association Mars" for
-        # "НПО «Марс»") cannot be found by spelling and are counted apart.
-        cyr = [ascii_text(n).lower() for p in ("name", "alias") for n in e["properties"].get(p, []) if pure_cyr(n)]
-        lat = [n.lower() for p in ("name", "alias") for n in e["properties"].get(p, []) if not CYR.search(n)]
-        return bool(cyr and lat) and max(fuzz.token_set_ratio(c, lt) for c in cyr for lt in lat) >= 60
-
-    with_cyr = [e for e in eu_entities if any(pure_cyr(n) for p in ("name", "alias") for n in e["properties"].get(p, []))
-                and transliterated(e)]
-    sample = rng.sample(with_cyr, min(n, len(with_cyr)))
-    queries = []
-    for e in sample:
-        cyr = next(n for p in ("name", "alias") for n in e["properties"].get(p, []) if pure_cyr(n))
-        schema = e["schema"]
-        queries.append(("cyrillic", cyr, schema, e["id"]))
-        for st in STANDARDS:
-            queries.append((st, spell(cyr, st), schema, e["id"]))
-        toks = cyr.split()
-        if schema == "Person" and len(toks) >= 2:
-            queries.append(("swapped order", " ".join(toks[1:] + toks[:1]), schema, e["id"]))
-            kept = [t for t in toks if not is_patronymic(name_key(t).text)]
-            if len(kept) < len(toks):
-                queries.append(("no patronymic", spell(" ".join(kept), "icao"), schema, e["id"]))
-        if schema != "Person":
-            low = [t.casefold().strip("«»\"“”") for t in toks]
-            for i, t in enumerate(low):
-                for alt in LEGAL_SWAP.get(t, []):
-                    queries.append(("legal form", " ".join(toks[:i] + ([alt] if alt else []) + toks[i + 1 :]), schema, e["id"]))
-                    break
-    stripped = []
-    for e in eu_entities:
-        props = dict(e["properties"])
-        for p in ("name", "alias", "weakAlias", "previousName"):
-            if p in props:
-                props[p] = [n for n in props[p] if not CYR.search(n)]
-        if props.get("name") or props.get("alias"):
-            stripped.append({**e, "properties": props})
-    return queries, stripped
+def negatives(index: PartyIndex, shared: Path, lv2: LogicV2 | None, match: float, possible: float) -> list[str]:
+    rows = people(shared / "name_matching/yente_negatives_us_1000.csv")
+    fp_m = fp_p = 0
+    examples: list[str] = []
+    for r in rows:
+        found, _ = index.match(person_query(r), limit=5)
+        top = found[0].score if found else 0.0
+        fp_m += top >= match
+        fp_p += top >= possible
+        if top >= possible and len(examples) < 8:
+            examples.append(f"{r['full_name']!r} → {found[0].matched_name!r} ({found[0].entity.entity_id}, {top:.2f})")
+    out = [f"### False positives on {len(rows)} synthetic US people on no list (yente_negatives_us_1000.csv)", "",
+           f"kordon: top candidate ≥ match {match}: **{fp_m} ({fp_m / len(rows):.1%})**; ≥ possible {possible}: {fp_p} ({fp_p / len(rows):.1%})"]
+    if lv2:
+        cache: dict[str, Any] = {}
+        fp = sum(lv2_best(lv2, index, person_query(r), cache)[0] >= LV2_THRESHOLD for r in rows)
+        out += [f"logic-v2 on kordon's candidates: ≥ {LV2_THRESHOLD}: **{fp} ({fp / len(rows):.1%})**"]
+    out += ["", "Possible matches (first 8):", ""] + [f"- {e}" for e in examples] + [""]
+    return out
 
 
-def delisted_names(shared: Path, current_ids: set[str], listed_keys: set[tuple[str, ...]]) -> list[tuple[str, str]]:
-    old = gzip.decompress((shared / "sanctions_lists/ofac/sdn_2021-07-07.csv.gz").read_bytes()).decode("utf-8", "replace")
-    out = []
-    for r in csv.reader(io.StringIO(old)):
-        if len(r) < 3 or not r[0].strip().isdigit() or f"ofac-{r[0].strip()}" in current_ids:
-            continue
-        name = r[1].strip()
-        if frozenset(name_key(name).tokens) in listed_keys:
-            continue  # the same name is listed under another entry: not a non-listed name
-        out.append((name, "Person" if r[2].strip() == "individual" else "LegalEntity"))
+# Re-spellings applied to one part of a name: the alternatives transliterations of Arabic, Korean and
+# Russian names actually take (ou/u, y/i, kh/h, q/k, doubled/single letters) and one typing slip.
+_RESPELL: list[tuple[str, str]] = [
+    ("ou", "u"), ("u", "ou"), ("kh", "h"), ("q", "k"), ("y", "i"), ("i", "y"), ("ee", "i"), ("mm", "m"), ("dd", "d"),
+    ("ss", "s"), ("a", "e"), ("o", "u"), ("ch", "tch"), ("j", "dj"), ("ph", "f"), ("s", "ss"), ("d", "dd"), ("ei", "ey"),
+]
+
+
+def variant(name: str) -> str:
+    """A re-ordered and re-spelled form of a listed name, the same on every run.
+
+    The parts (split on spaces and hyphens) are rotated by one (the first part goes last); then the
+    longest part gets the first re-spelling from _RESPELL, starting at an offset fixed by the name's
+    SHA-1, that changes it; names of one part are only re-spelled.
+    """
+    parts = [p for p in re.split(r"[\s\-]+", name.strip()) if p]
+    if len(parts) >= 2:
+        parts = parts[1:] + parts[:1]
+    h = int(hashlib.sha1(name.encode()).hexdigest()[:8], 16)
+    i = max(range(len(parts)), key=lambda k: len(parts[k]))
+    low = parts[i].lower()
+    for k in range(len(_RESPELL)):
+        a, b = _RESPELL[(h + k) % len(_RESPELL)]
+        pos = low.find(a)
+        if pos > 0:  # never the first letter: the re-spelling keeps the name recognisable
+            low = low[:pos] + b + low[pos + len(a):]
+            break
+    parts[i] = low.upper() if parts[i].isupper() else low.capitalize()
+    return " ".join(parts)
+
+
+def un_targets(index: PartyIndex) -> dict[str, set[str]]:
+    """Folded name → UN entity ids listing that exact name (the truth for the variant queries)."""
+    out: dict[str, set[str]] = {}
+    for ent in index.entities:
+        if ent.list_id == "un_sc":
+            for n in ent.names:
+                out.setdefault(" ".join(n.casefold().split()), set()).add(ent.entity_id)
+    return out
+
+
+def variants(index: PartyIndex, shared: Path, lv2: LogicV2 | None, match: float, possible: float) -> list[str]:
+    rows = people(shared / "name_matching/yente_positives_un_untreated.csv")
+    targets = un_targets(index)
+    by_id = {(e.list_id, e.entity_id): e for e in index.entities}
+    n = hit_m = hit_p = lv2_hit = 0
+    examples: list[str] = []
+    for r in rows:
+        ids = targets.get(" ".join(r["full_name"].casefold().split()))
+        if not ids:
+            continue  # not (or no longer) on the UN snapshot under this name
+        n += 1
+        q = person_query(r, variant(r["full_name"]), evidence=False)
+        found, _ = index.match(q, limit=10)
+        score = max((c.score for c in found if c.entity.entity_id in ids), default=0.0)
+        hit_m += score >= match
+        hit_p += score >= possible
+        if score < match and len(examples) < 8:
+            examples.append(f"{q.name!r} (listed {r['full_name']!r}): {score:.2f}")
+        if lv2:
+            qe = lv2_query(lv2, q)
+            lv2_hit += max(lv2.score(qe, lv2.listed(by_id[("un_sc", i)])) for i in ids) >= LV2_THRESHOLD
+    out = [f"### The same UN people re-ordered and re-spelled ({n} queries built by `variant()`, name only)", "",
+           f"kordon: recall at match ≥ {match}: **{hit_m / n:.4f}**; at possible ≥ {possible}: {hit_p / n:.4f}"]
+    if lv2:
+        out += [f"logic-v2 on the listed entity: recall at ≥ {LV2_THRESHOLD}: **{lv2_hit / n:.4f}**"]
+    out += ["", "Missed at the match threshold (first 8):", ""] + [f"- {e}" for e in examples] + [""]
+    return out
+
+
+def split_half(r: dict[str, str]) -> str:
+    """Deterministic half of a name-bench case: parity of the SHA-1 of case_group|name1|name2.
+
+    Hashing the case itself spreads every case group over both halves (about evenly), and the
+    assignment never changes with the order or number of rows.
+    """
+    h = hashlib.sha1(f"{r['case_group']}|{r['name1']}|{r['name2']}".encode()).digest()[0]
+    return "tune" if h % 2 == 0 else "test"
+
+
+def name_bench(shared: Path, lv2: LogicV2 | None, match: float) -> list[str]:
+    rows = list(csv.DictReader((shared / "name_matching/nomenklatura_name_bench_cases.csv").open(encoding="utf-8")))
+    halves: dict[str, list[dict[str, str]]] = {"tune": [], "test": []}
+    for r in rows:
+        halves[split_half(r)].append(r)
+    scorers: dict[str, Callable[[dict[str, str]], float]] = {
+        "kordon": lambda r: compare_keys(name_key(r["name1"]), name_key(r["name2"]), r["schema"] == "Person")[0]}
+    if lv2:
+        scorers["logic-v2"] = lambda r: lv2.score(lv2.entity(r["schema"], {"name": [r["name1"]]}), lv2.entity(r["schema"], {"name": [r["name2"]]}))
+    grid = [round(0.5 + 0.01 * i, 2) for i in range(50)]
+    out = [f"### nomenklatura name bench ({len(rows)} pairs: {len(halves['tune'])} to tune, {len(halves['test'])} to test; split by `split_half()`)", "",
+           "| matcher | threshold tuned on the tune half | F1 tune | P / R / **F1 test** | F1 test at 0.7 | F1 test at the match threshold | pairs/s |",
+           "|---|---|---|---|---|---|---|"]
+    for name, fn in scorers.items():
+        t = time.perf_counter()
+        scored = {h: [(fn(r), r["is_match"] == "true") for r in rs] for h, rs in halves.items()}
+        rate = len(rows) / (time.perf_counter() - t)
+        th = max(grid, key=lambda x: prf(scored["tune"], x)[2])
+        p, r_, f = prf(scored["test"], th)
+        out.append(f"| {name} | {th:.2f} | {prf(scored['tune'], th)[2]:.3f} | {p:.3f} / {r_:.3f} / **{f:.3f}** | "
+                   f"{prf(scored['test'], 0.7)[2]:.3f} | {prf(scored['test'], match)[2]:.3f} | {rate:,.0f} |")
+    return out + [""]
+
+
+def _bench_name(props: dict[str, Any]) -> str:
+    def vals(k: str) -> list[str]:
+        v = props.get(k)
+        return [] if v is None else [v] if isinstance(v, str) else [str(x) for x in v]
+    if vals("name"):
+        return vals("name")[0]
+    return " ".join(x for k in ("firstName", "middleName", "fatherName", "lastName") for x in vals(k))
+
+
+def entity_bench(shared: Path, lv2: LogicV2 | None, match: float, tuned: float | None) -> list[str]:
+    checks = yaml.safe_load((shared / "name_matching/nomenklatura_entity_bench_checks.yml").read_text(encoding="utf-8"))["checks"]
+    ths = [match] + ([tuned] if tuned else [])
+    ok = {th: 0 for th in ths}
+    lv2_ok = 0
+    for ch in checks:
+        q, c = ch["query"], ch["candidate"]
+        cname = _bench_name(c)
+        ent = ListedEntity("bench", "c", ch["schema"], cname, [cname])
+        idx = PartyIndex([ent])
+        found, _ = idx.match(Query(_bench_name(q), schema=ch["schema"]), limit=1)
+        s = found[0].score if found else 0.0
+        for th in ths:
+            ok[th] += (s >= th) == bool(ch["match"])
+        if lv2:
+            def props(d: dict[str, Any]) -> dict[str, list[str]]:
+                return {k: (v if isinstance(v, list) else [v]) for k, v in d.items()}
+            lv2_ok += (lv2.score(lv2.entity(ch["schema"], props(q)), lv2.entity(ch["schema"], props(c))) >= LV2_THRESHOLD) == bool(ch["match"])
+    out = [f"### nomenklatura entity-bench checks ({len(checks)} labelled query/candidate pairs)", ""]
+    out += [f"kordon pass rate at {th}: **{ok[th] / len(checks):.3f}**" for th in ths]
+    if lv2:
+        out += [f"logic-v2 pass rate at {LV2_THRESHOLD}: **{lv2_ok / len(checks):.3f}**"]
+    return out + [""]
+
+
+def watchman(shared: Path, lv2: LogicV2 | None) -> list[str]:
+    lines = [x for x in (shared / "name_matching/watchman_cross_script_pairs.csv").read_text(encoding="utf-8").splitlines()
+             if x.strip() and not x.startswith("#")]
+    out = ["### watchman cross-script pairs", "", "| query | expected | minimum | kordon | logic-v2 |", "|---|---|---|---|---|"]
+    passed = lv2_passed = 0
+    for row in csv.reader(lines):
+        q, exp, minimum = row[0], row[1], float(row[2])
+        s = compare_keys(name_key(q), name_key(exp), True)[0]
+        ls = lv2.score(lv2.entity("Person", {"name": [q]}), lv2.entity("Person", {"name": [exp]})) if lv2 else None
+        passed += s >= minimum
+        lv2_passed += ls is not None and ls >= minimum
+        out.append(f"| {q} | {exp} | {minimum:.2f} | {s:.2f}{'' if s >= minimum else ' ✗'} | "
+                   f"{'' if ls is None else f'{ls:.2f}' + ('' if ls >= minimum else ' ✗')} |")
+    out += ["", f"kordon: {passed}/{len(lines)} pairs at or above their minimum" + (f"; logic-v2: {lv2_passed}/{len(lines)}" if lv2 else ""), ""]
     return out
 
 
 def child_build(path: str) -> None:
     """Build the index alone in a fresh process so that its time and resident memory are its own."""
-    import json
-
-    rows = [json.loads(line) for line in gzip.open(path, "rt", encoding="utf-8")]
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh]
     before = rss_mb()
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     PartyIndex([ListedEntity.from_ftm(r.pop("_list"), r) for r in rows], {})
-    print(json.dumps({"build_s": time.perf_counter() - t, "rss_mb": rss_mb(), "rss_before_mb": before}))
+    print(json.dumps({"build_s": time.perf_counter() - t, "build_cpu_s": time.process_time() - c, "rss_mb": rss_mb(), "rss_before_mb": before}))
 
 
-def main() -> None:  # noqa: C901 - issue 9's benchmark, reworked there
+def speed(index: PartyIndex, rows: list[dict[str, Any]], shared: Path, lv2: LogicV2 | None, build: tuple[float, float]) -> list[str]:
+    import gc
+
+    with tempfile.NamedTemporaryFile(suffix=".jsonl.gz", delete=False) as tmp, gzip.open(tmp.name, "wt", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps(r) + "\n")
+    child = json.loads(subprocess.run([sys.executable, __file__, "--child-build", tmp.name], capture_output=True, text=True, check=True).stdout)
+    os.unlink(tmp.name)
+    queries = [person_query(r) for r in people(shared / "name_matching/yente_positives_un_untreated.csv")]
+    queries += [Query(variant(q.name), schema="Person") for q in queries]
+    queries += [person_query(r) for r in people(shared / "name_matching/yente_negatives_us_1000.csv")]
+    for q in queries[:200]:
+        index.match(q)  # warm: caches of part similarities and normal forms
+    gc.collect()
+    wall, cpu = [], []
+    for q in queries:
+        t, c = time.perf_counter(), time.thread_time()
+        index.match(q, limit=10)
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.thread_time() - c)
+    wall.sort()
+    cpu.sort()
+
+    def pct(xs: list[float], p: float) -> float:
+        return xs[min(len(xs) - 1, int(len(xs) * p))] * 1000
+
+    out = ["### Speed (one core)", "",
+           (f"Index: {len(index.entities):,} entities, {len(index.name_keys):,} names ({len(index.groups):,} distinct part sets) "
+            "(OFAC SDN, UN, UK shipped snapshot + "
+            f"{sum(1 for r in rows if r['_list'].startswith('eu_oj_')):,} EU Official Journal entries, one list per regulation)."),
+           (f"Build in a fresh process: {child['build_s']:.1f} s wall, {child['build_cpu_s']:.1f} s CPU; peak RSS {child['rss_mb']:.0f} MB "
+            f"({child['rss_before_mb']:.0f} MB before the build: Python, kordon and the entity dicts). In the benchmark process: "
+            f"{build[0]:.1f} s wall, {build[1]:.1f} s CPU."),
+           (f"{len(wall):,} queries (UN as listed, UN variants, US negatives), warm: "
+            f"wall p50 **{pct(wall, 0.5):.2f} ms**, p99 **{pct(wall, 0.99):.2f} ms**, "
+            f"mean {1000 * sum(wall) / len(wall):.2f} ms; CPU p50 {pct(cpu, 0.5):.2f} ms, p99 {pct(cpu, 0.99):.2f} ms, max {cpu[-1] * 1000:.1f} ms; "
+            f"{len(cpu) / sum(cpu):,.0f} queries per CPU-second. Peak RSS of the benchmark process {rss_mb():.0f} MB.")]
+    if lv2:
+        cache: dict[str, Any] = {}
+        sample = queries[:: max(1, len(queries) // 200)]
+        t = time.perf_counter()
+        for q in sample:
+            lv2_best(lv2, index, q, cache)
+        out.append(f"logic-v2 scoring kordon's top-10 candidates: {1000 * (time.perf_counter() - t) / len(sample):.1f} ms per query "
+                   f"({len(sample)} queries, warm, includes kordon's retrieval).")
+    return out + [f"Load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores (shared machine).", ""]
+
+
+def main() -> None:
     if len(sys.argv) == 3 and sys.argv[1] == "--child-build":
         return child_build(sys.argv[2])
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", default=os.environ.get("KORDON_SHARED_DATA", "../shared/data"))
-    ap.add_argument("--names", type=int, default=400, help="EU entries with Cyrillic names to sample")
-    ap.add_argument("--threshold", type=float, default=0.7)
+    ap.add_argument("--sections", default="un,negatives,variants,namebench,entitybench,watchman,speed")
     ap.add_argument("--match", type=float, default=0.9, help="the rule pack's match threshold")
     ap.add_argument("--possible", type=float, default=0.75, help="the rule pack's possible-match threshold")
+    ap.add_argument("--no-lv2", action="store_true", help="skip nomenklatura's logic-v2")
     args = ap.parse_args()
     shared = Path(args.shared)
-    if not (shared / "sanctions_lists").exists():
+    if not (shared / "name_matching").exists():
         sys.exit(f"{shared}: shared data not found (set --shared or KORDON_SHARED_DATA); benchmark skipped")
     if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-    lv2 = logic_v2()
-    out = [f"Machine: {os.cpu_count()} cores visible, run pinned to one; Python {sys.version.split()[0]}.", ""]
-    out += name_bench(shared / "name_matching/nomenklatura_name_bench_cases.csv", args.threshold, lv2)
-
-    # Index: shipped OFAC/UN/UK + EU Official Journal annexes (Cyrillic names removed for the cross-script test).
-    eu_res = eu.load(shared / "sanctions_lists/eu_official_journal")
-    queries, eu_stripped = cross_script_set(screenable(eu_res.entities), args.names)
-    base = [ListedEntity.from_ftm(m["id"], e) for m in shipped_manifest() for e in screenable(shipped_entities(m["id"]))]
-    t = time.perf_counter()
-    entities = base + [ListedEntity.from_ftm("eu_oj", e) for e in eu_stripped]
-    index = PartyIndex(entities, {m["id"]: m["version"] for m in shipped_manifest()} | {"eu_oj": eu_res.published or "?"})
-    build = time.perf_counter() - t
-    import json
-    import subprocess
-    import tempfile
-
-    with tempfile.NamedTemporaryFile(suffix=".jsonl.gz", delete=False) as tmp:
-        with gzip.open(tmp.name, "wt", encoding="utf-8") as fh:
-            for m in shipped_manifest():
-                for e in screenable(shipped_entities(m["id"])):
-                    fh.write(json.dumps({**e, "_list": m["id"]}) + "\n")
-            for e in eu_stripped:
-                fh.write(json.dumps({**e, "_list": "eu_oj"}) + "\n")
-    child = json.loads(subprocess.run([sys.executable, __file__, "--child-build", tmp.name], capture_output=True, text=True, check=True).stdout)
-    os.unlink(tmp.name)
-    out += ["", "### Index", "", f"{len(index.entities):,} entities, {len(index.name_keys):,} distinct names "
-            f"(OFAC SDN, UN, UK shipped snapshot + {len(eu_stripped):,} EU Official Journal entries).",
-            f"Build in this process {build:.1f} s; in a fresh process {child['build_s']:.1f} s with resident memory "
-            f"{child['rss_mb']:.0f} MB at peak ({child['rss_before_mb']:.0f} MB before the build: Python, kordon and the entity dicts)."]
-
-    # Cross-script recall.
-    kinds: dict[str, list[int]] = {}
-    lv2_kinds: dict[str, list[int]] = {}
-    latencies = []
-    by_id = {e.entity_id: e for e in index.entities}
-    for kind, q, schema, target in queries:
-        t = time.perf_counter()
-        found, _ = index.match(Query(q, schema=schema), limit=10, threshold=args.match)
-        latencies.append(time.perf_counter() - t)
-        score = next((c.score for c in found if c.entity.entity_id == target), 0.0)
-        top = found[0].entity.entity_id if found else None
-        kinds.setdefault(kind, [0, 0, 0, 0])
-        k = kinds[kind]
-        k[0] += 1
-        k[1] += score >= args.match
-        k[2] += score >= args.possible
-        k[3] += top == target or (bool(found) and found[0].score == score and score > 0)
-        if lv2:
-            ent = by_id[target]
-            lv2_kinds.setdefault(kind, [0, 0])
-            lv2_kinds[kind][0] += 1
-            lv2_kinds[kind][1] += lv2(schema, q, ent.schema, ent.names) >= args.threshold
-    out += ["", f"### Cross-script recall ({len(set(q[3] for q in queries))} real EU entries with Cyrillic names, {len(queries)} queries)", "",
-            f"| variant | queries | recall at match ≥ {args.match} | recall at possible ≥ {args.possible} | target ranked first |"
-            + (f" logic-v2 ≥ {args.threshold} on the target |" if lv2 else ""),
-            "|---|---|---|---|---|" + ("---|" if lv2 else "")]
-    tot = [0, 0, 0, 0]
-    for kind, (n, m, p, first) in kinds.items():
-        tot = [a + b for a, b in zip(tot, (n, m, p, first))]
-        extra = f" {lv2_kinds[kind][1] / lv2_kinds[kind][0]:.3f} |" if lv2 else ""
-        out.append(f"| {kind} | {n} | {m / n:.3f} | {p / n:.3f} | {first / n:.3f} |{extra}")
-    extra = f" {sum(v[1] for v in lv2_kinds.values()) / max(1, sum(v[0] for v in lv2_kinds.values())):.3f} |" if lv2 else ""
-    out.append(f"| **all** | {tot[0]} | {tot[1] / tot[0]:.3f} | {tot[2] / tot[0]:.3f} | {tot[3] / tot[0]:.3f} |{extra}")
-
-    # False positives on non-listed names.
-    listed_keys = {frozenset(k.tokens) for _, k in index.name_keys}
-    non_listed = delisted_names(shared, {e.entity_id for e in index.entities}, listed_keys)
-    fp_m = fp_p = 0
-    examples = []
-    for name, schema in non_listed:
-        t = time.perf_counter()
-        found, _ = index.match(Query(name, schema=schema), limit=10, threshold=args.match)
-        latencies.append(time.perf_counter() - t)
-        top = found[0].score if found else 0.0
-        fp_m += top >= args.match
-        fp_p += top >= args.possible
-        if top >= args.match and len(examples) < 8:
-            examples.append(f"{name!r} → {found[0].matched_name!r} ({found[0].entity.entity_id}, {top:.2f})")
-    out += ["", f"### False positives on {len(non_listed):,} non-listed real names (OFAC 2021 entries delisted by 2026, on no loaded list)", "",
-            f"top candidate ≥ match {args.match}: {fp_m} ({fp_m / len(non_listed):.1%}); ≥ possible {args.possible}: {fp_p} ({fp_p / len(non_listed):.1%})",
-            "", "First hits at the match threshold (an upper bound: some are the same person under another spelling on the UK or EU list):", ""]
-    out += [f"- {e}" for e in examples]
-
-    # Speed: every query above again, timed on its own (no logic-v2 calls in between).
-    import gc
-
-    gc.collect()
-    latencies = []
-    cpu = []
-    all_queries = [(q, schema) for _, q, schema, _ in queries] + non_listed
-    for q, schema in all_queries:
-        t, c = time.perf_counter(), time.thread_time()
-        index.match(Query(q, schema=schema), limit=10, threshold=args.match)
-        latencies.append(time.perf_counter() - t)
-        cpu.append(time.thread_time() - c)
-    cpu.sort()
-    lat = sorted(latencies)
-    p50 = statistics.median(lat) * 1000
-    p99 = lat[int(len(lat) * 0.99) - 1] * 1000
-    qps = len(lat) / sum(lat)
-    out += ["", f"### Speed ({len(lat):,} queries, one core)", "", f"p50 {p50:.2f} ms, p99 {p99:.2f} ms, mean {1000 * sum(lat) / len(lat):.2f} ms, "
-            f"{qps:,.0f} queries/s (wall clock); peak RSS {rss_mb():.0f} MB; "
-            f"load average during the run {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared machine)",
-            f"CPU time per query (excludes time the scheduler gave to other processes): p50 {statistics.median(cpu) * 1000:.2f} ms, "
-            f"p99 {cpu[int(len(cpu) * 0.99) - 1] * 1000:.2f} ms, max {cpu[-1] * 1000:.2f} ms, {len(cpu) / sum(cpu):,.0f} queries per CPU-second"]
-    if lv2:
-        # logic-v2 on the same queries and the same candidates kordon's index proposed.
-        sample = random.Random(3).sample([q for q in queries], min(300, len(queries)))
-        pairs = 0
-        t = time.perf_counter()
-        for _kind, q, schema, _target in sample:
-            found, _ = index.match(Query(q, schema=schema), limit=10)
-            for c in found:
-                lv2(schema, q, c.entity.schema, c.entity.names)
-                pairs += 1
-        lt = time.perf_counter() - t
-        out += [f"logic-v2 scoring the same {len(sample)} queries' candidates ({pairs} query-candidate pairs, all names of each candidate): "
-                f"{1000 * lt / len(sample):.1f} ms per query, {pairs / lt:,.0f} pairs/s"]
-    else:
-        out += ["nomenklatura not installed (pip install -e '.[bench]'): logic-v2 columns omitted"]
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    sections = set(args.sections.split(","))
+    lv2 = None if args.no_lv2 else load_lv2()
+    out = [(f"Python {sys.version.split()[0]}, pinned to one core of {os.cpu_count()}; load average at start "
+            f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}; logic-v2 {'(nomenklatura) warm' if lv2 else 'not installed: columns omitted'}."), ""]
+    if "namebench" in sections:
+        out += name_bench(shared, lv2, args.match)
+    if "entitybench" in sections:
+        out += entity_bench(shared, lv2, args.match, 0.7)
+    if "watchman" in sections:
+        out += watchman(shared, lv2)
+    if sections & {"un", "negatives", "variants", "speed"}:
+        out += index_sections(shared, sections, lv2, args.match, args.possible)
     print("\n".join(out))
+
+
+def index_sections(shared: Path, sections: set[str], lv2: LogicV2 | None, match: float, possible: float) -> list[str]:
+    index, rows, build_s, build_cpu = build_index(shared)
+    out: list[str] = []
+    if "un" in sections:
+        out += un_listed(index, shared, lv2, match, possible)
+    if "negatives" in sections:
+        out += negatives(index, shared, lv2, match, possible)
+    if "variants" in sections:
+        out += variants(index, shared, lv2, match, possible)
+    if "speed" in sections:
+        out += speed(index, rows, shared, lv2, (build_s, build_cpu))
+    return out
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     missing=()
     [ -x /usr/bin/chromium ] || missing+=(chromium)
     ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
+    command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)  # the Spark engine's tests
     if [ ${#missing[@]} -gt 0 ]; then
         echo "installing ${missing[*]} (apt-get)" >&2
         export DEBIAN_FRONTEND=noninteractive
@@ -24,7 +25,7 @@ python3 -m venv "$VENV"
 # shellcheck disable=SC1091
 . "$VENV/bin/activate"
 python -m pip install --quiet --upgrade pip
-python -m pip install --quiet -e '.[test,api,trade]'
+python -m pip install --quiet -e '.[test,api,trade,spark]'
 
 # Built party indexes are cached per content hash; a fresh folder keeps runs independent.
 KORDON_CACHE_DIR=$(mktemp -d)

@@ -58,6 +58,12 @@ class Settings(BaseModel):
         "kz_customs", description="Jurisdiction profile whose law turns findings into actions: a bundled id "
         "(kz_customs, eu_exporter, us_person, bank_kz, uk_exporter) or the path of a profile file")
     database_url: str = Field(default_factory=lambda: os.environ.get("KORDON_DATABASE_URL", "sqlite:///kordon.db"))
+    # Where the bulk jobs (parties screen, rescreen) run: in this process, or on Apache Spark (docs/scale.md).
+    engine: str = Field(default_factory=lambda: os.environ.get("KORDON_ENGINE", "local"), pattern="^(local|spark)$",
+                        description="local | spark")
+    spark_master: str = Field(default_factory=lambda: os.environ.get("KORDON_SPARK_MASTER", "local[*]"),
+                              description="Spark master (local[2], spark://host:7077, yarn); ignored under spark-submit")
+    spark_conf: dict[str, str] = Field(default_factory=dict, description="Extra Spark settings, e.g. spark.executor.memory")
 
     @field_validator("screening_country")
     @classmethod

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kordon.config import Settings
 from kordon.index.warehouse import WarehouseView
@@ -31,6 +33,10 @@ from kordon.screen.documents import (
 )
 from kordon.screen.documents.checks import describe_step
 from kordon.screen.documents.facts import snt_facts
+
+if TYPE_CHECKING:
+    from kordon.engines import Engine
+    from kordon.record.documents_export import SntRow
 
 DEFAULT_PROFILE = "kz_customs"
 
@@ -134,6 +140,43 @@ class Documents:
             store.save_verdicts([(v.model_dump(mode="json"), v.version or 0) for v in pending], actor=actor)
         yield from pending
 
+    def verify_all(self, engine: Engine, profile: str = DEFAULT_PROFILE, record: bool = True, actor: str = "kordon",
+                   source: str | Path | None = None, errors: list[str] | None = None, batch: int = 2000) -> Iterator[Verdict]:
+        """`verify --all` on an engine (local worker processes or Spark executors): every current SNT of the store, or of
+        a Parquet export (`source`, see kordon.record.documents_export), verified by `verify_row` where the engine runs
+        it; verdicts come back in order and are recorded here, a batch at a time, as `verify_iter` records them.
+        Rows that cannot be read are appended to `errors` (file, row, field)."""
+        from kordon.record import documents_export
+
+        ctx = self.context(profile)
+        if source is not None:
+            base = Path(source)
+            view = WarehouseView.from_parquet(str(base / "rows"))
+            outcomes = engine.verify_snts_parquet(view, ctx, base / "snts")
+        else:
+            outcomes = engine.verify_snts(view=self.view(), ctx=ctx, rows=documents_export.iter_store(self.documents))
+        pending: list[Verdict] = []
+        for outcome in outcomes:
+            if outcome.error is not None:
+                if errors is not None:
+                    errors.append(outcome.error)
+                continue
+            if outcome.verdict is None:
+                continue  # an SNT bringing goods in: not an export
+            pending.append(outcome.verdict)
+            if len(pending) >= batch:
+                if record:
+                    self._save(pending, actor)
+                yield from pending
+                pending = []
+        if pending and record:
+            self._save(pending, actor)
+        yield from pending
+
+    def _save(self, verdicts: list[Verdict], actor: str) -> None:
+        with paused_gc():
+            self.documents.save_verdicts([(v.model_dump(mode="json"), v.version or 0) for v in verdicts], actor=actor)
+
     def _named(self, numbers: list[str], missing: list[str]) -> Iterator[tuple[Any, int]]:
         for number in numbers:
             found = self.documents.get("snt", number)
@@ -154,6 +197,37 @@ class Documents:
         snt, version = found
         assert isinstance(snt, SNT)
         return trace_snt(snt, self.view(), self.context(profile), version)
+
+
+@dataclass
+class SntOutcome:
+    """One SNT row verified: the verdict (None for an SNT bringing goods in), or why the row could not be read."""
+
+    seq: int
+    verdict: Verdict | None = None
+    error: str | None = None
+
+
+def verify_row(view: WarehouseView, ctx: DocumentContext, row: SntRow) -> SntOutcome:
+    """Read one SNT row (store or Parquet export) and verify it: what every engine runs per SNT. Never raises."""
+    from pydantic import ValidationError
+
+    try:
+        if not row.document:
+            raise ValueError("field 'document' is empty")
+        try:
+            snt = SNT.model_validate_json(row.document)
+        except ValidationError as exc:
+            e = exc.errors()[0]
+            raise ValueError(f"field 'document': {'.'.join(str(x) for x in e.get('loc', ())) or '(document)'}: {e.get('msg')}") from exc
+        if row.number and snt.registrationNumber != row.number:
+            raise ValueError(f"field 'number' is {row.number!r} but the SNT's registrationNumber is {snt.registrationNumber!r}")
+    except ValueError as exc:
+        return SntOutcome(row.seq, error=f"{row.where}: {exc}")
+    if snt.inbound:
+        return SntOutcome(row.seq)
+    with paused_gc():
+        return SntOutcome(row.seq, verdict=verify_snt(snt, view, ctx, row.version))
 
 
 def trace_snt(snt: SNT, view: WarehouseView, ctx: DocumentContext, version: int | None = None) -> dict[str, Any]:

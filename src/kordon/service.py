@@ -13,7 +13,8 @@ import datetime as dt
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,12 +25,16 @@ from kordon.index.history import History, attach, load_history
 from kordon.models import Decision, Declaration
 from kordon.models.decision import ACTION_ORDER, LANE_ORDER
 from kordon.record import audit
+from kordon.record.history_export import HistoryRow
 from kordon.record.store import Record, Store, Stored, content_hash
 from kordon.record.tables import DeclarationRow, InspectionRow, ReviewRow, SeizureRow
 from kordon.screen import ScreeningContext, build_context, screen_declaration
 from kordon.screen.amendment import Amendment
 from kordon.screen.context import load_rules
 from kordon.screen.pipeline import LIST_RULE_PREFIXES, rescreen_lists
+
+if TYPE_CHECKING:
+    from kordon.engines import Engine
 
 
 def stored_settings(settings: Settings) -> dict[str, Any]:
@@ -96,6 +101,66 @@ class Rescreen:
         """The new outcome is milder. Automation may hold or escalate, never release: an officer decides."""
         return (ACTION_ORDER.index(self.after.action), LANE_ORDER.index(self.after.lane)) < (
             ACTION_ORDER.index(self.before.action), LANE_ORDER.index(self.before.lane))
+
+
+def rescreen_one(decl: Declaration, version: int, before: Decision, ctx: ScreeningContext) -> Rescreen:
+    """Re-screen one stored declaration against the context's lists: what every engine runs per declaration."""
+    return Rescreen(decl.id, version, before, rescreen_lists(decl, before, ctx))
+
+
+@dataclass
+class RowOutcome:
+    """A history row re-screened: the result, or why the row could not be read."""
+
+    seq: int
+    result: Rescreen | None = None
+    error: str | None = None
+
+
+def rescreen_row(ctx: ScreeningContext, row: HistoryRow) -> RowOutcome:
+    """Read one history row (store or Parquet export) and re-screen it; a damaged row gives an error, never raises."""
+    from pydantic import ValidationError
+
+    try:
+        if not row.declaration_id:
+            raise ValueError("field 'declaration_id' is empty")
+        if row.version is None:
+            raise ValueError("field 'version' is empty")
+        for field, text in (("declaration", row.declaration), ("decision", row.decision)):
+            if not text:
+                raise ValueError(f"field {field!r} is empty")
+        try:
+            decl = Declaration.model_validate_json(row.declaration or "")
+        except ValidationError as exc:
+            raise ValueError(f"field 'declaration': {_first_error(exc)}") from exc
+        try:
+            before = Decision.model_validate_json(row.decision or "")
+        except ValidationError as exc:
+            raise ValueError(f"field 'decision': {_first_error(exc)}") from exc
+        if decl.id != row.declaration_id:
+            raise ValueError(f"field 'declaration_id' is {row.declaration_id!r} but the declaration's id is {decl.id!r}")
+    except ValueError as exc:
+        return RowOutcome(row.seq, error=f"{row.where}: {exc}")
+    return RowOutcome(row.seq, result=rescreen_one(decl, row.version, before, ctx))
+
+
+def _first_error(exc: Exception) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        e = errors()[0]
+        where = ".".join(str(x) for x in e.get("loc", ())) or "(document)"
+        return f"{where}: {e.get('msg')}"
+    return str(exc)
+
+
+@dataclass
+class RescreenRun:
+    """What a bulk re-screen did: every changed outcome, and the rows read, re-screened and rejected."""
+
+    changed: list[Rescreen]
+    read: int = 0
+    rejected: int = 0
+    errors: list[str] | None = None
 
 
 class Kordon:
@@ -370,25 +435,47 @@ class Kordon:
         as a further decision with an audit record — unless it is milder than before (a delisting, or a
         list missing from this run's settings): that is returned for an officer's review, never recorded.
         """
+        return self.rescreen_all(since, record=record, actor=actor).changed
+
+    def rescreen_all(self, since: dt.datetime | dt.date | None = None, record: bool = True, actor: str = "kordon",
+                     engine: Engine | None = None, source: str | Path | None = None) -> RescreenRun:
+        """`rescreen` over the whole history (or what was lodged since `since`), or over a Parquet export of it
+        (`source`), on the local engine or Spark. The engine only decides where `rescreen_row` runs; every changed
+        outcome is recorded here, through the same path, in the order of the history."""
+        from kordon.engines.local import LocalEngine
+
         self._live_lists()
-        changed = []
-        for decl, version, before in list(self.store.latest_since(since)):
-            result = Rescreen(decl.id, version, before, rescreen_lists(decl, before, self.context))
-            if not result.changed:
+        engine = engine or LocalEngine()
+        ctx = self.context
+        outcomes = engine.rescreen_parquet(ctx, source) if source is not None else engine.rescreen_store(ctx, self.store, since)
+        run = RescreenRun([], errors=[])
+        for outcome in outcomes:
+            run.read += 1
+            if outcome.error is not None:
+                run.rejected += 1
+                assert run.errors is not None
+                run.errors.append(outcome.error)
                 continue
-            changed.append(result)
+            result = outcome.result
+            if result is None or not result.changed:
+                continue
+            run.changed.append(result)
             if record and not result.lowered:
-                payload = {"version": version, "lane": result.after.lane.value, "action": result.after.action.value,
-                           "was": [before.lane.value, before.action.value], "list_versions": result.after.list_versions,
-                           "added": sorted(map(str, result.added)), "removed": sorted(map(str, result.removed))}
+                self.record_rescreen(result, actor)
+        return run
 
-                def write(s: Session, r: Rescreen = result, p: dict[str, Any] = payload) -> None:
-                    row = self.store.add_decision(s, r.declaration_id, r.version, r.after, self.context.rules.sha256,
-                                                  stored_settings(self.settings))
-                    audit.append_in(s, actor, "rescreen", f"declaration:{r.declaration_id}", p, rows=[row])
+    def record_rescreen(self, result: Rescreen, actor: str = "kordon") -> None:
+        """Record an escalated re-screen outcome as a further decision, with its audit record, in one transaction."""
+        payload = {"version": result.version, "lane": result.after.lane.value, "action": result.after.action.value,
+                   "was": [result.before.lane.value, result.before.action.value], "list_versions": result.after.list_versions,
+                   "added": sorted(map(str, result.added)), "removed": sorted(map(str, result.removed))}
 
-                self.store.transaction(write)
-        return changed
+        def write(s: Session, r: Rescreen = result, p: dict[str, Any] = payload) -> None:
+            row = self.store.add_decision(s, r.declaration_id, r.version, r.after, self.context.rules.sha256,
+                                          stored_settings(self.settings))
+            audit.append_in(s, actor, "rescreen", f"declaration:{r.declaration_id}", p, rows=[row])
+
+        self.store.transaction(write)
 
     def replay(self, declaration_id: str, version: int | None = None) -> Replay:
         record = self.get(declaration_id, version)

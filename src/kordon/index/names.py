@@ -19,6 +19,8 @@ from importlib import resources
 
 import yaml
 
+from kordon.index.text import normalise_name_text
+
 # Our Cyrillic → Latin table: ICAO 9303 where it has one letter, the plainest letter where
 # standards differ (the folds below merge the alternatives anyway). Kazakh letters follow the
 # passport practice (қ→k, ң→n, ғ→g, ұ/ү→u, ө→o, ә→a, і→i, һ→h), not the q of the 2021 alphabet.
@@ -90,16 +92,41 @@ def legal_forms() -> tuple[dict[str, str], tuple[tuple[tuple[str, ...], str], ..
     return words, tuple(sorted(phrases.items(), key=lambda kv: len(kv[0]), reverse=True))
 
 
+# Hangul syllables spelled one by one as Korean names are written in Latin lists and passports
+# ("Kim Jong Un", "RI SONG HYOK"): McCune-Reischauer without its breves and apostrophes (eo → o,
+# eu → u), initial ㄱ/ㅂ/ㄷ as k/p/t. rigour's Revised Romanization glues the syllables ("gimjeong-eun").
+_HANGUL_INITIAL = ["k", "kk", "n", "t", "tt", "r", "m", "p", "pp", "s", "ss", "-", "j", "jj", "ch", "k", "t", "p", "h"]
+_HANGUL_MEDIAL = ["a", "ae", "ya", "yae", "o", "e", "yo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we", "wi", "yu", "u", "ui", "i"]
+_HANGUL_FINAL = ["", "k", "k", "ks", "n", "nj", "nh", "t", "l", "lk", "lm", "lb", "ls", "lt", "lp", "lh", "m", "p", "ps", "t", "t",
+                 "ng", "t", "t", "k", "t", "p", "t"]
+_HANGUL_RE = re.compile("[\uac00-\ud7a3]")
+
+
+def _hangul(text: str) -> str:
+    out: list[str] = []
+    for ch in text:
+        cp = ord(ch) - 0xAC00
+        if 0 <= cp < 11172:
+            ini, med, fin = cp // 588, (cp % 588) // 28, cp % 28
+            out.append(" " + _HANGUL_INITIAL[ini].replace("-", "") + _HANGUL_MEDIAL[med] + _HANGUL_FINAL[fin])
+        else:
+            out.append(ch)
+    return "".join(out).strip()
+
+
 def transliterate(text: str) -> str:
-    """Latin form of any name: kordon's table for Cyrillic, rigour's ascii_text for other scripts."""
+    """Latin form of any name: kordon's tables for Cyrillic and Hangul, rigour's ascii_text for other scripts."""
     text = text.casefold()
     if _CYR_RE.search(text):
         text = "".join(_CYR.get(ch, ch) for ch in text)
+    if _HANGUL_RE.search(text):
+        text = _hangul(text)
     if text.isascii():
         return text
     from rigour.text import ascii_text
 
-    return ascii_text(text).casefold()
+    # ascii_text writes "?" for letters it cannot render (Arabic ʿayn); CJK comes out as spaced syllables.
+    return ascii_text(text).casefold().replace("?", "").replace("-", " ")
 
 
 def fold(token: str) -> str:
@@ -108,15 +135,22 @@ def fold(token: str) -> str:
     return token
 
 
+# Roman numerals the double-letter fold would change ("II" → "i"); the others fold the same on both sides.
+_ROMAN = frozenset(["ii", "iii", "vii", "viii", "xii", "xiii", "xvii", "xviii", "xx", "xxi", "xxii", "xxiii"])
+
+
 @lru_cache(maxsize=200_000)
 def fold_token(token: str) -> str:
+    if token in _ROMAN:
+        return token  # numbers: "Solutions II" is not "Solutions I" (the double-letter fold would make it so)
     return fold(transliterate(token))
 
 
 def _clean(text: str) -> str:
-    # Emoji, symbols and control characters are not name material; NFKC folds full-width forms.
-    text = unicodedata.normalize("NFKC", text)
-    return "".join(ch if unicodedata.category(ch)[0] in "LNZ" or ch in "&'-" else " " for ch in text)
+    # One normal form for list and query (format characters, look-alikes, letters written apart);
+    # then emoji, symbols and punctuation are not name material. Marks stay: Thai vowels, Arabic harakat.
+    text = normalise_name_text(text)
+    return "".join(ch if unicodedata.category(ch)[0] in "LMNZ" or ch in "&'-" else " " for ch in text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,10 +202,11 @@ def name_key(name: str) -> NameKey:
         if w in single and len(kept) > 1:
             found.append(single[w])
             continue
-        f = fold_token(w)
-        if f and f not in tokens:
-            # A repeated part adds nothing: lists write "Full Name (ABBREVIATED Full Name)".
-            tokens.append(f)
+        # A token of another script may transliterate to several parts ("李明" → "li ming").
+        for f in fold_token(w).split():
+            if f not in tokens:
+                # A repeated part adds nothing: lists write "Full Name (ABBREVIATED Full Name)".
+                tokens.append(f)
     only_form = (len(kept) == 1 and kept[0] in single) or (not kept and bool(found))
     letters = sum(sum(ch.isalpha() for ch in w) for w in kept if w not in _PARTICLES and not (w in single and len(kept) > 1))
     return NameKey(original=raw, tokens=tuple(tokens), legal_forms=tuple(found), only_legal_form=only_form, letters=letters)

@@ -12,14 +12,22 @@ import gc
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Iterable
-
-from rapidfuzz.distance import OSA
+from typing import Any
 
 from kordon.index import identifiers as ids
-from kordon.index.names import NameKey, is_particle, is_patronymic, name_key
+from kordon.index.names import NameKey, name_key
+from kordon.index.party_features import (
+    Pair,
+    compare_keys,
+    part_weight,
+    score_pair,
+    scorer_config,
+    token_sim,
+)
+
+__all__ = ["Candidate", "ListedEntity", "PartyIndex", "Query", "address_key", "compare_keys", "schema_compatible"]
 
 # FtM properties kordon reads from a listed entity.
 NAME_PROPS = ("name", "alias", "previousName", "weakAlias", "firstName lastName")
@@ -48,7 +56,7 @@ class ListedEntity:
     digest: str = ""  # of the list entry as published: an allow-list decision holds only for this content
 
     @classmethod
-    def from_ftm(cls, list_id: str, data: dict[str, Any]) -> "ListedEntity":
+    def from_ftm(cls, list_id: str, data: dict[str, Any]) -> ListedEntity:
         props = data.get("properties", {})
         names: list[str] = []
         for prop in ("name", "alias", "previousName", "weakAlias"):
@@ -107,121 +115,6 @@ class Candidate:
         }
 
 
-# --- scoring ---------------------------------------------------------------------------------
-
-def _token_sim(a: str, b: str) -> float:
-    """How much two folded name parts agree, in [0, 1]; 0 when they are different names."""
-    if a == b:
-        return 1.0
-    la, lb = len(a), len(b)
-    if min(la, lb) <= 2:
-        # An initial agrees with a full given name ("A. Wendt" / "Aaron Wendt") but weakly.
-        return 0.6 if min(la, lb) == 1 and a[0] == b[0] else 0.0
-    if is_patronymic(a) != is_patronymic(b):
-        return 0.0  # "Petrov" is not "Petrovich": a surname and a patronymic built on the same name
-    if a.isdigit() or b.isdigit():
-        return 0.0  # numbers in names ("Fund VIII", "Company 23") identify; near is not equal
-    sim = OSA.normalized_similarity(a, b)
-    if sim < 0.6:
-        # Short given names: "Ben"/"Benjamin". Not patronymics: "Oleksandr"/"Oleksandrovych" differ.
-        short, long_ = (a, b) if la < lb else (b, a)
-        if len(short) == 3 and long_.startswith(short) and not is_patronymic(long_):
-            return 0.6
-        return 0.0
-    # Transliteration and typing variants are one or two edits; the curve keeps "Castro"/"Castillo" low.
-    return (sim - 0.45) / 0.55
-
-
-_ROMAN = {"ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"}
-
-
-def _is_number(token: str) -> bool:
-    return token.isdigit() or token in _ROMAN
-
-
-@lru_cache(maxsize=200_000)
-def _weight(token: str) -> float:
-    if is_particle(token):
-        return 0.3
-    if token.isdigit():
-        return 0.8
-    return min(len(token), 8) / 4 + 0.5
-
-
-_FAMILY = {"pjsc": "jsc", "cjsc": "jsc", "ojsc": "jsc"}
-
-
-def _joined_sim(q: NameKey, c: NameKey) -> float:
-    return OSA.normalized_similarity("".join(q.tokens), "".join(c.tokens))
-
-
-def compare_keys(q: NameKey, c: NameKey, person: bool) -> tuple[float, list[str], list[str], list[str]]:  # noqa: C901 - the matcher under rework in issue 9; split there
-    """Score two name keys; return (score, agreed parts, query parts unmatched, candidate parts unmatched)."""
-    qa, ca = list(q.tokens), list(c.tokens)
-    if not qa or not ca:
-        return 0.0, [], qa, ca
-    pairs = []
-    for i, a in enumerate(qa):
-        for j, b in enumerate(ca):
-            s = _token_sim(a, b)
-            if s > 0:
-                pairs.append((s, i, j))
-    pairs.sort(reverse=True)
-    used_q: set[int] = set()
-    used_c: set[int] = set()
-    gained = 0.0
-    agreed = []
-    for s, i, j in pairs:
-        if i in used_q or j in used_c:
-            continue
-        used_q.add(i)
-        used_c.add(j)
-        gained += s * (_weight(qa[i]) + _weight(ca[j]))
-        agreed.append(qa[i] if qa[i] == ca[j] else f"{qa[i]}~{ca[j]}")
-    q_left = [t for i, t in enumerate(qa) if i not in used_q]
-    c_left = [t for j, t in enumerate(ca) if j not in used_c]
-    total = sum(map(_weight, qa)) + sum(map(_weight, ca))
-    # A name part missing on one side costs less than a part that disagrees: lists carry patronymics
-    # and middle names that declarations drop. Missing patronymics are discounted further.
-    slack = 0.0
-    if not q_left or not c_left:
-        for t in q_left + c_left:
-            if _is_number(t):
-                continue
-            slack += _weight(t) * ((0.75 if is_patronymic(t) else 0.5) if person else 0.25)
-    score = gained / max(total - slack, 1e-9) if agreed else 0.0
-    if [t for t in q_left if not is_particle(t)] and [t for t in c_left if not is_particle(t)]:
-        score -= 0.1  # a part on each side that disagrees: another person or firm of the same family
-    if any(_is_number(t) for t in q_left + c_left):
-        score *= 0.7
-    # Words run together or split ("SergeiLavrov", "Patr ushev", "Goodwill"/"Good Will").
-    # Typos across the whole name, or parts split differently; never across different numbers
-    # ("Neka 455"/"Neka 456") or different initials ("I.P.C."/"N.P.C.").
-    comparable = len(qa) != len(ca) or sorted(t[0] for t in qa) == sorted(t[0] for t in ca)
-    same_numbers = [t for t in qa if t.isdigit()] == [t for t in ca if t.isdigit()]
-    joined = _joined_sim(q, c) if comparable and same_numbers else 0.0
-    if joined >= 0.9 and joined > score + 0.01:
-        score = joined
-        agreed = [f"{''.join(qa)}~{''.join(ca)}"]
-        q_left, c_left = [], []
-    qf, cf = {_FAMILY.get(f, f) for f in q.legal_forms} - {"generic"}, {_FAMILY.get(f, f) for f in c.legal_forms} - {"generic"}
-    if qf and cf and not qf & cf:
-        score *= 0.75
-    return max(0.0, min(score, 1.0)), agreed, q_left, c_left
-
-
-def _country_ok(query: Query, entity: ListedEntity) -> bool | None:
-    if not query.country or not entity.countries:
-        return None
-    return query.country.lower() in entity.countries
-
-
-def _birth_ok(query: Query, entity: ListedEntity) -> bool | None:
-    if not query.birth_date or not entity.birth_dates:
-        return None
-    return any(d.startswith(query.birth_date) or query.birth_date.startswith(d) for d in entity.birth_dates)
-
-
 def schema_compatible(query_schema: str | None, entity_schema: str) -> bool:
     if not query_schema or query_schema in ("LegalEntity", "Thing"):
         return True
@@ -241,51 +134,111 @@ def _deletes(token: str) -> set[str]:
     return out
 
 
+def _joins(tokens: tuple[str, ...], runs: bool = False) -> list[tuple[str, int, int]]:
+    """Adjacent parts written together ("metall stan" → "metallstan"), with the first and last part covered.
+
+    A list name is indexed with its adjacent pairs and, up to five parts, written as one word; a query
+    looks up every run of adjacent parts. So a name written as one word on one side and as two or more
+    on the other ("MetallStan LLP" / "ТОО «Металл Стан»", "Roso boron export") meet in the index.
+    """
+    n = len(tokens)
+    if n < 2 or n > 8:
+        return []
+    out = [(tokens[i] + tokens[i + 1], i, i + 1) for i in range(n - 1)]
+    if runs:
+        out += [("".join(tokens[i : j + 1]), i, j) for i in range(n) for j in range(i + 2, n)]
+    elif 2 < n <= 5:
+        out.append(("".join(tokens), 0, n - 1))
+    return out
+
+
 class PartyIndex:
-    """Entities of one or more lists, searchable by name, identifier and address."""
+    """Entities of one or more lists, searchable by name, identifier and address.
 
-    MAX_POSTINGS = 3000  # a token more common than this only re-ranks candidates found otherwise
+    Retrieval cannot lose an exact listed name: every name and alias is indexed, part by part and
+    with adjacent parts joined; a query finds list parts within about two edits (one-deletion
+    neighbours, SymSpell style). Each list name is ranked by how much of the query it covers (each query
+    part counted once, at its best similarity); the names that cover the whole query are all scored
+    (fewest parts of their own first, at most FULL_MAX), then the SCORED best partial ones, and the
+    scorer takes the best (query name, list name) pair of each entity.
+    """
 
-    def __init__(self, entities: Iterable[ListedEntity], versions: dict[str, str] | None = None):  # noqa: C901 - the matcher under rework in issue 9; split there
+    COMMON = 1500  # a query part on more names than this only adds to names found through rarer parts
+    SCORED = 20  # partially covering names scored per query, beyond the ones covering all of it
+    MIN_COVER = 0.3  # names covering less of the query are not scored (they cannot reach a possible match)
+    FULL = 0.999
+    FULL_MAX = 300
+
+    def __init__(self, entities: Iterable[ListedEntity], versions: dict[str, str] | None = None):
         self.entities: list[ListedEntity] = list(entities)
         self.versions = dict(versions or {})
         self.name_keys: list[tuple[int, NameKey]] = []  # (entity idx, key)
-        self.token_names: dict[str, list[int]] = defaultdict(list)  # folded token -> name-key idxs
-        self.deletes: dict[str, str | tuple[str, ...]] = {}  # deletion variant -> token(s)
+        # Names with the same parts (the same person on the UN, UK, OFAC and EU lists) form one group:
+        # retrieved and compared once, then scored for each entity carrying them.
+        self.groups: list[tuple[str, ...]] = []
+        members: list[list[int]] = []
+        group_of: dict[tuple[str, ...], int] = {}
+        token_names: dict[str, list[int]] = defaultdict(list)  # folded part (or joined run) -> group ids
+        deletes: dict[str, set[str]] = defaultdict(set)  # deletion variant -> parts
         self.by_identifier: dict[str, list[int]] = defaultdict(list)
         self.by_address: dict[str, list[int]] = defaultdict(list)
         # Answers for queries already asked (kordon.screen.parties.matches); owned by this index, so they
         # can never outlive it or be mistaken for another index's answers.
         self.memo: dict[tuple, tuple[list[Candidate], list[str]]] = {}
+        joined: set[str] = set()
         for e_idx, ent in enumerate(self.entities):
-            seen: set[tuple[str, ...]] = set()
-            for n in ent.names:
-                key = name_key(n)
-                if not key.tokens or key.tokens in seen:
-                    continue
-                seen.add(key.tokens)
-                k_idx = len(self.name_keys)
-                self.name_keys.append((e_idx, key))
-                for t in set(key.tokens):
-                    self.token_names[t].append(k_idx)
-            for scheme, value in ent.identifiers:
-                for k in ids.equivalent_keys(ids.Identifier(scheme, value, True)):
-                    self.by_identifier[k].append(e_idx)
-            for a in ent.addresses:
-                ak = address_key(a)
-                if ak:
-                    self.by_address[ak].append(e_idx)
-        deletes: dict[str, set[str]] = defaultdict(set)
-        for t in self.token_names:
-            for d in _deletes(t):
+            self._add_names(e_idx, ent, members, group_of, token_names, joined)
+            self._add_lookups(e_idx, ent)
+        self.members: list[tuple[int, ...]] = [tuple(m) for m in members]
+        del members, group_of
+        parts = {t for toks in self.groups for t in toks}
+        for t in token_names:
+            # Joined parts are found as written (a query's own joined runs look them up); only real parts
+            # get their deletion neighbours, which keeps the index within memory.
+            for d in ({t} if t in joined and t not in parts else _deletes(t)):
                 deletes[d].add(t)
-        self.token_names = dict(self.token_names)
+        # Postings as tuples: compact, and several times faster to unpickle than lists or sets (the index is cached on disk).
+        self.token_names: dict[str, tuple[int, ...]] = {t: tuple(v) for t, v in token_names.items()}
+        del token_names, parts, joined
         # The index is ~1M long-lived objects; without freezing them every full GC pass walks them all
         # (tens of ms), which is what the slowest queries were waiting on.
         gc.collect()
         gc.freeze()
-        # Plain strings and tuples unpickle several times faster than sets (the index is cached on disk).
-        self.deletes = {k: (next(iter(v)) if len(v) == 1 else tuple(v)) for k, v in deletes.items()}
+        self.deletes: dict[str, str | tuple[str, ...]] = {k: (next(iter(v)) if len(v) == 1 else tuple(v)) for k, v in deletes.items()}
+
+    def _add_names(self, e_idx: int, ent: ListedEntity, members: list[list[int]], group_of: dict[tuple[str, ...], int],
+                   token_names: dict[str, list[int]], joined: set[str]) -> None:
+        seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
+        for n in ent.names:
+            key = name_key(n)
+            # "LOGARCHEO AG" and "LOGARCHEO S.A." are both kept: the legal form is evidence too.
+            if not key.tokens or (key.tokens, key.legal_forms) in seen:
+                continue
+            seen.add((key.tokens, key.legal_forms))
+            k_idx = len(self.name_keys)
+            self.name_keys.append((e_idx, key))
+            g = group_of.get(key.tokens)
+            if g is not None:
+                members[g].append(k_idx)
+                continue
+            g = group_of[key.tokens] = len(self.groups)
+            self.groups.append(key.tokens)
+            members.append([k_idx])
+            for t in set(key.tokens):
+                token_names[t].append(g)
+            for j, _, _ in _joins(key.tokens):
+                if j not in key.tokens:
+                    token_names[j].append(g)
+                    joined.add(j)
+
+    def _add_lookups(self, e_idx: int, ent: ListedEntity) -> None:
+        for scheme, value in ent.identifiers:
+            for k in ids.equivalent_keys(ids.Identifier(scheme, value, True)):
+                self.by_identifier[k].append(e_idx)
+        for a in ent.addresses:
+            ak = address_key(a)
+            if ak:
+                self.by_address[ak].append(e_idx)
 
     def __len__(self) -> int:
         return len(self.entities)
@@ -294,52 +247,130 @@ class PartyIndex:
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(sorted(self.versions.items())).encode()).hexdigest()[:16]
 
-    def _similar_tokens(self, token: str) -> set[str]:
-        found: set[str] = set()
+    def _similar_tokens(self, token: str) -> dict[str, float]:
+        """List parts within about two edits of a query part, with their similarity (> 0)."""
+        found: dict[str, float] = {}
         for d in _deletes(token):
             hit = self.deletes.get(d)
             if hit is None:
                 continue
-            if isinstance(hit, str):
-                found.add(hit)
-            else:
-                found.update(hit)
-        if len(token) >= 3:
-            # Truncated given names ("ben" → "benjamin") are caught by the scorer's prefix rule,
-            # but only when the full token is a candidate; exact prefix tokens are rare, skip here.
-            pass
+            for s in (hit,) if isinstance(hit, str) else hit:
+                if s not in found:
+                    found[s] = token_sim(token, s)
+        return {s: v for s, v in found.items() if v > 0}
+
+    def _probe(self, toks: list[str]) -> list[tuple[tuple[int, ...], dict[str, float], int]]:
+        """For each query part and each run of adjacent parts written together: the query parts it covers,
+        the similar list parts with their similarity, and how many names carry those."""
+        probes = [(t, (i,)) for i, t in enumerate(toks)] + [(j, tuple(range(a, b + 1))) for j, a, b in _joins(tuple(toks), runs=True)]
+        found = []
+        for probe, parts in probes:
+            sims = self._similar_tokens(probe)
+            if sims:
+                found.append((parts, sims, sum(len(self.token_names.get(t, ())) for t in sims)))
         return found
 
-    def candidates(self, key: NameKey, limit: int = 60) -> list[int]:
-        """Name-key indexes sharing a similar token, ranked by the rarity of what they share."""
-        counts: dict[int, float] = defaultdict(float)
-        common: list[list[int]] = []
-        for t in set(key.tokens):
-            for s in self._similar_tokens(t):
-                postings = self.token_names.get(s, [])
-                if len(postings) > self.MAX_POSTINGS:
-                    common.append(postings)
-                    continue
-                w = 1.0 / (1 + len(postings)) ** 0.5 * (_weight(t))
-                for k in postings:
-                    counts[k] += w
-        if not counts:
-            return []
-        if common:
-            # Common tokens only add to names already found through a rarer token.
-            for postings in common:
-                for k in postings:
-                    if k in counts:
-                        counts[k] += 0.01
-        return sorted(counts, key=counts.__getitem__, reverse=True)[:limit]
+    def _seeds(self, found: list[tuple[tuple[int, ...], dict[str, float], int]], n: int) -> list[tuple[tuple[int, ...], dict[str, float], int]]:
+        by_size = sorted(found, key=lambda f: f[2])
+        seeds = [f for f in by_size if f[2] <= self.COMMON]
+        for f in by_size:
+            if len({i for parts, _, _ in seeds for i in parts}) >= min(2, n):
+                break
+            if f not in seeds:
+                seeds.append(f)
+        return seeds
 
-    def match(self, query: Query, limit: int = 10, threshold: float = 0.7) -> tuple[list[Candidate], list[str]]:  # noqa: C901 - the matcher under rework in issue 9; split there
+    def _gather(self, found: list[tuple[tuple[int, ...], dict[str, float], int]], weights: list[float]) -> dict[int, list[float]]:
+        """For each name group, the best similarity reached by each query part, and (last) their weighted sum.
+
+        Names are gathered through the parts that few names share; a common part ("Muhammad", "Ali")
+        then only adds to the names found, looked up among each name's own parts. A name covering the
+        whole query carries every rare part too, so none is lost. At least two query parts gather, so a
+        misspelt rare part cannot hide a name carrying all the others ("KYUNG IL KIM" / "KIM KYONG IL").
+        """
+        n = len(weights)
+        seeds = self._seeds(found, n)
+        later = [f for f in found if f not in seeds]
+        # c[n] keeps the weighted sum of c[:n] up to date, so ranking needs no second pass over the parts.
+        cover: dict[int, list[float]] = {}
+        for parts, sims, _ in seeds:
+            for t, sim in sims.items():
+                for k in self.token_names.get(t, ()):
+                    c = cover.get(k)
+                    if c is None:
+                        c = cover[k] = [0.0] * (n + 1)
+                    for i in parts:
+                        if sim > c[i]:
+                            c[n] += weights[i] * (sim - c[i])
+                            c[i] = sim
+        if later:
+            self._add_common(cover, later, weights)
+        return cover
+
+    def _add_common(self, cover: dict[int, list[float]], later: list[tuple[tuple[int, ...], dict[str, float], int]], weights: list[float]) -> None:
+        n = len(weights)
+        for k, c in cover.items():
+            own = self.groups[k]
+            for parts, sims, _ in later:
+                best = max([sims.get(t, 0.0) for t in own])
+                for i in parts:
+                    if best > c[i]:
+                        c[n] += weights[i] * (best - c[i])
+                        c[i] = best
+
+    def candidates(self, key: NameKey, limit: int | None = None) -> list[int]:
+        """Name groups to score, best covering first: all that cover the whole query, then up to `limit` more."""
+        limit = self.SCORED if limit is None else limit
+        toks = list(dict.fromkeys(key.tokens))
+        found = self._probe(toks) if toks else []
+        if not found:
+            return []
+        weights = [part_weight(t) for t in toks]
+        total = sum(weights)
+        n = len(toks)
+        ranked = []
+        floor = self.MIN_COVER * total
+        for k, c in self._gather(found, weights).items():
+            if c[n] < floor:
+                continue
+            # Among equal coverage, names with fewer parts of their own that the query lacks come first.
+            extra = len(self.groups[k]) - sum(1 for v in c[:n] if v > 0)
+            ranked.append((-c[n] / total, extra, k))
+        ranked.sort()
+        # Names covering the whole query, fewest parts of their own first: an exact name (no extra part)
+        # or one with a patronymic more always comes before the cap, which only bounds one-word queries
+        # like "Muhammad" that thousands of names contain.
+        full = [k for g, _, k in ranked if -g >= self.FULL][: self.FULL_MAX]
+        rest = [k for g, _, k in ranked if -g < self.FULL][:limit]
+        return full + rest
+
+    def match(self, query: Query, limit: int = 10) -> tuple[list[Candidate], list[str]]:
         """Ranked candidates and warnings for a query. Never raises on odd names."""
         warnings: list[str] = []
+        results = self._by_identifier(query, warnings)
         key = name_key(query.name)
-        person = query.schema == "Person"
+        if not key.meaningful:
+            warnings.append(
+                f"name {query.name!r} has no meaningful part after removing legal forms, digits and single letters; not matched by name"
+            )
+        else:
+            floor = float(scorer_config()["min_candidate_score"])
+            for e_idx, (score, ckey, ps) in self._best_pairs(query, key).items():
+                if ps.name_score < floor:
+                    continue
+                ent = self.entities[e_idx]
+                if e_idx in results:
+                    results[e_idx].explanation.extend(ps.explanation)
+                    results[e_idx].name_score = ps.name_score
+                    results[e_idx].matched_name = ckey.original
+                else:
+                    results[e_idx] = Candidate(ent, score, ckey.original, ps.explanation, name_score=ps.name_score)
+        ranked = sorted(results.values(), key=lambda c: (-c.score, -c.name_score, c.entity.list_id, c.entity.entity_id))
+        return ranked[:limit], warnings
+
+    def _by_identifier(self, query: Query, warnings: list[str]) -> dict[int, Candidate]:
+        """Identifiers decide on their own; invalid ones are named in a warning and not used."""
         results: dict[int, Candidate] = {}
-        # Identifiers decide on their own.
         for scheme, value in query.identifiers:
             ident = ids.normalise(scheme, value)
             if not ident.valid:
@@ -348,56 +379,27 @@ class PartyIndex:
             for k in ids.equivalent_keys(ident):
                 for e_idx in self.by_identifier.get(k, []):
                     ent = self.entities[e_idx]
-                    results[e_idx] = Candidate(ent, 1.0, ent.caption, [f"identifier {k} equals the listed entity's"], identifier_match=k, name_score=0.0)
-        if not key.meaningful:
-            warnings.append(
-                f"name {query.name!r} has no meaningful part after removing legal forms, digits and single letters; not matched by name"
-            )
-            key_ok = False
-        else:
-            key_ok = True
-        if key_ok:
-            best: dict[int, tuple[float, NameKey, list[str], list[str], list[str]]] = {}
-            for k_idx in self.candidates(key):
+                    results[e_idx] = Candidate(ent, float(scorer_config()["identifier_score"]), ent.caption,
+                                               [f"identifier {k} equals the listed entity's"], identifier_match=k, name_score=0.0)
+        return results
+
+    def _best_pairs(self, query: Query, key: NameKey) -> dict[int, tuple[float, NameKey, Any]]:
+        """Each retrieved entity on its best (query name, listed name) pair (ties: the higher name score)."""
+        person = query.schema == "Person"
+        best: dict[int, tuple[float, NameKey, Any]] = {}
+        for g in self.candidates(key):
+            shared: dict[bool, dict[str, Any]] = {True: {}, False: {}}  # name comparisons of the group, person or not
+            for k_idx in self.members[g]:
                 e_idx, ckey = self.name_keys[k_idx]
                 ent = self.entities[e_idx]
                 if not schema_compatible(query.schema, ent.schema):
                     continue
-                s, agreed, q_left, c_left = compare_keys(key, ckey, person or ent.schema == "Person")
-                if e_idx not in best or s > best[e_idx][0]:
-                    best[e_idx] = (s, ckey, agreed, q_left, c_left)
-            for e_idx, (s, ckey, agreed, q_left, c_left) in best.items():
-                if s < 0.3:
-                    continue
-                ent = self.entities[e_idx]
-                expl = [f"name {ckey.original!r}: agreed {', '.join(agreed) or 'nothing'}"]
-                if q_left:
-                    expl.append(f"query parts not on the list: {', '.join(q_left)}")
-                if c_left:
-                    expl.append(f"list parts not in the query: {', '.join(c_left)}")
-                score = s
-                c_ok = _country_ok(query, ent)
-                if c_ok is True:
-                    expl.append(f"country {query.country} agrees")
-                    score = min(1.0, score + 0.03)
-                elif c_ok is False:
-                    expl.append(f"country {query.country} differs from the list ({', '.join(ent.countries)})")
-                    score -= 0.05
-                b_ok = _birth_ok(query, ent)
-                if b_ok is True:
-                    expl.append(f"birth date {query.birth_date} agrees")
-                    score = min(1.0, score + 0.05)
-                elif b_ok is False:
-                    expl.append(f"birth date {query.birth_date} differs from the list ({', '.join(ent.birth_dates)})")
-                    score -= 0.15
-                if e_idx in results:
-                    results[e_idx].explanation.extend(expl)
-                    results[e_idx].name_score = s
-                    results[e_idx].matched_name = ckey.original
-                else:
-                    results[e_idx] = Candidate(ent, max(0.0, score), ckey.original, expl, name_score=s)
-        ranked = sorted(results.values(), key=lambda c: (-c.score, c.entity.list_id, c.entity.entity_id))
-        return ranked[:limit], warnings
+                as_person = person or ent.schema == "Person"
+                ps = score_pair(Pair(query, key, ent, ckey, as_person, shared[as_person]))
+                prev = best.get(e_idx)
+                if prev is None or (ps.score, ps.name_score) > (prev[0], prev[2].name_score):
+                    best[e_idx] = (ps.score, ckey, ps)
+        return best
 
     def shared(self, identifiers: list[tuple[str, str]], address: str | None) -> list[tuple[ListedEntity, str]]:
         """Listed entities that share an identifier (any scheme) or an exact address with a party."""

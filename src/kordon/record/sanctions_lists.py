@@ -70,8 +70,12 @@ def screenable(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def load_version(store_url: str, list_id: str, version: str, source: str, sha256: str, entities: list[dict[str, Any]],
-                 max_shrink: float = 0.2, force: bool = False, published: str | None = None) -> LoadOutcome:
-    """Store a new version; activate it unless it is empty or shrinks the active one too much."""
+                 max_shrink: float = 0.2, force: bool = False, published: str | None = None, refuse: str | None = None) -> LoadOutcome:
+    """Store a new version; activate it unless it is empty or shrinks the active one too much.
+
+    ``refuse``: a reason found by the caller's own guards (entities removed, an older publication); like
+    the shrink guard it holds unless ``force``. A forced activation says so in its reason.
+    """
     from kordon.record.store import Store
 
     entities = screenable(entities)
@@ -100,6 +104,10 @@ def load_version(store_url: str, list_id: str, version: str, source: str, sha256
             ok = False
             reason = (f"the load has {len(entities)} entities, {in_use[1] - len(entities)} fewer than version "
                       f"{in_use[0]} in use ({in_use[1]}); more than the allowed {max_shrink:.0%} shrink, the active version stays")
+        elif refuse and not force:
+            ok, reason = False, f"{refuse}; the active version stays (--force to activate anyway)"
+        if ok and force:
+            reason = "activated with --force" + (f" over: {refuse}" if refuse else "")
         row = SanctionsListVersionRow(list_id=list_id, version=version, published=published or version[:10], source=source,
                                       sha256=sha256, entries=len(entities),
                                       loaded_at=now, active=False, status="rejected" if not ok else "active", reason=reason)
@@ -264,9 +272,10 @@ def _matcher_digest() -> bytes:
     import kordon.index.identifiers as m1
     import kordon.index.names as m2
     import kordon.index.parties as m3
+    import kordon.index.text as m4
 
     h = hashlib.sha256()
-    for mod in (m1, m2, m3):
+    for mod in (m1, m2, m3, m4):
         h.update(Path(str(mod.__file__)).read_bytes())
     h.update((resources.files("kordon") / "data" / "names" / "legal_forms.yaml").read_bytes())
     return h.digest()

@@ -16,7 +16,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 def _models() -> None:
     # Every table must be on Base.metadata before it is created or compared.
-    from kordon.record import documents, tables  # noqa: F401
+    from kordon.record import documents, tables, web_sessions  # noqa: F401
 
 
 def alembic_config(engine: Engine):

@@ -24,6 +24,7 @@ class ImportResult:
     rejected: int = 0
     errors: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)  # entity ids removed by a delta file
+    published_by: dict[str, str] = field(default_factory=dict)  # per part of a multi-list publication (EU: per CELEX)
 
     @property
     def accepted(self) -> int:

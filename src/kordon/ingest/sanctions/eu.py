@@ -38,7 +38,7 @@ def load(path: str | Path, list_id: str = "eu_oj", published: str | None = None)
     files = sorted(p for p in path.iterdir() if p.name[:1].isdigit() and (p.name.endswith(".csv") or p.name.endswith(".csv.gz"))) if path.is_dir() else [path]
     blobs = [read_bytes(p) for p in files]
     result = ImportResult("eu", list_id, published, digest(*blobs), [])
-    entities: dict[str, Any] = {}  # followthemoney entity proxies
+    entities: dict[str, Any] = {}
     latest = ""
     for p, data in zip(files, blobs):
         for line, r in enumerate(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))), 2):
@@ -63,7 +63,9 @@ def load(path: str | Path, list_id: str = "eu_oj", published: str | None = None)
             start = r.get("startDate") or ""
             if start.count(".") == 2:
                 d, m, y = start.split(".")
-                latest = max(latest, f"{y}-{int(m):02d}-{int(d):02d}")
+                when = f"{y}-{int(m):02d}-{int(d):02d}"
+                latest = max(latest, when)
+                result.published_by[r["celex"]] = max(result.published_by.get(r["celex"], ""), when)
     result.entities = [e.to_dict() for e in entities.values()]
     result.published = published or latest or None
     return result

@@ -11,7 +11,7 @@ from typing import Optional
 
 import typer
 
-from kordon.interfaces.cli import documents, parties, redflags, sanctions_lists, screening, service, trade
+from kordon.interfaces.cli import documents, history, parties, redflags, sanctions_lists, screening, service, trade
 from kordon.interfaces.cli.common import CONFIG_HELP, DB_HELP, RootGroup
 
 app = typer.Typer(
@@ -40,6 +40,7 @@ app.add_typer(service.app)
 app.add_typer(trade.app, name="trade")
 app.add_typer(parties.app, name="parties")
 app.add_typer(sanctions_lists.app, name="lists")
+app.add_typer(history.app, name="history")
 app.add_typer(documents.app, name="documents")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from kordon.interfaces.cli import common
+from kordon.interfaces.cli.engine_option import engine_option, resolve, workers_option
 
 app = typer.Typer(help="EAEU documents (DT, ESF, SNT): load them, verify SNTs for export, trace goods back to their imports.",
                   no_args_is_help=True)
@@ -104,6 +106,9 @@ def verify(
     config: Path | None = CONFIG,
     db: str | None = DB,
     actor: str = typer.Option("kordon-cli", help="Who verifies (written to the audit trail)"),
+    engine_name: str | None = engine_option(),
+    workers: int = workers_option(),
+    source: str | None = typer.Option(None, "--input", help="With --all: a Parquet export (kordon documents export) instead of the store"),
 ) -> None:
     """The SRC's export verification: documents, balance, origin and chain, plus goods and party rules on every row."""
     from kordon.screen.documents import UnknownProfile
@@ -120,7 +125,8 @@ def verify(
     except UnknownProfile as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from exc
-    verdicts = docs.verify_iter(None if all_ else list(numbers or []), profile=profile, record=record, actor=actor, missing=missing)
+    errors: list[str] = []
+    verdicts = _verdicts(docs, numbers, all_, profile, record, actor, missing, (engine_name, workers, source), errors)
     if fmt == "jsonl":
         # Streamed: `--all` over a national day's SNTs never holds them all.
         for v in verdicts:
@@ -138,7 +144,50 @@ def verify(
         err.print(f"[red]not found[/red] no SNT {number!r} on record (load it with kordon documents load)", highlight=False)
     err.print(f"verified {counts['verified']}, review {counts['review']}, refused {counts['refused']}, not found {len(missing)}",
               highlight=False)
-    raise typer.Exit(1 if missing or counts["review"] or counts["refused"] else 0)
+    raise typer.Exit(1 if missing or errors or counts["review"] or counts["refused"] else 0)
+
+
+def _verdicts(docs: Any, numbers: list[str] | None, all_: bool, profile: str, record: bool, actor: str, missing: list[str],
+              engine: tuple[str | None, int, str | None], errors: list[str]) -> Iterator[Any]:
+    engine_name, workers, source = engine
+    if source is not None and not all_:
+        raise typer.BadParameter("--input goes with --all", param_hint="--input")
+    if all_ and (engine_name is not None or workers > 1 or source is not None):
+        return _on_engine(docs, resolve(engine_name, docs.settings, workers), profile, record, actor, source, errors)
+    return docs.verify_iter(None if all_ else list(numbers or []), profile=profile, record=record, actor=actor, missing=missing)
+
+
+def _on_engine(docs: Any, engine: Any, profile: str, record: bool, actor: str, source: str | None, errors: list[str]) -> Iterator[Any]:
+    """`verify --all` through an engine: the same verify function per SNT, run in worker processes or on Spark executors."""
+    try:
+        yield from docs.verify_all(engine, profile=profile, record=record, actor=actor, source=source, errors=errors)
+    except (ValueError, OSError) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.stop()
+    for e in errors:
+        err.print(f"[red]rejected[/red] {e}", highlight=False, soft_wrap=True)
+    if errors:
+        err.print(f"rejected {len(errors)} SNT row(s) that could not be read", highlight=False)
+
+
+@app.command("export")
+def export_cmd(
+    folder: Path = typer.Argument(..., help="An empty or new folder: rows/ (the warehouse rows) and snts/ (current SNTs) are written into it"),
+    config: Path | None = CONFIG,
+    db: str | None = DB,
+) -> None:
+    """The stored documents as Parquet tables, for `documents verify --all --input` on Spark or elsewhere."""
+    from kordon.record.documents_export import export
+
+    docs = _documents(config, db, goods_and_parties=False)
+    try:
+        rows, snts = export(docs.documents, folder)
+    except (ValueError, OSError) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    err.print(f"exported {rows} document row(s) and {snts} SNT(s) to {folder}", highlight=False)
 
 
 def _step_label(s: dict[str, Any]) -> str:

@@ -45,25 +45,26 @@ def overview(
 def load(
     path: str = typer.Argument(..., help="File or folder of an official publication"),
     source: str = typer.Option(..., help="|".join(SOURCES)),
-    list_id: Optional[str] = typer.Option(None, "--list-id", help="Store under this list id (default per source)"),
+    list_id: Optional[str] = typer.Option(None, "--list-id", help="Replace this list (default: the source's list; each EU regulation its own)"),
     version: Optional[str] = typer.Option(None, help="Version label (default: the publication date in the file)"),
     max_shrink: float = typer.Option(0.2, help="Refuse to activate a version with this share fewer entities"),
-    force: bool = typer.Option(False, help="Activate even if the list shrank more than --max-shrink"),
+    force: bool = typer.Option(False, help="Activate even if the load removes more than --max-shrink of the entities or is an older publication"),
     rescreen_days: int = typer.Option(30, "--rescreen-days", help="Re-screen declarations lodged in the last N days after activation (0: don't)"),
     database_url: Optional[str] = DB,
     config: Optional[str] = CONFIG,
 ) -> None:
     """Import a list file as a new version; activate it unless it fails the guards; re-screen recent declarations."""
     try:
-        result, outcome = lifecycle.load_file(store_url(config, database_url), path, source, list_id, version, max_shrink, force)
+        result, outcomes = lifecycle.load_publication(store_url(config, database_url), path, source, list_id, version, max_shrink, force)
     except (ValueError, FileNotFoundError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
     for e in result.errors[:20]:
         err.print(f"[yellow]rejected:[/yellow] {e}")
-    err.print(f"{outcome.list_id} {outcome.version}: read {result.read}, accepted {result.accepted}, rejected {result.rejected}; "
-              f"sha256 {result.sha256[:16]}…; {outcome.reason}")
-    if not outcome.activated:
+    err.print(f"read {result.read}, accepted {result.accepted}, rejected {result.rejected}; sha256 {result.sha256[:16]}…")
+    for outcome in outcomes:
+        err.print(f"{outcome.list_id} {outcome.version}: {outcome.entries} entities; {outcome.reason}")
+    if not all(o.activated for o in outcomes):
         raise typer.Exit(1)
     _rescreen(database_url, rescreen_days, config)
 

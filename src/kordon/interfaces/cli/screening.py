@@ -16,6 +16,7 @@ from rich.table import Table
 
 from kordon.ingest.errors import ReadCounts
 from kordon.interfaces.cli.common import CONFIG, DB, err, settings
+from kordon.interfaces.cli.engine_option import engine_option, resolve, workers_option
 from kordon.models import Decision
 
 if TYPE_CHECKING:
@@ -254,18 +255,32 @@ def rescreen(
     since: Optional[str] = typer.Option(None, "--since", help="Re-screen declarations lodged at or after this ISO date or date-time (UTC)"),
     days: int = typer.Option(30, "--days", help="…or lodged within this many days before now"),
     all_: bool = typer.Option(False, "--all", help="Re-screen every stored declaration"),
+    source: Optional[str] = typer.Option(None, "--input", help="A Parquet export of the history (kordon history export) instead of the store"),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change without recording it"),
     lists: Optional[list[Path]] = typer.Option(None, "--lists", help="Extra goods list file or folder; repeatable"),
     config: Optional[Path] = CONFIG,
     db: Optional[str] = DB,
+    engine_name: Optional[str] = engine_option(),
+    workers: int = workers_option(),
 ) -> None:
     """After a list changed: re-screen stored declarations (by the time they were lodged, not their
     declared date) against the lists active now, and record what changed."""
-    start = rescreen_start(since, days, all_)
+    start = rescreen_start(since, days, all_ or source is not None)
     k = _kordon(config, db, lists)
-    changed = k.rescreen(start, record=not dry_run, actor="kordon rescreen (cli)")
-    print_rescreen(changed, out, recorded=not dry_run)
-    err.print("re-screened every stored declaration" if start is None else f"re-screened declarations lodged since {start:%Y-%m-%d %H:%M} UTC")
+    engine = resolve(engine_name, k.settings, workers)
+    try:
+        run = k.rescreen_all(start, record=not dry_run, actor="kordon rescreen (cli)", engine=engine, source=source)
+    except (ValueError, OSError) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.stop()
+    print_rescreen(run.changed, out, recorded=not dry_run)
+    for e in run.errors or []:
+        err.print(f"[red]rejected[/red] {e}", highlight=False, soft_wrap=True)
+    what = source if source else "every stored declaration" if start is None else f"declarations lodged since {start:%Y-%m-%d %H:%M} UTC"
+    err.print(f"re-screened {what}: read {run.read}, re-screened {run.read - run.rejected}, rejected {run.rejected}", highlight=False)
+    raise typer.Exit(1 if run.rejected else 0)
 
 
 @app.command("rules")

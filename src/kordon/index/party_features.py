@@ -1,0 +1,434 @@
+"""The party scorer: a declarative list of weighted features, each a small function with one explanation.
+
+A listed entity is scored on its best pair of names: every (query name, entity name) pair the index
+retrieved is compared, and the best one decides. For that pair each feature returns a value in [0, 1]
+(or None when it has nothing to say); the score is
+
+    name  = max(weight × value) over the *name* features   (different ways to see the same name)
+    score = name + Σ weight × value over the *evidence* features (country, birth date, legal form)
+
+clipped to [0, 1]. A valid registry identifier equal to a listed one decides on its own.
+Weights and tuning values live in the rule pack (``data/rules/parties.yaml``, rule ``parties.sanctions``,
+``params.scorer``), documented there; ``scorer_config()`` reads them, falling back to ``DEFAULTS``.
+The style follows nomenklatura's logic-v2 model (features with weights, explained); the features
+and their values are kordon's own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from rapidfuzz.distance import OSA
+
+from kordon.index.names import NameKey, is_particle, is_patronymic
+
+if TYPE_CHECKING:
+    from kordon.index.parties import ListedEntity, Query
+
+# Values used when the rule pack has no ``scorer`` block (the rule pack documents each).
+DEFAULTS: dict[str, Any] = {
+    "weights": {
+        "name_parts": 1.0, "name_joined": 1.0, "name_skeleton": 0.9,
+        "nasab_order": -0.3, "legal_form_mismatch": -0.25, "country_match": 0.03, "country_mismatch": -0.05,
+        "birth_date_match": 0.05, "birth_date_mismatch": -0.15,
+    },
+    "name": {
+        "min_part_similarity": 0.6, "part_curve_offset": 0.45, "vowel_variant": 0.85, "one_edit_long": 0.85, "initial_credit": 0.6, "short_prefix_credit": 0.6,
+        "missing_part_person": 0.5, "missing_patronymic": 0.75, "missing_part_org": 0.25,
+        "disagreeing_parts_penalty": 0.1, "number_mismatch_factor": 0.7, "joined_min": 0.9, "skeleton_min": 0.85,
+    },
+    "identifier_score": 1.0,
+    "min_candidate_score": 0.3,
+}
+
+
+@lru_cache(maxsize=1)
+def scorer_config() -> dict[str, Any]:
+    """The scorer block of the shipped rule pack merged over DEFAULTS."""
+    cfg = {k: (dict(v) if isinstance(v, dict) else v) for k, v in DEFAULTS.items()}
+    try:
+        doc = yaml.safe_load((resources.files("kordon") / "data" / "rules" / "parties.yaml").read_text(encoding="utf-8"))
+        spec = next(r for r in doc["rules"] if r["id"] == "parties.sanctions")
+        block = (spec.get("params") or {}).get("scorer") or {}
+    except (OSError, StopIteration, KeyError, TypeError, yaml.YAMLError):
+        block = {}
+    for k, v in block.items():
+        if isinstance(v, dict) and isinstance(cfg.get(k), dict):
+            unknown = set(v) - set(cfg[k])
+            if unknown:
+                raise ValueError(f"parties.yaml: unknown scorer {k} key(s) {', '.join(sorted(unknown))}")
+            cfg[k].update(v)
+        else:
+            cfg[k] = v
+    return cfg
+
+
+# --- name parts --------------------------------------------------------------------------------
+
+_ROMAN = {"ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"}
+_FAMILY = {"pjsc": "jsc", "cjsc": "jsc", "ojsc": "jsc"}
+
+
+def _is_number(token: str) -> bool:
+    return token.isdigit() or token in _ROMAN
+
+
+_VOWEL_RUN = re.compile(r"[aeiouy]+")
+
+
+@lru_cache(maxsize=200_000)
+def _vowel_shape(token: str) -> str:
+    return _VOWEL_RUN.sub("*", token)
+
+
+def _vowels_only(a: str, b: str) -> bool:
+    """The same consonants with vowels in the same places, the first letter equal: only the vowels differ
+    ("janan"/"jenan", "myong"/"myung"); "mohamed"/"mahmud" differ in where the vowels are."""
+    return a[0] == b[0] and _vowel_shape(a) == _vowel_shape(b) and _vowel_shape(a) != "*"
+
+
+@lru_cache(maxsize=400_000)
+def token_sim(a: str, b: str) -> float:
+    """How much two folded name parts agree, in [0, 1]; 0 when they are different names."""
+    if a == b:
+        return 1.0
+    n = scorer_config()["name"]
+    la, lb = len(a), len(b)
+    if (la > 1 and a in _ROMAN) or (lb > 1 and b in _ROMAN):
+        return 0.0  # "Solutions II" / "Solutions I": numbers identify
+    if min(la, lb) >= 2 and _vowels_only(a, b):
+        # Only vowels differ, in the same places ("Janan"/"Jenan", "Chol"/"Chul", "Sultan"/"Sulten"): the
+        # usual disagreement of transliteration systems for Arabic, Korean and Persian names.
+        return float(n["vowel_variant"])
+    if min(la, lb) <= 2:
+        # An initial agrees with a full given name ("A. Wendt" / "Aaron Wendt") but weakly.
+        return float(n["initial_credit"]) if min(la, lb) == 1 and a[0] == b[0] else 0.0
+    if is_patronymic(a) != is_patronymic(b):
+        return 0.0  # "Petrov" is not "Petrovich": a surname and a patronymic built on the same name
+    if a.isdigit() or b.isdigit():
+        return 0.0  # numbers in names ("Fund VIII", "Company 23") identify; near is not equal
+    if min(la, lb) >= 5 and OSA.distance(a, b, score_cutoff=1) <= 1:
+        # One slip of the keyboard in a long part (a letter added, dropped, changed or two swapped).
+        return float(n["one_edit_long"])
+    sim = OSA.normalized_similarity(a, b)
+    if sim < n["min_part_similarity"]:
+        # Short given names: "Ben"/"Benjamin". Not patronymics: "Oleksandr"/"Oleksandrovych" differ.
+        short, long_ = (a, b) if la < lb else (b, a)
+        if len(short) == 3 and long_.startswith(short) and not is_patronymic(long_):
+            return float(n["short_prefix_credit"])
+        return 0.0
+    # Transliteration and typing variants are one or two edits; the curve keeps "Castro"/"Castillo" low.
+    off = float(n["part_curve_offset"])
+    return (sim - off) / (1 - off)
+
+
+@lru_cache(maxsize=200_000)
+def part_weight(token: str) -> float:
+    """Long parts identify more than short ones; particles (al, bin, de) little."""
+    if is_particle(token):
+        return 0.3
+    if token.isdigit():
+        return 0.8
+    return min(len(token), 8) / 4 + 0.5
+
+
+@dataclass(slots=True)
+class NameComparison:
+    score: float
+    agreed: list[str]
+    query_left: list[str]
+    list_left: list[str]
+    how: str = "parts"
+
+
+def _merge_split(a: list[str], b: list[str]) -> list[str]:
+    """Adjacent parts of `a` written apart that form one part of `b` ("Patr ushev" / "Patrushev") become one."""
+    if len(a) < 2 or len(a) > 8:
+        return a
+    out: list[str] = []
+    i = 0
+    whole = set(b)
+    while i < len(a):
+        if i + 1 < len(a) and a[i] not in whole and a[i + 1] not in whole and not a[i].isdigit() and not a[i + 1].isdigit():
+            joined = a[i] + a[i + 1]
+            if any(token_sim(joined, t) >= 0.8 for t in b if len(t) >= 5):
+                out.append(joined)
+                i += 2
+                continue
+        out.append(a[i])
+        i += 1
+    return out
+
+
+def _pair_parts(qa: list[str], ca: list[str]) -> tuple[float, list[str], list[str], list[str]]:
+    """Pair parts greedily, most similar first: (weighted agreement, agreed, query parts left, list parts left)."""
+    pairs = []
+    for i, a in enumerate(qa):
+        for j, b in enumerate(ca):
+            s = token_sim(a, b)
+            if s > 0:
+                pairs.append((s, i, j))
+    pairs.sort(reverse=True)
+    used_q: set[int] = set()
+    used_c: set[int] = set()
+    gained = 0.0
+    agreed = []
+    for s, i, j in pairs:
+        if i in used_q or j in used_c:
+            continue
+        used_q.add(i)
+        used_c.add(j)
+        gained += s * (part_weight(qa[i]) + part_weight(ca[j]))
+        agreed.append(qa[i] if qa[i] == ca[j] else f"{qa[i]}~{ca[j]}")
+    return gained, agreed, [t for i, t in enumerate(qa) if i not in used_q], [t for j, t in enumerate(ca) if j not in used_c]
+
+
+def _forgiven(q_left: list[str], c_left: list[str], person: bool) -> float:
+    """Weight of parts present on one side only that is not counted against the match: lists carry
+    patronymics and middle names that declarations drop; missing patronymics are forgiven more."""
+    n = scorer_config()["name"]
+    slack = 0.0
+    for t in q_left + c_left:
+        if _is_number(t):
+            continue
+        share = (n["missing_patronymic"] if is_patronymic(t) else n["missing_part_person"]) if person else n["missing_part_org"]
+        slack += part_weight(t) * share
+    return float(slack)
+
+
+def compare_parts(q: NameKey, c: NameKey, person: bool) -> NameComparison:
+    """Name parts paired greedily by similarity, order-free; missing parts cost less than disagreeing ones."""
+    n = scorer_config()["name"]
+    qa, ca = _merge_split(list(q.tokens), list(c.tokens)), _merge_split(list(c.tokens), list(q.tokens))
+    if not qa or not ca:
+        return NameComparison(0.0, [], qa, ca)
+    gained, agreed, q_left, c_left = _pair_parts(qa, ca)
+    total = sum(map(part_weight, qa)) + sum(map(part_weight, ca))
+    slack = _forgiven(q_left, c_left, person) if not q_left or not c_left else 0.0
+    score = gained / max(total - slack, 1e-9) if agreed else 0.0
+    if [t for t in q_left if not is_particle(t)] and [t for t in c_left if not is_particle(t)]:
+        score -= n["disagreeing_parts_penalty"]  # a part on each side that disagrees: another person of the family
+    if any(_is_number(t) for t in q_left + c_left):
+        score *= n["number_mismatch_factor"]
+    return NameComparison(max(0.0, min(score, 1.0)), agreed, q_left, c_left)
+
+
+def _numbers(tokens: tuple[str, ...]) -> list[str]:
+    return [t for t in tokens if t.isdigit() or (len(t) > 1 and t in _ROMAN)]
+
+
+def compare_joined(q: NameKey, c: NameKey) -> NameComparison | None:
+    """Words run together or split ("SergeiLavrov", "MetallStan"/"Металл Стан", "Good Will")."""
+    qa, ca = q.tokens, c.tokens
+    if not qa or not ca:
+        return None
+    # Never across different numbers ("Neka 455"/"456") or different initials ("I.P.C."/"N.P.C.").
+    comparable = len(qa) != len(ca) or sorted(t[0] for t in qa) == sorted(t[0] for t in ca)
+    if not comparable or _numbers(qa) != _numbers(ca):
+        return None
+    jq, jc = "".join(qa), "".join(ca)
+    sim = OSA.normalized_similarity(jq, jc)
+    if sim < scorer_config()["name"]["joined_min"]:
+        return None
+    return NameComparison(sim, [f"{jq}~{jc}" if jq != jc else jq], [], [], "joined")
+
+
+# Scripts written without short vowels (Arabic, Hebrew, and in practice Thai transliterations): their
+# Latin transliteration is a consonant skeleton, so both sides are compared as skeletons.
+_ABJAD = re.compile("[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\u0e00-\u0e7f]")
+_VOWELS = re.compile(r"[aeiouy]")
+
+
+@lru_cache(maxsize=100_000)
+def skeleton(token: str) -> str:
+    s = _VOWELS.sub("", token.replace("w", "v"))
+    return re.sub(r"(.)\1+", r"\1", s).replace("v", "")
+
+
+def compare_skeleton(q: NameKey, c: NameKey) -> NameComparison | None:
+    if not (_ABJAD.search(q.original) or _ABJAD.search(c.original)) or bool(_ABJAD.search(q.original)) == bool(_ABJAD.search(c.original)):
+        return None
+    sq, sc = " ".join(s for s in map(skeleton, q.tokens) if s), " ".join(s for s in map(skeleton, c.tokens) if s)
+    if not sq or not sc:
+        return None
+    sim = max(OSA.normalized_similarity(sq, sc), OSA.normalized_similarity(sq.replace(" ", ""), sc.replace(" ", "")))
+    if sim < scorer_config()["name"]["skeleton_min"]:
+        return None
+    return NameComparison(sim, [f"{sq}~{sc} (consonants)"], [], [], "skeleton")
+
+
+# --- the feature list ----------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Pair:
+    """One query name against one listed name of one entity, with what the features found."""
+
+    query: Query
+    qkey: NameKey
+    entity: ListedEntity
+    ckey: NameKey
+    person: bool
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    # Both comparisons depend only on the parts of the two names, so names with the same parts share them.
+    def parts(self) -> NameComparison:
+        if "parts" not in self.cache:
+            self.cache["parts"] = compare_parts(self.qkey, self.ckey, self.person)
+        return self.cache["parts"]
+
+    def joined(self) -> NameComparison | None:
+        if "joined" not in self.cache:
+            self.cache["joined"] = compare_joined(self.qkey, self.ckey)
+        return self.cache["joined"]
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    kind: str  # "name" (alternatives, the best counts) or "evidence" (added)
+    fn: Callable[[Pair], tuple[float, str] | None]
+    doc: str
+
+
+def _name_parts(p: Pair) -> tuple[float, str] | None:
+    r = p.parts()
+    return (r.score, f"agreed {', '.join(r.agreed) or 'nothing'}") if r.score > 0 else None
+
+
+def _name_joined(p: Pair) -> tuple[float, str] | None:
+    r = p.joined()
+    return (r.score, f"written together/apart: {r.agreed[0]}") if r else None
+
+
+def _name_skeleton(p: Pair) -> tuple[float, str] | None:
+    r = compare_skeleton(p.qkey, p.ckey)
+    return (r.score, f"same consonants across scripts: {r.agreed[0]}") if r else None
+
+
+def _legal_forms(k: NameKey) -> set[str]:
+    return {_FAMILY.get(f, f) for f in k.legal_forms} - {"generic"}
+
+
+def _legal_form_mismatch(p: Pair) -> tuple[float, str] | None:
+    qf, cf = _legal_forms(p.qkey), _legal_forms(p.ckey)
+    if qf and cf and not qf & cf:
+        return 1.0, f"legal forms differ ({'/'.join(sorted(qf))} vs {'/'.join(sorted(cf))})"
+    return None
+
+
+_NASAB = {"bin", "ibn", "bint", "ben", "ould"}
+
+
+def _nasab_order(p: Pair) -> tuple[float, str] | None:
+    """Arabic names chain "X bin Y" (X son of Y): the same parts in the other order are father and son."""
+    q, c = p.qkey.tokens, p.ckey.tokens
+    qi = next((i for i, t in enumerate(q) if t in _NASAB), None)
+    ci = next((i for i, t in enumerate(c) if t in _NASAB), None)
+    if not qi or not ci:
+        return None
+    qa, ca = q[qi - 1], c[ci - 1]
+    if token_sim(qa, ca) >= 0.6:
+        return None
+    if any(token_sim(qa, t) >= 0.6 for t in c[ci + 1 :]):
+        return 1.0, f"{qa!r} before {q[qi]!r} in the query is after it on the list: another member of the family"
+    return None
+
+
+def _country_match(p: Pair) -> tuple[float, str] | None:
+    c = (p.query.country or "").lower()
+    return (1.0, f"country {p.query.country} agrees") if c and c in p.entity.countries else None
+
+
+def _country_mismatch(p: Pair) -> tuple[float, str] | None:
+    c = (p.query.country or "").lower()
+    if c and p.entity.countries and c not in p.entity.countries:
+        return 1.0, f"country {p.query.country} differs from the list ({', '.join(p.entity.countries)})"
+    return None
+
+
+def _dates_agree(a: str, b: str) -> bool:
+    return a.startswith(b) or b.startswith(a)
+
+
+def _birth_date_match(p: Pair) -> tuple[float, str] | None:
+    d = p.query.birth_date
+    if d and any(_dates_agree(d, x) for x in p.entity.birth_dates):
+        return 1.0, f"birth date {d} agrees"
+    return None
+
+
+def _birth_date_mismatch(p: Pair) -> tuple[float, str] | None:
+    d = p.query.birth_date
+    if d and p.entity.birth_dates and not any(_dates_agree(d, x) for x in p.entity.birth_dates):
+        return 1.0, f"birth date {d} differs from the list ({', '.join(p.entity.birth_dates)})"
+    return None
+
+
+FEATURES: tuple[Feature, ...] = (
+    Feature("name_parts", "name", _name_parts,
+            "Folded name parts (transliteration standards merged) paired order-free by similarity; missing parts cost less than disagreeing ones."),
+    Feature("name_joined", "name", _name_joined, "The names compared as one string: words run together or split, in either script."),
+    Feature("name_skeleton", "name", _name_skeleton,
+            "Arabic/Hebrew/Thai against Latin: both sides as consonant skeletons, since those scripts omit short vowels."),
+    Feature("nasab_order", "evidence", _nasab_order, "Arabic \"X bin Y\" against \"Y bin X\": father and son, not one person."),
+    Feature("legal_form_mismatch", "evidence", _legal_form_mismatch, "Both names carry legal forms, of different classes (AG vs GmbH)."),
+    Feature("country_match", "evidence", _country_match, "The party's country is one of the entity's countries."),
+    Feature("country_mismatch", "evidence", _country_mismatch, "The party's country is none of the entity's countries."),
+    Feature("birth_date_match", "evidence", _birth_date_match, "Birth dates agree (a year agrees with a full date in it)."),
+    Feature("birth_date_mismatch", "evidence", _birth_date_mismatch, "Birth dates are given on both sides and disagree."),
+)
+
+
+@dataclass(slots=True)
+class PairScore:
+    score: float
+    name_score: float
+    explanation: list[str]
+    comparison: NameComparison
+
+
+def score_pair(p: Pair) -> PairScore:
+    """Score one name pair with every feature; the explanation names each feature that fired."""
+    weights = scorer_config()["weights"]
+    best_name, best_expl, best_feature = 0.0, "", ""
+    evidence: list[tuple[float, str]] = []
+    for f in FEATURES:
+        w = float(weights.get(f.name, 0.0))
+        if not w:
+            continue
+        out = f.fn(p)
+        if out is None:
+            continue
+        value, why = out
+        if f.kind == "name":
+            if w * value > best_name:
+                best_name, best_expl, best_feature = w * value, why, f.name
+        elif best_name > 0:
+            # Legal-form mismatch scales with the name: a quarter of it is lost, as a weight of -0.25.
+            contrib = w * value * (best_name if f.name == "legal_form_mismatch" else 1.0)
+            evidence.append((contrib, f"{why} ({f.name} {contrib:+.2f})"))
+    r = p.parts()
+    expl = [f"name {p.ckey.original!r}: {best_expl or 'nothing agreed'} ({best_feature or 'no name feature'} {best_name:.2f})"]
+    if best_feature == "name_parts":
+        if r.query_left:
+            expl.append(f"query parts not on the list: {', '.join(r.query_left)}")
+        if r.list_left:
+            expl.append(f"list parts not in the query: {', '.join(r.list_left)}")
+    score = best_name + sum(c for c, _ in evidence)
+    expl += [e for _, e in evidence]
+    return PairScore(max(0.0, min(1.0, score)), best_name, expl, r)
+
+
+def compare_keys(q: NameKey, c: NameKey, person: bool) -> tuple[float, list[str], list[str], list[str]]:
+    """Name-only score of two keys (the name features and the legal-form feature); for benchmarks and tests."""
+    from kordon.index.parties import ListedEntity, Query
+
+    ent = ListedEntity("", "", "Person" if person else "LegalEntity", c.original, [c.original])
+    ps = score_pair(Pair(Query(q.original), q, ent, c, person))
+    return ps.score, ps.comparison.agreed, ps.comparison.query_left, ps.comparison.list_left
