@@ -66,7 +66,7 @@ class DocResult:
 class DocumentCounts(ReadCounts):
     by_kind: dict[str, dict[str, int]] = field(default_factory=dict)
 
-    def add(self, kind: str | None, accepted: bool) -> None:
+    def add_kind(self, kind: str | None, accepted: bool) -> None:
         entry = self.by_kind.setdefault(kind or "unreadable", {"read": 0, "accepted": 0, "rejected": 0})
         entry["read"] += 1
         entry["accepted" if accepted else "rejected"] += 1
@@ -188,8 +188,8 @@ def read_all(paths: Iterable[str | Path], counts: DocumentCounts | None = None) 
                 else:
                     counts.rejected += 1
                     counts.errors.extend(result.errors)
-                counts.add(kind, result.ok)
+                counts.add_kind(kind, result.ok)
                 yield str(path), result
         except (OSError, ValueError) as exc:
-            counts.read += 1
-            counts.reject(RecordError(str(path), None, None, str(exc)))
+            # A file that cannot be read at all (missing, not JSON Lines): the rest are still read; exit 2.
+            counts.tally(False, [RecordError(str(path), None, None, str(exc))], fatal=True)

@@ -201,63 +201,90 @@ class DocumentStore:
             raw = doc.model_dump(mode="json", exclude_none=True)
             result.counts.read += 1
             result.counts.accepted += 1
-            result.counts.add(doc.kind, True)
+            result.counts.add_kind(doc.kind, True)
             pending.append((source, DocResult(i + 1, doc, content_sha256(doc), json.dumps(raw, ensure_ascii=False))))
         if pending:
             self._write(pending, result, actor)
         return result
 
     def _write(self, pending: list[tuple[str, DocResult]], result: LoadResult, actor: str) -> None:
+        # One writing transaction (the database's write lock from its start, retried whole on a conflict), so
+        # the counts are taken from the attempt that committed.
+        counts = audit.transaction(self.store, lambda s: self._write_in(s, pending, actor))
+        result.new += counts["new"]
+        result.changed += counts["changed"]
+        result.repeats += counts["repeats"]
+        result.rows += counts["rows"]
+
+    @staticmethod
+    def _current_versions(s: Session, pending: list[tuple[str, DocResult]]) -> dict[tuple[str, str], tuple[int, str]]:
+        """(kind, number) → (current version, content hash) of the documents of a batch already on record."""
+        keys = {(r.document.kind, _number(r.document)) for _, r in pending if r.document is not None}
+        latest: dict[tuple[str, str], tuple[int, str]] = {}
+        by_kind: dict[str, list[str]] = {}
+        for doc_kind, number in keys:
+            by_kind.setdefault(doc_kind, []).append(number)
+        for kind, numbers in by_kind.items():
+            for i in range(0, len(numbers), 500):
+                chunk = numbers[i:i + 500]
+                for number, version, digest in s.execute(
+                        select(DocumentRow.number, DocumentRow.version, DocumentRow.content_sha256)
+                        .where(DocumentRow.kind == kind, DocumentRow.number.in_(chunk), DocumentRow.current.is_(True))):
+                    latest[(kind, number)] = (version, digest)
+        return latest
+
+    def _write_in(self, s: Session, pending: list[tuple[str, DocResult]], actor: str) -> dict[str, int]:
         docs_t, rows_t = DocumentRow.__table__, DocumentLineRow.__table__
-        with audit.writing(), self.store.session.begin() as s:
-            latest = _current_versions(s, {(r.document.kind, _number(r.document)) for _, r in pending if r.document is not None})
-            doc_values: list[dict[str, Any]] = []
-            row_values: list[dict[str, Any]] = []
-            superseded: list[tuple[str, str]] = []
-            digest_log = hashlib.sha256()
-            for path, res in pending:
-                doc = res.document
-                assert doc is not None and res.sha256 is not None
-                key = (doc.kind, _number(doc))
-                before = latest.get(key)
-                if before is not None and before[1] == res.sha256:
-                    result.repeats += 1
-                    continue
-                version = 1 if before is None else before[0] + 1
-                if before is None:
-                    result.new += 1
-                else:
-                    result.changed += 1
-                    superseded.append(key)
-                latest[key] = (version, res.sha256)
-                doc_values.append({"kind": doc.kind, "number": key[1], "version": version, "current": True,
-                                   "content_sha256": res.sha256, "date": _date(doc), "seller_tin": _seller(doc),
-                                   "source": f"{path}:{res.line}", "body": res.text or "", "loaded_at": utcnow()})
-                for row in rows_of(doc, version):
-                    row["current"] = True
-                    row_values.append(row)
-                digest_log.update(f"{doc.kind}\x1f{key[1]}\x1f{version}\x1f{res.sha256}\n".encode())
-            # A document changed twice in one batch: only its last version stays current.
-            for old_kind, number in superseded:
-                s.execute(update(DocumentRow).where(DocumentRow.kind == old_kind, DocumentRow.number == number,
-                                                    DocumentRow.current.is_(True)).values(current=False))
-                s.execute(update(DocumentLineRow).where(DocumentLineRow.kind == old_kind, DocumentLineRow.number == number,
-                                                        DocumentLineRow.current.is_(True)).values(current=False))
-            last_version: dict[tuple[str, str], int] = {}
-            for v in doc_values:
-                last_version[(v["kind"], v["number"])] = v["version"]
-            for v in doc_values:
-                v["current"] = last_version[(v["kind"], v["number"])] == v["version"]
-            for v in row_values:
-                v["current"] = last_version[(v["kind"], v["number"])] == v["version"]
-            if doc_values:
-                _bulk_insert(s, docs_t, doc_values)
-                _bulk_insert(s, rows_t, row_values)
-                result.rows += len(row_values)
-                # One record per batch: the digest covers every (kind, number, version, content hash) written.
-                audit.append_in(s, actor, "documents.load", "documents",
-                                {"documents": len(doc_values), "rows": len(row_values), "sha256": digest_log.hexdigest(),
-                                 "sources": sorted({p for p, _ in pending})})
+        result = {"new": 0, "changed": 0, "repeats": 0, "rows": 0}
+        latest = self._current_versions(s, pending)
+        doc_values: list[dict[str, Any]] = []
+        row_values: list[dict[str, Any]] = []
+        superseded: list[tuple[str, str]] = []
+        digest_log = hashlib.sha256()
+        for path, res in pending:
+            doc = res.document
+            assert doc is not None and res.sha256 is not None
+            key = (doc.kind, _number(doc))
+            before = latest.get(key)
+            if before is not None and before[1] == res.sha256:
+                result["repeats"] += 1
+                continue
+            version = 1 if before is None else before[0] + 1
+            if before is None:
+                result["new"] += 1
+            else:
+                result["changed"] += 1
+                superseded.append(key)
+            latest[key] = (version, res.sha256)
+            doc_values.append({"kind": doc.kind, "number": key[1], "version": version, "current": True,
+                               "content_sha256": res.sha256, "date": _date(doc), "seller_tin": _seller(doc),
+                               "source": f"{path}:{res.line}", "body": res.text or "", "loaded_at": utcnow()})
+            for row in rows_of(doc, version):
+                row["current"] = True
+                row_values.append(row)
+            digest_log.update(f"{doc.kind}\x1f{key[1]}\x1f{version}\x1f{res.sha256}\n".encode())
+        # A document changed twice in one batch: only its last version stays current.
+        for old_kind, number in superseded:
+            s.execute(update(DocumentRow).where(DocumentRow.kind == old_kind, DocumentRow.number == number,
+                                                DocumentRow.current.is_(True)).values(current=False))
+            s.execute(update(DocumentLineRow).where(DocumentLineRow.kind == old_kind, DocumentLineRow.number == number,
+                                                    DocumentLineRow.current.is_(True)).values(current=False))
+        last_version: dict[tuple[str, str], int] = {}
+        for v in doc_values:
+            last_version[(v["kind"], v["number"])] = v["version"]
+        for v in doc_values:
+            v["current"] = last_version[(v["kind"], v["number"])] == v["version"]
+        for v in row_values:
+            v["current"] = last_version[(v["kind"], v["number"])] == v["version"]
+        if doc_values:
+            _bulk_insert(s, docs_t, doc_values)
+            _bulk_insert(s, rows_t, row_values)
+            result["rows"] += len(row_values)
+            # One record per batch: the digest covers every (kind, number, version, content hash) written.
+            audit.append_in(s, actor, "documents.load", "documents",
+                            {"documents": len(doc_values), "row_count": len(row_values), "sha256": digest_log.hexdigest(),
+                             "sources": sorted({p for p, _ in pending})})
+        return result
 
     # -- reading --------------------------------------------------------------------------------------
     def get(self, kind: str, number: str, version: int | None = None) -> tuple[AnyDocument, int] | None:
@@ -345,7 +372,8 @@ class DocumentStore:
         """Store verdicts (body, SNT version) in one transaction, each with its audit record."""
         if not verdicts:
             return
-        with audit.writing(), self.store.session.begin() as s:
+
+        def write(s: Session) -> None:
             s.execute(insert(VerdictRow), [
                 {"snt_number": body["registrationNumber"], "snt_version": version, "verdict": body["verdict"],
                  "profile": body.get("profile", ""), "profile_version": body.get("profile_version", ""), "body": body,
@@ -357,6 +385,8 @@ class DocumentStore:
                                  "sha256": hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
                                                           .encode()).hexdigest()})
 
+        audit.transaction(self.store, write)
+
     def verdicts(self, snt_number: str | None = None, verdict: str | None = None, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
         """Latest first: the queue of verified SNTs (filter by number or verdict)."""
         with self.store.session() as s:
@@ -367,19 +397,3 @@ class DocumentStore:
                 q = q.where(VerdictRow.verdict == verdict)
             return [dict(body, snt_version=v, verified_at=at.isoformat() if at else None)
                     for body, v, at in s.execute(q.limit(limit).offset(offset))]
-
-
-def _current_versions(s: Any, keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str]]:
-    """(kind, number) -> (version, content sha256) of the current stored version, 500 numbers a query."""
-    latest: dict[tuple[str, str], tuple[int, str]] = {}
-    by_kind: dict[str, list[str]] = {}
-    for doc_kind, number in keys:
-        by_kind.setdefault(doc_kind, []).append(number)
-    for kind, numbers in by_kind.items():
-        for i in range(0, len(numbers), 500):
-            chunk = numbers[i:i + 500]
-            for number, version, digest in s.execute(
-                    select(DocumentRow.number, DocumentRow.version, DocumentRow.content_sha256)
-                    .where(DocumentRow.kind == kind, DocumentRow.number.in_(chunk), DocumentRow.current.is_(True))):
-                latest[(kind, number)] = (version, digest)
-    return latest

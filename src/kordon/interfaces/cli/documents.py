@@ -1,7 +1,8 @@
 """`kordon documents load|verify|trace`: EAEU documents (DT, ESF, SNT) and the SRC's export verification of SNTs.
 
 Exit status: 0 when everything was read and every SNT verified; 1 when documents were rejected, an SNT
-was not on record, or any SNT was refused or held for review (so a script can stop on it); 2 on usage errors.
+was not on record, or any SNT was refused or held for review (so a script can stop on it); 2 on usage errors
+and when a file could not be read at all.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
+from kordon.interfaces.cli import common
 from kordon.interfaces.cli.engine_option import engine_option, resolve, workers_option
 
 app = typer.Typer(help="EAEU documents (DT, ESF, SNT): load them, verify SNTs for export, trace goods back to their imports.",
@@ -34,11 +36,12 @@ def _documents(config: Path | None, db: str | None, goods_and_parties: bool = Tr
     from pydantic import ValidationError
     from sqlalchemy.exc import SQLAlchemyError
 
+    from kordon.interfaces.cli import common
+
+    settings = common.settings(config, db)  # a settings file that cannot be read is a usage error (exit 2)
     try:
-        from kordon.config import load_settings
         from kordon.eaeu import Documents
 
-        settings = load_settings(config, **({"database_url": db} if db else {}))
         docs = Documents(settings, goods_and_parties=goods_and_parties)
         docs.store  # noqa: B018 - open the database now: a bad URL is a usage error, not a crash mid-run
         return docs
@@ -50,8 +53,9 @@ def _documents(config: Path | None, db: str | None, goods_and_parties: bool = Tr
         raise typer.Exit(2) from exc
 
 
-CONFIG = typer.Option(None, "--config", help="Settings file (YAML)", envvar="KORDON_CONFIG")
-DB = typer.Option(None, "--db", help="Database URL (default sqlite:///kordon.db)", envvar="KORDON_DATABASE_URL")
+# The shared --config/--db of every group: also accepted before the command (kordon --db URL documents ...).
+CONFIG = common.CONFIG
+DB = common.DB
 
 
 @app.command()
@@ -70,7 +74,7 @@ def load(
     kinds = ", ".join(f"{k} {v['accepted']}/{v['read']}" for k, v in sorted(c.by_kind.items()))
     err.print(f"read {c.read}, accepted {c.accepted}, rejected {c.rejected} ({kinds}); new {result.new}, new versions "
               f"{result.changed}, unchanged {result.repeats}; {result.rows} rows", highlight=False)
-    raise typer.Exit(1 if c.rejected else 0)
+    raise typer.Exit(c.exit_code)  # 2 when a file could not be read at all, 1 when documents were rejected
 
 
 def _verdict_table(verdicts: list[Any]) -> Table:

@@ -74,7 +74,6 @@ def mismatch(snt: SNT, facts: list[RowFacts], view: WarehouseView, ctx: Document
 
 
 def _dt_mismatch(spec: RuleSpec, f: RowFacts, ref: str) -> Iterator[Reason]:
-    """A row that names a DT (or an inbound SNT) item: the item exists and matches code, unit and quantity."""
     if f.ref_item is None:
         yield _reason(spec, f, f"{_row(f)} names DT {f.ref} but no item in it.", document=f.ref, problem="no_item")
         return
@@ -90,7 +89,6 @@ def _dt_mismatch(spec: RuleSpec, f: RowFacts, ref: str) -> Iterator[Reason]:
 
 
 def _esf_mismatch(spec: RuleSpec, f: RowFacts, ref: str, snt: SNT) -> Iterator[Reason]:
-    """A row that names an ESF row: the row exists, was issued to the seller, and matches code, unit and quantity."""
     if f.esf_row is None:
         yield _reason(spec, f, f"{_row(f)} names {ref}; that ESF is on record but has no row {f.ref_item}.",
                       document=f.ref, item=f.ref_item, problem="item_not_in_document")

@@ -61,6 +61,29 @@ def sign_class(signs: dict[str, str], sign: str | None) -> str | None:
     return None if sign is None else signs.get(sign, "unknown")
 
 
+def _link(facts: RowFacts, ref: str, ref_item: str | None, view: WarehouseView) -> None:
+    """What the document a row names is: an import document's item, an ESF row, a production document, or nothing on record."""
+    facts.dt_found = view.has_dt(ref)
+    facts.dt = view.dt_item(ref, ref_item) if ref_item is not None else None
+    if facts.dt is not None or facts.dt_found:
+        facts.link = "dt"
+        facts.lot = view.lot(ref, ref_item)
+        return
+    esf_rows = [r for r in (view.row(i) for i in view.document_rows(ref)) if r["kind"] == "esf"]
+    if esf_rows:
+        facts.link, facts.esf_found = "esf", True
+        match = [r for r in esf_rows if str(r["row"]) == ref_item]
+        facts.esf_row = match[0] if match else None
+        if facts.esf_row is not None and facts.esf_row["lot"]:
+            doc, _, item = facts.esf_row["lot"].partition(" / ")
+            facts.lot = view.lot(doc, item)
+            facts.dt = view.dt_item(doc, item)
+    elif facts.sign_class == "domestic":
+        facts.link = "production"  # a production document kordon does not hold
+    else:
+        facts.link = "missing"
+
+
 def snt_facts(snt: SNT, view: WarehouseView, signs: dict[str, str],
               controlled: Callable[[str, dt.date], bool] | None = None) -> list[RowFacts]:
     """`controlled(code, day)` says whether goods are on a control list: rows of the ordinary product section
@@ -79,30 +102,6 @@ def snt_facts(snt: SNT, view: WarehouseView, signs: dict[str, str],
         out.append(facts)
     _trace(out, view, seller, on, snt.registrationNumber, controlled)
     return out
-
-
-def _link(facts: RowFacts, ref: str, ref_item: str | None, view: WarehouseView) -> None:
-    """What the row's document reference points at: a DT item, an ESF row, a production document, or nothing on record."""
-    facts.dt_found = view.has_dt(ref)
-    facts.dt = view.dt_item(ref, ref_item) if ref_item is not None else None
-    if facts.dt is not None or facts.dt_found:
-        facts.link = "dt"
-        facts.lot = view.lot(ref, ref_item)
-        return
-    esf_rows = [view.row(r) for r in view.document_rows(ref)]
-    esf_rows = [r for r in esf_rows if r["kind"] == "esf"]
-    if esf_rows:
-        facts.link, facts.esf_found = "esf", True
-        match = [r for r in esf_rows if str(r["row"]) == ref_item]
-        facts.esf_row = match[0] if match else None
-        if facts.esf_row is not None and facts.esf_row["lot"]:
-            doc, _, item = facts.esf_row["lot"].partition(" / ")
-            facts.lot = view.lot(doc, item)
-            facts.dt = view.dt_item(doc, item)
-    elif facts.sign_class == "domestic":
-        facts.link = "production"  # a production document kordon does not hold
-    else:
-        facts.link = "missing"
 
 
 def _trace(out: list[RowFacts], view: WarehouseView, seller: str, on: dt.date, snt_number: Any,

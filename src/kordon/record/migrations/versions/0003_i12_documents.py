@@ -1,7 +1,7 @@
 """EAEU documents (DT, ESF, SNT), their warehouse rows, and SNT verdicts (issue 12)
 
 Revision ID: 0003_i12_documents
-Revises: 0002
+Revises: 0003_i14
 Create Date: 2026-12-05 01:11:04.526782
 """
 import sqlalchemy as sa
