@@ -6,13 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 pytest.importorskip("pyarrow")
 
 from kordon.config import Settings
 from kordon.eaeu import Documents
 from kordon.record import audit
-from kordon.record.documents import DocumentStore
+from kordon.record.documents import DocumentStore, VerdictRow
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "eaeu"
@@ -53,6 +54,14 @@ def test_verdicts_are_recorded_on_the_audit_chain(store, db_url):
     assert stored[0]["verdict"] == "refused" and stored[0]["reasons"][0]["code"] == "balance.insufficient"
     records = [r for r in audit.entries(store) if r.action == "documents.verify"]
     assert records[-1].subject == "snt:KZ-SNT-2023-0000106" and records[-1].payload["reasons"] == ["balance.insufficient"]
+    assert audit.verify(store).ok
+    # The verdict row is bound by its record: turning a refusal into "verified" in the database is noticed.
+    with store.session.begin() as s:
+        s.execute(update(VerdictRow).where(VerdictRow.snt_number == "KZ-SNT-2023-0000106").values(verdict="verified"))
+    result = audit.verify(store)
+    assert not result.ok and any("eaeu_verdicts row" in p and "changed" in p for p in result.problems), result.problems
+    with store.session.begin() as s:
+        s.execute(update(VerdictRow).where(VerdictRow.snt_number == "KZ-SNT-2023-0000106").values(verdict="refused"))
     assert audit.verify(store).ok
 
     # A corrected ESF (fewer sold inside Kazakhstan) is a new version; the next verification sees it.
