@@ -33,7 +33,7 @@ from sqlalchemy import Table, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from kordon.record.tables import AUDITED, AuditRow
+from kordon.record.tables import AUDITED, AUDITED_GROUPS, AuditRow
 
 GENESIS = "0" * 64
 _AUDIT = cast(Table, AuditRow.__table__)
@@ -44,6 +44,7 @@ KEY_ENV = "KORDON_AUDIT_KEY"
 KEY_FILE_ENV = "KORDON_AUDIT_KEY_FILE"
 ATTEMPTS = 5
 BOUND = "bound_rows"  # the payload key of a record's row bindings: [[table, key, sha256], ...]
+BOUND_GROUPS = "bound_groups"  # the payload key of its group bindings: [[table, group, rows, sha256], ...]
 
 
 # -- the server key ------------------------------------------------------------------------------------
@@ -144,6 +145,32 @@ def binding(rows: Iterable[Any]) -> list[list[str]]:
     return [[*row_key(r), row_digest(r)] for r in rows]
 
 
+class _GroupDigest:
+    """The digest of a group of rows (see tables.AUDITED_GROUPS): SHA-256 over their row digests in key order."""
+
+    def __init__(self) -> None:
+        self.h = hashlib.sha256()
+        self.rows = 0
+
+    def add(self, row: Any) -> None:
+        self.h.update(row_digest(row).encode("ascii") + b"\n")
+        self.rows += 1
+
+
+def group_binding(table: str, rows: Iterable[Any]) -> list[Any]:
+    """[table, group, rows, sha256] of a group of flushed rows of one of AUDITED_GROUPS, all of one group value."""
+    model, column = AUDITED_GROUPS[table]
+    keys = list(model.__table__.primary_key.columns)
+    ordered = sorted(rows, key=lambda r: tuple(getattr(r, c.key) for c in keys))  # verify reads them in key order
+    groups = {str(getattr(r, column)) for r in ordered}
+    if len(groups) > 1:
+        raise ValueError(f"rows of {len(groups)} {column} values bound as one group of {table}")
+    digest = _GroupDigest()
+    for r in ordered:
+        digest.add(r)
+    return [table, groups.pop() if groups else "", digest.rows, digest.h.hexdigest()]
+
+
 # -- appending -----------------------------------------------------------------------------------------
 def record_hash(seq: int, at: str, actor: str, action: str, subject: str, payload: dict[str, Any], prev: str) -> str:
     body = {"seq": seq, "at": at, "actor": actor, "action": action, "subject": subject, "payload": payload, "prev": prev}
@@ -161,13 +188,16 @@ def _lock_chain(s: Session) -> None:
 
 
 def append_in(s: Session, actor: str, action: str, subject: str, payload: dict[str, Any] | None = None,
-              rows: Iterable[Any] = ()) -> int:
+              rows: Iterable[Any] = (), groups: Iterable[list[Any]] = ()) -> int:
     """Add one record inside a writing transaction (see `transaction`), binding `rows` (flushed ORM
-    rows) by their content hash; it commits or rolls back with what it records."""
+    rows) by their content hash and `groups` (from `group_binding`); it commits or rolls back with what it records."""
     payload = json.loads(json.dumps(payload or {}, default=str))  # exactly what the JSON column will give back
     bound = binding(rows)
     if bound:
         payload[BOUND] = bound
+    grouped = [list(g) for g in groups]
+    if grouped:
+        payload[BOUND_GROUPS] = grouped
     tail = s.info.get("audit_tail")
     if tail is None:
         # The first record of this transaction takes the lock and reads the end of the chain; once the
@@ -295,6 +325,7 @@ def verify(store: Any, anchor: dict[str, Any] | None = None, rows: bool = True) 
         result.problems.append(f"no audit key ({KEY_ENV} or {key_path()}): the signatures cannot be checked")
     expected_seq, prev = 1, GENESIS
     bound: dict[tuple[str, str], tuple[str, int]] = {}
+    bound_groups: dict[tuple[str, str], tuple[int, str, int]] = {}
     by_seq: dict[int, str] = {}
     bad_macs: list[int] = []
     for row in _walk(store):
@@ -308,6 +339,10 @@ def verify(store: Any, anchor: dict[str, Any] | None = None, rows: bool = True) 
         for item in bindings if isinstance(bindings, list) else []:
             if isinstance(item, list) and len(item) == 3:
                 bound[(str(item[0]), str(item[1]))] = (str(item[2]), row.seq)
+        groups = row.payload.get(BOUND_GROUPS) if isinstance(row.payload, dict) else None
+        for item in groups if isinstance(groups, list) else []:
+            if isinstance(item, list) and len(item) == 4:
+                bound_groups[(str(item[0]), str(item[1]))] = (int(item[2]), str(item[3]), row.seq)
         expected_seq, prev = row.seq + 1, row.sha256
     if bad_macs:
         shown = ", ".join(map(str, bad_macs[:10])) + (f" and {len(bad_macs) - 10} more" if len(bad_macs) > 10 else "")
@@ -317,6 +352,7 @@ def verify(store: Any, anchor: dict[str, Any] | None = None, rows: bool = True) 
         _check_anchor(anchor, key, expected_seq - 1, by_seq, result)
     if rows:
         _check_rows(store, bound, result)
+        _check_groups(store, bound_groups, result)
     return result
 
 
@@ -373,6 +409,30 @@ def _check_rows(store: Any, bound: dict[tuple[str, str], tuple[str, int]], resul
     for (table, pk), (_, seq) in sorted(bound.items(), key=lambda x: x[1][1]):
         if (table, pk) not in seen:
             result.problems.append(f"{table} row {pk} bound by audit record {seq} is missing (deleted)")
+
+
+def _check_groups(store: Any, bound: dict[tuple[str, str], tuple[int, str, int]], result: Verification,
+                  batch: int = 2000) -> None:
+    """Recompute each group's digest from its rows, streamed once in key order (one running hash per group)."""
+    for table, (model, column) in AUDITED_GROUPS.items():
+        found: dict[str, _GroupDigest] = {}
+        for row in _rows(store, model, batch):
+            result.rows_checked += 1
+            found.setdefault(str(getattr(row, column)), _GroupDigest()).add(row)
+        for group, digest in sorted(found.items()):
+            b = bound.get((table, group))
+            if b is None:
+                result.problems.append(f"{digest.rows} {table} row(s) of {column} {group} on no audit record "
+                                       "(written behind kordon's back)")
+            elif (digest.rows, digest.h.hexdigest()) != b[:2]:
+                how = ("rows inserted" if digest.rows > b[0] else "rows deleted" if digest.rows < b[0]
+                       else "rows changed")
+                result.problems.append(f"{table} of {column} {group} changed after audit record {b[2]} bound them: "
+                                       f"{b[0]} row(s) bound, {digest.rows} found ({how})")
+        for (t, group), (count, _, seq) in sorted(bound.items(), key=lambda x: x[1][2]):
+            if t == table and group not in found and count:
+                result.problems.append(f"all {count} {table} row(s) of {column} {group} bound by audit record {seq} "
+                                       "are missing (deleted)")
 
 
 def _rows(store: Any, model: Any, batch: int) -> Iterator[Any]:

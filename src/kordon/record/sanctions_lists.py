@@ -111,7 +111,8 @@ def load_version(store_url: str, list_id: str, version: str, source: str, sha256
                                       loaded_at=now, active=False, status="rejected" if not ok else "active", reason=reason)
         s.add(row)
         s.flush()
-        s.add_all(SanctionsEntityRow(version_pk=row.pk, entity_id=e["id"], data=e) for e in entities)
+        entity_rows = [SanctionsEntityRow(version_pk=row.pk, entity_id=e["id"], data=e) for e in entities]
+        s.add_all(entity_rows)
         if ok:
             # One transaction: the old version is retired and the new one activated together.
             for old in active:
@@ -122,7 +123,9 @@ def load_version(store_url: str, list_id: str, version: str, source: str, sha256
         audit.append_in(s, "kordon lists", "lists.activate" if ok else "lists.reject", f"list:{list_id}",
                         {"version": version, "sha256": sha256, "entries": len(entities), "source": source, "reason": reason,
                          "entities_sha256": entities_digest(entities)},
-                        rows=[row, *(active if ok else [])])
+                        rows=[row, *(active if ok else [])],
+                        # Every entity row, edited, deleted or added later, fails `kordon audit verify`.
+                        groups=[audit.group_binding(SanctionsEntityRow.__tablename__, entity_rows)] if entity_rows else [])
         return LoadOutcome(list_id, version, row.pk, ok, reason, len(entities))
 
     store = Store(store_url)
