@@ -36,6 +36,8 @@ from kordon.screen.pipeline import LIST_RULE_PREFIXES, rescreen_lists
 if TYPE_CHECKING:
     from kordon.engines import Engine
 
+RESCREEN_PER_TRANSACTION = 200  # escalated re-screen outcomes recorded per transaction
+
 
 def stored_settings(settings: Settings) -> dict[str, Any]:
     """The settings a decision records for replay: never the database URL (it may hold a password) nor
@@ -450,6 +452,7 @@ class Kordon:
         ctx = self.context
         outcomes = engine.rescreen_parquet(ctx, source) if source is not None else engine.rescreen_store(ctx, self.store, since)
         run = RescreenRun([], errors=[])
+        escalated: list[Rescreen] = []
         for outcome in outcomes:
             run.read += 1
             if outcome.error is not None:
@@ -462,19 +465,26 @@ class Kordon:
                 continue
             run.changed.append(result)
             if record and not result.lowered:
-                self.record_rescreen(result, actor)
+                escalated.append(result)
+                if len(escalated) >= RESCREEN_PER_TRANSACTION:
+                    self.record_rescreen(escalated, actor)
+                    escalated = []
+        if escalated:
+            self.record_rescreen(escalated, actor)
         return run
 
-    def record_rescreen(self, result: Rescreen, actor: str = "kordon") -> None:
-        """Record an escalated re-screen outcome as a further decision, with its audit record, in one transaction."""
-        payload = {"version": result.version, "lane": result.after.lane.value, "action": result.after.action.value,
-                   "was": [result.before.lane.value, result.before.action.value], "list_versions": result.after.list_versions,
-                   "added": sorted(map(str, result.added)), "removed": sorted(map(str, result.removed))}
-
-        def write(s: Session, r: Rescreen = result, p: dict[str, Any] = payload) -> None:
-            row = self.store.add_decision(s, r.declaration_id, r.version, r.after, self.context.rules.sha256,
-                                          stored_settings(self.settings))
-            audit.append_in(s, actor, "rescreen", f"declaration:{r.declaration_id}", p, rows=[row])
+    def record_rescreen(self, results: list[Rescreen], actor: str = "kordon") -> None:
+        """Record escalated re-screen outcomes as further decisions, each with its audit record, in one
+        transaction (a list activation can escalate thousands: one lock hand-over and disk sync each would
+        keep a busy server waiting)."""
+        def write(s: Session) -> None:
+            for r in results:
+                payload = {"version": r.version, "lane": r.after.lane.value, "action": r.after.action.value,
+                           "was": [r.before.lane.value, r.before.action.value], "list_versions": r.after.list_versions,
+                           "added": sorted(map(str, r.added)), "removed": sorted(map(str, r.removed))}
+                row = self.store.add_decision(s, r.declaration_id, r.version, r.after, self.context.rules.sha256,
+                                              stored_settings(self.settings))
+                audit.append_in(s, actor, "rescreen", f"declaration:{r.declaration_id}", payload, rows=[row])
 
         self.store.transaction(write)
 

@@ -223,6 +223,81 @@ def append_in(s: Session, actor: str, action: str, subject: str, payload: dict[s
     return seq
 
 
+# -- a fair hand-over of SQLite's write lock between processes ------------------------------------------------
+# SQLite has no queue for its write lock: a process waiting in BEGIN IMMEDIATE polls (sleeping up to 100 ms),
+# and a writer that commits and begins again at once — the server's group writer under load — wins nearly every
+# time, so `kordon lists load` in another process could wait for minutes. Every writing transaction on a SQLite
+# file therefore goes through two lock files beside the database: `-kordon-lock`, held exclusively for the whole
+# transaction (so kordon's own writers never meet in SQLite's busy wait), and `-kordon-intent`, held shared by
+# a process while it waits for the first. Before waiting, a writer gives way: it lets every process already
+# waiting take its turn first (it can lock the intent file exclusively only once nobody holds it shared). Two
+# processes writing back to back thus alternate, one transaction each. PostgreSQL's lock queue is fair already.
+GIVE_WAY_SECONDS = 10.0  # a waiter that keeps its intent longer (stuck, or behind a process outside kordon that
+WAIT_SECONDS = 60.0  # holds SQLite's lock) must not stall the others for ever; past these, SQLite's own wait decides
+
+
+def _lock_files(store: Any) -> str | None:
+    if store.engine.dialect.name != "sqlite":
+        return None
+    database = store.engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return database
+
+
+def _poll(fd: int, mode: int, seconds: float) -> bool:
+    """flock `fd` in `mode` without blocking the process for longer than `seconds`; False when it ran out."""
+    import fcntl
+
+    deadline = time.monotonic() + seconds
+    pause = 0.0005
+    while True:
+        try:
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 0.004)
+
+
+class _Turns:
+    """The lock and intent files of one SQLite store (see above), opened once per store."""
+
+    def __init__(self, database: str):
+        import fcntl
+
+        self.fcntl = fcntl
+        self.lock = os.open(f"{database}-kordon-lock", os.O_RDWR | os.O_CREAT, 0o600)
+        self.intent = os.open(f"{database}-kordon-intent", os.O_RDWR | os.O_CREAT, 0o600)
+
+    def take(self) -> None:
+        f = self.fcntl
+        if _poll(self.intent, f.LOCK_EX, GIVE_WAY_SECONDS):  # nobody waiting (any more): our turn to queue
+            f.flock(self.intent, f.LOCK_UN)
+        f.flock(self.intent, f.LOCK_SH)
+        try:
+            _poll(self.lock, f.LOCK_EX, WAIT_SECONDS)
+        finally:
+            f.flock(self.intent, f.LOCK_UN)
+
+    def release(self) -> None:
+        self.fcntl.flock(self.lock, self.fcntl.LOCK_UN)
+
+
+def _turns(store: Any) -> _Turns | None:
+    turns = store.__dict__.get("_kordon_turns", False)
+    if turns is False:
+        database = _lock_files(store)
+        try:
+            turns = _Turns(database) if database else None
+        except (ImportError, OSError):
+            turns = None  # no flock (Windows) or a read-only folder: SQLite's own busy wait only
+        store.__dict__["_kordon_turns"] = turns
+    return turns
+
+
 def writing() -> threading.Lock:
     """The process-wide lock every writing transaction holds (see `transaction`)."""
     return _LOCK
@@ -238,15 +313,23 @@ def transaction(store: Any, fn: Callable[[Session], T], attempts: int = ATTEMPTS
     """
     for attempt in range(attempts):
         try:
-            with _LOCK, store.writer.begin() as s:
-                _lock_chain(s)
-                s.info["audit_pending"] = []
-                out = fn(s)
-                # The transaction's audit records in one multi-row insert (a round trip per record
-                # would dominate a group commit on PostgreSQL); still before the commit.
-                if s.info["audit_pending"]:
-                    s.execute(insert(_AUDIT), s.info["audit_pending"])
-                return out
+            with _LOCK:
+                turns = _turns(store)
+                if turns is not None:
+                    turns.take()
+                try:
+                    with store.writer.begin() as s:
+                        _lock_chain(s)
+                        s.info["audit_pending"] = []
+                        out = fn(s)
+                        # The transaction's audit records in one multi-row insert (a round trip per record
+                        # would dominate a group commit on PostgreSQL); still before the commit.
+                        if s.info["audit_pending"]:
+                            s.execute(insert(_AUDIT), s.info["audit_pending"])
+                        return out
+                finally:
+                    if turns is not None:
+                        turns.release()
         except (IntegrityError, OperationalError):
             if attempt == attempts - 1:
                 raise
@@ -335,14 +418,7 @@ def verify(store: Any, anchor: dict[str, Any] | None = None, rows: bool = True) 
             bad_macs.append(row.seq)
         if anchor is not None and row.seq == anchor.get("seq"):
             by_seq[row.seq] = row.sha256
-        bindings = row.payload.get(BOUND) if isinstance(row.payload, dict) else None
-        for item in bindings if isinstance(bindings, list) else []:
-            if isinstance(item, list) and len(item) == 3:
-                bound[(str(item[0]), str(item[1]))] = (str(item[2]), row.seq)
-        groups = row.payload.get(BOUND_GROUPS) if isinstance(row.payload, dict) else None
-        for item in groups if isinstance(groups, list) else []:
-            if isinstance(item, list) and len(item) == 4:
-                bound_groups[(str(item[0]), str(item[1]))] = (int(item[2]), str(item[3]), row.seq)
+        _collect_bindings(row, bound, bound_groups)
         expected_seq, prev = row.seq + 1, row.sha256
     if bad_macs:
         shown = ", ".join(map(str, bad_macs[:10])) + (f" and {len(bad_macs) - 10} more" if len(bad_macs) > 10 else "")
@@ -354,6 +430,19 @@ def verify(store: Any, anchor: dict[str, Any] | None = None, rows: bool = True) 
         _check_rows(store, bound, result)
         _check_groups(store, bound_groups, result)
     return result
+
+
+def _collect_bindings(row: Any, bound: dict[tuple[str, str], tuple[str, int]],
+                      bound_groups: dict[tuple[str, str], tuple[int, str, int]]) -> None:
+    """The row and group bindings a record carries, keyed by (table, key or group), with the record's seq."""
+    payload = row.payload if isinstance(row.payload, dict) else {}
+    bindings, groups = payload.get(BOUND), payload.get(BOUND_GROUPS)
+    for item in bindings if isinstance(bindings, list) else []:
+        if isinstance(item, list) and len(item) == 3:
+            bound[(str(item[0]), str(item[1]))] = (str(item[2]), row.seq)
+    for item in groups if isinstance(groups, list) else []:
+        if isinstance(item, list) and len(item) == 4 and str(item[2]).isdigit():
+            bound_groups[(str(item[0]), str(item[1]))] = (int(item[2]), str(item[3]), row.seq)
 
 
 def _record_problems(row: Any, expected_seq: int, prev: str) -> list[str]:
