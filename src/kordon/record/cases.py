@@ -175,6 +175,32 @@ def _same_person(who: Principal, key: int, name: str) -> bool:
     return who.key_id == key or who.name.strip().casefold() == name.strip().casefold()
 
 
+def _unsettled_before(s: Session, declaration_id: str, version: int) -> tuple[list[str], list[tuple[int, str]]]:
+    """What earlier versions of a declaration left open — seized, referred, or red and not yet released —
+    since the last version that was released, and who seized or reviewed them (for four eyes)."""
+    revs = list(s.scalars(select(ReviewRow).where(ReviewRow.declaration_id == declaration_id,
+                                                  ReviewRow.declaration_version < version)))
+    seiz = list(s.scalars(select(SeizureRow).where(SeizureRow.declaration_id == declaration_id,
+                                                   SeizureRow.declaration_version < version)))
+    open_: list[str] = []
+    people: list[tuple[int, str]] = []
+    for v in sorted(s.scalars(select(DeclarationRow.version).where(DeclarationRow.declaration_id == declaration_id,
+                                                                   DeclarationRow.version < version))):
+        decision = Store.latest_decision(s, declaration_id, v)
+        lane = decision.lane if decision is not None else "red"
+        rv = [_row_dict(r, *REVIEW_FIELDS) for r in revs if r.declaration_version == v]
+        sz = [_row_dict(x, *SEIZURE_FIELDS) for x in seiz if x.declaration_version == v]
+        status = clearance_status(lane, v, rv, sz)
+        if status == "released":
+            open_, people = [], []  # released under these same rules: what came before was settled
+            continue
+        if status in ("seized", "referred") or (lane == "red" and status == "held"):
+            open_.append(f"{status if status != 'held' else 'in the red lane'} (version {v})")
+        people += [(r.reviewer_key, r.reviewer) for r in revs if r.declaration_version == v]
+        people += [(x.officer_key, x.officer) for x in seiz if x.declaration_version == v]
+    return open_, people
+
+
 def record_review(store: Store, who: Principal, declaration_id: str, review: ReviewIn) -> dict[str, Any]:
     """Record an officer's decision on a declaration version.
 
@@ -204,11 +230,13 @@ def record_review(store: Store, who: Principal, declaration_id: str, review: Rev
                 f"{final[-1].reviewer}); a supervisor may replace it with override=true")
         status = clearance_status(lane, version, [_row_dict(r, *REVIEW_FIELDS) for r in earlier],
                                   [_row_dict(r, *SEIZURE_FIELDS) for r in seized])
-        if review.decision in RELEASING and (lane == "red" or status == "seized" or seized):
-            why = "seized" if (status == "seized" or seized) else "in the red lane"
+        # An amendment does not launder what an earlier version was: seized, referred or red and held.
+        carried, carried_by = _unsettled_before(s, declaration_id, version)
+        if review.decision in RELEASING and (lane == "red" or status == "seized" or seized or carried):
+            why = "seized" if (status == "seized" or seized) else "in the red lane" if lane == "red" else carried[0]
             if who.role != "supervisor":
                 raise PermissionError(f"declaration {declaration_id} is {why}: only a supervisor may release it (four eyes)")
-            before = [(r.reviewer_key, r.reviewer) for r in earlier] + [(x.officer_key, x.officer) for x in seized]
+            before = [(r.reviewer_key, r.reviewer) for r in earlier] + [(x.officer_key, x.officer) for x in seized] + carried_by
             if any(_same_person(who, k, n) for k, n in before):
                 raise ClearanceError(
                     f"four eyes: {who.name} seized or reviewed declaration {declaration_id} version {version} and may not "
