@@ -23,6 +23,7 @@ import os
 import secrets
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -272,6 +273,13 @@ class _Turns:
         self.lock = os.open(f"{database}-kordon-lock", os.O_RDWR | os.O_CREAT, 0o600)
         self.intent = os.open(f"{database}-kordon-intent", os.O_RDWR | os.O_CREAT, 0o600)
 
+    def close(self) -> None:
+        for fd in (self.lock, self.intent):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
     def take(self) -> None:
         f = self.fcntl
         if _poll(self.intent, f.LOCK_EX, GIVE_WAY_SECONDS):  # nobody waiting (any more): our turn to queue
@@ -294,6 +302,8 @@ def _turns(store: Any) -> _Turns | None:
             turns = _Turns(database) if database else None
         except (ImportError, OSError):
             turns = None  # no flock (Windows) or a read-only folder: SQLite's own busy wait only
+        if turns is not None:
+            weakref.finalize(store, turns.close)  # a process that opens many stores keeps no files open
         store.__dict__["_kordon_turns"] = turns
     return turns
 
