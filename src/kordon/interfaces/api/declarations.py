@@ -159,13 +159,16 @@ async def submit(request: Request, who: Principal = Depends(requires("screen")),
             errors.append({"index": i, "id": item.get("id") if isinstance(item, dict) else None, "errors": _errors(exc, i)})
 
     stored = await screen_and_store(request, who, [d for _, d in valid], profile)
-    results = [{"index": i, **r} for (i, _), r in zip(valid, stored) if "conflict" not in r]
+    return JSONResponse(_batch_answer(len(data), [i for i, _ in valid], stored, errors))
+
+
+def _batch_answer(read: int, indexes: list[int], stored: list[dict[str, Any]], errors: list[dict[str, Any]]) -> dict[str, Any]:
+    results = [{"index": i, **r} for i, r in zip(indexes, stored) if "conflict" not in r]
     # A repeat decided under another profile than the key's pinned one is an error of its own, not a result.
-    errors += [{"index": i, "id": r["declaration_id"], "errors": [{"loc": ["query", "profile"], "msg": r["conflict"],
-                                                                    "type": "profile_conflict"}]}
-               for (i, _), r in zip(valid, stored) if "conflict" in r]
-    errors.sort(key=lambda e: e["index"])
-    return JSONResponse({"read": len(data), "accepted": len(results), "rejected": len(errors), "results": results, "errors": errors})
+    errors = sorted(errors + [{"index": i, "id": r["declaration_id"], "errors": [
+        {"loc": ["query", "profile"], "msg": r["conflict"], "type": "profile_conflict"}]}
+        for i, r in zip(indexes, stored) if "conflict" in r], key=lambda e: e["index"])
+    return {"read": read, "accepted": len(results), "rejected": len(errors), "results": results, "errors": errors}
 
 
 @router.get("", summary="Held declarations, riskiest first (the review queue)")
