@@ -139,14 +139,7 @@ async def submit(request: Request, who: Principal = Depends(requires("screen")),
         if not isinstance(data, list):
             raise HTTPException(422, f"'declarations' must be a list, got {type(data).__name__}")
     if isinstance(data, dict):
-        try:
-            decl = Declaration.model_validate(data)
-        except ValidationError as exc:
-            return JSONResponse({"detail": _errors(exc, None)}, status_code=422)
-        result = (await screen_and_store(request, who, [decl], profile))[0]
-        if "conflict" in result:
-            raise HTTPException(409, result["conflict"])
-        return JSONResponse(result)
+        return await _submit_one(request, who, data, profile)
     if not isinstance(data, list):
         raise HTTPException(422, f"expected a declaration object or a list of them, got {type(data).__name__}")
     if len(data) > MAX_BATCH:
@@ -160,6 +153,17 @@ async def submit(request: Request, who: Principal = Depends(requires("screen")),
 
     stored = await screen_and_store(request, who, [d for _, d in valid], profile)
     return JSONResponse(_batch_answer(len(data), [i for i, _ in valid], stored, errors))
+
+
+async def _submit_one(request: Request, who: Principal, data: dict[str, Any], profile: str | None) -> JSONResponse:
+    try:
+        decl = Declaration.model_validate(data)
+    except ValidationError as exc:
+        return JSONResponse({"detail": _errors(exc, None)}, status_code=422)
+    result = (await screen_and_store(request, who, [decl], profile))[0]
+    if "conflict" in result:
+        raise HTTPException(409, result["conflict"])
+    return JSONResponse(result)
 
 
 def _batch_answer(read: int, indexes: list[int], stored: list[dict[str, Any]], errors: list[dict[str, Any]]) -> dict[str, Any]:
