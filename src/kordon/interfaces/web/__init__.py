@@ -492,7 +492,7 @@ async def snt_verify(request: Request) -> Response:
     docs = _documents(request)
     from fastapi.concurrency import run_in_threadpool
 
-    await run_in_threadpool(docs.verify, None, who.profile or "kz_customs", True, f"web:{who.name}")  # the key's law
+    await run_in_threadpool(docs.verify, None, "kz_customs", True, f"web:{who.name}")
     return RedirectResponse("/snt", status_code=303)
 
 @router.get("/snt/{number}", include_in_schema=False)
