@@ -413,6 +413,11 @@ def _exact_lists(hits: list[Hit]) -> dict[str, frozenset[str]]:
     """Per subject (item), the lists on which it has an exact, non-illustrative entry."""
     groups: dict[str, set[str]] = {}
     for h in hits:
-        if h.rule.startswith("goods.") and h.list is not None and _precision(h) == "exact" and not h.evidence.get("illustrative"):
-            groups.setdefault(h.subject, set()).add(h.list.id)
+        fields = h.__dict__
+        lst = fields["list"]
+        if lst is None or not fields["rule"].startswith("goods."):
+            continue
+        ev = fields["evidence"]
+        if _precision(h) == "exact" and not ev.get("illustrative"):
+            groups.setdefault(fields["subject"], set()).add(lst.id)
     return {k: frozenset(v) for k, v in groups.items()}
