@@ -141,3 +141,25 @@ def test_document_verification_follows_the_keys_profile(client, role_keys, store
     assert r.status_code == 403 and "pinned" in r.json()["detail"]
     r = client.post("/v1/documents/verify", json={"all": True}, headers=auth(role_keys["officer"]))
     assert r.status_code == 200 and r.json()["count"] == 0  # no SNT on record; kz_customs by default
+
+
+def test_a_sqlite_store_made_before_key_profiles_gains_the_columns(tmp_path):
+    """An existing SQLite store (made from the models, without the columns of 0004_i11_key_profile) is
+    brought up to date when opened: its keys keep working, without a profile and overridable."""
+    from sqlalchemy import text
+
+    from kordon.record import keys
+    from kordon.record.store import Store
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = Store(url)
+    secret = keys.create_key(old, "old key", "officer")[0]
+    with old.engine.begin() as c:
+        c.execute(text("ALTER TABLE api_keys DROP COLUMN profile_override"))
+        c.execute(text("ALTER TABLE api_keys DROP COLUMN profile"))
+    old.engine.dispose()
+    store = Store(url)
+    who = keys.authenticate(store, secret)
+    assert who is not None and (who.profile, who.profile_override) == (None, True)
+    assert keys.create_key(store, "new key", "officer", profile="uk_exporter")[1].pinned
+    store.engine.dispose()
