@@ -40,7 +40,7 @@ ISSUERS = [
     ("contract", re.compile(r"correspondent-banking")),
     ("foreign", re.compile(r"a measure of another jurisdiction")),
     ("KZ", re.compile(r"Republic of Kazakhstan|Kazakhstan's re-export controls")),
-    ("EU", re.compile(r"\(EU\)|European Commission")),
+    ("EU", re.compile(r"\(EU\)|\(EC\)|European Commission")),
     ("US", re.compile(r"CFR|Executive Order|FinCEN|OFAC")),
     ("GB", re.compile(r"SI 2019/855|OTSI")),
 ]
@@ -97,6 +97,12 @@ def check(profile_id: str, where: str, hit: Hit) -> None:
         f"{profile_id} {where} {hit.rule}: a {basis.kind} basis issued by {who}: {basis.citation}")
     if hit.action is Action.deny:
         assert basis.kind != "risk_indicator", f"{profile_id} {where} {hit.rule} refuses on a risk indicator"
+    if profile_id == "eu_exporter" and hit.rule in ("goods.eu_russia", "goods.chpl") and not hit.evidence.get("licence"):
+        bound = set(hit.evidence.get("bound_for") or ()) & set(hit.evidence.get("destinations") or ("RU", "BY"))
+        if bound == {"BY"}:  # the EU's Belarus measures are their own regulation
+            assert "765/2006" in basis.citation, f"{where} {hit.rule} bound for BY cites {basis.citation}"
+        elif bound:
+            assert "833/2014" in basis.citation, f"{where} {hit.rule} bound for {bound} cites {basis.citation}"
     if profile_id == "kz_customs":
         assert who in ("KZ", "UN"), f"{where} {hit.rule}: a Kazakh officer is pointed to {basis.citation}"
         if basis.kind == "risk_indicator" or hit.action is not Action.deny:
@@ -179,3 +185,17 @@ def test_eu_exporter_cites_the_article_and_annex_of_each_category(category):
     # An HS6 entry that only may cover the CN code: hold and establish the code; the citation names every article.
     assert may.action is Action.inspect and EU_ARTICLES[category].split(",")[0] in may.legal_basis.citation \
         or category.startswith("oil"), may.legal_basis.citation
+
+
+def test_eu_exporter_cites_the_belarus_regulation_for_goods_bound_for_belarus_alone():
+    from kordon.models import ListRef
+
+    def hit(bound: list[str]) -> Hit:
+        return Hit(rule="goods.chpl", severity=Severity.critical, subject="items[0]", score=90, action=Action.deny,
+                   explanation="Item 1 (8542.31.0000) is listed under 8542.31 (tier 1) on the CHPL; it is bound for BY without a licence.",
+                   list=ListRef(id="chpl", version="1", entry="854231"),
+                   evidence={"category": "tier_1", "precision": "exact", "bound_for": bound, "destinations": None})
+
+    by, both = apply_profile([hit(["BY"]), hit(["RU", "BY"])], load_profile("eu_exporter"))
+    assert by.action is Action.deny and "765/2006" in by.legal_basis.citation and "(verify)" in by.legal_basis.citation
+    assert both.action is Action.deny and "833/2014" in both.legal_basis.citation

@@ -109,6 +109,7 @@ FACTS: dict[str, Callable[[Hit], Hashable]] = {
     "illustrative": lambda h: bool(h.evidence.get("illustrative")),
     "licence": lambda h: bool(h.evidence.get("licence")),
     "bound": _bound,
+    "bound_only": _bound,
     "origin_in": _text("origin"),
     "role": _text("role"),
     "match": lambda h: "match" if h.severity is Severity.critical else "possible",
@@ -127,6 +128,9 @@ def _test(name: str, wanted: Any, profile: Profile) -> Callable[[dict[str, Any]]
         return lambda f: bool(f[ITEM_ON] & lists)
     if name == "bound":
         return lambda f: bool(f["bound"]) is wanted
+    if name == "bound_only":
+        only = frozenset(wanted)
+        return lambda f: bool(f["bound_only"]) and only.issuperset(f["bound_only"])
     if name == "origin_in":
         countries = frozenset(c for code in wanted for c in profile.groups.get(code, (code,)))
         return lambda f: f["origin_in"] in countries
@@ -210,6 +214,7 @@ _READS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool, bool]] = {
     "illustrative": (("illustrative",), (), False, False),
     "licence": (("licence",), (), False, False),
     "bound": ((), ("bound_for", "destinations"), False, False),
+    "bound_only": ((), ("bound_for", "destinations"), False, False),
     "destinations": ((), ("destinations",), False, False),
     "origin_in": (("origin",), (), False, False),
     "origin": (("origin",), (), False, False),
