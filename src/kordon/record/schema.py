@@ -8,6 +8,7 @@ a test checks that the migrations and the models agree, so both paths give the s
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -81,10 +82,10 @@ def add_missing_columns(engine: Engine) -> None:
             default = column.server_default
             if not column.nullable and default is None:
                 raise RuntimeError(f"the store's table {table.name} lacks column {column.name}, which cannot be added "
-                                   "to existing rows; migrate the store (docs/reliability.md)")
+                                   "to existing rows; migrate the store (docs/api.md, Schema)")
             ddl = f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {column.type.compile(engine.dialect)}'
             if default is not None:
-                arg = getattr(default, "arg", None)
+                arg: Any = getattr(default, "arg", None)
                 value = arg.compile(dialect=engine.dialect) if hasattr(arg, "compile") else f"'{arg}'"
                 ddl += f" NOT NULL DEFAULT {value}" if not column.nullable else f" DEFAULT {value}"
             try:
