@@ -117,10 +117,12 @@ def _each_profile(ctx, decls: list[Declaration], rounds: int = 3) -> None:  # no
             best[name] = min(best.get(name, cpu), cpu)
             actions[name] = counted
     print(f"declarations: {len(decls)} x 5 items, {rounds} interleaved rounds, best round per profile (CPU time)")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for name in names:
         slower = 100 * (best[name] / best["none"] - 1)
+        extra = 1e6 * (best[name] - best["none"]) / len(decls)
         print(f"profile {name:12s} {len(decls) / best[name]:8,.0f} declarations per CPU-second "
-              f"({slower:+.1f}% vs none)  actions {dict(sorted(actions[name].items()))}")
+              f"({slower:+.1f}% CPU time vs none, {extra:+.1f} µs per declaration)  actions {dict(sorted(actions[name].items()))}")
 
 
 if __name__ == "__main__":

@@ -27,8 +27,6 @@ Goods hits are read through their evidence: ``precision`` ("exact" | "may_fall_u
 
 from __future__ import annotations
 
-import re
-
 import string
 import threading
 from collections.abc import Callable, Hashable
@@ -53,8 +51,6 @@ EXEMPT = frozenset({"screening.error", "selection.random"})
 OTHER_FINDINGS = frozenset({"documents.mismatch", "balance.insufficient", "origin.prohibiting_state", "chain.origin_traced"})
 _INSPECT = ACTION_ORDER.index(Action.inspect)
 ILLUSTRATIVE = "(illustrative list entry)"
-# A goods rule's own closing consequence, e.g. "it is bound for RU without a licence: refuse."
-_CONSEQUENCE = re.compile(r":\s*(?:refuse|inspect|deny|release|check the documents?)\s*$")
 
 # How explanations name the lists kordon ships or imports; a profile's `list_names` override these.
 LIST_NAMES = {
@@ -113,6 +109,7 @@ FACTS: dict[str, Callable[[Hit], Hashable]] = {
     "illustrative": lambda h: bool(h.evidence.get("illustrative")),
     "licence": lambda h: bool(h.evidence.get("licence")),
     "bound": _bound,
+    "bound_only": _bound,
     "origin_in": _text("origin"),
     "role": _text("role"),
     "match": lambda h: "match" if h.severity is Severity.critical else "possible",
@@ -131,6 +128,9 @@ def _test(name: str, wanted: Any, profile: Profile) -> Callable[[dict[str, Any]]
         return lambda f: bool(f[ITEM_ON] & lists)
     if name == "bound":
         return lambda f: bool(f["bound"]) is wanted
+    if name == "bound_only":
+        only = frozenset(wanted)
+        return lambda f: bool(f["bound_only"]) and only.issuperset(f["bound_only"])
     if name == "origin_in":
         countries = frozenset(c for code in wanted for c in profile.groups.get(code, (code,)))
         return lambda f: f["origin_in"] in countries
@@ -192,8 +192,72 @@ class CompiledProfile:
     needs: dict[str, tuple[str, ...]]  # per rule: the facts its provisions ask about
     default: Compiled
     item_rules: frozenset[str]  # rules whose provisions look at the other hits of the same item
-    uses_code: bool  # some wording names the code ({code}): the code is then part of what is remembered
-    outcomes: dict[tuple, tuple[Action | None, LegalBasis, str]]  # hit key -> action, basis, sentence
+    keys: dict[str, KeySpec]  # per rule id: its hits' key and remembered outcomes (made on first sight)
+
+    def key_spec(self, rule: str) -> KeySpec:
+        found = self.keys.get(rule)
+        if found is None:
+            chosen = (*self.by_rule.get(rule, ()), self.default)
+            found = KeySpec(rule, [f for c in chosen for f in c.facts], [f for c in chosen for f in c.fields],
+                            any(c.action == "rule" for c in chosen))
+            with _LOCK:
+                self.keys[rule] = found
+        return found
+
+
+# What of a hit each condition and each placeholder reads: evidence keys (scalars, and lists that the key
+# holds as tuples), the list's id, the severity.
+_READS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool, bool]] = {
+    "list": ((), (), True, False),
+    "category": (("category",), (), False, False),
+    "precision": (("precision", "partial"), (), False, False),
+    "illustrative": (("illustrative",), (), False, False),
+    "licence": (("licence",), (), False, False),
+    "bound": ((), ("bound_for", "destinations"), False, False),
+    "bound_only": ((), ("bound_for", "destinations"), False, False),
+    "destinations": ((), ("destinations",), False, False),
+    "origin_in": (("origin",), (), False, False),
+    "origin": (("origin",), (), False, False),
+    "role": (("role",), (), False, False),
+    "match": ((), (), False, True),
+    "severity": ((), (), False, True),
+    "declaration_type": (("declaration_type",), (), False, False),
+    "code": (("listed_code", "hs_code"), (), False, False),
+    ITEM_ON: ((), (), False, False),
+}
+
+
+class KeySpec:
+    """How one rule's hits are decided under a profile, fast: a key of exactly what the rule's provisions'
+    conditions and wording and the rule's own action (where a provision keeps it) read — two hits equal
+    in these get the same outcome, remembered under it in `memo` — and which finding text to cut.
+
+    The key function is generated once per rule as straight-line code: it runs for every hit, and a
+    loop over the names to read would cost as much as the rest of applying a profile (docs/performance.md)."""
+
+    __slots__ = ("exempt", "goods", "item", "key", "memo")
+
+    def __init__(self, rule: str, facts: list[str], words: list[str], action: bool):
+        names = dict.fromkeys([*facts, *words])
+        scalars = dict.fromkeys(k for n in names for k in _READS[n][0])
+        lists = dict.fromkeys(k for n in names for k in _READS[n][1])
+        parts = [*(f"ev.get({k!r})" for k in scalars),
+                 *(f"(None if (v{i} := ev.get({k!r})) is None else tuple(v{i}))" for i, k in enumerate(lists))]
+        if action:
+            parts.append('f["action"]')
+        if any(_READS[n][3] for n in names):
+            parts.append('f["severity"]')
+        if any(_READS[n][2] for n in names):
+            parts.append('(None if (lst := f["list"]) is None else lst.id)')
+        parts.append("item_on")
+        source = f"def key(f, item_on):\n    ev = f['evidence']\n    return ({', '.join(parts)},)\n"
+        scope: dict[str, Any] = {}
+        exec(compile(source, f"<profile key of {rule}>", "exec"), scope)  # noqa: S102 - our own names only
+        self.key: Callable[[dict[str, Any], frozenset[str] | None], tuple] = scope["key"]
+        self.memo: dict[tuple, tuple[Action | None, LegalBasis, str]] = {}
+        self.exempt = rule in EXEMPT
+        self.goods = rule.startswith("goods.")
+        self.item = ITEM_ON in names
 
 
 _COMPILED: dict[tuple[str, str], CompiledProfile] = {}
@@ -214,8 +278,7 @@ def compile_profile(profile: Profile) -> CompiledProfile:
     needs = {rule: tuple(dict.fromkeys(f for c in cs for f in c.facts)) for rule, cs in by_rule.items()}
     item_rules = frozenset(rule for rule, names in needs.items() if ITEM_ON in names)
     result = CompiledProfile(profile, {k: tuple(v) for k, v in by_rule.items()}, needs, Compiled(profile.default, profile),
-                             item_rules, any("code" in c.fields for cs in by_rule.values() for c in cs)
-                             or "code" in Compiled(profile.default, profile).fields, {})
+                             item_rules, {})
     with _LOCK:
         _COMPILED[key] = result
     return result
@@ -242,7 +305,7 @@ def _said(c: Compiled, hit: Hit, action: Action | None, profile: Profile) -> tup
     if found is None:
         says = c.says.format_map(dict(zip(c.fields, key[0]))) if c.fields else c.says
         verb = profile.action_words[action] if action is not None else None
-        sentence = f"{profile.label}: " + (f"{verb} — " if verb else "") + f"{says} [{c.citation}]."
+        sentence = f". {profile.label}: " + (f"{verb} — " if verb else "") + f"{says} [{c.citation}]."
         found = (LegalBasis(profile=profile.id, kind=c.kind, citation=c.citation, says=says, url=c.url), sentence)
         if len(c.said) >= _MEMO_MAX:
             c.said.clear()
@@ -254,7 +317,7 @@ _SET = ("action", "legal_basis", "explanation")
 
 
 def _outcome(hit: Hit, compiled: CompiledProfile, item_on: frozenset[str] | None) -> tuple[Action | None, LegalBasis, str]:
-    """The action, legal basis and legal sentence for one hit (the slow path, remembered by the caller)."""
+    """The action, legal basis and ". " + legal sentence for one hit (the slow path, remembered by the caller)."""
     rule = hit.rule
     provisions = compiled.by_rule.get(rule)
     chosen = compiled.default
@@ -273,80 +336,80 @@ def _outcome(hit: Hit, compiled: CompiledProfile, item_on: frozenset[str] | None
     return new, basis, sentence
 
 
-def _key(hit: Hit, fields: dict[str, Any], item_on: frozenset[str] | None, code: bool) -> tuple:
-    """Everything of a hit that its action, legal basis and wording depend on, as one hashable key."""
-    ev = fields["evidence"]
-    lst = fields["list"]
-    bound = ev.get("bound_for")
-    dests = ev.get("destinations")
-    return (hit.rule, fields["action"], fields["severity"], lst.id if lst is not None else None, ev.get("category"),
-            ev.get("precision"), ev.get("partial"), ev.get("illustrative"), ev.get("licence"),
-            tuple(bound) if bound else (), tuple(dests) if dests is not None else None, ev.get("origin"), ev.get("role"),
-            ev.get("declaration_type"), (ev.get("listed_code"), ev.get("hs_code")) if code else None, item_on)
+# A goods rule's own closing consequence, e.g. "it is bound for RU without a licence: refuse."
+_ENDINGS = frozenset({"refuse", "inspect", "deny", "release", "check the document", "check the documents"})
 
 
-def _finding(fields: dict[str, Any], rule: str, old: LegalBasis | None) -> str:
-    """The rule's finding, without any legal consequence: the profile states that under its own law."""
-    text = str(fields["explanation"]).strip()
-    if old is not None and old.says:
-        # Decided before under another profile (a re-screen after the settings changed): drop its sentence.
+def _finding(fields: dict[str, Any], old: LegalBasis) -> str:
+    """The finding of a hit decided before under another profile (a re-screen after the settings changed),
+    without that profile's sentence."""
+    text: str = fields["explanation"]
+    if old.says:
         cut = text.rfind(old.says)
         start = text.rfind(". ", 0, cut) if cut > 0 else -1
         if start > 0:
             text = text[:start]
-    if not rule.startswith("goods."):
-        return text.rstrip(". ")
-    # The goods rule's finding (every clause of it: what is listed, how precisely, which document settles
-    # it) without the consequence it drew itself (a closing ": refuse." / ": inspect.").
-    text = text.replace(ILLUSTRATIVE, "").rstrip(". ")
-    text = _CONSEQUENCE.sub("", text).rstrip(". ")
+    return text
+
+
+def _goods_finding(text: str, fields: dict[str, Any]) -> str:
+    """The goods rule's finding (every clause of it: what is listed, how precisely, which document settles
+    it) without the consequence it drew itself (a closing ": refuse." / ": inspect."). Plain string
+    operations, not a regular expression: this runs for every goods hit."""
+    if ILLUSTRATIVE in text:
+        text = text.replace(ILLUSTRATIVE, "").rstrip(". ")
+    head, colon, tail = text.rpartition(":")
+    if colon and tail.strip() in _ENDINGS:
+        text = head.rstrip(". ")
     if fields["evidence"].get("illustrative"):
         text += " " + ILLUSTRATIVE
     return text
 
 
-def _remembered(hit: Hit, fields: dict[str, Any], compiled: CompiledProfile,
-                item_on: frozenset[str] | None) -> tuple[Action | None, LegalBasis, str]:
-    memo = compiled.outcomes
-    try:
-        key: tuple | None = _key(hit, fields, item_on, compiled.uses_code)
-        found = memo.get(key)  # type: ignore[arg-type]
-    except TypeError:  # evidence of an unexpected (unhashable) shape: decide without remembering
-        key, found = None, None
-    if found is None:
-        found = _outcome(hit, compiled, item_on)
-        if key is not None:
-            if len(memo) >= _MEMO_MAX:
-                memo.clear()
-            memo[key] = found
+def _decided(way: KeySpec, hit: Hit, compiled: CompiledProfile, item_on: frozenset[str] | None,
+             key: tuple | None) -> tuple[Action | None, LegalBasis, str]:
+    found = _outcome(hit, compiled, item_on)
+    if key is not None:
+        if len(way.memo) >= _MEMO_MAX:
+            way.memo.clear()
+        way.memo[key] = found
     return found
 
 
 def apply_profile(hits: list[Hit], profile: Profile | None) -> list[Hit]:
-    """Set each hit's action, legal basis and explanation under `profile` (in place; returns `hits`)."""
+    """Set each hit's action, legal basis and explanation under `profile` (in place; returns `hits`).
+
+    The explanation is the rule's finding without any legal consequence of its own, followed by the
+    profile's consequence and citation."""
     if profile is None or not hits:
         return hits
     compiled = compile_profile(profile)
+    ways, pid = compiled.keys, profile.id
     exact: dict[str, frozenset[str]] | None = None
     for hit in hits:
         fields = hit.__dict__
-        rule = fields["rule"]
         old = fields["legal_basis"]
-        if rule in EXEMPT or (old is not None and old.profile == profile.id):
+        if old is not None and old.profile == pid:
+            continue
+        way = ways.get(fields["rule"]) or compiled.key_spec(fields["rule"])
+        if way.exempt:
             continue
         item_on = None
-        if rule in compiled.item_rules:
-            if exact is None:
-                exact = _exact_lists(hits)
-            item_on = exact.get(hit.subject, frozenset())
-        new, basis, sentence = _remembered(hit, fields, compiled, item_on)
-        text = _finding(fields, rule, old)
+        if way.item:
+            exact = exact if exact is not None else _exact_lists(hits)
+            item_on = exact.get(fields["subject"], frozenset())
+        try:
+            key: tuple | None = way.key(fields, item_on)
+            new, basis, sentence = way.memo.get(key) or _decided(way, hit, compiled, item_on, key)  # type: ignore[arg-type]
+        except TypeError:  # evidence of an unexpected (unhashable) shape: decide without remembering
+            new, basis, sentence = _decided(way, hit, compiled, item_on, None)
+        text = (fields["explanation"] if old is None else _finding(fields, old)).strip().rstrip(". ")
         # Straight into the model's fields: pydantic's per-assignment bookkeeping would cost more than the
         # rest of applying a profile. The values are of the declared types; the basis object is shared by
         # every hit with the same provision and wording, and never changed after it is made.
+        fields["explanation"] = (_goods_finding(text, fields) if way.goods else text) + sentence
         fields["action"] = new
         fields["legal_basis"] = basis
-        fields["explanation"] = f"{text}. {sentence}"
         hit.__pydantic_fields_set__.update(_SET)
     return hits
 
@@ -355,6 +418,11 @@ def _exact_lists(hits: list[Hit]) -> dict[str, frozenset[str]]:
     """Per subject (item), the lists on which it has an exact, non-illustrative entry."""
     groups: dict[str, set[str]] = {}
     for h in hits:
-        if h.rule.startswith("goods.") and h.list is not None and _precision(h) == "exact" and not h.evidence.get("illustrative"):
-            groups.setdefault(h.subject, set()).add(h.list.id)
+        fields = h.__dict__
+        lst = fields["list"]
+        if lst is None or not fields["rule"].startswith("goods."):
+            continue
+        ev = fields["evidence"]
+        if _precision(h) == "exact" and not ev.get("illustrative"):
+            groups.setdefault(fields["subject"], set()).add(lst.id)
     return {k: frozenset(v) for k, v in groups.items()}

@@ -65,6 +65,8 @@ class When(_Strict):
     licence: bool | None = Field(None, description="A licence is declared for the item")
     bound: bool | None = Field(None, description="Bound for a destination the measure covers (restricted destination, consignee or end user)")
     origin_in: tuple[str, ...] | None = Field(None, description="Country of origin in these ISO2 codes or groups")
+    bound_only: tuple[str, ...] | None = Field(
+        None, description="Bound (as in `bound`) only for these ISO2 codes, e.g. [BY]: where another act covers them")
     item_on: tuple[str, ...] | None = Field(None, description="The same item has an exact, non-illustrative entry on one of these lists")
     role: tuple[str, ...] | None = None
     match: Literal["match", "possible"] | None = Field(None, description="parties.sanctions: a match or a possible match")
@@ -72,7 +74,8 @@ class When(_Strict):
     declaration_type: tuple[str, ...] | None = Field(
         None, description="export, re-export, transit or import, where the hit's evidence says (route.foreign_origin_reexport)")
 
-    @field_validator("list", "category", "origin_in", "item_on", "role", "severity", "declaration_type", mode="before")
+    @field_validator("list", "category", "origin_in", "bound_only", "item_on", "role", "severity", "declaration_type",
+                     mode="before")
     @classmethod
     def _many(cls, value: Any) -> Any:
         return (value,) if isinstance(value, str) else value

@@ -8,6 +8,7 @@ a test checks that the migrations and the models agree, so both paths give the s
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -48,6 +49,7 @@ def create_tables(engine: Engine) -> None:
     for attempt in range(40):
         try:
             Base.metadata.create_all(engine)
+            add_missing_columns(engine)
             return
         except OperationalError as exc:
             # Two processes opening a new file at once: switching it to WAL, or creating a table after
@@ -55,6 +57,43 @@ def create_tables(engine: Engine) -> None:
             if ("locked" not in str(exc) and "already exists" not in str(exc)) or attempt == 39:
                 raise
             time.sleep(min(0.05 * (attempt + 1), 1.0))
+
+
+def add_missing_columns(engine: Engine) -> None:
+    """A SQLite store made by an older kordon lacks the columns later migrations added (create_all makes
+    missing tables, never missing columns): add each, as its migration does. A column that is neither
+    nullable nor has a server default cannot be added to existing rows: that is refused, naming it."""
+    from sqlalchemy import inspect, text
+    from sqlalchemy.exc import OperationalError
+
+    from kordon.record.db import Base
+
+    if engine.dialect.name != "sqlite":  # server databases follow the Alembic migrations
+        return
+    found = inspect(engine)
+    tables = set(found.get_table_names())
+    for table in Base.metadata.sorted_tables:
+        if table.name not in tables:
+            continue
+        have = {c["name"] for c in found.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in have:
+                continue
+            default = column.server_default
+            if not column.nullable and default is None:
+                raise RuntimeError(f"the store's table {table.name} lacks column {column.name}, which cannot be added "
+                                   "to existing rows; migrate the store (docs/api.md, Schema)")
+            ddl = f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {column.type.compile(engine.dialect)}'
+            if default is not None:
+                arg: Any = getattr(default, "arg", None)
+                value = arg.compile(dialect=engine.dialect) if hasattr(arg, "compile") else f"'{arg}'"
+                ddl += f" NOT NULL DEFAULT {value}" if not column.nullable else f" DEFAULT {value}"
+            try:
+                with engine.begin() as conn:
+                    conn.execute(text(ddl))
+            except OperationalError as exc:
+                if "duplicate column" not in str(exc):  # another process added it a moment ago
+                    raise
 
 
 def prepare(engine: Engine) -> None:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kordon.record.db import Base
@@ -186,6 +187,10 @@ class ApiKeyRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Whose law decides for this key's requests (a bundled profile id; null: the server's settings), and
+    # whether a request may name another (false: the key is pinned to it).
+    profile: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    profile_override: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
 
 
 # -- sanctions lists and the allow-list -----------------------------------------------------------------

@@ -92,7 +92,7 @@ def resume(store: Store, token: str | None, now: dt.datetime | None = None) -> W
         if now - seen > TOUCH_EVERY:
             row.last_seen = now
             s.commit()
-        return WebSession(None, Principal(key.id, key.name, key.role), row.csrf, expires)
+        return WebSession(None, Principal(key.id, key.name, key.role, key.profile, key.profile_override), row.csrf, expires)
 
 
 def end(store: Store, token: str | None) -> None:

@@ -50,28 +50,53 @@ def _errors(exc: ValidationError, index: int | None) -> list[dict[str, Any]]:
     return [{"loc": [*prefix, *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors(include_url=False, include_input=False)]
 
 
-def check_profile(k: Kordon, profile: str | None) -> str | None:
-    """A per-request profile must be a bundled one (a file path from a client is not accepted)."""
+def check_profile(who: Principal, profile: str | None) -> str | None:
+    """The profile a request is decided under: the one it names, else its key's (None: the server's settings).
+    A named profile must be a bundled one (a file path from a client is not accepted: 422); a key pinned
+    to its profile may not name another (403)."""
     from kordon.ingest.profiles import bundled_profile_names
+    from kordon.record.keys import PinnedProfile
 
-    if profile is None:
-        return None
     names = bundled_profile_names()
-    if profile not in names:
+    if profile is not None and profile not in names:
         raise HTTPException(422, f"unknown profile {profile!r}; profiles: {', '.join(names)}")
-    return profile
+    try:
+        chosen = who.profile_for(profile)
+    except PinnedProfile as exc:
+        raise HTTPException(403, str(exc)) from None
+    if chosen is not None and chosen not in names:
+        # The key names a profile this server no longer ships: decide nothing rather than fall back to another law.
+        raise HTTPException(409, f"this API key's profile {chosen!r} is not available on this server; "
+                                 f"profiles: {', '.join(names)}")
+    return chosen
+
+
+def profile_conflict(who: Principal, chosen: str | None, stored: Stored) -> str | None:
+    """Why a repeat may not be answered with its stored decision: the content was decided before under
+    another profile than the one this key is pinned to (answering with it would switch the key's law)."""
+    made_under = stored.decision.profile
+    if not stored.repeat or who.profile_override or made_under == chosen:
+        return None
+    return (f"declaration {stored.declaration.id!r} version {stored.version} was decided under profile "
+            f"{made_under!r}; this key is pinned to {chosen!r}; submit the declaration under a new id or ask "
+            f"an officer to review it under {chosen!r}")
 
 
 async def screen_and_store(request: Request, who: Principal, decls: list[Declaration],
                            profile: str | None = None) -> list[dict[str, Any]]:
     """Hand the declarations to the group writer (the one screening path) and wait until they are committed,
-    so a 2xx means screened, stored and audited."""
+    so a 2xx means screened, stored and audited. A repeat a pinned key may not be answered with comes back
+    as {"declaration_id", "version", "conflict"}."""
     if not decls:
         return []
     stored: list[Stored] = await asyncio.wrap_future(request.app.state.writer.submit(who, decls, profile))
     k: Kordon = request.app.state.kordon
-    out = []
+    out: list[dict[str, Any]] = []
     for x in stored:
+        conflict = profile_conflict(who, profile, x)
+        if conflict is not None:
+            out.append({"declaration_id": x.declaration.id, "version": x.version, "conflict": conflict})
+            continue
         result = as_result(x)
         if x.repeat:  # the stored declaration may have been reviewed or seized since
             result["status"] = await run_in_threadpool(cases.declaration_status, k.store, x.declaration.id, x.version)
@@ -100,9 +125,11 @@ def _declaration_schema() -> dict[str, Any]:
 )
 async def submit(request: Request, who: Principal = Depends(requires("screen")),
                  profile: str | None = Query(None, description="Jurisdiction profile whose law decides the actions "
-                                             "(kz_customs, eu_exporter, us_person, bank_kz, uk_exporter); default: the server's settings")
+                                             "(kz_customs, eu_exporter, us_person, bank_kz, uk_exporter); default: the "
+                                             "API key's profile, else the server's settings. A key pinned to its profile "
+                                             "may not name another (403)")
                  ) -> JSONResponse:
-    profile = check_profile(request.app.state.kordon, profile)
+    profile = check_profile(who, profile)
     data = parse_json(await read_body(request, request.app.state.max_body))
     if isinstance(data, dict) and "declarations" in data:
         extra = set(data) - {"declarations"}
@@ -112,11 +139,7 @@ async def submit(request: Request, who: Principal = Depends(requires("screen")),
         if not isinstance(data, list):
             raise HTTPException(422, f"'declarations' must be a list, got {type(data).__name__}")
     if isinstance(data, dict):
-        try:
-            decl = Declaration.model_validate(data)
-        except ValidationError as exc:
-            return JSONResponse({"detail": _errors(exc, None)}, status_code=422)
-        return JSONResponse((await screen_and_store(request, who, [decl], profile))[0])
+        return await _submit_one(request, who, data, profile)
     if not isinstance(data, list):
         raise HTTPException(422, f"expected a declaration object or a list of them, got {type(data).__name__}")
     if len(data) > MAX_BATCH:
@@ -129,8 +152,27 @@ async def submit(request: Request, who: Principal = Depends(requires("screen")),
             errors.append({"index": i, "id": item.get("id") if isinstance(item, dict) else None, "errors": _errors(exc, i)})
 
     stored = await screen_and_store(request, who, [d for _, d in valid], profile)
-    results = [{"index": i, **r} for (i, _), r in zip(valid, stored)]
-    return JSONResponse({"read": len(data), "accepted": len(results), "rejected": len(errors), "results": results, "errors": errors})
+    return JSONResponse(_batch_answer(len(data), [i for i, _ in valid], stored, errors))
+
+
+async def _submit_one(request: Request, who: Principal, data: dict[str, Any], profile: str | None) -> JSONResponse:
+    try:
+        decl = Declaration.model_validate(data)
+    except ValidationError as exc:
+        return JSONResponse({"detail": _errors(exc, None)}, status_code=422)
+    result = (await screen_and_store(request, who, [decl], profile))[0]
+    if "conflict" in result:
+        raise HTTPException(409, result["conflict"])
+    return JSONResponse(result)
+
+
+def _batch_answer(read: int, indexes: list[int], stored: list[dict[str, Any]], errors: list[dict[str, Any]]) -> dict[str, Any]:
+    results = [{"index": i, **r} for i, r in zip(indexes, stored) if "conflict" not in r]
+    # A repeat decided under another profile than the key's pinned one is an error of its own, not a result.
+    errors = sorted(errors + [{"index": i, "id": r["declaration_id"], "errors": [
+        {"loc": ["query", "profile"], "msg": r["conflict"], "type": "profile_conflict"}]}
+        for i, r in zip(indexes, stored) if "conflict" in r], key=lambda e: e["index"])
+    return {"read": read, "accepted": len(results), "rejected": len(errors), "results": results, "errors": errors}
 
 
 @router.get("", summary="Held declarations, riskiest first (the review queue)")

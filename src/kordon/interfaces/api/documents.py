@@ -85,10 +85,22 @@ async def load(request: Request, who: Principal = Depends(requires("screen"))) -
             "repeats": stored.repeats if stored else 0, "errors": errors}
 
 
+def key_profile(who: Principal, requested: str | None) -> str:
+    """The profile a document request is decided under: the one named, else the key's, else kz_customs
+    (the SRC's export verification); a key pinned to its profile may not name another (403)."""
+    from kordon.record.keys import PinnedProfile
+
+    try:
+        return who.profile_for(requested) or "kz_customs"
+    except PinnedProfile as exc:
+        raise HTTPException(403, str(exc)) from None
+
+
 class VerifyRequest(BaseModel):
     numbers: list[str] = Field(default_factory=list, description="SNT registration numbers", max_length=MAX_BATCH)
     all: bool = Field(False, description="Verify every current SNT on record")
-    profile: str = Field("kz_customs", description="Whose law decides the verdict")
+    profile: str | None = Field(None, description="Whose law decides the verdict; default: the API key's profile, else "
+                                "kz_customs (the SRC's verification). A key pinned to its profile may not name another")
     record: bool = Field(True, description="Store each verdict with an audit record")
 
 
@@ -99,8 +111,9 @@ async def verify(body: VerifyRequest, request: Request, who: Principal = Depends
     if bool(body.numbers) == body.all:
         raise HTTPException(422, "give 'numbers' or 'all': true (not both)")
     docs = documents(request)
+    profile = key_profile(who, body.profile)
     try:
-        verdicts, missing = await run_in_threadpool(docs.verify, None if body.all else body.numbers, body.profile, body.record,
+        verdicts, missing = await run_in_threadpool(docs.verify, None if body.all else body.numbers, profile, body.record,
                                                     f"api:{who.name}")
     except UnknownProfile as exc:
         raise HTTPException(422, str(exc)) from None
@@ -125,11 +138,11 @@ def latest_verdict(request: Request, number: str, who: Principal = Depends(requi
 
 
 @router.get("/snt/{number}/trace", summary="Each SNT row back to its imports, with the chain flags")
-async def trace(request: Request, number: str, profile: str = "kz_customs", who: Principal = Depends(requires("read"))) -> dict[str, Any]:
+async def trace(request: Request, number: str, profile: str | None = None, who: Principal = Depends(requires("read"))) -> dict[str, Any]:
     from kordon.screen.documents import UnknownProfile
 
     try:
-        found = await run_in_threadpool(documents(request).trace, number, profile)
+        found = await run_in_threadpool(documents(request).trace, number, key_profile(who, profile))
     except UnknownProfile as exc:
         raise HTTPException(422, str(exc)) from None
     if found is None:

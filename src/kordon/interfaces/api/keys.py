@@ -19,11 +19,19 @@ class KeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
     role: Literal["officer", "supervisor", "analyst", "admin"]
+    profile: str | None = Field(None, max_length=100, description="Jurisdiction profile the key's requests are decided "
+                                "under (a bundled id); null: the server's settings")
+    profile_override: bool = Field(False, description="Whether a request with this key may name another profile "
+                                   "(false: the key is pinned to its profile)")
 
 
 @router.post("/v1/keys", status_code=201, summary="Make an API key; the secret is in this response only")
 def create_key(request: Request, body: KeyIn, who: Principal = Depends(requires("keys"))) -> dict[str, Any]:
-    secret, info = keys.create_key(request.app.state.kordon.store, body.name, body.role, created_by=who.actor)
+    try:
+        secret, info = keys.create_key(request.app.state.kordon.store, body.name, body.role, created_by=who.actor,
+                                       profile=body.profile, profile_override=body.profile_override)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
     return {"key": secret, **info.as_dict()}
 
 

@@ -111,17 +111,27 @@ def audit_export_head(database_url: str | None = DB,
 @keys_app.command("create")
 def keys_create(name: str = typer.Argument(..., help="Who or what uses the key"),
                 role: str = typer.Option(..., "--role", help="officer, supervisor, analyst or admin"),
+                profile: str | None = typer.Option(None, "--profile", help="Jurisdiction profile the key's requests are "
+                                                   "decided under (default: the server's settings)"),
+                allow_override: bool = typer.Option(False, "--allow-override", help="Let a request name another profile "
+                                                    "(without it, a key with --profile is pinned to that profile)"),
                 database_url: str | None = DB, config: str | None = CONFIG) -> None:
     """Make a key; the secret is printed once, on standard output."""
     from kordon.record import keys
 
-    _, store = _store(database_url, config)
     try:
-        secret, info = keys.create_key(store, name, role, created_by="cli")
+        keys.check_key_profile(profile)  # before the store is opened: a typo creates nothing
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"key {info.id} for {info.name} ({info.role}) created; store it now, it is not shown again:", err=True)
+    _, store = _store(database_url, config)
+    try:
+        secret, info = keys.create_key(store, name, role, created_by="cli", profile=profile, profile_override=allow_override)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    law = f", profile {info.profile}" + (" (pinned)" if info.pinned else " (requests may name another)") if info.profile else ""
+    typer.echo(f"key {info.id} for {info.name} ({info.role}{law}) created; store it now, it is not shown again:", err=True)
     typer.echo(secret)
 
 
@@ -133,7 +143,8 @@ def keys_list(database_url: str | None = DB, config: str | None = CONFIG) -> Non
     _, store = _store(database_url, config)
     for k in keys.list_keys(store):
         state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "active"
-        typer.echo(f"{k.id}\t{k.name}\t{k.role}\t{k.hint}…\t{state}")
+        law = (f"{k.profile} (pinned)" if k.pinned else f"{k.profile} (overridable)") if k.profile else "settings' profile"
+        typer.echo(f"{k.id}\t{k.name}\t{k.role}\t{law}\t{k.hint}…\t{state}")
 
 
 @keys_app.command("revoke")
