@@ -44,6 +44,10 @@ KEY_ENV = "KORDON_AUDIT_KEY"
 KEY_FILE_ENV = "KORDON_AUDIT_KEY_FILE"
 ATTEMPTS = 5
 BOUND = "bound_rows"  # the payload key of a record's row bindings: [[table, key, sha256], ...]
+# Tables too large to bind row by row (EAEU document rows, millions per load) are bound per batch: the module
+# writing them registers, under its record's action, a check that recomputes each batch's digest from the rows.
+# check(store, [(seq, payload), ...]) -> (rows checked, problems)
+BATCH_CHECKS: dict[str, Callable[[Any, list[tuple[int, dict[str, Any]]]], tuple[int, list[str]]]] = {}
 
 
 # -- the server key ------------------------------------------------------------------------------------
@@ -297,6 +301,7 @@ def verify(store: Any, anchor: dict[str, Any] | None = None, rows: bool = True) 
     bound: dict[tuple[str, str], tuple[str, int]] = {}
     by_seq: dict[int, str] = {}
     bad_macs: list[int] = []
+    batches: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for row in _walk(store):
         result.checked += 1
         result.problems.extend(_record_problems(row, expected_seq, prev))
@@ -304,10 +309,7 @@ def verify(store: Any, anchor: dict[str, Any] | None = None, rows: bool = True) 
             bad_macs.append(row.seq)
         if anchor is not None and row.seq == anchor.get("seq"):
             by_seq[row.seq] = row.sha256
-        bindings = row.payload.get(BOUND) if isinstance(row.payload, dict) else None
-        for item in bindings if isinstance(bindings, list) else []:
-            if isinstance(item, list) and len(item) == 3:
-                bound[(str(item[0]), str(item[1]))] = (str(item[2]), row.seq)
+        _note_bindings(row, bound, batches)
         expected_seq, prev = row.seq + 1, row.sha256
     if bad_macs:
         shown = ", ".join(map(str, bad_macs[:10])) + (f" and {len(bad_macs) - 10} more" if len(bad_macs) > 10 else "")
@@ -317,7 +319,19 @@ def verify(store: Any, anchor: dict[str, Any] | None = None, rows: bool = True) 
         _check_anchor(anchor, key, expected_seq - 1, by_seq, result)
     if rows:
         _check_rows(store, bound, result)
+        _check_batches(store, batches, result)
     return result
+
+
+def _note_bindings(row: Any, bound: dict[tuple[str, str], tuple[str, int]],
+                   batches: dict[str, list[tuple[int, dict[str, Any]]]]) -> None:
+    """Keep what a record binds: its rows one by one, or (for a batch check) the record itself."""
+    bindings = row.payload.get(BOUND) if isinstance(row.payload, dict) else None
+    for item in bindings if isinstance(bindings, list) else []:
+        if isinstance(item, list) and len(item) == 3:
+            bound[(str(item[0]), str(item[1]))] = (str(item[2]), row.seq)
+    if row.action in BATCH_CHECKS and isinstance(row.payload, dict):
+        batches.setdefault(row.action, []).append((row.seq, row.payload))
 
 
 def _record_problems(row: Any, expected_seq: int, prev: str) -> list[str]:
@@ -373,6 +387,13 @@ def _check_rows(store: Any, bound: dict[tuple[str, str], tuple[str, int]], resul
     for (table, pk), (_, seq) in sorted(bound.items(), key=lambda x: x[1][1]):
         if (table, pk) not in seen:
             result.problems.append(f"{table} row {pk} bound by audit record {seq} is missing (deleted)")
+
+
+def _check_batches(store: Any, batches: dict[str, list[tuple[int, dict[str, Any]]]], result: Verification) -> None:
+    for action, check in BATCH_CHECKS.items():
+        n, problems = check(store, batches.get(action, []))
+        result.rows_checked += n
+        result.problems.extend(problems)
 
 
 def _rows(store: Any, model: Any, batch: int) -> Iterator[Any]:
