@@ -85,50 +85,51 @@ def row_schema() -> pa.Schema:
 
 
 def rows_of(doc: DT | ESF | SNT, version: int = 1) -> list[dict[str, Any]]:
-    """The warehouse rows of one document: one per DT item, ESF product row or SNT product row.
+    """The warehouse rows of one document as dictionaries (see `row_tuples`)."""
+    return [dict(zip(ROW_COLUMNS, t)) for t in row_tuples(doc, version)]
+
+
+def row_tuples(doc: DT | ESF | SNT, version: int = 1, day: Any = None) -> list[tuple[Any, ...]]:
+    """The warehouse rows of one document, in the order of ROW_COLUMNS: one per DT item, ESF product row or SNT
+    product row. `day` replaces the date (the store writes it as text: converted once per document, not per row).
 
     Quantities are in the base unit (kg, pcs, l, m); the seller of an ESF is its first seller and the
     buyer its first customer (joint-activity invoices list several)."""
-    out: list[dict[str, Any]] = []
+    out: list[tuple[Any, ...]] = []
     if doc.kind == "dt":
         receiver = doc.receiver
-        consignor = doc.consignor
+        consignor = doc.consignor.name if doc.consignor else None
+        day = doc.date if day is None else day
         for item in doc.items:
             unit, qty = base_unit(item.unit, item.quantity)
-            out.append({"kind": "dt", "number": doc.number, "version": version, "section": "", "row_no": item.number,
-                        "date": doc.date, "seller_tin": None, "seller_name": consignor.name if consignor else None,
-                        "buyer_tin": receiver.tin, "buyer_name": receiver.name, "buyer_country": "KZ",
-                        "code": item.codeTNVED, "quantity": qty, "unit": unit, "origin": item.originCountry,
-                        "ref_doc": None, "ref_item": None})
+            out.append(("dt", doc.number, version, "", item.number, day, None, consignor, receiver.tin, receiver.name, "KZ",
+                        item.codeTNVED, qty, unit, item.originCountry, None, None))
     elif doc.kind == "esf":
         seller, buyer = doc.sellers[0], doc.customers[0]
+        country = buyer.country_code or ("KZ" if buyer.tin else None)
+        day = doc.turnover if day is None else day
         for e in doc.products:
             unit, qty = base_unit(e.unit, e.quantity)
-            out.append({"kind": "esf", "number": doc.registrationNumber, "version": version, "section": "",
-                        "row_no": e.rowNumber, "date": doc.turnover, "seller_tin": seller.tin, "seller_name": seller.name,
-                        "buyer_tin": buyer.tin, "buyer_name": buyer.name, "buyer_country": buyer.country_code or ("KZ" if buyer.tin else None),
-                        "code": e.unitCode, "quantity": qty, "unit": unit, "origin": e.truOriginCode or None,
-                        "ref_doc": e.productDeclaration or None,
-                        "ref_item": item_ref(e.productNumberInDeclaration) if e.productDeclaration else None})
+            ref = e.productDeclaration or None
+            out.append(("esf", doc.registrationNumber, version, "", e.rowNumber, day, seller.tin, seller.name, buyer.tin, buyer.name,
+                        country, e.unitCode, qty, unit, e.truOriginCode or None, ref,
+                        item_ref(e.productNumberInDeclaration) if ref else None))
     else:
         inbound = doc.inbound
+        day = doc.shipped if day is None else day
+        s, c = doc.seller, doc.customer
         for section, p in doc.rows():
             unit, qty = base_unit(p.unit, p.quantity)
             if inbound:
                 # Goods from another EAEU state enter the customer's stock with the SNT as their import
                 # document (a lot of its own, like a DT item); their origin is not fixed by any DT.
-                out.append({"kind": "snt", "number": doc.registrationNumber, "version": version, "section": "inbound",
-                            "row_no": p.rowNumber, "date": doc.shipped, "seller_tin": None, "seller_name": doc.seller.name,
-                            "buyer_tin": doc.customer.tin, "buyer_name": doc.customer.name, "buyer_country": "KZ",
-                            "code": p.codeTNVED, "quantity": qty, "unit": unit,
-                            "origin": None, "ref_doc": None, "ref_item": None})
+                out.append(("snt", doc.registrationNumber, version, "inbound", p.rowNumber, day, None, s.name, c.tin, c.name, "KZ",
+                            p.codeTNVED, qty, unit, None, None, None))
                 continue
-            out.append({"kind": "snt", "number": doc.registrationNumber, "version": version, "section": section,
-                        "row_no": p.rowNumber, "date": doc.shipped, "seller_tin": doc.seller.tin, "seller_name": doc.seller.name,
-                        "buyer_tin": doc.customer.tin, "buyer_name": doc.customer.name,
-                        "buyer_country": doc.shippingInfo.destinationCountry, "code": p.codeTNVED, "quantity": qty,
-                        "unit": unit, "origin": p.truOriginCode or None, "ref_doc": p.manufactureOrImportDocNumber or None,
-                        "ref_item": item_ref(p.productNumberInImportDoc) if p.manufactureOrImportDocNumber else None})
+            ref = p.manufactureOrImportDocNumber or None
+            out.append(("snt", doc.registrationNumber, version, section, p.rowNumber, day, s.tin, s.name, c.tin, c.name,
+                        doc.shippingInfo.destinationCountry, p.codeTNVED, qty, unit, p.truOriginCode or None, ref,
+                        item_ref(p.productNumberInImportDoc) if ref else None))
     return out
 
 

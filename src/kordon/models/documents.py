@@ -26,11 +26,9 @@ from pydantic import (
 from kordon.index.identifiers import kz_bin_iin_valid
 from kordon.models.codes import normalise_country, normalise_hs
 
-Country = Annotated[str, AfterValidator(lambda v: _country(v))]
-# The same taxpayers appear on document after document: check each number once.
-_bin_valid = lru_cache(maxsize=500_000)(kz_bin_iin_valid)
 _hs = lru_cache(maxsize=100_000)(normalise_hs)  # a few thousand codes recur on millions of rows
 _country = lru_cache(maxsize=1_000)(normalise_country)
+Country = Annotated[str, AfterValidator(_country)]  # the cache itself as validator: no Python frame per value
 Code = Annotated[str, BeforeValidator(lambda v: _hs(v) if isinstance(v, (str, int)) else v)]
 
 
@@ -48,6 +46,16 @@ def _tin(value: object) -> object:
 Tin = Annotated[str | None, BeforeValidator(_tin)]
 
 
+@lru_cache(maxsize=500_000)
+def _tin_problem(tin: str) -> str | None:
+    """What is wrong with a Kazakh BIN/IIN, or None (the same taxpayers recur on document after document)."""
+    if not (len(tin) == 12 and tin.isdigit()):
+        return f"tin: a Kazakh BIN/IIN has 12 digits, got {tin!r}"
+    if not kz_bin_iin_valid(tin):
+        return f"tin: BIN/IIN {tin!r} fails its check digit"
+    return None
+
+
 class _Open(BaseModel):
     model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
 
@@ -61,11 +69,10 @@ class DocParty(_Open):
     @model_validator(mode="after")
     def _kazakh_tin(self) -> DocParty:
         # A Kazakh BIN/IIN is checked; a foreign party's own number (a Kyrgyz INN has 14 digits) is kept as given.
-        if self.tin and self.country_code in (None, "KZ"):
-            if not (len(self.tin) == 12 and self.tin.isdigit()):
-                raise ValueError(f"tin: a Kazakh BIN/IIN has 12 digits, got {self.tin!r}")
-            if not _bin_valid(self.tin):
-                raise ValueError(f"tin: BIN/IIN {self.tin!r} fails its check digit")
+        if self.tin and (self.countryCode or self.country) in (None, "KZ"):
+            problem = _tin_problem(self.tin)
+            if problem:
+                raise ValueError(problem)
         return self
 
     @property

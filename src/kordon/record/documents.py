@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import operator
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
@@ -37,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from kordon.index.warehouse import ROW_COLUMNS, rows_of
+from kordon.index.warehouse import ROW_COLUMNS, row_tuples
 from kordon.ingest.documents import (
     AnyDocument,
     DocResult,
@@ -152,8 +151,8 @@ def _seller(doc: AnyDocument) -> str | None:
     return doc.receiver.tin
 
 
-def _date(doc: AnyDocument) -> dt.date:
-    return doc.date
+def _moved(doc: AnyDocument) -> dt.date:
+    return doc.turnover if doc.kind == "esf" else doc.shipped if doc.kind == "snt" else doc.date
 
 
 # The columns a load batch's digest covers, in this order: everything but the key and the `current` flag (a later
@@ -174,7 +173,7 @@ def _canon(value: Any) -> Any:
 
 def batch_digest(rows: list[tuple[Any, ...]]) -> str:
     """SHA-256 of a batch of rows in canonical form, in key order: what a load record binds."""
-    return hashlib.sha256(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8")).hexdigest()
+    return hashlib.sha256(json.dumps(rows, separators=(",", ":")).encode("ascii")).hexdigest()
 
 
 def _max_pk(s: Session, table: Any) -> int:
@@ -206,7 +205,7 @@ class DocumentStore:
         self.store = store
 
     # -- loading --------------------------------------------------------------------------------------
-    def load(self, paths: Iterable[str], actor: str = "kordon", batch: int = 5000) -> LoadResult:
+    def load(self, paths: Iterable[str], actor: str = "kordon", batch: int = 20_000) -> LoadResult:
         result = LoadResult()
         pending: list[tuple[str, DocResult]] = []
         with paused_gc():
@@ -254,8 +253,8 @@ class DocumentStore:
         for doc_kind, number in keys:
             by_kind.setdefault(doc_kind, []).append(number)
         for kind, numbers in by_kind.items():
-            for i in range(0, len(numbers), 500):
-                chunk = numbers[i:i + 500]
+            for i in range(0, len(numbers), 5000):  # within SQLite's and PostgreSQL's limits on parameters
+                chunk = numbers[i:i + 5000]
                 for number, version, digest in s.execute(
                         select(DocumentRow.number, DocumentRow.version, DocumentRow.content_sha256)
                         .where(DocumentRow.kind == kind, DocumentRow.number.in_(chunk), DocumentRow.current.is_(True))):
@@ -272,8 +271,6 @@ class DocumentStore:
         line_keys: list[tuple[str, str, int]] = []
         superseded: list[tuple[str, str]] = []
         loaded_at = utcnow().astimezone(dt.UTC).replace(tzinfo=None).strftime(_TIME)  # one time for the batch
-        get_row = operator.itemgetter(*LINE_COLUMNS)
-        date_at = LINE_COLUMNS.index("date")
         for path, res in pending:
             doc = res.document
             assert doc is not None and res.sha256 is not None
@@ -290,14 +287,12 @@ class DocumentStore:
                 result["changed"] += 1
                 superseded.append(key)
             latest[key] = (version, res.sha256)
-            day = _date(doc).isoformat()
-            doc_rows.append((doc.kind, number, version, res.sha256, day, _seller(doc), f"{path}:{res.line}", res.text or "", loaded_at))
+            doc_rows.append((doc.kind, number, version, res.sha256, doc.date.isoformat(), _seller(doc), f"{path}:{res.line}", res.text or "", loaded_at))
             doc_keys.append((doc.kind, number, version))
-            for row in rows_of(doc, version):
-                values = list(get_row(row))
-                values[date_at] = values[date_at].isoformat()
-                line_rows.append(tuple(values))
-                line_keys.append((doc.kind, number, version))
+            # The rows' day is the day the goods moved (turnover, shipping), as text once per document.
+            rows = row_tuples(doc, version, _moved(doc).isoformat())
+            line_rows.extend(rows)
+            line_keys.extend([(doc.kind, number, version)] * len(rows))
         # A document changed twice in one batch: only its last version stays current.
         for old_kind, number in superseded:
             s.execute(update(DocumentRow).where(DocumentRow.kind == old_kind, DocumentRow.number == number,
