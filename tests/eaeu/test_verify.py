@@ -155,3 +155,50 @@ def test_listed_goods_in_the_product_section_are_traced(full_ctx):
     assert {"chain.origin_traced", "origin.prohibiting_state", "goods.chpl"} <= codes(v)
     chpl = next(r for r in v.reasons if r.code == "goods.chpl")
     assert chpl.row == 1 and chpl.section == "products" and chpl.effect == "review"
+
+
+def test_memoised_goods_and_party_screening_gives_the_same_verdicts(full_ctx):
+    """Parties and rows seen before are answered from memory: every verdict must equal the unmemoised one, reason by
+    reason and in order, also for SNTs that mix parties and rows seen before with new ones."""
+    import copy
+    import dataclasses
+    import json
+    from pathlib import Path
+
+    from kordon.models.documents import DOCUMENT
+    from kordon.screen.documents.goods import ScreeningMemo, goods_and_parties
+
+    folder = Path(__file__).resolve().parents[2] / "examples" / "eaeu"
+    raw = [json.loads(line) for name in ("dts.jsonl", "esfs.jsonl", "snts.jsonl")
+           for line in (folder / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    view = WarehouseView.from_documents([DOCUMENT.validate_python(r) for r in raw])
+    snts = [r for r in raw if r["kind"] == "snt" and r["shippingInfo"]["destinationCountry"] != "KZ"]
+    # Recombined SNTs: one SNT's seller with another's customer and rows (some never seen together), and a
+    # sanctioned customer (a party hit) shipping goods seen before.
+    mixed = []
+    for n, (a, b) in enumerate(zip(snts, snts[1:] + snts[:1])):
+        s = copy.deepcopy(a)
+        s["registrationNumber"] = f"KZ-SNT-MIX-{n}"
+        s["customer"] = b["customer"]
+        s["shippingInfo"] = b["shippingInfo"]
+        mixed.append(s)
+    listed = copy.deepcopy(snts[6])
+    listed.update(registrationNumber="KZ-SNT-MIX-LISTED", customer={"name": "Joint Stock Company Kalashnikov Concern", "countryCode": "RU"})
+    stream = [DOCUMENT.validate_python(s) for s in [*snts, *mixed, listed, *snts, *mixed, listed]]
+    stream = [s for s in stream if isinstance(s, SNT) and not s.inbound]
+
+    plain = dataclasses.replace(full_ctx, memo=None)
+    memo = ScreeningMemo()
+    remembered = dataclasses.replace(full_ctx, memo=memo)
+
+    def body(v):  # noqa: ANN001, ANN202
+        return v.model_dump(mode="json", exclude={"verified_at"})
+
+    for s in stream:
+        assert body(verify_snt(s, view, remembered)) == body(verify_snt(s, view, plain)), s.registrationNumber
+        # The findings before the verdict sorts them: the same, in the same order.
+        assert [r.model_dump() for r in goods_and_parties(s, full_ctx.screening, "kz_customs", memo)] == \
+            [r.model_dump() for r in goods_and_parties(s, full_ctx.screening, "kz_customs")], s.registrationNumber
+    assert memo.hits >= len(stream) // 2 and memo.misses >= 1
+    listed_verdict = verify_snt(stream[-1], view, remembered)
+    assert any(r.code == "parties.sanctions" for r in listed_verdict.reasons), listed_verdict.reasons

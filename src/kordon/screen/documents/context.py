@@ -12,6 +12,7 @@ import yaml
 
 from kordon.ingest.rule_pack import RulePack, parse_rule_pack
 from kordon.screen.context import ScreeningContext
+from kordon.screen.documents.goods import ScreeningMemo
 
 
 def _data(name: str) -> tuple[str, dict[str, Any]]:
@@ -31,6 +32,8 @@ class DocumentContext:
     verdict_table: dict[str, dict[str, Any]]
     screening: ScreeningContext | None = None  # goods and party rules; None leaves them out (and says so)
     extras: dict[str, Any] = field(default_factory=dict)
+    # Goods and party findings per party and row, for this context's lists and profile (None: screen every SNT afresh).
+    memo: ScreeningMemo | None = field(default_factory=ScreeningMemo)
 
     def controlled(self, code: str, day: dt.date) -> bool:
         """Goods on any control list in force that day (through the screening context's goods index)."""
