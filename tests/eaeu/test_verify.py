@@ -202,3 +202,38 @@ def test_memoised_goods_and_party_screening_gives_the_same_verdicts(full_ctx):
     assert memo.hits >= len(stream) // 2 and memo.misses >= 1
     listed_verdict = verify_snt(stream[-1], view, remembered)
     assert any(r.code == "parties.sanctions" for r in listed_verdict.reasons), listed_verdict.reasons
+
+
+@pytest.mark.parametrize("profile, origin, verdict, basis", [
+    # A US person: US-origin items re-exported to Russia need a BIS licence (binding); other origins, a question of the EAR.
+    ("us_person", "US", "refused", "15 CFR § 746.8"),
+    ("us_person", "DE", "review", "15 CFR § 734.9"),
+    # An EU exporter: its own goods going on to Russia engage the no-Russia clause (Art. 12g); others are red flags.
+    ("eu_exporter", "DE", "review", "Art. 12g"),
+    ("eu_exporter", "JP", "review", "guidance"),
+    ("uk_exporter", "GB", "review", "SI 2019/855"),
+    ("uk_exporter", "US", "review", "OTSI"),
+    # A Kazakh bank: an exposure (secondary sanctions) to escalate, not a refusal under its law.
+    ("bank_kz", "DE", "review", "Executive Order 14114"),
+    ("kz_customs", "DE", "refused", "Re-export controls"),
+])
+def test_each_profile_reads_the_origin_finding_under_its_own_law(profile, origin, verdict, basis):
+    ctx = build_document_context(profile)
+    v = run(ctx, snt("S1", "2023-03-01", MID, "8542319090", 10, DT1, dest="RU"),
+            make_dt(DT1, "2023-01-01", IMP, [("8542319090", origin, 1000)]), esf("E1", "2023-02-01", IMP, MID, "8542319090", 300, DT1))
+    found = next(r for r in v.reasons if r.code == "origin.prohibiting_state")
+    assert v.verdict == verdict and v.profile == profile
+    assert basis in (found.basis or ""), found.basis
+
+
+@pytest.mark.parametrize("profile", ["eu_exporter", "us_person", "uk_exporter", "bank_kz"])
+def test_document_findings_are_evidence_not_refusals_for_foreign_users(profile):
+    # A DT that is not on record and a shipment larger than the stock: the SRC refuses; for these users they are
+    # evidence to act on (documents asked for, shipment held), each with its basis under the profile.
+    ctx = build_document_context(profile)
+    v = run(ctx, snt("S1", "2023-03-01", MID, "8542319090", 5000, DT1), make_dt(DT1, "2023-01-01", IMP, [("8542319090", "CN", 1000)]),
+            esf("E1", "2023-02-01", IMP, MID, "8542319090", 300, DT1))
+    assert v.verdict == "review" and "balance.insufficient" in codes(v)
+    assert all(r.effect == "review" and r.basis and "not in the profile" not in r.basis for r in v.reasons), v.reasons
+    missing = run(ctx, snt("S1", "2023-03-01", MID, "8542319090", 5, "50508/NOPE"))
+    assert missing.verdict == "review" and codes(missing) == {"documents.mismatch"}
