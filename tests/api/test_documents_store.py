@@ -137,3 +137,19 @@ def test_audit_verify_accepts_new_versions_and_checks_every_batch(store, tmp_pat
     third = loads[2].payload["bound_batch"]["eaeu_documents"]
     problems = _problems_after(store, f"UPDATE eaeu_documents SET seller_tin = '000000000000' WHERE pk = {third[0] + 1}")
     assert problems == [f"eaeu_documents rows {third[0] + 1}-{third[1]} (load record {loads[2].seq}): changed after the load record bound them"]
+
+
+def test_a_corrected_esf_replaces_its_original_in_the_warehouse_whatever_the_order(store, tmp_path):
+    from tests.eaeu.helpers import dt, esf, valid_bin
+
+    imp, mid = valid_bin("1501", 11), valid_bin("1601", 22)
+    fixed = esf("ESF-FIX", "2023-01-12", imp, mid, "8542319090", 200, "50508/1")
+    fixed.update(invoiceType="FIXED_INVOICE", relatedInvoice={"registrationNumber": "ESF-ORIG"})
+    lines = [fixed, dt("50508/1", "2023-01-01", imp, [("8542319090", "CN", 1000)]), esf("ESF-ORIG", "2023-01-10", imp, mid, "8542319090", 300, "50508/1")]
+    docs = DocumentStore(store)
+    for n, raw in enumerate(lines):  # the correction first, in a load of its own
+        (tmp_path / f"{n}.jsonl").write_text(json.dumps(raw, ensure_ascii=False) + "\n", encoding="utf-8")
+        docs.load([str(tmp_path / f"{n}.jsonl")])
+    esf_rows = [(r["number"], r["quantity"]) for r in docs.rows_table().to_pylist() if r["kind"] == "esf"]
+    assert esf_rows == [("ESF-FIX", 200.0)]
+    assert audit.verify(store).ok

@@ -237,3 +237,74 @@ def test_document_findings_are_evidence_not_refusals_for_foreign_users(profile):
     assert all(r.effect == "review" and r.basis and "not in the profile" not in r.basis for r in v.reasons), v.reasons
     missing = run(ctx, snt("S1", "2023-03-01", MID, "8542319090", 5, "50508/NOPE"))
     assert missing.verdict == "review" and codes(missing) == {"documents.mismatch"}
+
+
+@pytest.mark.parametrize("how", ["own_dt", "inbound_snt", "joint_esf"])
+def test_own_production_claim_checked_against_imports_and_every_purchase(ctx, how):
+    # The seller claims own production (sign 3, no document) of goods it imported itself (its own DT, or an SNT from
+    # another EAEU state), or bought as the second customer of a joint-activity ESF: each is traced.
+    docs: list[dict] = []
+    if how == "own_dt":
+        docs.append(make_dt(DT1, "2023-01-01", SELLER, [("8482109008", "JP", 1000)]))
+    elif how == "inbound_snt":
+        docs.append({"kind": "snt", "registrationNumber": "KZ-SNT-IN-1", "date": "2023-01-05",
+                     "seller": {"name": "ОсОО «Бишкек Подшипник»", "countryCode": "KG"},
+                     "customer": {"tin": SELLER, "name": "ТОО «Продавец»"},
+                     "shippingInfo": {"departureCountry": "KG", "destinationCountry": "KZ"},
+                     "products": [{"rowNumber": 1, "codeTNVED": "8482109008", "quantity": 1000, "unit": "pcs"}]})
+    else:
+        docs.append(make_dt(DT1, "2023-01-01", IMP, [("8482109008", "JP", 1000)]))
+        joint = esf("E1", "2023-01-10", IMP, MID, "8482109008", 600, DT1)
+        joint["customers"] = [{"tin": MID, "name": "ТОО «Первый»", "shareParticipation": 50},
+                              {"tin": SELLER, "name": "ТОО «Продавец»", "shareParticipation": 50}]
+        docs.append(joint)
+    v = run(ctx, snt("S1", "2023-03-01", SELLER, "8482109008", 100, sign="3"), *docs)
+    assert v.verdict == "review" and "chain.origin_traced" in codes(v), v.reasons
+    traced = next(r for r in v.reasons if r.code == "chain.origin_traced")
+    assert traced.evidence["claim"] == "claims own production"
+    assert traced.evidence["path"][-1]["kind"] in ("dt", "snt_in")
+
+
+def test_joint_activity_esf_moves_every_participants_stock(ctx):
+    # 600 pieces sold to two customers with shares 1:2: the second customer holds 400 and may ship 400, not 401.
+    joint = esf("E1", "2023-01-10", IMP, MID, "8542319090", 600, DT1)
+    joint["customers"] = [{"tin": MID, "name": "ТОО «Первый»", "shareParticipation": "1"},
+                          {"tin": SELLER, "name": "ТОО «Продавец»", "shareParticipation": "2"}]
+    base = [make_dt(DT1, "2023-01-01", IMP, [("8542319090", "CN", 1000)]), joint]
+    assert run(ctx, snt("S1", "2023-03-01", SELLER, "8542319090", 400, DT1), *base).verdict == "verified"
+    short = run(ctx, snt("S1", "2023-03-01", SELLER, "8542319090", 401, DT1), *base)
+    assert codes(short) == {"balance.insufficient"}
+    # It may also name the joint ESF itself: the row it bought is the one compared.
+    via_esf = run(ctx, snt("S1", "2023-03-01", SELLER, "8542319090", 400, "E1"), *base)
+    assert via_esf.verdict == "verified", via_esf.reasons
+
+
+def test_corrective_esfs_move_the_warehouse(ctx):
+    dt_doc = make_dt(DT1, "2023-01-01", IMP, [("8542319090", "CN", 1000)])
+    sale = esf("E1", "2023-01-10", IMP, MID, "8542319090", 300, DT1)
+    # An additional invoice: 100 of the 300 returned (a negative change against E1).
+    returned = esf("E2", "2023-01-20", IMP, MID, "8542319090", -100, DT1)
+    returned.update(invoiceType="ADDITIONAL_INVOICE", relatedInvoice={"registrationNumber": "E1"})
+    ship = snt("S1", "2023-03-01", MID, "8542319090", 250, DT1)
+    assert run(ctx, ship, dt_doc, sale).verdict == "verified"
+    assert codes(run(ctx, ship, dt_doc, sale, returned)) == {"balance.insufficient"}  # 200 left, 250 shipped
+    # A corrected invoice replaces E1 whole: 200 sold, not 300.
+    fixed = esf("E3", "2023-01-12", IMP, MID, "8542319090", 200, DT1)
+    fixed.update(invoiceType="FIXED_INVOICE", relatedInvoice={"registrationNumber": "E1", "date": "2023-01-10"})
+    assert codes(run(ctx, ship, dt_doc, fixed, sale)) == {"balance.insufficient"}  # the order does not matter
+    assert run(ctx, snt("S1", "2023-03-01", MID, "8542319090", 200, DT1), dt_doc, sale, fixed).verdict == "verified"
+
+
+@pytest.mark.parametrize("change, problem", [
+    ({"products": [{"rowNumber": 1, "unitCode": "8542319090", "quantity": -5, "unit": "pcs"}]}, "only an ADDITIONAL_INVOICE"),
+    ({"invoiceType": "FIXED_INVOICE"}, "relatedInvoice: a FIXED_INVOICE names"),
+    ({"invoiceType": "CORRECTED"}, "invoiceType"),
+])
+def test_bad_corrective_esfs_are_rejected_with_the_reason(change, problem):
+    from kordon.ingest.documents import validate_document
+
+    raw = esf("E1", "2023-01-10", IMP, MID, "8542319090", 300, DT1)
+    raw.update(change)
+    result = validate_document(raw, "esfs.jsonl", 7)
+    assert not result.ok and any(problem in f"{e.field} {e.reason}" for e in result.errors), result.errors
+    assert all(e.line == 7 for e in result.errors)

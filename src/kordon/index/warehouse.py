@@ -84,6 +84,28 @@ def row_schema() -> pa.Schema:
     ])
 
 
+def _shares(parties: list[Any]) -> list[float]:
+    """Each participant's share: `shareParticipation` (per cent) where every participant states one, else equal shares."""
+    stated: list[Any] = [(p.model_extra or {}).get("shareParticipation") for p in parties]
+    try:
+        values = [float(x) for x in stated] if all(x is not None for x in stated) else []
+    except (TypeError, ValueError):
+        values = []
+    total = sum(values)
+    if values and total > 0 and all(v >= 0 for v in values):
+        return [v / total for v in values]
+    return [1.0 / len(parties)] * len(parties)
+
+
+def participants(doc: ESF) -> list[tuple[Any, Any, float]]:
+    """(seller, customer, share of the goods) for every seller and customer of an ESF: one pair, share 1, for an
+    ordinary invoice; for joint activity the goods leave each seller and reach each customer in proportion to
+    their shares, so that every participant's stock is kept, not only the first's."""
+    if len(doc.sellers) == 1 and len(doc.customers) == 1:
+        return [(doc.sellers[0], doc.customers[0], 1.0)]
+    return [(s, c, ss * cs) for s, ss in zip(doc.sellers, _shares(doc.sellers)) for c, cs in zip(doc.customers, _shares(doc.customers))]
+
+
 def rows_of(doc: DT | ESF | SNT, version: int = 1) -> list[dict[str, Any]]:
     """The warehouse rows of one document as dictionaries (see `row_tuples`)."""
     return [dict(zip(ROW_COLUMNS, t)) for t in row_tuples(doc, version)]
@@ -93,8 +115,8 @@ def row_tuples(doc: DT | ESF | SNT, version: int = 1, day: Any = None) -> list[t
     """The warehouse rows of one document, in the order of ROW_COLUMNS: one per DT item, ESF product row or SNT
     product row. `day` replaces the date (the store writes it as text: converted once per document, not per row).
 
-    Quantities are in the base unit (kg, pcs, l, m); the seller of an ESF is its first seller and the
-    buyer its first customer (joint-activity invoices list several)."""
+    Quantities are in the base unit (kg, pcs, l, m). An ESF with several sellers or customers (joint activity)
+    gives one row per seller and customer, each with its share of the quantity (`participants`)."""
     out: list[tuple[Any, ...]] = []
     if doc.kind == "dt":
         receiver = doc.receiver
@@ -105,15 +127,16 @@ def row_tuples(doc: DT | ESF | SNT, version: int = 1, day: Any = None) -> list[t
             out.append(("dt", doc.number, version, "", item.number, day, None, consignor, receiver.tin, receiver.name, "KZ",
                         item.codeTNVED, qty, unit, item.originCountry, None, None))
     elif doc.kind == "esf":
-        seller, buyer = doc.sellers[0], doc.customers[0]
-        country = buyer.country_code or ("KZ" if buyer.tin else None)
+        pairs = participants(doc)
         day = doc.turnover if day is None else day
         for e in doc.products:
             unit, qty = base_unit(e.unit, e.quantity)
             ref = e.productDeclaration or None
-            out.append(("esf", doc.registrationNumber, version, "", e.rowNumber, day, seller.tin, seller.name, buyer.tin, buyer.name,
-                        country, e.unitCode, qty, unit, e.truOriginCode or None, ref,
-                        item_ref(e.productNumberInDeclaration) if ref else None))
+            ref_item = item_ref(e.productNumberInDeclaration) if ref else None
+            for seller, buyer, share in pairs:
+                out.append(("esf", doc.registrationNumber, version, "", e.rowNumber, day, seller.tin, seller.name, buyer.tin, buyer.name,
+                            buyer.country_code or ("KZ" if buyer.tin else None), e.unitCode, qty * share, unit,
+                            e.truOriginCode or None, ref, ref_item))
     else:
         inbound = doc.inbound
         day = doc.shipped if day is None else day
@@ -322,9 +345,13 @@ class WarehouseView:
     # -- builders -------------------------------------------------------------------------------------
     @classmethod
     def from_documents(cls, docs: Iterable[DT | ESF | SNT]) -> WarehouseView:
+        """The view of documents in memory; as in the store, an ESF that a corrected invoice replaces does not count."""
+        docs = list(docs)
+        replaced = {d.corrects for d in docs if d.kind == "esf" and d.corrects}
         rows: list[dict[str, Any]] = []
         for d in docs:
-            rows.extend(rows_of(d))
+            if not (d.kind == "esf" and d.registrationNumber in replaced):
+                rows.extend(rows_of(d))
         return cls(rows_table(rows))
 
     @classmethod
@@ -468,6 +495,8 @@ class WarehouseView:
         for r in rows[self.date[rows] <= day].tolist():
             if budget[0] <= 0:
                 break
+            if self.qty[r] <= 0:
+                continue  # a reduction (additional invoice) counts in the balance but brought nothing in
             budget[0] -= 1
             step = self._step(r)
             if self.kind[r] == ESF_K:
@@ -490,6 +519,8 @@ class WarehouseView:
         for r in rows[self.date[rows] <= day].tolist():
             if budget[0] <= 0:
                 break
+            if self.qty[r] <= 0:
+                continue
             budget[0] -= 1
             step = self._step(r)
             if self.kind[r] == ESF_K:

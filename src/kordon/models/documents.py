@@ -115,22 +115,38 @@ class DT(_Open):
 
 
 class ESFProduct(_Open):
+    """A product row. On an additional invoice (ADDITIONAL_INVOICE) the quantity and amounts are the change against
+    the invoice it adds to, and may be negative (goods returned, a quantity reduced)."""
+
     rowNumber: int = Field(ge=1)
     truOriginCode: str | None = Field(None, max_length=10, coerce_numbers_to_str=True,
                                       description="Origin sign declared by the seller (a small code of the official form)")
     description: str = Field("", max_length=4000)
     # On the official ESF form the TN VED code of a product row is the field `unitCode`.
     unitCode: Code
-    quantity: float = Field(ge=0)
+    quantity: float
     unit: str = Field(min_length=1, max_length=50)
     unitPrice: float | None = Field(None, ge=0)
-    priceWithoutTax: float | None = Field(None, ge=0)
+    priceWithoutTax: float | None = None
     productDeclaration: str | None = Field(None, max_length=100, description="Number of the DT that brought the goods in")
     productNumberInDeclaration: RowRef = Field(None, max_length=50, coerce_numbers_to_str=True)
 
 
+class RelatedInvoice(_Open):
+    registrationNumber: str = Field(min_length=1, max_length=100, description="Registration number of the invoice corrected or added to")
+    num: RowRef = Field(None, coerce_numbers_to_str=True)
+    date: dt.date | None = None
+
+
+InvoiceType = Literal["ORDINARY_INVOICE", "FIXED_INVOICE", "ADDITIONAL_INVOICE"]
+
+
 class ESF(_Open):
     kind: Literal["esf"]
+    invoiceType: InvoiceType = Field("ORDINARY_INVOICE", description=(
+        "ORDINARY_INVOICE; FIXED_INVOICE (a corrected invoice: it replaces relatedInvoice, whose rows no longer count); "
+        "ADDITIONAL_INVOICE (rows are changes against relatedInvoice, negative for a reduction)"))
+    relatedInvoice: RelatedInvoice | None = None
     registrationNumber: str = Field(min_length=1, max_length=100)
     num: RowRef = Field(None, coerce_numbers_to_str=True)
     date: dt.date
@@ -144,7 +160,21 @@ class ESF(_Open):
     def _seller_is_taxpayer(self) -> ESF:
         if not self.sellers[0].tin:
             raise ValueError("the seller of an ESF (sellers[0]) is a Kazakh taxpayer and needs its BIN/IIN (tin)")
+        if self.invoiceType != "ORDINARY_INVOICE" and self.relatedInvoice is None:
+            raise ValueError(f"relatedInvoice: a {self.invoiceType} names the invoice it corrects or adds to")
+        if self.relatedInvoice is not None and self.relatedInvoice.registrationNumber == self.registrationNumber:
+            raise ValueError("relatedInvoice: an invoice cannot correct itself")
+        if self.invoiceType != "ADDITIONAL_INVOICE":
+            for i, p in enumerate(self.products):
+                if p.quantity < 0:
+                    raise ValueError(f"products[{i}].quantity: negative ({p.quantity:g}); only an ADDITIONAL_INVOICE carries "
+                                     "reductions (with relatedInvoice)")
         return self
+
+    @property
+    def corrects(self) -> str | None:
+        """The invoice a corrected invoice (FIXED_INVOICE) replaces."""
+        return self.relatedInvoice.registrationNumber if self.invoiceType == "FIXED_INVOICE" and self.relatedInvoice else None
 
     @property
     def id(self) -> str:

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
     case,
     insert,
     func,
@@ -74,6 +75,8 @@ class DocumentRow(Base):
     source: Mapped[str] = mapped_column(Text)  # file:line it was read from
     body: Mapped[str] = mapped_column(Text)  # the document as read (JSON)
     loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A corrected ESF (FIXED_INVOICE): the registration number of the invoice it replaces, whose rows stop counting.
+    corrects: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class DocumentLineRow(Base):
@@ -157,7 +160,7 @@ def _moved(doc: AnyDocument) -> dt.date:
 
 # The columns a load batch's digest covers, in this order: everything but the key and the `current` flag (a later
 # version clears it; `audit verify` checks instead that exactly the latest version of each document is current).
-DOC_COLUMNS = ("kind", "number", "version", "content_sha256", "date", "seller_tin", "source", "body", "loaded_at")
+DOC_COLUMNS = ("kind", "number", "version", "content_sha256", "date", "seller_tin", "source", "body", "loaded_at", "corrects")
 LINE_COLUMNS = ROW_COLUMNS
 _TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime on SQLite; the canonical text of a time
 
@@ -287,7 +290,8 @@ class DocumentStore:
                 result["changed"] += 1
                 superseded.append(key)
             latest[key] = (version, res.sha256)
-            doc_rows.append((doc.kind, number, version, res.sha256, doc.date.isoformat(), _seller(doc), f"{path}:{res.line}", res.text or "", loaded_at))
+            doc_rows.append((doc.kind, number, version, res.sha256, doc.date.isoformat(), _seller(doc), f"{path}:{res.line}", res.text or "",
+                             loaded_at, doc.corrects if doc.kind == "esf" else None))
             doc_keys.append((doc.kind, number, version))
             # The rows' day is the day the goods moved (turnover, shipping), as text once per document.
             rows = row_tuples(doc, version, _moved(doc).isoformat())
@@ -362,7 +366,8 @@ class DocumentStore:
                                                 .group_by(DocumentRow.kind))}
 
     def rows_table(self, batch: int = 200_000) -> pa.Table:
-        """Every current document row as an Arrow table in the warehouse's row schema."""
+        """Every current document row as an Arrow table in the warehouse's row schema, less the rows of ESFs that a
+        corrected invoice (FIXED_INVOICE) on record replaces, whatever order the two were loaded in."""
         import pyarrow as pa
 
         from kordon.index.warehouse import row_schema
@@ -377,10 +382,13 @@ class DocumentStore:
                 # Straight from the driver: SQLAlchemy's per-value processing would cost more than the query.
                 # Dates come back as the ISO text SQLAlchemy stored and are parsed by Arrow in one go.
                 result: Any = conn.exec_driver_sql(
-                    f"SELECT {', '.join(ROW_COLUMNS)} FROM eaeu_rows WHERE current = 1 ORDER BY pk")
+                    f"SELECT {', '.join(ROW_COLUMNS)} FROM eaeu_rows WHERE current = 1 AND NOT (kind = 'esf' AND number IN "
+                    "(SELECT corrects FROM eaeu_documents WHERE current = 1 AND corrects IS NOT NULL)) ORDER BY pk")
             else:
                 result = conn.execution_options(stream_results=True).execute(
-                    select(*cols).where(DocumentLineRow.current.is_(True)).order_by(DocumentLineRow.pk))
+                    select(*cols).where(DocumentLineRow.current.is_(True), ~and_(DocumentLineRow.kind == "esf", DocumentLineRow.number.in_(
+                        select(DocumentRow.corrects).where(DocumentRow.current.is_(True), DocumentRow.corrects.is_not(None)))))
+                    .order_by(DocumentLineRow.pk))
             while True:
                 chunk = result.fetchmany(batch)
                 if not chunk:
