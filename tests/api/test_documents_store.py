@@ -105,6 +105,9 @@ def _problems_after(store, *sql: str) -> list[str]:
      "(SELECT min(number) FROM eaeu_rows WHERE kind = 'dt')", "eaeu_rows rows 1-26 (load record"),
     # An ESF row deleted (a sale that would show an oversold seller disappears).
     ("DELETE FROM eaeu_rows WHERE pk = (SELECT max(pk) FROM eaeu_rows WHERE kind = 'esf')", "1 row(s) deleted"),
+    # A whole document deleted (the DT behind a refusal), its rows left in place.
+    ("DELETE FROM eaeu_documents WHERE kind = 'dt' AND pk = (SELECT min(pk) FROM eaeu_documents WHERE kind = 'dt')",
+     "eaeu_documents rows 1-24 (load record"),
     # A purchase inserted behind kordon's back, to cover a shipment.
     ("INSERT INTO eaeu_rows (kind, number, version, current, section, row_no, date, seller_tin, buyer_tin, code, quantity, unit) "
      "SELECT kind, 'ESF-FORGED', 1, current, section, row_no, date, seller_tin, buyer_tin, code, 5000, unit FROM eaeu_rows "
