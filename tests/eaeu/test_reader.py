@@ -84,3 +84,16 @@ def test_example_codes_are_real_tnved_codes(shared_data):
             for section in ("items", "products", "exportControlProducts"):
                 used.update(r.get("codeTNVED") or r.get("unitCode") for r in doc.get(section, []))
     assert used and used <= codes, sorted(used - codes)
+
+
+def test_content_hash_ignores_defaults_written_out_and_sees_every_change():
+    import json
+
+    from tests.eaeu.helpers import esf, valid_bin
+
+    base = esf("E1", "2023-01-10", valid_bin("1501", 11), valid_bin("1601", 22), "8542319090", 300, "50508/1")
+    explicit = dict(base, invoiceType="ORDINARY_INVOICE")
+    changed = dict(base, invoiceType="ADDITIONAL_INVOICE", relatedInvoice={"registrationNumber": "E0"})
+    data = "\n".join(json.dumps(d, ensure_ascii=False) for d in (base, explicit, changed)).encode()
+    hashes = [r.sha256 for r in read_jsonl(data, "x.jsonl")]
+    assert hashes[0] == hashes[1] != hashes[2] and None not in hashes

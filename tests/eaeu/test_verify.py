@@ -155,3 +155,156 @@ def test_listed_goods_in_the_product_section_are_traced(full_ctx):
     assert {"chain.origin_traced", "origin.prohibiting_state", "goods.chpl"} <= codes(v)
     chpl = next(r for r in v.reasons if r.code == "goods.chpl")
     assert chpl.row == 1 and chpl.section == "products" and chpl.effect == "review"
+
+
+def test_memoised_goods_and_party_screening_gives_the_same_verdicts(full_ctx):
+    """Parties and rows seen before are answered from memory: every verdict must equal the unmemoised one, reason by
+    reason and in order, also for SNTs that mix parties and rows seen before with new ones."""
+    import copy
+    import dataclasses
+    import json
+    from pathlib import Path
+
+    from kordon.models.documents import DOCUMENT
+    from kordon.screen.documents.goods import ScreeningMemo, goods_and_parties
+
+    folder = Path(__file__).resolve().parents[2] / "examples" / "eaeu"
+    raw = [json.loads(line) for name in ("dts.jsonl", "esfs.jsonl", "snts.jsonl")
+           for line in (folder / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    view = WarehouseView.from_documents([DOCUMENT.validate_python(r) for r in raw])
+    snts = [r for r in raw if r["kind"] == "snt" and r["shippingInfo"]["destinationCountry"] != "KZ"]
+    # Recombined SNTs: one SNT's seller with another's customer and rows (some never seen together), and a
+    # sanctioned customer (a party hit) shipping goods seen before.
+    mixed = []
+    for n, (a, b) in enumerate(zip(snts, snts[1:] + snts[:1])):
+        s = copy.deepcopy(a)
+        s["registrationNumber"] = f"KZ-SNT-MIX-{n}"
+        s["customer"] = b["customer"]
+        s["shippingInfo"] = b["shippingInfo"]
+        mixed.append(s)
+    listed = copy.deepcopy(snts[6])
+    listed.update(registrationNumber="KZ-SNT-MIX-LISTED", customer={"name": "Joint Stock Company Kalashnikov Concern", "countryCode": "RU"})
+    stream = [DOCUMENT.validate_python(s) for s in [*snts, *mixed, listed, *snts, *mixed, listed]]
+    stream = [s for s in stream if isinstance(s, SNT) and not s.inbound]
+
+    plain = dataclasses.replace(full_ctx, memo=None)
+    memo = ScreeningMemo()
+    remembered = dataclasses.replace(full_ctx, memo=memo)
+
+    def body(v):  # noqa: ANN001, ANN202
+        return v.model_dump(mode="json", exclude={"verified_at"})
+
+    for s in stream:
+        assert body(verify_snt(s, view, remembered)) == body(verify_snt(s, view, plain)), s.registrationNumber
+        # The findings before the verdict sorts them: the same, in the same order.
+        assert [r.model_dump() for r in goods_and_parties(s, full_ctx.screening, "kz_customs", memo)] == \
+            [r.model_dump() for r in goods_and_parties(s, full_ctx.screening, "kz_customs")], s.registrationNumber
+    assert memo.hits >= len(stream) // 2 and memo.misses >= 1
+    listed_verdict = verify_snt(stream[-1], view, remembered)
+    assert any(r.code == "parties.sanctions" for r in listed_verdict.reasons), listed_verdict.reasons
+
+
+@pytest.mark.parametrize("profile, origin, verdict, basis", [
+    # A US person: US-origin items re-exported to Russia need a BIS licence (binding); other origins, a question of the EAR.
+    ("us_person", "US", "refused", "15 CFR § 746.8"),
+    ("us_person", "DE", "review", "15 CFR § 734.9"),
+    # An EU exporter: its own goods going on to Russia engage the no-Russia clause (Art. 12g); others are red flags.
+    ("eu_exporter", "DE", "review", "Art. 12g"),
+    ("eu_exporter", "JP", "review", "guidance"),
+    ("uk_exporter", "GB", "review", "SI 2019/855"),
+    ("uk_exporter", "US", "review", "OTSI"),
+    # A Kazakh bank: an exposure (secondary sanctions) to escalate, not a refusal under its law.
+    ("bank_kz", "DE", "review", "Executive Order 14114"),
+    ("kz_customs", "DE", "refused", "Re-export controls"),
+])
+def test_each_profile_reads_the_origin_finding_under_its_own_law(profile, origin, verdict, basis):
+    ctx = build_document_context(profile)
+    v = run(ctx, snt("S1", "2023-03-01", MID, "8542319090", 10, DT1, dest="RU"),
+            make_dt(DT1, "2023-01-01", IMP, [("8542319090", origin, 1000)]), esf("E1", "2023-02-01", IMP, MID, "8542319090", 300, DT1))
+    found = next(r for r in v.reasons if r.code == "origin.prohibiting_state")
+    assert v.verdict == verdict and v.profile == profile
+    assert basis in (found.basis or ""), found.basis
+
+
+@pytest.mark.parametrize("profile", ["eu_exporter", "us_person", "uk_exporter", "bank_kz"])
+def test_document_findings_are_evidence_not_refusals_for_foreign_users(profile):
+    # A DT that is not on record and a shipment larger than the stock: the SRC refuses; for these users they are
+    # evidence to act on (documents asked for, shipment held), each with its basis under the profile.
+    ctx = build_document_context(profile)
+    v = run(ctx, snt("S1", "2023-03-01", MID, "8542319090", 5000, DT1), make_dt(DT1, "2023-01-01", IMP, [("8542319090", "CN", 1000)]),
+            esf("E1", "2023-02-01", IMP, MID, "8542319090", 300, DT1))
+    assert v.verdict == "review" and "balance.insufficient" in codes(v)
+    assert all(r.effect == "review" and r.basis and "not in the profile" not in r.basis for r in v.reasons), v.reasons
+    missing = run(ctx, snt("S1", "2023-03-01", MID, "8542319090", 5, "50508/NOPE"))
+    assert missing.verdict == "review" and codes(missing) == {"documents.mismatch"}
+
+
+@pytest.mark.parametrize("how", ["own_dt", "inbound_snt", "joint_esf"])
+def test_own_production_claim_checked_against_imports_and_every_purchase(ctx, how):
+    # The seller claims own production (sign 3, no document) of goods it imported itself (its own DT, or an SNT from
+    # another EAEU state), or bought as the second customer of a joint-activity ESF: each is traced.
+    docs: list[dict] = []
+    if how == "own_dt":
+        docs.append(make_dt(DT1, "2023-01-01", SELLER, [("8482109008", "JP", 1000)]))
+    elif how == "inbound_snt":
+        docs.append({"kind": "snt", "registrationNumber": "KZ-SNT-IN-1", "date": "2023-01-05",
+                     "seller": {"name": "ОсОО «Бишкек Подшипник»", "countryCode": "KG"},
+                     "customer": {"tin": SELLER, "name": "ТОО «Продавец»"},
+                     "shippingInfo": {"departureCountry": "KG", "destinationCountry": "KZ"},
+                     "products": [{"rowNumber": 1, "codeTNVED": "8482109008", "quantity": 1000, "unit": "pcs"}]})
+    else:
+        docs.append(make_dt(DT1, "2023-01-01", IMP, [("8482109008", "JP", 1000)]))
+        joint = esf("E1", "2023-01-10", IMP, MID, "8482109008", 600, DT1)
+        joint["customers"] = [{"tin": MID, "name": "ТОО «Первый»", "shareParticipation": 50},
+                              {"tin": SELLER, "name": "ТОО «Продавец»", "shareParticipation": 50}]
+        docs.append(joint)
+    v = run(ctx, snt("S1", "2023-03-01", SELLER, "8482109008", 100, sign="3"), *docs)
+    assert v.verdict == "review" and "chain.origin_traced" in codes(v), v.reasons
+    traced = next(r for r in v.reasons if r.code == "chain.origin_traced")
+    assert traced.evidence["claim"] == "claims own production"
+    assert traced.evidence["path"][-1]["kind"] in ("dt", "snt_in")
+
+
+def test_joint_activity_esf_moves_every_participants_stock(ctx):
+    # 600 pieces sold to two customers with shares 1:2: the second customer holds 400 and may ship 400, not 401.
+    joint = esf("E1", "2023-01-10", IMP, MID, "8542319090", 600, DT1)
+    joint["customers"] = [{"tin": MID, "name": "ТОО «Первый»", "shareParticipation": "1"},
+                          {"tin": SELLER, "name": "ТОО «Продавец»", "shareParticipation": "2"}]
+    base = [make_dt(DT1, "2023-01-01", IMP, [("8542319090", "CN", 1000)]), joint]
+    assert run(ctx, snt("S1", "2023-03-01", SELLER, "8542319090", 400, DT1), *base).verdict == "verified"
+    short = run(ctx, snt("S1", "2023-03-01", SELLER, "8542319090", 401, DT1), *base)
+    assert codes(short) == {"balance.insufficient"}
+    # It may also name the joint ESF itself: the row it bought is the one compared.
+    via_esf = run(ctx, snt("S1", "2023-03-01", SELLER, "8542319090", 400, "E1"), *base)
+    assert via_esf.verdict == "verified", via_esf.reasons
+
+
+def test_corrective_esfs_move_the_warehouse(ctx):
+    dt_doc = make_dt(DT1, "2023-01-01", IMP, [("8542319090", "CN", 1000)])
+    sale = esf("E1", "2023-01-10", IMP, MID, "8542319090", 300, DT1)
+    # An additional invoice: 100 of the 300 returned (a negative change against E1).
+    returned = esf("E2", "2023-01-20", IMP, MID, "8542319090", -100, DT1)
+    returned.update(invoiceType="ADDITIONAL_INVOICE", relatedInvoice={"registrationNumber": "E1"})
+    ship = snt("S1", "2023-03-01", MID, "8542319090", 250, DT1)
+    assert run(ctx, ship, dt_doc, sale).verdict == "verified"
+    assert codes(run(ctx, ship, dt_doc, sale, returned)) == {"balance.insufficient"}  # 200 left, 250 shipped
+    # A corrected invoice replaces E1 whole: 200 sold, not 300.
+    fixed = esf("E3", "2023-01-12", IMP, MID, "8542319090", 200, DT1)
+    fixed.update(invoiceType="FIXED_INVOICE", relatedInvoice={"registrationNumber": "E1", "date": "2023-01-10"})
+    assert codes(run(ctx, ship, dt_doc, fixed, sale)) == {"balance.insufficient"}  # the order does not matter
+    assert run(ctx, snt("S1", "2023-03-01", MID, "8542319090", 200, DT1), dt_doc, sale, fixed).verdict == "verified"
+
+
+@pytest.mark.parametrize("change, problem", [
+    ({"products": [{"rowNumber": 1, "unitCode": "8542319090", "quantity": -5, "unit": "pcs"}]}, "only an ADDITIONAL_INVOICE"),
+    ({"invoiceType": "FIXED_INVOICE"}, "relatedInvoice: a FIXED_INVOICE names"),
+    ({"invoiceType": "CORRECTED"}, "invoiceType"),
+])
+def test_bad_corrective_esfs_are_rejected_with_the_reason(change, problem):
+    from kordon.ingest.documents import validate_document
+
+    raw = esf("E1", "2023-01-10", IMP, MID, "8542319090", 300, DT1)
+    raw.update(change)
+    result = validate_document(raw, "esfs.jsonl", 7)
+    assert not result.ok and any(problem in f"{e.field} {e.reason}" for e in result.errors), result.errors
+    assert all(e.line == 7 for e in result.errors)

@@ -48,7 +48,8 @@ from kordon.models.decision import ACTION_ORDER
 EXEMPT = frozenset({"screening.error", "selection.random"})
 # Findings that are not declaration rules but that profiles may speak for: the reason codes of the SRC's
 # export verification of SNTs (EAEU documents), which call apply_profile on their own hits.
-OTHER_FINDINGS = frozenset({"documents.mismatch", "balance.insufficient", "origin.prohibiting_state", "chain.origin_traced"})
+OTHER_FINDINGS = frozenset({"documents.mismatch", "balance.insufficient", "origin.prohibiting_state", "chain.origin_traced",
+                            "chain.one_day_firm", "chain.origin_sign_changed", "chain.oversold"})
 _INSPECT = ACTION_ORDER.index(Action.inspect)
 ILLUSTRATIVE = "(illustrative list entry)"
 

@@ -84,51 +84,75 @@ def row_schema() -> pa.Schema:
     ])
 
 
-def rows_of(doc: DT | ESF | SNT, version: int = 1) -> list[dict[str, Any]]:
-    """The warehouse rows of one document: one per DT item, ESF product row or SNT product row.
+def _shares(parties: list[Any]) -> list[float]:
+    """Each participant's share: `shareParticipation` (per cent) where every participant states one, else equal shares."""
+    stated: list[Any] = [(p.model_extra or {}).get("shareParticipation") for p in parties]
+    try:
+        values = [float(x) for x in stated] if all(x is not None for x in stated) else []
+    except (TypeError, ValueError):
+        values = []
+    total = sum(values)
+    if values and total > 0 and all(v >= 0 for v in values):
+        return [v / total for v in values]
+    return [1.0 / len(parties)] * len(parties)
 
-    Quantities are in the base unit (kg, pcs, l, m); the seller of an ESF is its first seller and the
-    buyer its first customer (joint-activity invoices list several)."""
-    out: list[dict[str, Any]] = []
+
+def participants(doc: ESF) -> list[tuple[Any, Any, float]]:
+    """(seller, customer, share of the goods) for every seller and customer of an ESF: one pair, share 1, for an
+    ordinary invoice; for joint activity the goods leave each seller and reach each customer in proportion to
+    their shares, so that every participant's stock is kept, not only the first's."""
+    if len(doc.sellers) == 1 and len(doc.customers) == 1:
+        return [(doc.sellers[0], doc.customers[0], 1.0)]
+    return [(s, c, ss * cs) for s, ss in zip(doc.sellers, _shares(doc.sellers)) for c, cs in zip(doc.customers, _shares(doc.customers))]
+
+
+def rows_of(doc: DT | ESF | SNT, version: int = 1) -> list[dict[str, Any]]:
+    """The warehouse rows of one document as dictionaries (see `row_tuples`)."""
+    return [dict(zip(ROW_COLUMNS, t)) for t in row_tuples(doc, version)]
+
+
+def row_tuples(doc: DT | ESF | SNT, version: int = 1, day: Any = None) -> list[tuple[Any, ...]]:
+    """The warehouse rows of one document, in the order of ROW_COLUMNS: one per DT item, ESF product row or SNT
+    product row. `day` replaces the date (the store writes it as text: converted once per document, not per row).
+
+    Quantities are in the base unit (kg, pcs, l, m). An ESF with several sellers or customers (joint activity)
+    gives one row per seller and customer, each with its share of the quantity (`participants`)."""
+    out: list[tuple[Any, ...]] = []
     if doc.kind == "dt":
         receiver = doc.receiver
-        consignor = doc.consignor
+        consignor = doc.consignor.name if doc.consignor else None
+        day = doc.date if day is None else day
         for item in doc.items:
             unit, qty = base_unit(item.unit, item.quantity)
-            out.append({"kind": "dt", "number": doc.number, "version": version, "section": "", "row_no": item.number,
-                        "date": doc.date, "seller_tin": None, "seller_name": consignor.name if consignor else None,
-                        "buyer_tin": receiver.tin, "buyer_name": receiver.name, "buyer_country": "KZ",
-                        "code": item.codeTNVED, "quantity": qty, "unit": unit, "origin": item.originCountry,
-                        "ref_doc": None, "ref_item": None})
+            out.append(("dt", doc.number, version, "", item.number, day, None, consignor, receiver.tin, receiver.name, "KZ",
+                        item.codeTNVED, qty, unit, item.originCountry, None, None))
     elif doc.kind == "esf":
-        seller, buyer = doc.sellers[0], doc.customers[0]
+        pairs = participants(doc)
+        day = doc.turnover if day is None else day
         for e in doc.products:
             unit, qty = base_unit(e.unit, e.quantity)
-            out.append({"kind": "esf", "number": doc.registrationNumber, "version": version, "section": "",
-                        "row_no": e.rowNumber, "date": doc.turnover, "seller_tin": seller.tin, "seller_name": seller.name,
-                        "buyer_tin": buyer.tin, "buyer_name": buyer.name, "buyer_country": buyer.country_code or ("KZ" if buyer.tin else None),
-                        "code": e.unitCode, "quantity": qty, "unit": unit, "origin": e.truOriginCode or None,
-                        "ref_doc": e.productDeclaration or None,
-                        "ref_item": item_ref(e.productNumberInDeclaration) if e.productDeclaration else None})
+            ref = e.productDeclaration or None
+            ref_item = item_ref(e.productNumberInDeclaration) if ref else None
+            for seller, buyer, share in pairs:
+                out.append(("esf", doc.registrationNumber, version, "", e.rowNumber, day, seller.tin, seller.name, buyer.tin, buyer.name,
+                            buyer.country_code or ("KZ" if buyer.tin else None), e.unitCode, qty * share, unit,
+                            e.truOriginCode or None, ref, ref_item))
     else:
         inbound = doc.inbound
+        day = doc.shipped if day is None else day
+        s, c = doc.seller, doc.customer
         for section, p in doc.rows():
             unit, qty = base_unit(p.unit, p.quantity)
             if inbound:
                 # Goods from another EAEU state enter the customer's stock with the SNT as their import
                 # document (a lot of its own, like a DT item); their origin is not fixed by any DT.
-                out.append({"kind": "snt", "number": doc.registrationNumber, "version": version, "section": "inbound",
-                            "row_no": p.rowNumber, "date": doc.shipped, "seller_tin": None, "seller_name": doc.seller.name,
-                            "buyer_tin": doc.customer.tin, "buyer_name": doc.customer.name, "buyer_country": "KZ",
-                            "code": p.codeTNVED, "quantity": qty, "unit": unit,
-                            "origin": None, "ref_doc": None, "ref_item": None})
+                out.append(("snt", doc.registrationNumber, version, "inbound", p.rowNumber, day, None, s.name, c.tin, c.name, "KZ",
+                            p.codeTNVED, qty, unit, None, None, None))
                 continue
-            out.append({"kind": "snt", "number": doc.registrationNumber, "version": version, "section": section,
-                        "row_no": p.rowNumber, "date": doc.shipped, "seller_tin": doc.seller.tin, "seller_name": doc.seller.name,
-                        "buyer_tin": doc.customer.tin, "buyer_name": doc.customer.name,
-                        "buyer_country": doc.shippingInfo.destinationCountry, "code": p.codeTNVED, "quantity": qty,
-                        "unit": unit, "origin": p.truOriginCode or None, "ref_doc": p.manufactureOrImportDocNumber or None,
-                        "ref_item": item_ref(p.productNumberInImportDoc) if p.manufactureOrImportDocNumber else None})
+            ref = p.manufactureOrImportDocNumber or None
+            out.append(("snt", doc.registrationNumber, version, section, p.rowNumber, day, s.tin, s.name, c.tin, c.name,
+                        doc.shippingInfo.destinationCountry, p.codeTNVED, qty, unit, p.truOriginCode or None, ref,
+                        item_ref(p.productNumberInImportDoc) if ref else None))
     return out
 
 
@@ -321,9 +345,13 @@ class WarehouseView:
     # -- builders -------------------------------------------------------------------------------------
     @classmethod
     def from_documents(cls, docs: Iterable[DT | ESF | SNT]) -> WarehouseView:
+        """The view of documents in memory; as in the store, an ESF that a corrected invoice replaces does not count."""
+        docs = list(docs)
+        replaced = {d.corrects for d in docs if d.kind == "esf" and d.corrects}
         rows: list[dict[str, Any]] = []
         for d in docs:
-            rows.extend(rows_of(d))
+            if not (d.kind == "esf" and d.registrationNumber in replaced):
+                rows.extend(rows_of(d))
         return cls(rows_table(rows))
 
     @classmethod
@@ -467,6 +495,8 @@ class WarehouseView:
         for r in rows[self.date[rows] <= day].tolist():
             if budget[0] <= 0:
                 break
+            if self.qty[r] <= 0:
+                continue  # a reduction (additional invoice) counts in the balance but brought nothing in
             budget[0] -= 1
             step = self._step(r)
             if self.kind[r] == ESF_K:
@@ -489,6 +519,8 @@ class WarehouseView:
         for r in rows[self.date[rows] <= day].tolist():
             if budget[0] <= 0:
                 break
+            if self.qty[r] <= 0:
+                continue
             budget[0] -= 1
             step = self._step(r)
             if self.kind[r] == ESF_K:

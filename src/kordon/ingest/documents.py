@@ -87,8 +87,9 @@ def paused_gc() -> Iterator[None]:
 
 def content_sha256(doc: AnyDocument) -> str:
     """Hash of the document as validated: the official fields in the model's order, so that reformatting a
-    file (spacing, order of the fields) is not a change, while any changed value is."""
-    return hashlib.sha256(DOCUMENT.dump_json(doc)).hexdigest()
+    file (spacing, order of the fields) is not a change, while any changed value is. Fields at their default are
+    left out: writing a default explicitly is no change, and a field the model gains later changes no old hash."""
+    return hashlib.sha256(DOCUMENT.dump_json(doc, exclude_defaults=True)).hexdigest()
 
 
 def _number_of(raw: dict[str, Any]) -> str | None:

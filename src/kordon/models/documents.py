@@ -26,11 +26,9 @@ from pydantic import (
 from kordon.index.identifiers import kz_bin_iin_valid
 from kordon.models.codes import normalise_country, normalise_hs
 
-Country = Annotated[str, AfterValidator(lambda v: _country(v))]
-# The same taxpayers appear on document after document: check each number once.
-_bin_valid = lru_cache(maxsize=500_000)(kz_bin_iin_valid)
 _hs = lru_cache(maxsize=100_000)(normalise_hs)  # a few thousand codes recur on millions of rows
 _country = lru_cache(maxsize=1_000)(normalise_country)
+Country = Annotated[str, AfterValidator(_country)]  # the cache itself as validator: no Python frame per value
 Code = Annotated[str, BeforeValidator(lambda v: _hs(v) if isinstance(v, (str, int)) else v)]
 
 
@@ -48,6 +46,16 @@ def _tin(value: object) -> object:
 Tin = Annotated[str | None, BeforeValidator(_tin)]
 
 
+@lru_cache(maxsize=500_000)
+def _tin_problem(tin: str) -> str | None:
+    """What is wrong with a Kazakh BIN/IIN, or None (the same taxpayers recur on document after document)."""
+    if not (len(tin) == 12 and tin.isdigit()):
+        return f"tin: a Kazakh BIN/IIN has 12 digits, got {tin!r}"
+    if not kz_bin_iin_valid(tin):
+        return f"tin: BIN/IIN {tin!r} fails its check digit"
+    return None
+
+
 class _Open(BaseModel):
     model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
 
@@ -61,11 +69,10 @@ class DocParty(_Open):
     @model_validator(mode="after")
     def _kazakh_tin(self) -> DocParty:
         # A Kazakh BIN/IIN is checked; a foreign party's own number (a Kyrgyz INN has 14 digits) is kept as given.
-        if self.tin and self.country_code in (None, "KZ"):
-            if not (len(self.tin) == 12 and self.tin.isdigit()):
-                raise ValueError(f"tin: a Kazakh BIN/IIN has 12 digits, got {self.tin!r}")
-            if not _bin_valid(self.tin):
-                raise ValueError(f"tin: BIN/IIN {self.tin!r} fails its check digit")
+        if self.tin and (self.countryCode or self.country) in (None, "KZ"):
+            problem = _tin_problem(self.tin)
+            if problem:
+                raise ValueError(problem)
         return self
 
     @property
@@ -108,22 +115,38 @@ class DT(_Open):
 
 
 class ESFProduct(_Open):
+    """A product row. On an additional invoice (ADDITIONAL_INVOICE) the quantity and amounts are the change against
+    the invoice it adds to, and may be negative (goods returned, a quantity reduced)."""
+
     rowNumber: int = Field(ge=1)
     truOriginCode: str | None = Field(None, max_length=10, coerce_numbers_to_str=True,
                                       description="Origin sign declared by the seller (a small code of the official form)")
     description: str = Field("", max_length=4000)
     # On the official ESF form the TN VED code of a product row is the field `unitCode`.
     unitCode: Code
-    quantity: float = Field(ge=0)
+    quantity: float
     unit: str = Field(min_length=1, max_length=50)
     unitPrice: float | None = Field(None, ge=0)
-    priceWithoutTax: float | None = Field(None, ge=0)
+    priceWithoutTax: float | None = None
     productDeclaration: str | None = Field(None, max_length=100, description="Number of the DT that brought the goods in")
     productNumberInDeclaration: RowRef = Field(None, max_length=50, coerce_numbers_to_str=True)
 
 
+class RelatedInvoice(_Open):
+    registrationNumber: str = Field(min_length=1, max_length=100, description="Registration number of the invoice corrected or added to")
+    num: RowRef = Field(None, coerce_numbers_to_str=True)
+    date: dt.date | None = None
+
+
+InvoiceType = Literal["ORDINARY_INVOICE", "FIXED_INVOICE", "ADDITIONAL_INVOICE"]
+
+
 class ESF(_Open):
     kind: Literal["esf"]
+    invoiceType: InvoiceType = Field("ORDINARY_INVOICE", description=(
+        "ORDINARY_INVOICE; FIXED_INVOICE (a corrected invoice: it replaces relatedInvoice, whose rows no longer count); "
+        "ADDITIONAL_INVOICE (rows are changes against relatedInvoice, negative for a reduction)"))
+    relatedInvoice: RelatedInvoice | None = None
     registrationNumber: str = Field(min_length=1, max_length=100)
     num: RowRef = Field(None, coerce_numbers_to_str=True)
     date: dt.date
@@ -137,7 +160,21 @@ class ESF(_Open):
     def _seller_is_taxpayer(self) -> ESF:
         if not self.sellers[0].tin:
             raise ValueError("the seller of an ESF (sellers[0]) is a Kazakh taxpayer and needs its BIN/IIN (tin)")
+        if self.invoiceType != "ORDINARY_INVOICE" and self.relatedInvoice is None:
+            raise ValueError(f"relatedInvoice: a {self.invoiceType} names the invoice it corrects or adds to")
+        if self.relatedInvoice is not None and self.relatedInvoice.registrationNumber == self.registrationNumber:
+            raise ValueError("relatedInvoice: an invoice cannot correct itself")
+        if self.invoiceType != "ADDITIONAL_INVOICE":
+            for i, p in enumerate(self.products):
+                if p.quantity < 0:
+                    raise ValueError(f"products[{i}].quantity: negative ({p.quantity:g}); only an ADDITIONAL_INVOICE carries "
+                                     "reductions (with relatedInvoice)")
         return self
+
+    @property
+    def corrects(self) -> str | None:
+        """The invoice a corrected invoice (FIXED_INVOICE) replaces."""
+        return self.relatedInvoice.registrationNumber if self.invoiceType == "FIXED_INVOICE" and self.relatedInvoice else None
 
     @property
     def id(self) -> str:

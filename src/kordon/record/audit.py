@@ -46,6 +46,10 @@ KEY_FILE_ENV = "KORDON_AUDIT_KEY_FILE"
 ATTEMPTS = 5
 BOUND = "bound_rows"  # the payload key of a record's row bindings: [[table, key, sha256], ...]
 BOUND_GROUPS = "bound_groups"  # the payload key of its group bindings: [[table, group, rows, sha256], ...]
+# Tables too large to bind row by row (EAEU document rows, millions per load) are bound per batch: the module
+# writing them registers, under its record's action, a check that recomputes each batch's digest from the rows.
+# check(store, [(seq, payload), ...]) -> (rows checked, problems)
+BATCH_CHECKS: dict[str, Callable[[Any, list[tuple[int, dict[str, Any]]]], tuple[int, list[str]]]] = {}
 
 
 # -- the server key ------------------------------------------------------------------------------------
@@ -421,6 +425,7 @@ def verify(store: Any, anchor: dict[str, Any] | None = None, rows: bool = True) 
     bound_groups: dict[tuple[str, str], tuple[int, str, int]] = {}
     by_seq: dict[int, str] = {}
     bad_macs: list[int] = []
+    batches: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for row in _walk(store):
         result.checked += 1
         result.problems.extend(_record_problems(row, expected_seq, prev))
@@ -428,7 +433,7 @@ def verify(store: Any, anchor: dict[str, Any] | None = None, rows: bool = True) 
             bad_macs.append(row.seq)
         if anchor is not None and row.seq == anchor.get("seq"):
             by_seq[row.seq] = row.sha256
-        _collect_bindings(row, bound, bound_groups)
+        _collect_bindings(row, bound, bound_groups, batches)
         expected_seq, prev = row.seq + 1, row.sha256
     if bad_macs:
         shown = ", ".join(map(str, bad_macs[:10])) + (f" and {len(bad_macs) - 10} more" if len(bad_macs) > 10 else "")
@@ -439,12 +444,14 @@ def verify(store: Any, anchor: dict[str, Any] | None = None, rows: bool = True) 
     if rows:
         _check_rows(store, bound, result)
         _check_groups(store, bound_groups, result)
+        _check_batches(store, batches, result)
     return result
 
 
 def _collect_bindings(row: Any, bound: dict[tuple[str, str], tuple[str, int]],
-                      bound_groups: dict[tuple[str, str], tuple[int, str, int]]) -> None:
-    """The row and group bindings a record carries, keyed by (table, key or group), with the record's seq."""
+                      bound_groups: dict[tuple[str, str], tuple[int, str, int]],
+                      batches: dict[str, list[tuple[int, dict[str, Any]]]]) -> None:
+    """What a record binds, with its seq: rows one by one, groups by digest, or (for a batch check) the record."""
     payload = row.payload if isinstance(row.payload, dict) else {}
     bindings, groups = payload.get(BOUND), payload.get(BOUND_GROUPS)
     for item in bindings if isinstance(bindings, list) else []:
@@ -453,6 +460,8 @@ def _collect_bindings(row: Any, bound: dict[tuple[str, str], tuple[str, int]],
     for item in groups if isinstance(groups, list) else []:
         if isinstance(item, list) and len(item) == 4 and str(item[2]).isdigit():
             bound_groups[(str(item[0]), str(item[1]))] = (int(item[2]), str(item[3]), row.seq)
+    if row.action in BATCH_CHECKS and payload:
+        batches.setdefault(row.action, []).append((row.seq, payload))
 
 
 def _record_problems(row: Any, expected_seq: int, prev: str) -> list[str]:
@@ -532,6 +541,13 @@ def _check_groups(store: Any, bound: dict[tuple[str, str], tuple[int, str, int]]
             if t == table and group not in found and count:
                 result.problems.append(f"all {count} {table} row(s) of {column} {group} bound by audit record {seq} "
                                        "are missing (deleted)")
+
+
+def _check_batches(store: Any, batches: dict[str, list[tuple[int, dict[str, Any]]]], result: Verification) -> None:
+    for action, check in BATCH_CHECKS.items():
+        n, problems = check(store, batches.get(action, []))
+        result.rows_checked += n
+        result.problems.extend(problems)
 
 
 def _rows(store: Any, model: Any, batch: int) -> Iterator[Any]:

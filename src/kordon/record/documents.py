@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import operator
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
@@ -29,13 +28,16 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
+    case,
     insert,
+    func,
     select,
     update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from kordon.index.warehouse import ROW_COLUMNS, rows_of
+from kordon.index.warehouse import ROW_COLUMNS, row_tuples
 from kordon.ingest.documents import (
     AnyDocument,
     DocResult,
@@ -68,11 +70,14 @@ class DocumentRow(Base):
     version: Mapped[int] = mapped_column(Integer)
     current: Mapped[bool] = mapped_column(Boolean, default=True)
     content_sha256: Mapped[str] = mapped_column(String(64))
-    date: Mapped[dt.date] = mapped_column(Date, index=True)
-    seller_tin: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    # No index on date or seller: nothing looks documents up by them, and each index costs every load.
+    date: Mapped[dt.date] = mapped_column(Date)
+    seller_tin: Mapped[str | None] = mapped_column(String(32), nullable=True)
     source: Mapped[str] = mapped_column(Text)  # file:line it was read from
     body: Mapped[str] = mapped_column(Text)  # the document as read (JSON)
     loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A corrected ESF (FIXED_INVOICE): the registration number of the invoice it replaces, whose rows stop counting.
+    corrects: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class DocumentLineRow(Base):
@@ -116,8 +121,11 @@ class VerdictRow(Base):
     verified_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
-# Verdicts are decisions: every row is bound into the audit chain (documents are bound per load batch).
+# Verdicts are decisions: every row is bound into the audit chain. Documents and their rows are bound per load
+# batch (a row's own binding would cost more than its insert): see `check_loads`.
 AUDITED[VerdictRow.__tablename__] = VerdictRow
+LOAD_ACTION = "documents.load"
+BATCH = "bound_batch"  # payload: {table: [last key before, last key after, rows, sha256 of the rows]}
 
 
 @dataclass
@@ -147,33 +155,64 @@ def _seller(doc: AnyDocument) -> str | None:
     return doc.receiver.tin
 
 
-def _date(doc: AnyDocument) -> dt.date:
-    return doc.date
+def _moved(doc: AnyDocument) -> dt.date:
+    return doc.turnover if doc.kind == "esf" else doc.shipped if doc.kind == "snt" else doc.date
 
 
-def _bulk_insert(s: Session, table: Any, values: list[dict[str, Any]]) -> None:
-    """Many rows in one statement. On SQLite straight through the driver, in the text forms SQLAlchemy itself
-    stores (dates ISO, times 'YYYY-MM-DD HH:MM:SS.ffffff'): the ORM's per-row work would cost more than the insert."""
-    if s.get_bind().dialect.name != "sqlite":
-        s.execute(insert(table), values)
+# The columns a load batch's digest covers, in this order: everything but the key and the `current` flag (a later
+# version clears it; `audit verify` checks instead that exactly the latest version of each document is current).
+DOC_COLUMNS = ("kind", "number", "version", "content_sha256", "date", "seller_tin", "source", "body", "loaded_at", "corrects")
+LINE_COLUMNS = ROW_COLUMNS
+_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime on SQLite; the canonical text of a time
+
+
+def _canon(value: Any) -> Any:
+    """A value as text the same on SQLite and PostgreSQL: dates ISO, times UTC 'YYYY-MM-DD HH:MM:SS.ffffff'."""
+    if isinstance(value, dt.datetime):
+        return (value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value).strftime(_TIME)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def batch_digest(rows: list[tuple[Any, ...]], text_at: int | None = None) -> str:
+    """SHA-256 of a batch of rows in canonical form, in key order: what a load record binds. The long text column
+    (`text_at`: a document's body) is hashed as its UTF-8 bytes, length first, rather than escaped into JSON."""
+    h = hashlib.sha256()
+    if text_at is None:
+        h.update(json.dumps(rows, separators=(",", ":")).encode("ascii"))
+        return h.hexdigest()
+    h.update(json.dumps([r[:text_at] + r[text_at + 1:] for r in rows], separators=(",", ":")).encode("ascii"))
+    for r in rows:
+        text = r[text_at].encode("utf-8")
+        h.update(b"%d:" % len(text))
+        h.update(text)
+    return h.hexdigest()
+
+
+_BODY = DOC_COLUMNS.index("body")
+
+
+def _max_pk(s: Session, table: Any) -> int:
+    return int(s.execute(select(func.max(table.c.pk))).scalar() or 0)
+
+
+def _bulk_insert(s: Session, table: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]], current: list[bool]) -> None:
+    """Many rows in one statement, given in canonical form (the text SQLAlchemy itself stores on SQLite), with
+    their `current` flags. On SQLite straight through the driver: the ORM's per-row work would cost more than the insert."""
+    cols = (*columns, "current")
+    if s.get_bind().dialect.name == "sqlite":
+        sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
+        s.connection().exec_driver_sql(sql, [(*r, c) for r, c in zip(rows, current)])
         return
-    cols = [c.name for c in table.columns if c.name in values[0]]
-    first = values[0]
-    # Only the date and time columns need converting; the rest go to the driver as they are.
-    times = [i for i, c in enumerate(cols) if isinstance(first[c], dt.date)]
-    get = operator.itemgetter(*cols)
-    rows: list[Any] = []
-    for v in values:
-        row = get(v)
-        if times:
-            row = list(row)
-            for i in times:
-                x = row[i]
-                row[i] = (x.astimezone(dt.UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-                          if isinstance(x, dt.datetime) else x.isoformat())
-        rows.append(tuple(row))
-    sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
-    s.connection().exec_driver_sql(sql, rows)
+    values = []
+    for r, c in zip(rows, current):
+        v = dict(zip(columns, r), current=c)
+        v["date"] = dt.date.fromisoformat(v["date"])
+        if "loaded_at" in v:
+            v["loaded_at"] = dt.datetime.strptime(v["loaded_at"], _TIME).replace(tzinfo=dt.UTC)
+        values.append(v)
+    s.execute(insert(table), values)
 
 
 class DocumentStore:
@@ -183,7 +222,7 @@ class DocumentStore:
         self.store = store
 
     # -- loading --------------------------------------------------------------------------------------
-    def load(self, paths: Iterable[str], actor: str = "kordon", batch: int = 5000) -> LoadResult:
+    def load(self, paths: Iterable[str], actor: str = "kordon", batch: int = 20_000) -> LoadResult:
         result = LoadResult()
         pending: list[tuple[str, DocResult]] = []
         with paused_gc():
@@ -231,8 +270,8 @@ class DocumentStore:
         for doc_kind, number in keys:
             by_kind.setdefault(doc_kind, []).append(number)
         for kind, numbers in by_kind.items():
-            for i in range(0, len(numbers), 500):
-                chunk = numbers[i:i + 500]
+            for i in range(0, len(numbers), 5000):  # within SQLite's and PostgreSQL's limits on parameters
+                chunk = numbers[i:i + 5000]
                 for number, version, digest in s.execute(
                         select(DocumentRow.number, DocumentRow.version, DocumentRow.content_sha256)
                         .where(DocumentRow.kind == kind, DocumentRow.number.in_(chunk), DocumentRow.current.is_(True))):
@@ -240,17 +279,20 @@ class DocumentStore:
         return latest
 
     def _write_in(self, s: Session, pending: list[tuple[str, DocResult]], actor: str) -> dict[str, int]:
-        docs_t, rows_t = DocumentRow.__table__, DocumentLineRow.__table__
+        docs_t, rows_t = cast(Table, DocumentRow.__table__), cast(Table, DocumentLineRow.__table__)
         result = {"new": 0, "changed": 0, "repeats": 0, "rows": 0}
         latest = self._current_versions(s, pending)
-        doc_values: list[dict[str, Any]] = []
-        row_values: list[dict[str, Any]] = []
+        doc_rows: list[tuple[Any, ...]] = []
+        line_rows: list[tuple[Any, ...]] = []
+        doc_keys: list[tuple[str, str, int]] = []
+        rows_per_doc: list[int] = []
         superseded: list[tuple[str, str]] = []
-        digest_log = hashlib.sha256()
+        loaded_at = utcnow().astimezone(dt.UTC).replace(tzinfo=None).strftime(_TIME)  # one time for the batch
         for path, res in pending:
             doc = res.document
             assert doc is not None and res.sha256 is not None
-            key = (doc.kind, _number(doc))
+            number = _number(doc)
+            key = (doc.kind, number)
             before = latest.get(key)
             if before is not None and before[1] == res.sha256:
                 result["repeats"] += 1
@@ -262,33 +304,33 @@ class DocumentStore:
                 result["changed"] += 1
                 superseded.append(key)
             latest[key] = (version, res.sha256)
-            doc_values.append({"kind": doc.kind, "number": key[1], "version": version, "current": True,
-                               "content_sha256": res.sha256, "date": _date(doc), "seller_tin": _seller(doc),
-                               "source": f"{path}:{res.line}", "body": res.text or "", "loaded_at": utcnow()})
-            for row in rows_of(doc, version):
-                row["current"] = True
-                row_values.append(row)
-            digest_log.update(f"{doc.kind}\x1f{key[1]}\x1f{version}\x1f{res.sha256}\n".encode())
+            doc_rows.append((doc.kind, number, version, res.sha256, doc.date.isoformat(), _seller(doc), f"{path}:{res.line}", res.text or "",
+                             loaded_at, doc.corrects if doc.kind == "esf" else None))
+            doc_keys.append((doc.kind, number, version))
+            # The rows' day is the day the goods moved (turnover, shipping), as text once per document.
+            rows = row_tuples(doc, version, _moved(doc).isoformat())
+            line_rows.extend(rows)
+            rows_per_doc.append(len(rows))
         # A document changed twice in one batch: only its last version stays current.
         for old_kind, number in superseded:
             s.execute(update(DocumentRow).where(DocumentRow.kind == old_kind, DocumentRow.number == number,
                                                 DocumentRow.current.is_(True)).values(current=False))
             s.execute(update(DocumentLineRow).where(DocumentLineRow.kind == old_kind, DocumentLineRow.number == number,
                                                     DocumentLineRow.current.is_(True)).values(current=False))
-        last_version: dict[tuple[str, str], int] = {}
-        for v in doc_values:
-            last_version[(v["kind"], v["number"])] = v["version"]
-        for v in doc_values:
-            v["current"] = last_version[(v["kind"], v["number"])] == v["version"]
-        for v in row_values:
-            v["current"] = last_version[(v["kind"], v["number"])] == v["version"]
-        if doc_values:
-            _bulk_insert(s, docs_t, doc_values)
-            _bulk_insert(s, rows_t, row_values)
-            result["rows"] += len(row_values)
-            # One record per batch: the digest covers every (kind, number, version, content hash) written.
-            audit.append_in(s, actor, "documents.load", "documents",
-                            {"documents": len(doc_values), "row_count": len(row_values), "sha256": digest_log.hexdigest(),
+        if doc_rows:
+            last_version = {(k, n): v for k, n, v in doc_keys}
+            # The write lock is held from the transaction's start, so the keys of this batch's rows follow the last key on
+            # record without a gap: the load record binds each table's range of keys by the digest of its rows.
+            doc_current = [last_version[(k, n)] == v for k, n, v in doc_keys]
+            line_current = [flag for flag, n in zip(doc_current, rows_per_doc) for _ in range(n)]
+            bound = {}
+            for table, columns, rows, current in ((docs_t, DOC_COLUMNS, doc_rows, doc_current), (rows_t, LINE_COLUMNS, line_rows, line_current)):
+                first = _max_pk(s, table)
+                _bulk_insert(s, table, columns, rows, current)
+                bound[table.name] = [first, _max_pk(s, table), len(rows), batch_digest(rows, _BODY if table is docs_t else None)]
+            result["rows"] += len(line_rows)
+            audit.append_in(s, actor, LOAD_ACTION, "documents",
+                            {"documents": len(doc_rows), "row_count": len(line_rows), BATCH: bound,
                              "sources": sorted({p for p, _ in pending})})
         return result
 
@@ -340,7 +382,8 @@ class DocumentStore:
                                                 .group_by(DocumentRow.kind))}
 
     def rows_table(self, batch: int = 200_000) -> pa.Table:
-        """Every current document row as an Arrow table in the warehouse's row schema."""
+        """Every current document row as an Arrow table in the warehouse's row schema, less the rows of ESFs that a
+        corrected invoice (FIXED_INVOICE) on record replaces, whatever order the two were loaded in."""
         import pyarrow as pa
 
         from kordon.index.warehouse import row_schema
@@ -355,10 +398,13 @@ class DocumentStore:
                 # Straight from the driver: SQLAlchemy's per-value processing would cost more than the query.
                 # Dates come back as the ISO text SQLAlchemy stored and are parsed by Arrow in one go.
                 result: Any = conn.exec_driver_sql(
-                    f"SELECT {', '.join(ROW_COLUMNS)} FROM eaeu_rows WHERE current = 1 ORDER BY pk")
+                    f"SELECT {', '.join(ROW_COLUMNS)} FROM eaeu_rows WHERE current = 1 AND NOT (kind = 'esf' AND number IN "
+                    "(SELECT corrects FROM eaeu_documents WHERE current = 1 AND corrects IS NOT NULL)) ORDER BY pk")
             else:
                 result = conn.execution_options(stream_results=True).execute(
-                    select(*cols).where(DocumentLineRow.current.is_(True)).order_by(DocumentLineRow.pk))
+                    select(*cols).where(DocumentLineRow.current.is_(True), ~and_(DocumentLineRow.kind == "esf", DocumentLineRow.number.in_(
+                        select(DocumentRow.corrects).where(DocumentRow.current.is_(True), DocumentRow.corrects.is_not(None)))))
+                    .order_by(DocumentLineRow.pk))
             while True:
                 chunk = result.fetchmany(batch)
                 if not chunk:
@@ -407,3 +453,79 @@ class DocumentStore:
                 q = q.where(VerdictRow.verdict == verdict)
             return [dict(body, snt_version=v, verified_at=at.isoformat() if at else None)
                     for body, v, at in s.execute(q.limit(limit).offset(offset))]
+
+
+def _stream(conn: Any, query: Any, chunk: int) -> Iterator[Any]:
+    result = conn.execution_options(stream_results=True).execute(query)
+    while found := result.fetchmany(chunk):
+        yield from found
+
+
+# -- the audit check of loaded documents ---------------------------------------------------------------
+def _check_table(conn: Any, table: Any, columns: tuple[str, ...], batches: list[tuple[int, int, int, str, int]],
+                 chunk: int = 50_000) -> tuple[int, list[str]]:
+    """Recompute each batch's digest from the rows in its range of keys; name rows in no batch's range."""
+    problems: list[str] = []
+    outside: list[int] = []
+    batches = sorted(batches)
+    i, n = 0, 0
+    buffer: list[tuple[Any, ...]] = []
+
+    def close(b: tuple[int, int, int, str, int], rows: list[tuple[Any, ...]]) -> None:
+        lo, hi, count, digest, seq = b
+        where = f"{table.name} rows {lo + 1}-{hi} (load record {seq})"
+        if len(rows) < count:
+            problems.append(f"{where}: {count - len(rows)} row(s) deleted")
+        elif len(rows) > count:
+            problems.append(f"{where}: {len(rows) - count} row(s) inserted behind kordon's back")
+        elif batch_digest(rows, _BODY if table.name == DocumentRow.__tablename__ else None) != digest:
+            problems.append(f"{where}: changed after the load record bound them")
+
+    for pk, *values in _stream(conn, select(table.c.pk, *[table.c[c] for c in columns]).order_by(table.c.pk), chunk):
+        n += 1
+        while i < len(batches) and pk > batches[i][1]:
+            close(batches[i], buffer)
+            i, buffer = i + 1, []
+        if i < len(batches) and batches[i][0] < pk:
+            buffer.append(tuple(_canon(v) for v in values))
+        else:
+            outside.append(pk)
+    for b in batches[i:]:
+        close(b, buffer)
+        buffer = []
+    if outside:
+        shown = ", ".join(map(str, outside[:10])) + (f" and {len(outside) - 10} more" if len(outside) > 10 else "")
+        problems.append(f"{len(outside)} {table.name} row(s) on no load record (written behind kordon's back): {shown}")
+    return n, problems + _current_flags(conn, table)
+
+
+def _current_flags(conn: Any, table: Any) -> list[str]:
+    # `current` is left out of the digests (a new version clears it): it must mark exactly each document's latest version.
+    latest = select(table.c.kind, table.c.number, func.max(table.c.version).label("v")).group_by(table.c.kind, table.c.number).subquery()
+    wrong = conn.execute(
+        select(table.c.kind, table.c.number, table.c.version).join(latest, (latest.c.kind == table.c.kind) & (latest.c.number == table.c.number))
+        .where(case((table.c.version == latest.c.v, 1), else_=0) != case((table.c.current.is_(True), 1), else_=0)).limit(11)).all()
+    if wrong:
+        shown = ", ".join(f"{k} {num} v{v}" for k, num, v in wrong[:10])
+        return [(f"{table.name}: the current-version flag is wrong on {shown}{' and more' if len(wrong) > 10 else ''} "
+                        "(only each document's latest version is current)")]
+    return []
+
+
+def check_loads(store: Any, records: list[tuple[int, dict[str, Any]]]) -> tuple[int, list[str]]:
+    """`kordon audit verify`'s check of the document tables against the load records (see audit.BATCH_CHECKS)."""
+    per_table: dict[str, list[tuple[int, int, int, str, int]]] = {}
+    for seq, payload in records:
+        for name, bound in (payload.get(BATCH) or {}).items():
+            if isinstance(bound, list) and len(bound) == 4:
+                per_table.setdefault(name, []).append((int(bound[0]), int(bound[1]), int(bound[2]), str(bound[3]), seq))
+    n, problems = 0, []
+    with store.engine.connect() as conn:
+        for table, columns in ((cast(Table, DocumentRow.__table__), DOC_COLUMNS), (cast(Table, DocumentLineRow.__table__), LINE_COLUMNS)):
+            checked, found = _check_table(conn, table, columns, per_table.get(table.name, []))
+            n += checked
+            problems.extend(found)
+    return n, problems
+
+
+audit.BATCH_CHECKS[LOAD_ACTION] = check_loads

@@ -12,6 +12,7 @@ import yaml
 
 from kordon.ingest.rule_pack import RulePack, parse_rule_pack
 from kordon.screen.context import ScreeningContext
+from kordon.screen.documents.goods import ScreeningMemo
 
 
 def _data(name: str) -> tuple[str, dict[str, Any]]:
@@ -31,6 +32,8 @@ class DocumentContext:
     verdict_table: dict[str, dict[str, Any]]
     screening: ScreeningContext | None = None  # goods and party rules; None leaves them out (and says so)
     extras: dict[str, Any] = field(default_factory=dict)
+    # Goods and party findings per party and row, for this context's lists and profile (None: screen every SNT afresh).
+    memo: ScreeningMemo | None = field(default_factory=ScreeningMemo)
 
     def controlled(self, code: str, day: dt.date) -> bool:
         """Goods on any control list in force that day (through the screening context's goods index)."""
@@ -50,7 +53,7 @@ class DocumentContext:
         return out
 
 
-PROFILES = ("kz_customs",)
+PROFILES = ("kz_customs", "eu_exporter", "us_person", "uk_exporter", "bank_kz")  # the bundled ones; a profile file works too
 
 
 class UnknownProfile(ValueError):
@@ -67,9 +70,12 @@ def build_document_context(profile: str = "kz_customs", screening: ScreeningCont
     _, states = _data("prohibiting_states.yaml")
     _, signs = _data("origin_signs.yaml")
     _, verdicts = _data("verdicts.yaml")
-    table = verdicts["profiles"].get(profile)
-    if table is None:
-        raise UnknownProfile(f"unknown profile {profile!r} for the SNT verification; known: {', '.join(sorted(verdicts['profiles']))}")
+    # kz_customs reads the SRC's own table; every other jurisdiction profile its provisions for the reason codes.
+    table = verdicts["profiles"].get(profile) or {"findings": {}}
+    from kordon.ingest.profiles import bundled_profile_names
+
+    if profile not in bundled_profile_names() and profile not in verdicts["profiles"]:
+        raise UnknownProfile(f"unknown profile {profile!r} for the SNT verification; known: {', '.join(sorted(bundled_profile_names()))}")
     destinations = frozenset(restricted) if restricted is not None else frozenset(states["destinations"])
     from kordon.decide.profiles import load_profile
 

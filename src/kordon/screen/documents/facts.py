@@ -61,7 +61,7 @@ def sign_class(signs: dict[str, str], sign: str | None) -> str | None:
     return None if sign is None else signs.get(sign, "unknown")
 
 
-def _link(facts: RowFacts, ref: str, ref_item: str | None, view: WarehouseView) -> None:
+def _link(facts: RowFacts, ref: str, ref_item: str | None, view: WarehouseView, seller: str | None = None) -> None:
     """What the document a row names is: an import document's item, an ESF row, a production document, or nothing on record."""
     facts.dt_found = view.has_dt(ref)
     facts.dt = view.dt_item(ref, ref_item) if ref_item is not None else None
@@ -73,7 +73,9 @@ def _link(facts: RowFacts, ref: str, ref_item: str | None, view: WarehouseView) 
     if esf_rows:
         facts.link, facts.esf_found = "esf", True
         match = [r for r in esf_rows if str(r["row"]) == ref_item]
-        facts.esf_row = match[0] if match else None
+        # A joint-activity ESF has a row per participant: the one the seller bought is the one that counts.
+        mine = [r for r in match if r["buyer_tin"] == seller]
+        facts.esf_row = (mine or match)[0] if match else None
         if facts.esf_row is not None and facts.esf_row["lot"]:
             doc, _, item = facts.esf_row["lot"].partition(" / ")
             facts.lot = view.lot(doc, item)
@@ -98,7 +100,7 @@ def snt_facts(snt: SNT, view: WarehouseView, signs: dict[str, str],
         facts = RowFacts(index=index, section=section, row=row, unit=unit, quantity=qty, ref=ref, ref_item=ref_item,
                          link="none", sign_class=sign_class(signs, row.truOriginCode or None))
         if ref:
-            _link(facts, ref, ref_item, view)
+            _link(facts, ref, ref_item, view, snt.seller.tin)
         out.append(facts)
     _trace(out, view, seller, on, snt.registrationNumber, controlled)
     return out

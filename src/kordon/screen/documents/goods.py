@@ -1,7 +1,15 @@
 """Goods rules (CHPL, national list, EU annexes) and party screening on SNT rows: the declaration rules
-themselves, run on the SNT seen as an export declaration (seller = consignor, customer = consignee)."""
+themselves, run on the SNT seen as an export declaration (seller = consignor, customer = consignee).
+
+The same sellers, customers and goods recur SNT after SNT, so within a run over one list snapshot (one
+DocumentContext) the findings are remembered per party and per row (`ScreeningMemo`): an SNT whose parties and
+rows have all been seen is answered from memory, with the same reasons in the same order as the rules give."""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Hashable
+from dataclasses import dataclass, field
 
 from kordon.models import Declaration
 from kordon.models.documents import SNT, Reason
@@ -10,46 +18,117 @@ from kordon.screen.pipeline import run_rules
 
 REUSED = ("goods.", "parties.")
 _LICENCE_FIELDS = ("licence", "license", "licenseNumber", "licenceNumber", "permitNumber")
+_SUBJECT = re.compile(r"(items|parties)\[(\d+)\]")
+
+
+def _licence(row) -> str | None:  # noqa: ANN001 - SNTProduct
+    extra = row.model_extra or {}
+    return next((str(extra[k]) for k in _LICENCE_FIELDS if extra.get(k)), None)
+
+
+def _parties(snt: SNT) -> list[tuple[str, str, str | None, dict[str, str]]]:
+    """(role, name, country, identifiers) of the SNT's seller and customer as the declaration rules see them."""
+    info = snt.shippingInfo
+    buyer_country = snt.customer.country_code or info.destinationCountry
+    return [("consignor", snt.seller.name, snt.seller.country_code or info.departureCountry,
+             {"bin": snt.seller.tin} if snt.seller.tin else {}),
+            ("consignee", snt.customer.name, buyer_country,
+             {("bin" if buyer_country == "KZ" else "tin"): snt.customer.tin} if snt.customer.tin else {})]
 
 
 def as_declaration(snt: SNT) -> Declaration:
     info = snt.shippingInfo
-    parties = [{"role": "consignor", "name": snt.seller.name, "country": snt.seller.country_code or info.departureCountry,
-                "identifiers": {"bin": snt.seller.tin} if snt.seller.tin else {}},
-               {"role": "consignee", "name": snt.customer.name, "country": snt.customer.country_code or info.destinationCountry,
-                "identifiers": {("bin" if (snt.customer.country_code or info.destinationCountry) == "KZ" else "tin"): snt.customer.tin}
-                if snt.customer.tin else {}}]
-    items = []
-    for _, row in snt.rows():
-        extra = row.model_extra or {}
-        licence = next((str(extra[k]) for k in _LICENCE_FIELDS if extra.get(k)), None)
-        items.append({"hs_code": row.codeTNVED, "description": row.productName or "(no name on the SNT)", "quantity": row.quantity,
-                      "unit": row.unit, "licence": licence})
+    parties = [{"role": role, "name": name, "country": country, "identifiers": ids} for role, name, country, ids in _parties(snt)]
+    items = [{"hs_code": row.codeTNVED, "description": row.productName or "(no name on the SNT)", "quantity": row.quantity,
+              "unit": row.unit, "licence": _licence(row)} for _, row in snt.rows()]
     return Declaration.model_validate({
         "id": snt.registrationNumber, "type": "export", "date": snt.shipped, "parties": parties,
         "route": {"dispatch": info.departureCountry, "destination": info.destinationCountry}, "items": items})
 
 
-def goods_and_parties(snt: SNT, ctx: ScreeningContext, profile: str | None = None) -> list[Reason]:
-    """The goods and party hits on the SNT's rows and parties, each with the action and legal basis of `profile`
-    (kordon.decide.profiles, the same as for declarations)."""
+@dataclass
+class ScreeningMemo:
+    """Findings per party and per row, for one screening context and profile (a new list version is a new context).
+
+    A party's findings depend on its role, name, country and identifiers (and its place on the SNT, which the
+    findings name); a row's on its code, name, quantity, unit and licence, the day (lists and the nomenclature in
+    force), the route and the parties' countries (whether the goods are bound for a restricted destination)."""
+
+    limit: int = 200_000
+    parties: dict[Hashable, list[tuple[str, Reason]]] = field(default_factory=dict)
+    rows: dict[Hashable, list[tuple[str, Reason]]] = field(default_factory=dict)
+    hits: int = 0
+    misses: int = 0
+
+    def keys(self, snt: SNT) -> tuple[list[Hashable], list[Hashable]]:
+        parties = _parties(snt)
+        party_keys: list[Hashable] = [(i, role, name, country, tuple(sorted(ids.items())))
+                                      for i, (role, name, country, ids) in enumerate(parties)]
+        info = snt.shippingInfo
+        route = (snt.shipped, info.departureCountry, info.destinationCountry, tuple(p[2] for p in parties))
+        row_keys: list[Hashable] = [(i, row.codeTNVED, row.productName, row.quantity, row.unit, _licence(row), route)
+                                    for i, (_, row) in enumerate(snt.rows())]
+        return party_keys, row_keys
+
+    def remember(self, party_keys: list[Hashable], row_keys: list[Hashable], reasons: list[tuple[str, str, int, Reason]]) -> None:
+        if len(self.parties) + len(self.rows) >= self.limit:
+            self.parties.clear()
+            self.rows.clear()
+        for key in party_keys:
+            self.parties[key] = []
+        for key in row_keys:
+            self.rows[key] = []
+        for rule, kind, index, reason in reasons:
+            (self.parties[party_keys[index]] if kind == "parties" else self.rows[row_keys[index]]).append((rule, reason))
+
+
+def _screen(snt: SNT, ctx: ScreeningContext, profile: str | None) -> tuple[list[tuple[str, str, int, Reason]], bool]:
+    """(rule, "parties" | "items", index, reason) of each goods and party finding, in the rules' order, and whether
+    every finding is about one party or one row (else the SNT's findings cannot be remembered part by part)."""
     from kordon.decide.profiles import apply_profile, load_profile
 
     decl = as_declaration(snt)
     rows = snt.rows()
-    out = []
+    out: list[tuple[str, str, int, Reason]] = []
     hits = run_rules(decl, ctx, REUSED)
     if profile is not None:
         hits = apply_profile(hits, load_profile(profile))
+    whole = True
     for hit in hits:
         row = section = None
-        if hit.subject.startswith("items["):
-            section, product = rows[int(hit.subject[6:-1])]
+        subject = _SUBJECT.fullmatch(hit.subject)
+        if subject is None:
+            whole = False
+        elif subject[1] == "items":
+            section, product = rows[int(subject[2])]
             row = product.rowNumber
         evidence = dict(hit.evidence, action=hit.action.value if hit.action else None, severity=hit.severity.value)
         if hit.list is not None:
             evidence["list"] = hit.list.model_dump()
         if hit.legal_basis is not None:
             evidence["legal_basis"] = hit.legal_basis.model_dump(exclude_none=True)
-        out.append(Reason(code=hit.rule, explanation=hit.explanation, evidence=evidence, row=row, section=section, source=hit.source))
-    return out
+        reason = Reason(code=hit.rule, explanation=hit.explanation, evidence=evidence, row=row, section=section, source=hit.source)
+        out.append((hit.rule, subject[1] if subject else "", int(subject[2]) if subject else -1, reason))
+    return out, whole
+
+
+def goods_and_parties(snt: SNT, ctx: ScreeningContext, profile: str | None = None, memo: ScreeningMemo | None = None) -> list[Reason]:
+    """The goods and party hits on the SNT's rows and parties, each with the action and legal basis of `profile`
+    (kordon.decide.profiles, the same as for declarations). With a memo, parties and rows seen before are not
+    screened again; the reasons are the same, in the same order (each a copy: the verdict sets its effect)."""
+    if memo is None:
+        return [r for _, _, _, r in _screen(snt, ctx, profile)[0]]
+    party_keys, row_keys = memo.keys(snt)
+    known = [memo.parties.get(k) for k in party_keys] + [memo.rows.get(k) for k in row_keys]
+    if all(part is not None for part in known):
+        memo.hits += 1
+        order = {spec.id: n for n, spec in enumerate(ctx.rules.enabled())}
+        # The rules' order: rule by rule, and within a rule party by party, row by row, as each rule goes.
+        parts = sorted(((order.get(rule, len(order)), n, seq, reason)
+                        for n, part in enumerate(known) for seq, (rule, reason) in enumerate(part or [])), key=lambda p: p[:3])
+        return [reason.model_copy() for *_, reason in parts]
+    memo.misses += 1
+    found, whole = _screen(snt, ctx, profile)
+    if whole:
+        memo.remember(party_keys, row_keys, found)
+    return [r.model_copy() for _, _, _, r in found]

@@ -38,7 +38,7 @@ def verify_snt(snt: SNT, view: WarehouseView, ctx: DocumentContext, version: int
         reasons = run_document_rules(snt, view, ctx)
         checks = ["documents", "balance", "origin", "chain"]
         if ctx.screening is not None:
-            reasons.extend(goods_and_parties(snt, ctx.screening, ctx.profile))
+            reasons.extend(goods_and_parties(snt, ctx.screening, ctx.profile, ctx.memo))
             checks += ["goods", "parties"]
         return decide_verdict(snt.registrationNumber, reasons, ctx, version, checks)
     except Exception as exc:  # noqa: BLE001 - failing closed is the point
