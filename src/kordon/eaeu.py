@@ -150,9 +150,9 @@ class Documents:
 
         ctx = self.context(profile)
         if source is not None:
-            base = Path(source)
-            view = WarehouseView.from_parquet(str(base / "rows"))
-            outcomes = engine.verify_snts_parquet(view, ctx, base / "snts")
+            outcomes = engine.verify_export(Path(source), ctx)
+        elif engine.name == "spark":
+            outcomes = engine.verify_documents(self.documents, ctx)  # split by goods: no executor holds the whole view
         else:
             outcomes = engine.verify_snts(view=self.view(), ctx=ctx, rows=documents_export.iter_store(self.documents))
         pending: list[Verdict] = []
