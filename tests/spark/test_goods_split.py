@@ -76,3 +76,23 @@ def test_trace_over_an_export_is_the_same_on_both_engines(generated, ctx, spark_
     broken = snts[200]["number"]
     local, spark = LocalEngine().trace_export(generated, broken, ctx), spark_engine.trace_export(generated, broken, ctx)
     assert local == spark and local[0] is None and "row 201: field 'document'" in str(local[1])
+
+
+def test_cli_trace_over_an_export_prints_the_same_on_both_engines(generated, spark_engine, tmp_path):
+    from typer.testing import CliRunner
+
+    from kordon.interfaces.cli import app
+
+    number = pq.read_table(generated / "snts").to_pylist()[57]["number"]
+    db = f"sqlite:///{tmp_path / 'k.db'}"
+    runner = CliRunner()
+    out = {}
+    for engine in ("local", "spark"):
+        res = runner.invoke(app, ["documents", "trace", number, "--input", str(generated), "--engine", engine, "--format", "json", "--db", db])
+        assert res.exit_code == 0, res.output
+        out[engine] = res.stdout
+    assert out["local"] == out["spark"] and json.loads(out["local"])["registrationNumber"] == number
+    res = runner.invoke(app, ["documents", "trace", "KZ-SNT-NONE", "--input", str(generated), "--engine", "spark", "--db", db])
+    assert res.exit_code == 1
+    res = runner.invoke(app, ["documents", "trace", number, "--engine", "spark", "--db", db])
+    assert res.exit_code == 2 and "--input" in res.output

@@ -50,6 +50,8 @@ DEFAULT_CONF = {
     "spark.ui.showConsoleProgress": "false",
 }
 
+LOCAL_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+
 MISSING = ("the spark engine needs pyspark and Java: pip install 'kordon[spark]' and a Java runtime "
            "(Debian: apt-get install openjdk-17-jre-headless)")
 
@@ -198,7 +200,13 @@ class SparkEngine:
             # Under spark-submit the gateway is already up with the submitted master: do not override it.
             if "PYSPARK_GATEWAY_PORT" not in os.environ:
                 builder = builder.master(self.master)
-            for k, v in self.conf.items():
+            conf = dict(self.conf)
+            if self.master.startswith("local") and "PYSPARK_GATEWAY_PORT" not in os.environ:
+                # One JVM is driver and executor here, and its work is moving Arrow batches and Parquet pages: the
+                # optimising compiler and parallel GC threads cost more CPU than they save (30,000 names: 13.3 →
+                # 5.1 JVM CPU seconds; docs/scale.md). A cluster's executors keep the JVM defaults.
+                conf.setdefault("spark.driver.extraJavaOptions", LOCAL_JVM)
+            for k, v in conf.items():
                 builder = builder.config(k, v)
             self._session = builder.getOrCreate()
             self._session.sparkContext.setLogLevel("ERROR")
