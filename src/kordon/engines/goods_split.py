@@ -208,9 +208,9 @@ def run(engine: "SparkEngine", folder: str | Path, ctx: Any, mode: str = "verify
         load = [0] * n_bins
         bin_of_root: dict[str, int] = {}
         for root, n in sorted(comp.items(), key=lambda kv: (-kv[1], kv[0])):
-            b = min(range(n_bins), key=lambda i: (load[i], i))
-            bin_of_root[root] = b
-            load[b] += n
+            chosen = min(range(n_bins), key=lambda i: (load[i], i))
+            bin_of_root[root] = chosen
+            load[chosen] += n
         bins = spark.createDataFrame([(c, bin_of_root[joined.find(c)]) for c in joined.up], "code6 string, _bin int")
         rows_b = rows.join(F.broadcast(bins), "code6", "left").fillna(0, ["_bin"])
         first_code = keys.select("_pos", F.try_element_at("codes", F.lit(1)).alias("code6")).join(F.broadcast(bins), "code6", "left")

@@ -135,24 +135,6 @@ def _rescreen_batches(key: str, bc: "Broadcast[bytes]", loads: Any,
         ], names=["seq", "declaration_id", "version", "before", "after", "error"])
 
 
-VERIFY_OUT = "seq long, verdict string, error string"
-
-
-def _verify_batches(key: str, bc: Broadcast[bytes], loads: Any, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    import pyarrow as pa
-
-    from kordon.eaeu import verify_row
-    from kordon.record.documents_export import rows_from_arrow
-
-    view, ctx = _shipped(key, bc, loads)
-    for batch in batches:
-        out = [verify_row(view, ctx, r) for r in rows_from_arrow(batch)]
-        yield pa.RecordBatch.from_arrays([
-            pa.array([o.seq for o in out], pa.int64()),
-            pa.array([o.verdict.model_dump_json() if o.verdict else None for o in out], pa.string()),
-            pa.array([o.error for o in out], pa.string())], names=["seq", "verdict", "error"])
-
-
 # --- driver side ---------------------------------------------------------------------------------
 
 def _local_path(uri: str) -> str:
@@ -276,7 +258,7 @@ class SparkEngine:
         df = df.repartitionByRange(self._n_partitions(), order).sortWithinPartitions(order)
         out = df.mapInArrow(fn, schema)
         # The running master (under spark-submit it is spark-submit's, whatever `master` says).
-        staging = self.staging or ("" if self.spark.sparkContext.master.startswith("local") else None)
+        staging = self.staging or ("" if str(self.spark.sparkContext.master).startswith("local") else None)
         if staging is not None:
             yield from self._via_parquet(out, staging)
             return
@@ -294,7 +276,7 @@ class SparkEngine:
         try:
             out.count()
             sorted_ = out.repartitionByRange(self._n_partitions(), order).sortWithinPartitions(order)
-            staging = self.staging or ("" if self.spark.sparkContext.master.startswith("local") else None)
+            staging = self.staging or ("" if str(self.spark.sparkContext.master).startswith("local") else None)
             yield from (self._via_parquet(sorted_, staging) if staging is not None else sorted_.toLocalIterator())
         finally:
             out.unpersist()
@@ -330,9 +312,9 @@ class SparkEngine:
             if local:
                 shutil.rmtree(tmp, ignore_errors=True)
             else:
-                self.spark.sparkContext._jvm.org.apache.hadoop.fs.FileSystem.get(  # type: ignore[union-attr]
-                    self.spark.sparkContext._jvm.java.net.URI(target), self.spark.sparkContext._jsc.hadoopConfiguration()
-                ).delete(self.spark.sparkContext._jvm.org.apache.hadoop.fs.Path(target), True)
+                jvm: Any = self.spark.sparkContext._jvm
+                jvm.org.apache.hadoop.fs.FileSystem.get(jvm.java.net.URI(target), self.spark.sparkContext._jsc.hadoopConfiguration()
+                                                         ).delete(jvm.org.apache.hadoop.fs.Path(target), True)
 
     # --- jobs ------------------------------------------------------------------------------------
 
@@ -395,25 +377,6 @@ class SparkEngine:
                                                      F.lit(" version "), F.col("version").cast("string")))
                 yield from self._rescreen_df(ctx, df)
 
-    def verify_snts(self, view: Any, ctx: Any, rows: Iterator[Any]) -> Iterator[Any]:
-        """SNT rows from the driver against a view the driver holds: staged as Parquet, verified with the whole view
-        shipped to every worker. `verify_documents` and `verify_export` split the warehouse by goods instead."""
-        from kordon.record import documents_export
-
-        with tempfile.TemporaryDirectory(prefix="kordon-snts-") as tmp:
-            if not _stage_snts(rows, Path(tmp)):
-                return
-            from pyspark.sql import functions as F
-
-            df = self._parquet_positions(tmp, documents_export.COLUMNS, documents_export.check_columns)
-            df = df.withColumn("where", F.concat(F.lit("store: SNT "), F.col("number"), F.lit(" version "), F.col("version").cast("string")))
-            yield from _verify_df(self, view, ctx, df)
-
-    def verify_snts_parquet(self, view: Any, ctx: Any, path: str | Path) -> Iterator[Any]:
-        from kordon.record import documents_export
-
-        return _verify_df(self, view, ctx, self._parquet_positions(path, documents_export.COLUMNS, documents_export.check_columns))
-
     def verify_export(self, folder: str | Path, ctx: Any) -> Iterator[Any]:
         """Every SNT of a documents export (rows/, snts/), each executor holding only its goods' part of the warehouse."""
         from kordon.eaeu import SntOutcome
@@ -423,7 +386,7 @@ class SparkEngine:
         for r in goods_split.run(self, folder, ctx):
             yield SntOutcome(r["seq"], Verdict.model_validate_json(r["verdict"]) if r["verdict"] else None, r["error"])
 
-    def verify_documents(self, documents: Any, ctx: Any, staging: str | Path | None = None) -> Iterator[Any]:
+    def verify_documents(self, documents: Any, ctx: Any, view: Any = None, staging: str | Path | None = None) -> Iterator[Any]:
         """Every current SNT of the store, split by goods as `verify_export`: the driver stages rows and SNTs as Parquet
         in a temporary folder (fine for local masters; on a cluster export to shared storage and use `verify_export`)."""
         import pyarrow.parquet as pq
@@ -472,15 +435,6 @@ def _stage_snts(rows: Iterator[Any], folder: Path) -> int:
     if writer is not None:
         writer.close()
     return n
-
-
-def _verify_df(engine: SparkEngine, view: Any, ctx: Any, df: DataFrame) -> Iterator[Any]:
-    from kordon.eaeu import SntOutcome
-    from kordon.models.documents import Verdict
-
-    key, bc = engine._ship((view, ctx))
-    for r in engine._run_ordered(df, "_pos", partial(_verify_batches, key, bc, engine.loads), VERIFY_OUT):
-        yield SntOutcome(r["seq"], Verdict.model_validate_json(r["verdict"]) if r["verdict"] else None, r["error"])
 
 
 def _shippable(ctx: "ScreeningContext") -> "ScreeningContext":
