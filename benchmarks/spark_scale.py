@@ -244,7 +244,9 @@ def run_one(job: str, engine_spec: str, path: Path, work: Path) -> dict:
     job_s = time.perf_counter() - t2
     cpu = tree_cpu() - cpu0
     engine.stop()
-    extra = {"record_s": round(recording[0], 1)} if job == "rescreen" else {}
+    extra: dict = {"record_s": round(recording[0], 1)} if job == "rescreen" else {}
+    if job == "snts" and getattr(engine, "split", None):
+        extra["split"] = engine.split
     return {**extra, "job": job, "engine": engine_spec, "rows": rows, "changed_or_matched": changed, "startup_s": round(startup, 1),
             "startup_cpu_s": round(startup_cpu, 1), "index_s": round(index_s, 1), "job_s": round(job_s, 1), "rows_per_s": round(rows / job_s),
             "cpu_s": round(cpu, 1), "rows_per_cpu_s": round(rows / cpu) if cpu else None, "sha256": digest.hexdigest()[:16], "load": load()}
@@ -314,6 +316,10 @@ def summary(job: str, results: list[dict]) -> None:
                   f"{100 * ((r['job_s'] + r['startup_s']) / base['job_s'] - 1):+.0f} %; CPU {r['cpu_s']} s vs {base['cpu_s']} s = "
                   f"{100 * (r['cpu_s'] / base['cpu_s'] - 1):+.0f} %")
     for spec, r in by.items():
+        if r.get("split"):
+            sp = r["split"]
+            print(f"- {spec}: warehouse split into {sp['groups']:,} goods groups in {sp['bins']} bins; the largest bin holds "
+                  f"{sp['largest_bin_rows']:,} of {sp['rows']:,} rows ({100 * sp['largest_bin_rows'] / max(sp['rows'], 1):.0f} %)")
         if job == "names":
             print(f"- {spec}: {r['rows_per_s']:,} names/s wall (target ≥ 1,500 at 1 M)")
         elif job == "rescreen":

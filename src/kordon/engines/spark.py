@@ -156,6 +156,7 @@ class SparkEngine:
         self.partitions = partitions
         self._session = session
         self._own_session = session is None
+        self.split: dict[str, int] = {}  # the last SNT job's goods split (kordon.engines.goods_split)
         self.loads: Any = None  # accumulator: how many times a Python worker unpickled a shipped object
 
     @property
