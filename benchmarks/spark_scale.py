@@ -28,7 +28,6 @@ import hashlib
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -39,7 +38,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def tree_cpu() -> float:
-    """CPU seconds (user + system) of this process and every live descendant (JVM, Python workers)."""
+    """CPU seconds (user + system) of this process and every live descendant (JVM, Python workers), each with the
+    children it has reaped (cutime, cstime: the local engine's pool workers once the pool is closed, Spark's
+    finished Python workers). No getrusage(RUSAGE_CHILDREN) on top: this process's cutime already holds it."""
     tick = os.sysconf("SC_CLK_TCK")
     stats: dict[int, tuple[int, float]] = {}
     for d in Path("/proc").iterdir():
@@ -59,11 +60,6 @@ def tree_cpu() -> float:
                 mine.add(pid)
                 grew = True
     return sum(stats[p][1] for p in mine if p in stats)
-
-
-def reaped_cpu() -> float:
-    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return ru.ru_utime + ru.ru_stime
 
 
 def load() -> str:
@@ -183,7 +179,8 @@ def run_one(job: str, engine_spec: str, path: Path, work: Path) -> dict:
     from kordon.engines.spark import SparkEngine
 
     kind, cores = engine_spec.split(":")
-    cpu0, reaped0, t0 = tree_cpu(), reaped_cpu(), time.perf_counter()
+    recording = [0.0]
+    cpu0, t0 = tree_cpu(), time.perf_counter()
     engine: LocalEngine | SparkEngine
     if kind == "local":
         engine = LocalEngine(workers=int(cores))
@@ -192,8 +189,8 @@ def run_one(job: str, engine_spec: str, path: Path, work: Path) -> dict:
                              partitions=int(cores) * 4)
         engine.spark  # noqa: B018 - start-up timed apart
     startup = time.perf_counter() - t0
-    startup_cpu = tree_cpu() - cpu0 + reaped_cpu() - reaped0
-    cpu0, reaped0 = tree_cpu(), reaped_cpu()  # the job's CPU from here: JVM start-up reported apart
+    startup_cpu = tree_cpu() - cpu0
+    cpu0 = tree_cpu()  # the job's CPU from here: JVM start-up reported apart
     digest = hashlib.sha256()
     rows = changed = 0
     if job == "names":
@@ -208,15 +205,14 @@ def run_one(job: str, engine_spec: str, path: Path, work: Path) -> dict:
             changed += bool(r.matches and r.matches[0]["match"])
             digest.update(json.dumps([r.row, r.name, r.matches, r.warnings, r.error], ensure_ascii=False).encode())
     elif job == "snts":
-        from kordon.index.warehouse import WarehouseView
         from kordon.screen.documents import build_document_context
 
         t1 = time.perf_counter()
-        view = WarehouseView.from_parquet(str(path / "rows"))
         ctx = build_document_context("kz_customs")
         index_s = time.perf_counter() - t1
         t2 = time.perf_counter()
-        for o in engine.verify_snts_parquet(view, ctx, path / "snts"):
+        # Local: the whole view in this process; Spark: the warehouse split by goods, one view per bin.
+        for o in engine.verify_export(path, ctx):
             rows += 1
             changed += bool(o.verdict and o.verdict.verdict != "verified")
             digest.update(json.dumps([o.seq, o.verdict.model_dump(mode="json", exclude={"verified_at"}) if o.verdict else None,
@@ -232,16 +228,26 @@ def run_one(job: str, engine_spec: str, path: Path, work: Path) -> dict:
         t1 = time.perf_counter()
         k = Kordon(Settings(database_url=url, lists=[str(work / "zinc.yaml")]))
         index_s = time.perf_counter() - t1
+        record = k.record_rescreen
+
+        def timed(result, actor="kordon"):  # noqa: ANN001, ANN202 - the driver's share: writing what changed
+            t = time.perf_counter()
+            record(result, actor)
+            recording[0] += time.perf_counter() - t
+
+        k.record_rescreen = timed  # type: ignore[method-assign]
         t2 = time.perf_counter()
         run = k.rescreen_all(record=True, source=path, engine=engine)
         rows, changed = run.read, len(run.changed)
         for r in run.changed:
             digest.update(json.dumps([r.declaration_id, r.version, r.after.model_dump(mode="json", exclude={"screened_at"})]).encode())
     job_s = time.perf_counter() - t2
-    # Live processes from /proc, plus children that already exited (the local engine's pool).
-    cpu = tree_cpu() - cpu0 + reaped_cpu() - reaped0
+    cpu = tree_cpu() - cpu0
     engine.stop()
-    return {"job": job, "engine": engine_spec, "rows": rows, "changed_or_matched": changed, "startup_s": round(startup, 1),
+    extra: dict = {"record_s": round(recording[0], 1)} if job == "rescreen" else {}
+    if job == "snts" and getattr(engine, "split", None):
+        extra["split"] = engine.split
+    return {**extra, "job": job, "engine": engine_spec, "rows": rows, "changed_or_matched": changed, "startup_s": round(startup, 1),
             "startup_cpu_s": round(startup_cpu, 1), "index_s": round(index_s, 1), "job_s": round(job_s, 1), "rows_per_s": round(rows / job_s),
             "cpu_s": round(cpu, 1), "rows_per_cpu_s": round(rows / cpu) if cpu else None, "sha256": digest.hexdigest()[:16], "load": load()}
 
@@ -279,6 +285,7 @@ def main() -> None:
     print(f"input {path.name} ready in {time.perf_counter() - t:.0f} s; machine: {os.cpu_count()} cores, load {load()}\n", flush=True)
     print("| engine | rows | matched/changed | start-up s (CPU s) | job s | rows/s wall | job CPU s (tree) | rows per CPU s | result sha256 | load avg |")
     print("|---|---|---|---|---|---|---|---|---|---|")
+    results: list[dict] = []
     for spec in args.configs.split(","):
         out = subprocess.run([sys.executable, __file__, "_run", "--run-job", args.job, "--engine", spec, "--input", str(path),
                               "--work", str(work)], capture_output=True, text=True, check=False)
@@ -286,8 +293,45 @@ def main() -> None:
             print(f"| {spec} | failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode} |", flush=True)
             continue
         r = json.loads(out.stdout.strip().splitlines()[-1])
+        results.append(r)
         print(f"| {r['engine']} | {r['rows']:,} | {r['changed_or_matched']:,} | {r['startup_s']} ({r['startup_cpu_s']}) | {r['job_s']} | {r['rows_per_s']:,} | "
               f"{r['cpu_s']} | {r['rows_per_cpu_s']:,} | {r['sha256']} | {r['load']} |", flush=True)
+    summary(args.job, results)
+
+
+def summary(job: str, results: list[dict]) -> None:
+    """What the issue's targets need, from the runs above."""
+    print()
+    if len({r["sha256"] for r in results}) > 1:
+        print("**results differ between engines** — " + ", ".join(f"{r['engine']} {r['sha256']}" for r in results))
+    elif results:
+        print(f"same results on every engine (sha256 {results[0]['sha256']})")
+    by = {r["engine"]: r for r in results}
+    for spec, r in by.items():
+        kind, cores = spec.split(":")
+        base = by.get(f"local:{cores}")
+        if kind == "spark" and base:
+            print(f"- {spec} against local:{cores}: job wall {r['job_s']} s vs {base['job_s']} s = "
+                  f"{100 * (r['job_s'] / base['job_s'] - 1):+.0f} %{' (target ≤ +30 % at 1 M names)' if job == 'names' else ''}, with start-up "
+                  f"{100 * ((r['job_s'] + r['startup_s']) / base['job_s'] - 1):+.0f} %; CPU {r['cpu_s']} s vs {base['cpu_s']} s = "
+                  f"{100 * (r['cpu_s'] / base['cpu_s'] - 1):+.0f} %")
+    for spec, r in by.items():
+        if r.get("split"):
+            sp = r["split"]
+            print(f"- {spec}: warehouse split into {sp['groups']:,} goods groups in {sp['bins']} bins; the largest bin holds "
+                  f"{sp['largest_bin_rows']:,} of {sp['rows']:,} rows ({100 * sp['largest_bin_rows'] / max(sp['rows'], 1):.0f} %)")
+        if job == "names":
+            print(f"- {spec}: {r['rows_per_s']:,} names/s wall (target ≥ 1,500 at 1 M)")
+        elif job == "rescreen":
+            total = r["startup_s"] + r["job_s"]
+            print(f"- {spec}: {r['rows']:,} declarations in {total:.0f} s with start-up ({r['record_s']} s of it recording the "
+                  f"{r['changed_or_matched']:,} changes); at this rate 1 M take {total * 1_000_000 / max(r['rows'], 1) / 60:.1f} min "
+                  f"(target ≤ 10 min; a linear extrapolation — measure at 1 M)")
+    cores = sorted({int(s.split(":")[1]) for s in by if s.startswith("spark:")})
+    if len(cores) > 1:
+        one = by[f"spark:{cores[0]}"]["rows_per_s"]
+        print("- scaling (spark): " + ", ".join(f"{c} core(s) {by[f'spark:{c}']['rows_per_s']:,}/s ({by[f'spark:{c}']['rows_per_s'] / one:.2f}×)"
+                                                 for c in cores))
 
 
 if __name__ == "__main__":

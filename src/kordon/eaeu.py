@@ -146,15 +146,12 @@ class Documents:
         a Parquet export (`source`, see kordon.record.documents_export), verified by `verify_row` where the engine runs
         it; verdicts come back in order and are recorded here, a batch at a time, as `verify_iter` records them.
         Rows that cannot be read are appended to `errors` (file, row, field)."""
-        from kordon.record import documents_export
-
         ctx = self.context(profile)
         if source is not None:
-            base = Path(source)
-            view = WarehouseView.from_parquet(str(base / "rows"))
-            outcomes = engine.verify_snts_parquet(view, ctx, base / "snts")
+            outcomes = engine.verify_export(Path(source), ctx)
         else:
-            outcomes = engine.verify_snts(view=self.view(), ctx=ctx, rows=documents_export.iter_store(self.documents))
+            # Spark splits the warehouse by goods and needs no view here; the local engine uses the one kept above.
+            outcomes = engine.verify_documents(self.documents, ctx, view=self.view() if engine.name == "local" else None)
         pending: list[Verdict] = []
         for outcome in outcomes:
             if outcome.error is not None:

@@ -117,5 +117,29 @@ class LocalEngine:
 
         return self.verify_snts(view, ctx, read_parquet(path))
 
+    def verify_export(self, folder: str | Path, ctx: Any) -> Iterator[Any]:
+        """Every SNT of a documents export (rows/, snts/) against the whole warehouse view."""
+        from kordon.index.warehouse import WarehouseView
+
+        view = WarehouseView.from_parquet(str(Path(folder) / "rows"))
+        return self.verify_snts_parquet(view, ctx, Path(folder) / "snts")
+
+    def verify_documents(self, documents: Any, ctx: Any, view: Any) -> Iterator[Any]:
+        """Every current SNT of the store against the whole view (the driver's, kept while the store does not change)."""
+        from kordon.record.documents_export import iter_store
+
+        return self.verify_snts(view, ctx, iter_store(documents))
+
+    def trace_export(self, folder: str | Path, number: str, ctx: Any) -> tuple[dict[str, Any] | None, str | None]:
+        """`documents trace` over an export: the first SNT row of that number, traced over the whole view. (None, None): none."""
+        from kordon.engines.goods_split import trace_row
+        from kordon.index.warehouse import WarehouseView
+        from kordon.record.documents_export import read_parquet
+
+        row = next((r for r in read_parquet(Path(folder) / "snts") if r.number == number), None)
+        if row is None:
+            return None, None
+        return trace_row(WarehouseView.from_parquet(str(Path(folder) / "rows")), ctx, row)
+
     def stop(self) -> None:
         pass

@@ -50,6 +50,8 @@ DEFAULT_CONF = {
     "spark.ui.showConsoleProgress": "false",
 }
 
+LOCAL_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+
 MISSING = ("the spark engine needs pyspark and Java: pip install 'kordon[spark]' and a Java runtime "
            "(Debian: apt-get install openjdk-17-jre-headless)")
 
@@ -133,24 +135,6 @@ def _rescreen_batches(key: str, bc: "Broadcast[bytes]", loads: Any,
         ], names=["seq", "declaration_id", "version", "before", "after", "error"])
 
 
-VERIFY_OUT = "seq long, verdict string, error string"
-
-
-def _verify_batches(key: str, bc: Broadcast[bytes], loads: Any, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    import pyarrow as pa
-
-    from kordon.eaeu import verify_row
-    from kordon.record.documents_export import rows_from_arrow
-
-    view, ctx = _shipped(key, bc, loads)
-    for batch in batches:
-        out = [verify_row(view, ctx, r) for r in rows_from_arrow(batch)]
-        yield pa.RecordBatch.from_arrays([
-            pa.array([o.seq for o in out], pa.int64()),
-            pa.array([o.verdict.model_dump_json() if o.verdict else None for o in out], pa.string()),
-            pa.array([o.error for o in out], pa.string())], names=["seq", "verdict", "error"])
-
-
 # --- driver side ---------------------------------------------------------------------------------
 
 def _local_path(uri: str) -> str:
@@ -162,12 +146,17 @@ class SparkEngine:
     name = "spark"
 
     def __init__(self, master: str = "local[*]", conf: dict[str, str] | None = None, partitions: int | None = None,
-                 session: "SparkSession | None" = None):
+                 session: "SparkSession | None" = None, staging: str | None = None):
         self.master = master
+        # Where executors write results for the driver to read: a folder both see (KORDON_SPARK_STAGING, e.g. an
+        # hdfs:// or s3a:// prefix on a cluster). Local masters use a temporary folder; without either, results
+        # come back through the JVM (toLocalIterator), which is slower.
+        self.staging = staging or os.environ.get("KORDON_SPARK_STAGING") or None
         self.conf = {**DEFAULT_CONF, **(conf or {})}
         self.partitions = partitions
         self._session = session
         self._own_session = session is None
+        self.split: dict[str, int] = {}  # the last SNT job's goods split (kordon.engines.goods_split)
         self.loads: Any = None  # accumulator: how many times a Python worker unpickled a shipped object
 
     @property
@@ -194,7 +183,13 @@ class SparkEngine:
             # Under spark-submit the gateway is already up with the submitted master: do not override it.
             if "PYSPARK_GATEWAY_PORT" not in os.environ:
                 builder = builder.master(self.master)
-            for k, v in self.conf.items():
+            conf = dict(self.conf)
+            if self.master.startswith("local") and "PYSPARK_GATEWAY_PORT" not in os.environ:
+                # One JVM is driver and executor here, and its work is moving Arrow batches and Parquet pages: the
+                # optimising compiler and parallel GC threads cost more CPU than they save (30,000 names: 13.3 →
+                # 5.1 JVM CPU seconds; docs/scale.md). A cluster's executors keep the JVM defaults.
+                conf.setdefault("spark.driver.extraJavaOptions", LOCAL_JVM)
+            for k, v in conf.items():
                 builder = builder.config(k, v)
             self._session = builder.getOrCreate()
             self._session.sparkContext.setLogLevel("ERROR")
@@ -256,15 +251,71 @@ class SparkEngine:
         """fn over the partitions of df, results streamed back to the driver in `order`.
 
         The input is range-partitioned on `order` before the function runs, so the output needs no sort (a sort
-        after the function would run it twice: once to sample). The result is cached and counted first, so
-        all partitions run in parallel, then handed back one partition at a time."""
+        after the function would run it twice: once to sample). With a staging folder the driver can read (any
+        local master, or `staging` on shared storage) the executors write the results there as Parquet in one
+        job — every core busy — and the driver reads them back part by part as Arrow, in partition order: no
+        row is pickled by the JVM. Otherwise the result is cached, counted (so all partitions run in parallel)
+        and handed back one partition at a time."""
         df = df.repartitionByRange(self._n_partitions(), order).sortWithinPartitions(order)
-        out = df.mapInArrow(fn, schema).persist()
+        out = df.mapInArrow(fn, schema)
+        # The running master (under spark-submit it is spark-submit's, whatever `master` says).
+        staging = self.staging or ("" if str(self.spark.sparkContext.master).startswith("local") else None)
+        if staging is not None:
+            yield from self._via_parquet(out, staging)
+            return
+        out = out.persist()
         try:
             out.count()
             yield from out.toLocalIterator()
         finally:
             out.unpersist()
+
+    def _sorted(self, out: "DataFrame", order: str) -> Iterator[Any]:
+        """The output of a job whose tasks do not follow the input order (a cogroup), streamed back in `order`: cached
+        first, so that the range sort samples the cache instead of running the job a second time."""
+        out = out.persist()
+        try:
+            out.count()
+            sorted_ = out.repartitionByRange(self._n_partitions(), order).sortWithinPartitions(order)
+            staging = self.staging or ("" if str(self.spark.sparkContext.master).startswith("local") else None)
+            yield from (self._via_parquet(sorted_, staging) if staging is not None else sorted_.toLocalIterator())
+        finally:
+            out.unpersist()
+
+    def _via_parquet(self, out: "DataFrame", staging: str) -> Iterator[dict[str, Any]]:
+        import shutil
+
+        import pyarrow.parquet as pq
+
+        local = not staging or urlparse(staging).scheme in ("", "file")
+        if local:
+            tmp = tempfile.mkdtemp(prefix="kordon-out-", dir=_local_path(staging) or None)
+            target = str(Path(tmp) / "out")
+        else:
+            tmp, target = "", f"{staging.rstrip('/')}/kordon-out-{os.getpid()}-{id(out)}"
+        try:
+            out.write.mode("overwrite").parquet(target)
+            if local:
+                files = sorted(Path(target).glob("part-*.parquet"))  # part-00000-…: partition order
+                for f in files:
+                    for batch in pq.ParquetFile(f).iter_batches(batch_size=2000):
+                        yield from batch.to_pylist()
+            else:
+                import pyarrow.fs as pafs
+
+                fs, base = pafs.FileSystem.from_uri(target)
+                names = sorted(i.path for i in fs.get_file_info(pafs.FileSelector(base)) if i.base_name.startswith("part-"))
+                for name in names:
+                    with fs.open_input_file(name) as fh:
+                        for batch in pq.ParquetFile(fh).iter_batches(batch_size=2000):
+                            yield from batch.to_pylist()
+        finally:
+            if local:
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                jvm: Any = self.spark.sparkContext._jvm
+                jvm.org.apache.hadoop.fs.FileSystem.get(jvm.java.net.URI(target), self.spark.sparkContext._jsc.hadoopConfiguration()
+                                                         ).delete(jvm.org.apache.hadoop.fs.Path(target), True)
 
     # --- jobs ------------------------------------------------------------------------------------
 
@@ -327,46 +378,64 @@ class SparkEngine:
                                                      F.lit(" version "), F.col("version").cast("string")))
                 yield from self._rescreen_df(ctx, df)
 
-    def verify_snts(self, view: Any, ctx: Any, rows: Iterator[Any]) -> Iterator[Any]:
-        """SNT rows from the driver (the store): staged as Parquet the executors read, then verified there."""
+    def verify_export(self, folder: str | Path, ctx: Any) -> Iterator[Any]:
+        """Every SNT of a documents export (rows/, snts/), each executor holding only its goods' part of the warehouse."""
+        from kordon.eaeu import SntOutcome
+        from kordon.engines import goods_split
+        from kordon.models.documents import Verdict
+
+        for r in goods_split.run(self, folder, ctx):
+            yield SntOutcome(r["seq"], Verdict.model_validate_json(r["verdict"]) if r["verdict"] else None, r["error"])
+
+    def verify_documents(self, documents: Any, ctx: Any, view: Any = None, staging: str | Path | None = None) -> Iterator[Any]:
+        """Every current SNT of the store, split by goods as `verify_export`: the driver stages rows and SNTs as Parquet
+        in a temporary folder (fine for local masters; on a cluster export to shared storage and use `verify_export`)."""
+        import pyarrow.parquet as pq
+
+        from kordon.eaeu import SntOutcome
+        from kordon.engines import goods_split
+        from kordon.models.documents import Verdict
         from kordon.record import documents_export
 
-        with tempfile.TemporaryDirectory(prefix="kordon-snts-") as tmp:
-            import pyarrow.parquet as pq
-
-            writer = pq.ParquetWriter(Path(tmp) / "part-00000.parquet", documents_export.schema())
-            chunk: list[Any] = []
-            n = 0
-            for r in rows:
-                chunk.append(r)
-                n += 1
-                if len(chunk) >= 10_000:
-                    writer.write_batch(documents_export.to_arrow(chunk))
-                    chunk.clear()
-            if chunk:
-                writer.write_batch(documents_export.to_arrow(chunk))
-            writer.close()
-            if not n:
+        with tempfile.TemporaryDirectory(prefix="kordon-documents-", dir=staging) as tmp:
+            (Path(tmp) / "rows").mkdir()
+            (Path(tmp) / "snts").mkdir()
+            pq.write_table(documents.rows_table(), Path(tmp) / "rows" / "part-00000.parquet")
+            if not _stage_snts(documents_export.iter_store(documents), Path(tmp) / "snts"):
                 return
-            from pyspark.sql import functions as F
+            for r in goods_split.run(self, tmp, ctx, from_store=True):
+                yield SntOutcome(r["seq"], Verdict.model_validate_json(r["verdict"]) if r["verdict"] else None, r["error"])
 
-            df = self._parquet_positions(tmp, documents_export.COLUMNS, documents_export.check_columns)
-            df = df.withColumn("where", F.concat(F.lit("store: SNT "), F.col("number"), F.lit(" version "), F.col("version").cast("string")))
-            yield from _verify_df(self, view, ctx, df)
+    def trace_export(self, folder: str | Path, number: str, ctx: Any) -> tuple[dict[str, Any] | None, str | None]:
+        """`documents trace` over an export: the SNT's goods group only, traced where it lives. (None, None): no such SNT."""
+        from kordon.engines import goods_split
 
-    def verify_snts_parquet(self, view: Any, ctx: Any, path: str | Path) -> Iterator[Any]:
-        from kordon.record import documents_export
+        for r in goods_split.run(self, folder, ctx, mode="trace", number=number):
+            return (json.loads(r["verdict"]) if r["verdict"] else None), r["error"]
+        return None, None
 
-        return _verify_df(self, view, ctx, self._parquet_positions(path, documents_export.COLUMNS, documents_export.check_columns))
 
+def _stage_snts(rows: Iterator[Any], folder: Path) -> int:
+    import pyarrow.parquet as pq
 
-def _verify_df(engine: SparkEngine, view: Any, ctx: Any, df: DataFrame) -> Iterator[Any]:
-    from kordon.eaeu import SntOutcome
-    from kordon.models.documents import Verdict
+    from kordon.record import documents_export
 
-    key, bc = engine._ship((view, ctx))
-    for r in engine._run_ordered(df, "_pos", partial(_verify_batches, key, bc, engine.loads), VERIFY_OUT):
-        yield SntOutcome(r["seq"], Verdict.model_validate_json(r["verdict"]) if r["verdict"] else None, r["error"])
+    writer = None
+    chunk: list[Any] = []
+    n = 0
+    for r in rows:
+        chunk.append(r)
+        n += 1
+        if len(chunk) >= 10_000:
+            writer = writer or pq.ParquetWriter(folder / "part-00000.parquet", documents_export.schema())
+            writer.write_batch(documents_export.to_arrow(chunk))
+            chunk.clear()
+    if chunk:
+        writer = writer or pq.ParquetWriter(folder / "part-00000.parquet", documents_export.schema())
+        writer.write_batch(documents_export.to_arrow(chunk))
+    if writer is not None:
+        writer.close()
+    return n
 
 
 def _shippable(ctx: "ScreeningContext") -> "ScreeningContext":

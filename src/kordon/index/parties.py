@@ -204,7 +204,8 @@ class PartyIndex:
         # (tens of ms), which is what the slowest queries were waiting on.
         gc.collect()
         gc.freeze()
-        self.deletes: dict[str, str | tuple[str, ...]] = {k: (next(iter(v)) if len(v) == 1 else tuple(v)) for k, v in deletes.items()}
+        # Sorted, not in set order: set order follows the process's string hash seed (see _similar_tokens).
+        self.deletes: dict[str, str | tuple[str, ...]] = {k: (next(iter(v)) if len(v) == 1 else tuple(sorted(v))) for k, v in deletes.items()}
 
     def _add_names(self, e_idx: int, ent: ListedEntity, members: list[list[int]], group_of: dict[tuple[str, ...], int],
                    token_names: dict[str, list[int]], joined: set[str]) -> None:
@@ -250,7 +251,11 @@ class PartyIndex:
     def _similar_tokens(self, token: str) -> dict[str, float]:
         """List parts within about two edits of a query part, with their similarity (> 0)."""
         found: dict[str, float] = {}
-        for d in _deletes(token):
+        # In sorted order: the order of these parts decides the order in which coverage is summed in _gather, and
+        # floating-point sums in another order differ in the last bit, which can move a name across a ranking cap.
+        # Set order follows the string hash seed, which differs between processes (the local engine's workers,
+        # Spark's Python workers run with PYTHONHASHSEED=0): the same name must get the same candidates in all.
+        for d in sorted(_deletes(token)):
             hit = self.deletes.get(d)
             if hit is None:
                 continue

@@ -215,12 +215,14 @@ def trace(
     profile: str = typer.Option("kz_customs", "--profile", help="Profile of the chain flags"),
     config: Path | None = CONFIG,
     db: str | None = DB,
+    source: str | None = typer.Option(None, "--input", help="A Parquet export (kordon documents export) instead of the store"),
+    engine_name: str | None = engine_option(),
 ) -> None:
     """Each SNT row back to its imports: who sold what to whom, when, how much; with the chain flags."""
     if fmt not in TRACE_FORMATS:
         raise typer.BadParameter(f"--format must be one of {', '.join(TRACE_FORMATS)}", param_hint="--format")
     docs = _documents(config, db, goods_and_parties=False)
-    found = docs.trace(number, profile=profile)
+    found = _trace_export(docs, source, number, profile, engine_name) if source is not None else _trace_store(docs, number, profile, engine_name)
     if found is None:
         err.print(f"[red]not found[/red] no SNT {number!r} on record", highlight=False)
         raise typer.Exit(1)
@@ -252,6 +254,28 @@ def trace(
         out.print(flags)
     else:
         out.print("no chain flags")
+
+
+def _trace_store(docs: Any, number: str, profile: str, engine_name: str | None) -> dict[str, Any] | None:
+    if engine_name is not None and engine_name != "local":
+        raise typer.BadParameter("a trace on Spark reads an export: give --input (kordon documents export)", param_hint="--engine")
+    return docs.trace(number, profile=profile)
+
+
+def _trace_export(docs: Any, source: str, number: str, profile: str, engine_name: str | None) -> dict[str, Any] | None:
+    """The trace over an export, on the engine asked for (Spark: only the SNT's goods group is read into a view)."""
+    engine = resolve(engine_name, docs.settings)
+    try:
+        found, error = engine.trace_export(source, number, docs.context(profile))
+    except (ValueError, OSError) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.stop()
+    if error is not None:
+        err.print(f"[red]error:[/red] {error}", highlight=False)
+        raise typer.Exit(1)
+    return found
 
 
 @app.command()
