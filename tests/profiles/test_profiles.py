@@ -291,18 +291,18 @@ def test_replay_pins_the_profile_and_its_version(tmp_path, examples):
     db = f"sqlite:///{tmp_path / 'r.db'}"
     mine = tmp_path / "mine.yaml"
     text = (ROOT / "src/kordon/data/profiles/eu_exporter.yaml").read_text(encoding="utf-8")
-    mine.write_text(text.replace('id: eu_exporter\nversion: "2026.12.0"', 'id: eu_mine\nversion: "7"'), encoding="utf-8")
+    mine.write_text(text.replace('id: eu_exporter\nversion: "2026.12.1"', 'id: eu_mine\nversion: "7"'), encoding="utf-8")
     writer = Kordon(Settings(database_url=db, profile=str(mine)))
     stored = writer.screen_and_record(examples["KZ-2023-TRN-0102"])
     assert (stored.decision.profile, stored.decision.profile_version, stored.decision.action) == ("eu_mine", "7", Action.deny)
     # The file changes afterwards (a new version that no longer refuses); the settings now say kz_customs.
-    mine.write_text(text.replace('id: eu_exporter\nversion: "2026.12.0"', 'id: eu_mine\nversion: "8"')
+    mine.write_text(text.replace('id: eu_exporter\nversion: "2026.12.1"', 'id: eu_mine\nversion: "8"')
                     .replace("action: deny", "action: inspect"), encoding="utf-8")
     reader = Kordon(Settings(database_url=db))
     result = reader.replay("KZ-2023-TRN-0102")
     assert result.identical and result.decision.profile == "eu_mine" and result.decision.profile_version == "7"
     # The same version label with other content is refused when recording.
-    mine.write_text(text.replace('id: eu_exporter\nversion: "2026.12.0"', 'id: eu_mine\nversion: "7"')
+    mine.write_text(text.replace('id: eu_exporter\nversion: "2026.12.1"', 'id: eu_mine\nversion: "7"')
                     .replace("action: deny", "action: inspect"), encoding="utf-8")
     from kordon.decide import profiles as dp
 
