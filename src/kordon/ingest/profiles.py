@@ -239,7 +239,7 @@ class Profile(_Strict):
                                  "lists; use kind exposure or contractual, or risk_indicator")
         return self
 
-    def text(self, obj: Any, field: str, lang: str) -> Any:
+    def localized(self, obj: Any, field: str, lang: str) -> Any:
         """``field`` of this profile (or of one of its acts or provisions) in ``lang``; English where not given."""
         if lang in TEXT_LANGUAGES:
             found = getattr(obj, f"{field}_{lang}", None)
