@@ -525,7 +525,8 @@ def snt_page(request: Request, number: str) -> Response:
         return _message(request, _("Not found"), _("No SNT %(number)s on record.") % {"number": number}, 404)
     found = docs.documents.verdicts(number, limit=1)
     verdict = found[0] if found else None
-    rows = {r.get("row"): {"code": r.get("code"), "quantity": r.get("quantity"), "unit": r.get("unit")} for r in trace.get("rows", [])}
+    rows = {r.get("row"): {"code": r.get("code"), "quantity": r.get("quantity"), "unit": r.get("unit"), "name": r.get("name")}
+            for r in trace.get("rows", [])}
     k = request.app.state.kordon
     profile = _decision_profile(k, (verdict or {}).get("profile"), (verdict or {}).get("profile_version"))
     reasons = [explain.explain_reason(k.context.rules, r, rows.get(r.get("row")), profile) for r in (verdict or {}).get("reasons", [])]

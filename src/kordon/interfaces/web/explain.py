@@ -27,6 +27,7 @@ from kordon.interfaces.web.i18n import _
 
 SPACE_BEFORE = re.compile(r"\s+([,;.:)»])")
 SPACE_AFTER = re.compile(r"([(«])\s+")
+DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
 
 
 # -- texts of the lists the explanations name -----------------------------------------------------------------
@@ -112,6 +113,7 @@ def _compiled(source: str) -> Any:
 def _tidy(text: str) -> str:
     text = " ".join(text.split())
     text = SPACE_AFTER.sub(r"\1", SPACE_BEFORE.sub(r"\1", text))
+    text = DOUBLE_STOP.sub(".", text)  # "250 шт." closing a sentence
     return text[:1].upper() + text[1:]
 
 
@@ -127,7 +129,8 @@ def render_finding(raw: dict[str, Any] | None, params: dict[str, Any], fallback:
     if not source:
         return fallback
     try:
-        return _tidy(_compiled(str(source)).render(**params))
+        text = _tidy(_compiled(str(source)).render(**params))
+        return text if len(text) > 1 else fallback  # nothing the template could say: the recorded text
     except (TemplateError, TypeError, ValueError, KeyError, IndexError, AttributeError, ArithmeticError):
         # Evidence of a shape the template does not expect: the recorded English text, never a broken sentence.
         return fallback
@@ -268,6 +271,7 @@ def explain_reason(rules: Any, reason: dict[str, Any], row: dict[str, Any] | Non
     ev = reason.get("evidence") or {}
     hit = {"rule": reason.get("code"), "explanation": reason.get("explanation"), "evidence": ev, "list": ev.get("list"),
            "severity": ev.get("severity"), "action": ev.get("action"), "legal_basis": ev.get("legal_basis")}
-    params = {"ev": ev, "r": reason, "row": row or {}, "hit": hit, "n": reason.get("row"), "item": {}, "party": {},
+    params = {"ev": ev, "r": reason, "row": row or {}, "hit": hit, "n": reason.get("row"),
+              "item": {"description": (row or {}).get("name")} if (row or {}).get("name") else {}, "party": {},
               "here": "KZ"}
     return explain_hit(rules, hit, None, profile, None, params)
