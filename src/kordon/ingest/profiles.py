@@ -252,7 +252,9 @@ class Profile(_Strict):
         parts: list[tuple[str, Any, str]] = [("", self, f) for f in ("title", "label", "action_words")]
         parts += [(f"acts.{k}.", a, "title") for k, a in self.acts.items()]
         parts += [(f"line {p.line}: ", p, "says") for p in self.provisions] + [("default.", self.default, "says")]
-        parts += [(f"line {p.line}: ", p, "article") for p in (*self.provisions, self.default) if p.article]
+        parts += [(f"line {p.line}: ", p, "article") for p in self.provisions if p.article]
+        if self.default.article:
+            parts.append(("default.", self.default, "article"))
         return [f"{where}{field}_{lang}" for where, obj, field in parts if not getattr(obj, f"{field}_{lang}", None)]
 
     def citation(self, act: str, article: str | None, verify: bool) -> str:
