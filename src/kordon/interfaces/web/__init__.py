@@ -15,6 +15,8 @@ import ipaddress
 import os
 import secrets
 from collections.abc import Callable
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -503,8 +505,15 @@ def snt_queue(request: Request) -> Response:
     def url(**change: Any) -> str:
         return "/snt?" + urlencode({**params, **{key: str(v) for key, v in change.items() if v is not None}})
 
+    k = request.app.state.kordon
+    under = _snt_profile(request)
+    try:
+        under_title = _profile_title(k.profile(under), under)
+    except Exception:  # the title only: a profile that cannot be read is named by its id
+        under_title = under
     return _page(request, "snt_queue.html", page=result, verdict=verdict, q=q or "", url=url, verdicts=VERDICT_ORDER,
-                 can_verify=_session(request) is not None and _who(request, None).can("screen"))
+                 can_verify=_session(request) is not None and _who(request, None).can("screen"),
+                 snt_under=under_title, snt_law_differs=under != _profile_choice(request)["id"])
 
 @router.post("/snt/verify", include_in_schema=False)
 async def snt_verify(request: Request) -> Response:
@@ -513,7 +522,7 @@ async def snt_verify(request: Request) -> Response:
     docs = _documents(request)
     from fastapi.concurrency import run_in_threadpool
 
-    await run_in_threadpool(docs.verify, None, _profile_choice(request)["id"] or "kz_customs", True, f"web:{who.name}")
+    await run_in_threadpool(docs.verify, None, _snt_profile(request), True, f"web:{who.name}")
     return RedirectResponse("/snt", status_code=303)
 
 @router.get("/snt/{number}", include_in_schema=False)
@@ -536,6 +545,22 @@ def snt_page(request: Request, number: str) -> Response:
 
 
 # -- jurisdiction profiles: the officer's choice and the decision's ----------------------------------------------
+@lru_cache(maxsize=1)
+def _snt_profiles() -> frozenset[str]:
+    """Profiles the SRC's export verification has a verdict table for (kordon/data/eaeu/verdicts.yaml)."""
+    import yaml
+
+    text = (resources.files("kordon") / "data" / "eaeu" / "verdicts.yaml").read_text(encoding="utf-8")
+    return frozenset(yaml.safe_load(text)["profiles"])
+
+
+def _snt_profile(request: Request) -> str:
+    """The law an SNT verification runs under: the officer's choice where the procedure has a verdict table for
+    it, else the Kazakh customs profile (the SRC's export verification is a Kazakh procedure)."""
+    chosen = _profile_choice(request)["id"]
+    return chosen if chosen in _snt_profiles() else "kz_customs"
+
+
 def _profile_choice(request: Request) -> dict[str, Any]:
     """The profile the officer works under: their remembered choice, else their key's, else the settings'.
     A key pinned to a profile (issue 11: ``profile_override`` false) offers no other."""
