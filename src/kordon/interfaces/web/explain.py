@@ -169,6 +169,7 @@ def _words(hit: dict[str, Any]) -> dict[str, Callable[[], str]]:
     }
 
 
+@lru_cache(maxsize=1024)
 def _pattern(says: str) -> re.Pattern[str]:
     parts = []
     for literal, name, _spec, _conv in string.Formatter().parse(" ".join(says.split())):
@@ -189,22 +190,26 @@ def provision_for(profile: Any, hit: dict[str, Any]) -> Any | None:
     return None
 
 
-def legal_sentence(profile: Any, hit: dict[str, Any]) -> str | None:
-    """'Право Казахстана: досмотр — … [Закон …, лицензирование (требует проверки)].' or None when not translatable."""
-    lang = i18n.current()
-    p = provision_for(profile, hit) if profile is not None else None
-    if p is None or lang == "en":
-        return None
-    says = profile.localized(p, "says", lang)
-    words = _words(hit)
-    fields = [name for _l, name, _s, _c in string.Formatter().parse(says) if name]
-    says = " ".join(says.split()).format_map({name: words[name]() for name in fields if name in words})
-    act = profile.acts[p.act]
-    citation = profile.localized(act, "title", lang)
+def _localized_basis(profile: Any, p: Any, hit: dict[str, Any], lang: str) -> tuple[str, str]:
+    """(citation, what it means here) of provision ``p`` in ``lang``, its placeholders filled from the hit."""
+    citation = profile.localized(profile.acts[p.act], "title", lang)
     if p.article:
         citation += ", " + profile.localized(p, "article", lang)
     if p.verify:
         citation += " " + _("(verify)")
+    says = " ".join(profile.localized(p, "says", lang).split())
+    words = _words(hit)
+    fields = [name for _l, name, _s, _c in string.Formatter().parse(says) if name]
+    return citation, says.format_map({name: words[name]() for name in fields if name in words})
+
+
+def legal_sentence(profile: Any, hit: dict[str, Any]) -> str | None:
+    """'Право Казахстана: досмотр — … [Закон …, лицензирование (требует проверки)].' or None when not translatable."""
+    lang = i18n.current()
+    p = provision_for(profile, hit) if profile is not None and lang != "en" else None
+    if p is None:
+        return None
+    citation, says = _localized_basis(profile, p, hit, lang)
     action = hit.get("action")
     words_of = profile.localized(profile, "action_words", lang)
     verb = next((w for a, w in words_of.items() if getattr(a, "value", a) == action), None) if action else None
@@ -216,15 +221,7 @@ def basis_citation(profile: Any, hit: dict[str, Any]) -> tuple[str, str] | None:
     """The legal basis of a hit (citation, what it says) in the current language, where the profile gives it."""
     lang = i18n.current()
     p = provision_for(profile, hit) if profile is not None and lang != "en" else None
-    if p is None:
-        return None
-    citation = profile.localized(profile.acts[p.act], "title", lang) + (", " + profile.localized(p, "article", lang) if p.article else "")
-    if p.verify:
-        citation += " " + _("(verify)")
-    words = _words(hit)
-    says = " ".join(profile.localized(p, "says", lang).split())
-    fields = [name for _l, name, _s, _c in string.Formatter().parse(says) if name]
-    return citation, says.format_map({name: words[name]() for name in fields if name in words})
+    return None if p is None else _localized_basis(profile, p, hit, lang)
 
 
 # -- one hit, one reason ---------------------------------------------------------------------------------------------
