@@ -540,7 +540,12 @@ def snt_page(request: Request, number: str) -> Response:
     profile = _decision_profile(k, (verdict or {}).get("profile"), (verdict or {}).get("profile_version"))
     reasons = [explain.explain_reason(k.context.rules, r, rows.get(r.get("row")), profile) for r in (verdict or {}).get("reasons", [])]
     flags = [explain.explain_reason(k.context.rules, f, rows.get(f.get("row")), profile) for f in trace.get("flags", [])]
-    return _page(request, "snt.html", t=trace, verdict=verdict, number=number, reasons=reasons, flags=flags,
+    # Goods and party hits on SNT rows carry the profile's basis: its citation in the language; other reasons keep
+    # the verdict table's wording.
+    bases = [explain.basis_citation(profile, {"rule": r.get("code"), **(r.get("evidence") or {}),
+                                              "evidence": r.get("evidence") or {}})
+             if (r.get("evidence") or {}).get("legal_basis") else None for r in (verdict or {}).get("reasons", [])]
+    return _page(request, "snt.html", t=trace, verdict=verdict, number=number, reasons=reasons, flags=flags, bases=bases,
                  declarations=_declarations_cited(k, trace), profile_title=_profile_title(profile, (verdict or {}).get("profile")))
 
 
