@@ -41,6 +41,7 @@ def inputs_digest() -> str:
     """One hash over every file the screenshots depend on."""
     files = sorted([*WEB.glob("templates/*.html"), *WEB.glob("static/*.css"), *WEB.glob("static/*.js"),
                     *WEB.glob("locale/*/LC_MESSAGES/*.po"), *WEB.glob("*.py"), *(ROOT / "src/kordon/data/rules").glob("*.yaml"),
+                    *(ROOT / "src/kordon/data/profiles").glob("*.yaml"), ROOT / "src/kordon/data/eaeu/rules.yaml",
                     Path(__file__).resolve()])
     h = hashlib.sha256()
     for f in files:
@@ -65,6 +66,26 @@ LATIN_NOVA = {
               {"hs_code": "8517.62", "description": "Network switches", "origin": "TW", "quantity": 40, "unit": "pcs",
                "value": 18000, "currency": "USD"}],
 }
+
+
+def dt_declarations() -> list[dict[str, Any]]:
+    """The import declarations (DT) of the EAEU examples as kordon declarations, so that an SNT row naming a DT
+    links to the declaration on record (a DT number 50508/150124/0000311 is the id 50508-150124-0000311)."""
+    out = []
+    for line in (ROOT / "examples" / "eaeu" / "dts.jsonl").read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        dt_doc = json.loads(line)
+        consignor, consignee = dt_doc.get("consignor") or {}, dt_doc.get("consignee") or {}
+        parties = [{"role": "consignor", "name": consignor.get("name") or "?", "country": consignor.get("country") or "ZZ"},
+                   {"role": "consignee", "name": consignee.get("name") or "?", "country": consignee.get("country") or "KZ"}]
+        items = [{"hs_code": it["codeTNVED"], "description": it.get("description") or "?", "origin": it.get("originCountry"),
+                  "quantity": it.get("quantity"), "unit": it.get("unit"), "value": it.get("customsValue"),
+                  "currency": it.get("currency")} for it in dt_doc.get("items") or []]
+        out.append({"id": dt_doc["number"].replace("/", "-"), "type": "import", "date": dt_doc["date"],
+                    "customs_office": dt_doc.get("customsOffice"), "parties": parties,
+                    "route": {"dispatch": consignor.get("country") or "ZZ", "destination": "KZ"}, "items": items})
+    return out
 
 
 def random_draw_declaration(settings: Any) -> dict[str, Any]:
@@ -97,6 +118,7 @@ def build_store(folder: Path, synthetic: int = 300, url: str | None = None) -> t
     decls += [g.declaration for g in generate(synthetic, seed=15, start=dt.date(2026, 11, 1), days=30, scenario_rate=0.3)]
     decls.append(Declaration.model_validate(random_draw_declaration(Settings(database_url=url))))
     decls.append(Declaration.model_validate(LATIN_NOVA))
+    decls += [Declaration.model_validate(d) for d in dt_declarations()]
     k.screen_and_record_many(decls)
     # An amendment of a held declaration: the goods changed to something harmless.
     first = example_declarations()[0]

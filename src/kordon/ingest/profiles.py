@@ -41,6 +41,27 @@ REFUSING_KINDS = ("binding", "exposure", "contractual")
 # Placeholders a provision's wording may use; filled from the hit's evidence.
 FIELDS = {"licence", "bound", "origin", "list", "category", "code", "role", "destinations"}
 PROFILE_ID = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
+# Languages a profile's texts may be given in besides English (``title_ru``, ``says_kk``, ...); the web
+# workspace shows them to officers, English where a text is missing.
+TEXT_LANGUAGES = ("ru", "kk")
+
+
+def _placeholders_of(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def _same_placeholders(english: str, translations: dict[str, str | None]) -> None:
+    """A translation names the same facts of the hit as the English text (no placeholder lost or invented)."""
+    wanted = _placeholders_of(english)
+    for key, text in translations.items():
+        if text is None:
+            continue
+        try:
+            got = _placeholders_of(text)
+        except ValueError as exc:
+            raise ValueError(f"{key}: {exc}") from None
+        if got != wanted:
+            raise ValueError(f"{key} uses placeholders {sorted(got)} but the English text uses {sorted(wanted)}")
 
 
 class _Strict(BaseModel):
@@ -51,6 +72,8 @@ class Act(_Strict):
     """A legal act (or a guidance document) a profile cites."""
 
     title: str = Field(min_length=3, description="Full title as a user would look it up")
+    title_ru: str | None = Field(None, min_length=3, description="The official Russian title, where there is one")
+    title_kk: str | None = Field(None, min_length=3, description="The official Kazakh title, where there is one")
     url: str | None = None
     note: str | None = None
 
@@ -94,6 +117,10 @@ class Provision(_Strict):
     article: str | None = Field(None, description="Article, annex or section; leave out what you are not sure of")
     verify: bool = Field(False, description="kordon is not sure of the citation: it is shown with '(verify)'")
     says: str = Field(min_length=3, description="What it means here, in plain words; may use {licence}, {bound}, {origin}, ...")
+    says_ru: str | None = Field(None, min_length=3, description="'says' in Russian, with the same placeholders")
+    says_kk: str | None = Field(None, min_length=3, description="'says' in Kazakh, with the same placeholders")
+    article_ru: str | None = None
+    article_kk: str | None = None
     line: int = 0
 
     @field_validator("rule", mode="before")
@@ -110,6 +137,11 @@ class Provision(_Strict):
         return value
 
     @model_validator(mode="after")
+    def _translations(self) -> Provision:
+        _same_placeholders(self.says, {"says_ru": self.says_ru, "says_kk": self.says_kk})
+        return self
+
+    @model_validator(mode="after")
     def _refusal_needs_law(self) -> Provision:
         if self.action == Action.deny and self.kind not in REFUSING_KINDS:
             raise ValueError("a provision that refuses (action: deny) needs a legal basis, not a risk indicator "
@@ -124,6 +156,15 @@ class DefaultProvision(_Strict):
     article: str | None = None
     verify: bool = False
     says: str = Field(min_length=3)
+    says_ru: str | None = Field(None, min_length=3)
+    says_kk: str | None = Field(None, min_length=3)
+    article_ru: str | None = None
+    article_kk: str | None = None
+
+    @model_validator(mode="after")
+    def _translations(self) -> DefaultProvision:
+        _same_placeholders(self.says, {"says_ru": self.says_ru, "says_kk": self.says_kk})
+        return self
 
     @model_validator(mode="after")
     def _refusal_needs_law(self) -> DefaultProvision:
@@ -138,12 +179,18 @@ class Profile(_Strict):
     id: str
     version: str = Field(min_length=1)
     title: str
+    title_ru: str | None = Field(None, min_length=3)
+    title_kk: str | None = Field(None, min_length=3)
     label: str = Field(description="Short name shown before the legal basis in explanations, e.g. 'Kazakh law'")
+    label_ru: str | None = Field(None, min_length=2)
+    label_kk: str | None = Field(None, min_length=2)
     jurisdiction: str
     user: str = Field(description="Who this profile is for")
     provenance: str
     published: str | None = None
     action_words: dict[Action, str] = Field(description="What each action means for this user, in their words")
+    action_words_ru: dict[Action, str] | None = None
+    action_words_kk: dict[Action, str] | None = None
     groups: dict[str, tuple[str, ...]] = Field(default_factory=dict, description="Named groups of countries (EU, ...)")
     foreign_lists: tuple[str, ...] = Field(default=(), description="Lists that are only risk indicators under this law")
     acts: dict[str, Act]
@@ -166,9 +213,11 @@ class Profile(_Strict):
     def _groups(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
         return {k: tuple(normalise_country(c) for c in v) for k, v in value.items()}
 
-    @field_validator("action_words")
+    @field_validator("action_words", "action_words_ru", "action_words_kk")
     @classmethod
-    def _all_actions(cls, value: dict[Action, str]) -> dict[Action, str]:
+    def _all_actions(cls, value: dict[Action, str] | None) -> dict[Action, str] | None:
+        if value is None:
+            return value
         missing = [a.value for a in Action if a not in value]
         if missing:
             raise ValueError(f"no wording for action(s) {', '.join(missing)}")
@@ -192,6 +241,24 @@ class Profile(_Strict):
                 raise ValueError(f"line {p.line}: cites {sorted(lists)} as binding law, but the profile marks them as foreign "
                                  "lists; use kind exposure or contractual, or risk_indicator")
         return self
+
+    def localized(self, obj: Any, field: str, lang: str) -> Any:
+        """``field`` of this profile (or of one of its acts or provisions) in ``lang``; English where not given."""
+        if lang in TEXT_LANGUAGES:
+            found = getattr(obj, f"{field}_{lang}", None)
+            if found:
+                return found
+        return getattr(obj, field)
+
+    def missing_texts(self, lang: str) -> list[str]:
+        """The texts this profile lacks in ``lang`` (a shipped profile lacks none: a test says so)."""
+        parts: list[tuple[str, Any, str]] = [("", self, f) for f in ("title", "label", "action_words")]
+        parts += [(f"acts.{k}.", a, "title") for k, a in self.acts.items()]
+        parts += [(f"line {p.line}: ", p, "says") for p in self.provisions] + [("default.", self.default, "says")]
+        parts += [(f"line {p.line}: ", p, "article") for p in self.provisions if p.article]
+        if self.default.article:
+            parts.append(("default.", self.default, "article"))
+        return [f"{where}{field}_{lang}" for where, obj, field in parts if not getattr(obj, f"{field}_{lang}", None)]
 
     def citation(self, act: str, article: str | None, verify: bool) -> str:
         text = self.acts[act].title + (f", {article}" if article else "")

@@ -15,6 +15,8 @@ import ipaddress
 import os
 import secrets
 from collections.abc import Callable
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -25,7 +27,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from kordon.interfaces.web import i18n, present
+from kordon.interfaces.web import explain, i18n, present
 from kordon.interfaces.web.i18n import _
 from kordon.record import cases, web_sessions
 from kordon.record.cases import CaseIn, CaseUpdate, ClearanceError, ReviewIn, SeizureIn
@@ -43,6 +45,7 @@ router = APIRouter(include_in_schema=False)
 SESSION_COOKIE = "kordon_session"
 LOGIN_CSRF_COOKIE = "kordon_login_csrf"
 LANG_MAX_AGE = 365 * 24 * 3600
+PROFILE_COOKIE = "kordon_profile"
 PER_PAGE = (25, 50, 100, 200)
 
 
@@ -157,8 +160,9 @@ def _page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLRes
     i18n.activate(_lang(request))
     sess = _session(request)
     k = request.app.state.kordon
+    choice = _profile_choice(request) if sess is not None else None
     resp = templates.TemplateResponse(request, name, {
-        "who": sess.who if sess else None, "csrf": _csrf_token(request), "lang": i18n.current(),
+        "who": sess.who if sess else None, "csrf": _csrf_token(request), "lang": i18n.current(), "profile_choice": choice,
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "rule_title": lambda rule_id: present.rule_title(k.context.rules, rule_id),
         "rule_rationale": lambda rule_id: present.rule_rationale(k.context.rules, rule_id),
@@ -275,6 +279,18 @@ async def logout(request: Request) -> Response:
     _set_cookie(request, resp, SESSION_COOKIE, "", max_age=0)
     return resp
 
+@router.post("/profile", include_in_schema=False)
+async def choose_profile(request: Request) -> Response:
+    data = await _form(request)
+    _who(request)
+    choice = _profile_choice(request)
+    wanted = data.get("profile", "")
+    resp = RedirectResponse(_local_target(data.get("next")), status_code=303)
+    if wanted in choice["ids"] and not choice["pinned"]:
+        resp.set_cookie(PROFILE_COOKIE, wanted, max_age=LANG_MAX_AGE, path="/", httponly=True, secure=_https(request),
+                        samesite="lax")
+    return resp
+
 @router.post("/lang", include_in_schema=False)
 async def choose_language(request: Request) -> Response:
     data = await _form(request)
@@ -349,11 +365,18 @@ def declaration_page(request: Request, declaration_id: str, version: int | None 
                 comparisons.append(present.party_match(party, cand, _entity(index, cand.get("list"), cand.get("entity_id"))))
         party_views.append(comparisons)
     linked_cases = [c for c in cases.list_cases(k.store) if declaration_id in c.get("declarations", [])]
-    profile = _profile_title(k, view["decision"].get("profile"))
-    return _page(request, "declaration.html", status=status, v=view, d=decl, dec=view["decision"], error=error,
+    dec = view["decision"]
+    decided_under = _decision_profile(k, dec.get("profile"), dec.get("profile_version"))
+    here = k.settings.screening_country
+    chosen = _profile_choice(request)
+    what_if = _what_if(k, dec, chosen["id"]) if chosen["id"] and chosen["id"] != dec.get("profile") else None
+    return _page(request, "declaration.html", status=status, v=view, d=decl, dec=dec, error=error,
                  decisions=[d.value for d in cases.ReviewDecision], diff=diff, party_views=party_views,
                  goods_hit=lambda h: present.goods_hit(h, _list_labels(k)), linked_cases=linked_cases,
-                 confirm=confirm, form=form or {}, profile_title=profile)
+                 confirm=confirm, form=form or {}, profile_title=_profile_title(decided_under, dec.get("profile")),
+                 explain=lambda h: explain.explain_hit(k.context.rules, h, decl, decided_under, here),
+                 basis=lambda h: explain.basis_citation(decided_under, h), what_if=what_if,
+                 snt_links=_snts_citing(request, declaration_id, decl))
 
 @router.get("/declarations/{declaration_id}", include_in_schema=False)
 def declaration_get(request: Request, declaration_id: str, version: int | None = None) -> Response:
@@ -482,8 +505,15 @@ def snt_queue(request: Request) -> Response:
     def url(**change: Any) -> str:
         return "/snt?" + urlencode({**params, **{key: str(v) for key, v in change.items() if v is not None}})
 
+    k = request.app.state.kordon
+    under = _snt_profile(request)
+    try:
+        under_title = _profile_title(k.profile(under), under)
+    except Exception:  # the title only: a profile that cannot be read is named by its id
+        under_title = under
     return _page(request, "snt_queue.html", page=result, verdict=verdict, q=q or "", url=url, verdicts=VERDICT_ORDER,
-                 can_verify=_session(request) is not None and _who(request, None).can("screen"))
+                 can_verify=_session(request) is not None and _who(request, None).can("screen"),
+                 snt_under=under_title, snt_law_differs=under != _profile_choice(request)["id"])
 
 @router.post("/snt/verify", include_in_schema=False)
 async def snt_verify(request: Request) -> Response:
@@ -492,7 +522,7 @@ async def snt_verify(request: Request) -> Response:
     docs = _documents(request)
     from fastapi.concurrency import run_in_threadpool
 
-    await run_in_threadpool(docs.verify, None, "kz_customs", True, f"web:{who.name}")
+    await run_in_threadpool(docs.verify, None, _snt_profile(request), True, f"web:{who.name}")
     return RedirectResponse("/snt", status_code=303)
 
 @router.get("/snt/{number}", include_in_schema=False)
@@ -503,18 +533,178 @@ def snt_page(request: Request, number: str) -> Response:
     if trace is None:
         return _message(request, _("Not found"), _("No SNT %(number)s on record.") % {"number": number}, 404)
     found = docs.documents.verdicts(number, limit=1)
-    return _page(request, "snt.html", t=trace, verdict=found[0] if found else None, number=number)
+    verdict = found[0] if found else None
+    rows = {r.get("row"): {"code": r.get("code"), "quantity": r.get("quantity"), "unit": r.get("unit"), "name": r.get("name")}
+            for r in trace.get("rows", [])}
+    k = request.app.state.kordon
+    profile = _decision_profile(k, (verdict or {}).get("profile"), (verdict or {}).get("profile_version"))
+    reasons = [explain.explain_reason(k.context.rules, r, rows.get(r.get("row")), profile) for r in (verdict or {}).get("reasons", [])]
+    flags = [explain.explain_reason(k.context.rules, f, rows.get(f.get("row")), profile) for f in trace.get("flags", [])]
+    # Goods and party hits on SNT rows carry the profile's basis: its citation in the language; other reasons keep
+    # the verdict table's wording.
+    bases = [explain.basis_citation(profile, {"rule": r.get("code"), **(r.get("evidence") or {}),
+                                              "evidence": r.get("evidence") or {}})
+             if (r.get("evidence") or {}).get("legal_basis") else None for r in (verdict or {}).get("reasons", [])]
+    return _page(request, "snt.html", t=trace, verdict=verdict, number=number, reasons=reasons, flags=flags, bases=bases,
+                 declarations=_declarations_cited(k, trace), profile_title=_profile_title(profile, (verdict or {}).get("profile")))
 
 
-def _profile_title(k: Any, profile_id: str | None) -> str | None:
-    """The title of the jurisdiction profile a decision was made under (profiles carry English texts only)."""
+# -- jurisdiction profiles: the officer's choice and the decision's ----------------------------------------------
+@lru_cache(maxsize=1)
+def _snt_profiles() -> frozenset[str]:
+    """Profiles the SRC's export verification has a verdict table for (kordon/data/eaeu/verdicts.yaml)."""
+    import yaml
+
+    text = (resources.files("kordon") / "data" / "eaeu" / "verdicts.yaml").read_text(encoding="utf-8")
+    return frozenset(yaml.safe_load(text)["profiles"])
+
+
+def _snt_profile(request: Request) -> str:
+    """The law an SNT verification runs under: the officer's choice where the procedure has a verdict table for
+    it, else the Kazakh customs profile (the SRC's export verification is a Kazakh procedure)."""
+    chosen = _profile_choice(request)["id"]
+    return chosen if chosen in _snt_profiles() else "kz_customs"
+
+
+def _profile_choice(request: Request) -> dict[str, Any]:
+    """The profile the officer works under: their remembered choice, else their key's, else the settings'.
+    A key pinned to a profile (issue 11: ``profile_override`` false) offers no other."""
+    if hasattr(request.state, "profile_choice"):
+        found: dict[str, Any] = request.state.profile_choice
+        return found
+    from kordon.ingest.profiles import bundled_profile_names
+
+    k = request.app.state.kordon
+    sess = _session(request)
+    who = sess.who if sess else None
+    key_profile = getattr(who, "profile", None)
+    pinned = bool(key_profile) and not getattr(who, "profile_override", True)
+    try:
+        settings_profile = k.profile()
+    except Exception:  # a broken settings profile must not take the workspace down: no default then
+        settings_profile = None
+    default = key_profile or (settings_profile.id if settings_profile is not None else None)
+    ids = [key_profile] if pinned else bundled_profile_names()
+    cookie = request.cookies.get(PROFILE_COOKIE)
+    chosen = cookie if cookie in ids and not pinned else default
+    options = []
+    for pid in ids:
+        try:
+            prof = k.profile(pid)
+        except Exception:
+            prof = None
+        options.append({"id": pid, "title": _profile_title(prof, pid)})
+    found = {"id": chosen, "default": default, "pinned": pinned, "ids": ids, "options": options,
+             "title": next((o["title"] for o in options if o["id"] == chosen), chosen)}
+    request.state.profile_choice = found
+    return found
+
+
+_DECISION_PROFILES: dict[tuple[str, str], Any] = {}
+
+
+def _decision_profile(k: Any, profile_id: str | None, version: str | None) -> Any | None:
+    """The profile a decision was made under, in its version: the store's snapshot, else the installed one if
+    it is that version. None when neither (the stored English texts are shown then)."""
     if not profile_id:
         return None
+    key = (profile_id, version or "")
+    if key in _DECISION_PROFILES:
+        return _DECISION_PROFILES[key]
+    from kordon.record.profiles import stored_profile
+
+    found = None
     try:
-        found = k.profile(profile_id)
-    except Exception:  # a profile gone from this installation still names itself by id
+        found = stored_profile(k.store, profile_id, version or "")
+        if found is None:
+            current = k.profile(profile_id)
+            found = current if current is not None and current.version == version else None
+    except Exception:  # a profile gone from this installation: the page still shows the stored decision
+        found = None
+    if len(_DECISION_PROFILES) > 64:
+        _DECISION_PROFILES.clear()
+    _DECISION_PROFILES[key] = found
+    return found
+
+
+def _profile_title(profile: Any | None, profile_id: str | None) -> str | None:
+    """A profile's title in the officer's language (its id when the profile is not available)."""
+    if profile is None:
         return profile_id
-    return str(found.title) if found is not None else profile_id
+    return str(profile.localized(profile, "title", i18n.current()))
+
+
+def _what_if(k: Any, decision: dict[str, Any], profile_id: str) -> dict[str, Any] | None:
+    """The stored hits read under the officer's profile (not recorded): each hit's action and basis there."""
+    from kordon.decide.profiles import apply_profile
+    from kordon.models import Hit
+
+    try:
+        profile = k.profile(profile_id)
+        hits = apply_profile([Hit.model_validate(h) for h in decision.get("hits", [])], profile)
+    except Exception:  # never let a what-if take the page down
+        return None
+    if profile is None:
+        return None
+    out = []
+    for h in hits:
+        d = h.model_dump(mode="json")
+        out.append({"action": d.get("action"), "kind": (d.get("legal_basis") or {}).get("kind"),
+                    "basis": explain.basis_citation(profile, d), "citation": (d.get("legal_basis") or {}).get("citation")})
+    return {"id": profile.id, "title": _profile_title(profile, profile.id), "version": profile.version, "hits": out}
+
+
+# -- declarations and the SNTs that trace back to them ----------------------------------------------------------------
+def _dt_numbers(declaration_id: str) -> list[str]:
+    # A DT number 55201/201124/0012345 is stored as the declaration id 55201-201124-0012345 (ids hold no '/').
+    return list(dict.fromkeys([declaration_id, declaration_id.replace("-", "/")]))
+
+
+def _snts_citing(request: Request, declaration_id: str, decl: dict[str, Any]) -> list[dict[str, Any]]:
+    """SNTs whose rows name this (import) declaration as the document that brought the goods in."""
+    if decl.get("type") != "import":
+        return []
+    try:
+        docs = _documents(request)
+    except Exception:  # the documents store needs the trade extra: without it there are no SNTs to link
+        return []
+    from sqlalchemy import select
+
+    from kordon.record.documents import DocumentLineRow
+
+    numbers = _dt_numbers(declaration_id)
+    with docs.documents.store.session() as s:
+        rows = s.execute(select(DocumentLineRow.number, DocumentLineRow.row_no, DocumentLineRow.ref_item)
+                         .where(DocumentLineRow.kind == "snt", DocumentLineRow.current.is_(True),
+                                DocumentLineRow.ref_doc.in_(numbers))
+                         .order_by(DocumentLineRow.number, DocumentLineRow.row_no).limit(200)).all()
+    out: dict[str, dict[str, Any]] = {}
+    for number, row_no, item in rows:
+        out.setdefault(number, {"number": number, "rows": []})["rows"].append({"row": row_no, "item": item})
+    return list(out.values())
+
+
+def _declarations_cited(k: Any, trace: dict[str, Any]) -> dict[str, str]:
+    """DT numbers in an SNT's trace that are stored declarations: number -> declaration id."""
+    numbers: set[str] = set()
+
+    def walk(step: dict[str, Any]) -> None:
+        if step.get("kind") == "dt" and step.get("document"):
+            numbers.add(str(step["document"]))
+        for child in step.get("from") or []:
+            walk(child)
+
+    for r in trace.get("rows", []):
+        for step in r.get("trace") or []:
+            walk(step)
+        if r.get("document"):
+            numbers.add(str(r["document"]))
+    found = {}
+    for number in sorted(numbers):
+        candidate = number.replace("/", "-")
+        if k.store.versions(candidate):
+            found[number] = candidate
+    return found
 
 
 _ENTITY_MAPS: dict[int, dict[tuple[str, str], Any]] = {}

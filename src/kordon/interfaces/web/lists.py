@@ -34,6 +34,22 @@ def _sanctions_titles() -> dict[str, tuple[str, str]]:
     }
 
 
+def _goods_title(gl: GoodsList) -> str:
+    """A goods list's title in the officer's language: the list's own ``title_ru``/``title_kk`` where its metadata
+    gives one, else the catalogue's text for the lists kordon ships (same title, same list), else its title."""
+    shipped = {
+        "Common High Priority List (EU, US, UK, Japan)": _("Common High Priority List (EU, US, UK, Japan)"),
+        "EU Russia-sanctioned goods at HS6 (Chupilkin, Javorcik and Plekhanov)":
+            _("EU Russia-sanctioned goods at HS6 (Chupilkin, Javorcik and Plekhanov)"),
+        "Kazakhstan national licensing list (military goods, UAVs, protective equipment, dual-use)":
+            _("Kazakhstan national licensing list (military goods, UAVs, protective equipment, dual-use)"),
+    }
+    own = localized(gl.meta, "title", "")
+    if own and own != gl.title:
+        return own
+    return shipped.get(gl.title, gl.title)
+
+
 def _age(published: dt.date | str | None) -> int | None:
     if published is None:
         return None
@@ -101,7 +117,7 @@ def lists_overview(k: Any) -> dict[str, Any]:
     goods = []
     for gl in ctx.goods.lists:
         goods.append({
-            "id": gl.id, "kind": "goods", "title": localized({"title": gl.title, **gl.meta}, "title", gl.title),
+            "id": gl.id, "kind": "goods", "title": _goods_title(gl),
             "label": gl.label, "source": gl.publisher, "source_url": gl.source_url, "version": gl.version,
             "published": gl.published, "entries": len(gl.entries), "sha256": gl.sha256, "age_days": _age(gl.published),
             "legal_basis": gl.legal_basis, "change": goods_last_change(store, gl),
@@ -126,6 +142,6 @@ def goods_entry(k: Any, list_id: str, code: str) -> dict[str, Any] | None:
         digits = "".join(ch for ch in code if ch.isdigit())
         for e in gl.entries:
             if e.code == digits:
-                return {"list": gl, "title": localized({"title": gl.title, **gl.meta}, "title", gl.title), "entry": e,
+                return {"list": gl, "title": _goods_title(gl), "entry": e,
                         "code": format_code(e.code)}
     return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 import yaml
@@ -38,15 +39,26 @@ def _builtin_titles() -> dict[str, str]:
     return {"selection.random": _("Random selection for control")}
 
 
+@lru_cache(maxsize=1)
+def eaeu_pack_text() -> str:
+    """The EAEU documents pack (SNT verification reasons): its rules are named on the SNT pages."""
+    return (resources.files("kordon") / "data" / "eaeu" / "rules.yaml").read_text(encoding="utf-8")
+
+
+def pack_rules(rules: Any) -> dict[str, dict[str, Any]]:
+    """Every rule's texts, of the declaration pack in use and of the EAEU documents pack, by rule id."""
+    return _pack_texts((eaeu_pack_text(), *tuple(rules.texts)))
+
+
 def rule_title(rules: Any, rule_id: str) -> str:
-    raw = _pack_texts(tuple(rules.texts)).get(rule_id)
+    raw = pack_rules(rules).get(rule_id)
     if raw is None:
         return _builtin_titles().get(rule_id, rule_id)
     return localized(raw, "title", rule_id)
 
 
 def rule_rationale(rules: Any, rule_id: str) -> str:
-    raw = _pack_texts(tuple(rules.texts)).get(rule_id)
+    raw = pack_rules(rules).get(rule_id)
     return localized(raw, "rationale") if raw else ""
 
 
@@ -110,10 +122,19 @@ def case_status_label(status: str) -> str:
 
 
 def category_label(category: str | None) -> str:
+    """A list entry's categories in words of the officer's language ("tier 3A", "dual use", ...)."""
     if not category:
         return ""
-    text = category.replace("|", ", ").replace("_", " ")
-    return re.sub(r"\btier (\w+)", lambda m: _("tier %(tier)s") % {"tier": m.group(1)}, text)
+    names = {"dual_use": _("dual use"), "military_tech": _("military technology"), "industrial_cap": _("industrial capacity"),
+             "luxury": _("luxury goods"), "aviation": _("aviation and space"), "firearms": _("firearms"),
+             "oil_exploration": _("oil exploration"), "oil_refining": _("oil refining"), "military": _("military goods"),
+             "uav": _("unmanned aircraft"), "protective": _("protective equipment")}
+    parts = []
+    for part in category.split("|"):
+        part = part.strip()
+        tier = re.fullmatch(r"tier (\w+)", part)
+        parts.append(_("tier %(tier)s") % {"tier": tier.group(1)} if tier else names.get(part, part.replace("_", " ")))
+    return ", ".join(parts)
 
 
 # -- the declared part a hit is about ------------------------------------------------------------------------

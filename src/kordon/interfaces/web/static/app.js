@@ -1,4 +1,5 @@
-// Keyboard-first work: j/k next/previous row, Enter opens, r opens the review; "/" jumps to the filters.
+// Keyboard-first work: j/k next/previous row, Enter opens, r opens the review; "/" jumps to the filters,
+// "p" to the choice of law (jurisdiction profile).
 (function () {
   "use strict";
   function typing(e) {
@@ -35,6 +36,11 @@
   document.addEventListener("keydown", function (e) {
     if (e.ctrlKey || e.metaKey || e.altKey || typing(e)) { return; }
     var rs = rows();
+    if (e.key === "p") {
+      var law = document.getElementById("profile-select");
+      if (law && !law.disabled) { e.preventDefault(); law.focus(); }
+      return;
+    }
     if (e.key === "/") {
       var f = document.querySelector("#filters input[name=party]");
       if (f) { e.preventDefault(); f.focus(); }
