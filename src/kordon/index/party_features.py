@@ -48,25 +48,76 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-@lru_cache(maxsize=1)
-def scorer_config() -> dict[str, Any]:
-    """The scorer block of the shipped rule pack merged over DEFAULTS."""
+class ScorerConfigError(ValueError):
+    """A rule pack's ``params.scorer`` block that kordon cannot use: names the key and why."""
+
+
+def validate_scorer(block: Any, where: str = "params.scorer") -> dict[str, Any]:
+    """The block merged over DEFAULTS, every key and value checked; ScorerConfigError names the first bad one.
+
+    Weights are numbers in [-1, 1] (a feature's largest effect on a score in [0, 1]); the tuning values
+    under ``name`` and the two scores are numbers in [0, 1]. Unknown keys are refused rather than ignored,
+    so a misspelt feature name cannot silently leave the shipped weight in force.
+    """
     cfg = {k: (dict(v) if isinstance(v, dict) else v) for k, v in DEFAULTS.items()}
-    try:
-        doc = yaml.safe_load((resources.files("kordon") / "data" / "rules" / "parties.yaml").read_text(encoding="utf-8"))
-        spec = next(r for r in doc["rules"] if r["id"] == "parties.sanctions")
-        block = (spec.get("params") or {}).get("scorer") or {}
-    except (OSError, StopIteration, KeyError, TypeError, yaml.YAMLError):
-        block = {}
+    if block is None:
+        return cfg
+    if not isinstance(block, dict):
+        raise ScorerConfigError(f"{where}: must be a mapping of {', '.join(DEFAULTS)}, not {type(block).__name__}")
     for k, v in block.items():
-        if isinstance(v, dict) and isinstance(cfg.get(k), dict):
-            unknown = set(v) - set(cfg[k])
-            if unknown:
-                raise ValueError(f"parties.yaml: unknown scorer {k} key(s) {', '.join(sorted(unknown))}")
-            cfg[k].update(v)
+        if k == "__line__":
+            continue
+        if k not in DEFAULTS:
+            raise ScorerConfigError(f"{where}: unknown key {k!r}; known keys are {', '.join(DEFAULTS)}")
+        if isinstance(DEFAULTS[k], dict):
+            if not isinstance(v, dict):
+                raise ScorerConfigError(f"{where}.{k}: must be a mapping, not {type(v).__name__}")
+            for kk, vv in v.items():
+                if kk == "__line__":
+                    continue
+                if kk not in DEFAULTS[k]:
+                    raise ScorerConfigError(f"{where}.{k}: unknown key {kk!r}; known keys are {', '.join(DEFAULTS[k])}")
+                cfg[k][kk] = _number(vv, f"{where}.{k}.{kk}", -1.0 if k == "weights" else 0.0)
         else:
-            cfg[k] = v
+            cfg[k] = _number(v, f"{where}.{k}", 0.0)
     return cfg
+
+
+def _number(v: Any, where: str, low: float) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ScorerConfigError(f"{where}: {v!r} is not a number")
+    if not low <= float(v) <= 1.0:
+        raise ScorerConfigError(f"{where}: {v!r} is outside [{low:g}, 1]")
+    return float(v)
+
+
+def _shipped_block() -> Any:
+    doc = yaml.safe_load((resources.files("kordon") / "data" / "rules" / "parties.yaml").read_text(encoding="utf-8"))
+    spec = next(r for r in doc["rules"] if r["id"] == "parties.sanctions")
+    return (spec.get("params") or {}).get("scorer")
+
+
+_ACTIVE: dict[str, Any] = {}
+
+
+def scorer_config() -> dict[str, Any]:
+    """The scorer values in force: the shipped rule pack's block (merged over DEFAULTS) unless ``use_scorer`` set others."""
+    if not _ACTIVE:
+        _ACTIVE.update(validate_scorer(_shipped_block(), "kordon:data/rules/parties.yaml parties.sanctions params.scorer"))
+    return _ACTIVE
+
+
+def use_scorer(block: Any, where: str = "params.scorer") -> bool:
+    """Put a rule pack's scorer block in force for this process (None: the shipped values). Validated first,
+    so a bad block raises and leaves the values in force unchanged. True when the values changed; the
+    part-similarity caches are then emptied, since they hold scores computed with the old values."""
+    cfg = validate_scorer(block if block is not None else _shipped_block(), where)
+    if cfg == scorer_config():
+        return False
+    _ACTIVE.clear()
+    _ACTIVE.update(cfg)
+    token_sim.cache_clear()
+    return True
 
 
 # --- name parts --------------------------------------------------------------------------------
