@@ -146,10 +146,40 @@ def fold_token(token: str) -> str:
     return fold(transliterate(token))
 
 
+# A capital after a small letter starts a new part: "SiemensAG", "FridrichLindenberg", "КазМунайГаз" are
+# written as one word in one source and apart in another; the joined-name comparison covers the rest.
+_CAMEL = re.compile(r"(?<=[a-zß-öø-ÿа-яёәғқңөұүһі])(?=[A-ZÀ-ÖØ-ÞА-ЯЁӘҒҚҢӨҰҮҺІ])")
+
+# English number words, as firms and groups write them ("Three Percenters", "Brigade Forty-Four",
+# "1st International Bank"), read as the digits the same names are written with elsewhere.
+_UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+                                      "fifteen sixteen seventeen eighteen nineteen".split())}
+_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if w != "_"}
+_TENS["fourty"] = 40  # a common misspelling
+_ORDINALS = {w: i + 1 for i, w in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth".split())}
+_ORDINAL_DIGITS = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+
+
+def _numbers_as_digits(words: list[str]) -> list[str]:
+    out: list[str] = []
+    for w in words:
+        m = _ORDINAL_DIGITS.match(w)
+        if m:
+            w = m.group(1)
+        value = _UNITS.get(w, _TENS.get(w, _ORDINALS.get(w)))
+        if value is not None and len(words) > 1:
+            w = str(value)
+        if out and w.isdigit() and len(w) == 1 and out[-1] in {str(v) for v in _TENS.values()} and w != "0":
+            out[-1] = str(int(out[-1]) + int(w))  # "forty four", "forty-four", "Forty 4" → 44
+            continue
+        out.append(w)
+    return out
+
+
 def _clean(text: str) -> str:
     # One normal form for list and query (format characters, look-alikes, letters written apart);
     # then emoji, symbols and punctuation are not name material. Marks stay: Thai vowels, Arabic harakat.
-    text = normalise_name_text(text)
+    text = _CAMEL.sub(" ", normalise_name_text(text))
     return "".join(ch if unicodedata.category(ch)[0] in "LMNZ" or ch in "&'-" else " " for ch in text)
 
 
@@ -197,6 +227,7 @@ def name_key(name: str) -> NameKey:
         else:
             kept.append(words[i])
             i += 1
+    kept = _numbers_as_digits(kept)
     tokens: list[str] = []
     for w in kept:
         if w in single and len(kept) > 1:

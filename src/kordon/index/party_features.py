@@ -217,8 +217,9 @@ def _merge_split(a: list[str], b: list[str]) -> list[str]:
     return out
 
 
-def _pair_parts(qa: list[str], ca: list[str]) -> tuple[float, list[str], list[str], list[str]]:
-    """Pair parts greedily, most similar first: (weighted agreement, agreed, query parts left, list parts left)."""
+def _pair_parts(qa: list[str], ca: list[str]) -> tuple[float, float, list[str], list[str], list[str]]:
+    """Pair parts greedily, most similar first: (weighted agreement, weight not counted for initials, agreed,
+    query parts left, list parts left)."""
     pairs = []
     for i, a in enumerate(qa):
         for j, b in enumerate(ca):
@@ -228,16 +229,22 @@ def _pair_parts(qa: list[str], ca: list[str]) -> tuple[float, list[str], list[st
     pairs.sort(reverse=True)
     used_q: set[int] = set()
     used_c: set[int] = set()
-    gained = 0.0
+    gained = unweighed = 0.0
     agreed = []
     for s, i, j in pairs:
         if i in used_q or j in used_c:
             continue
         used_q.add(i)
         used_c.add(j)
-        gained += s * (part_weight(qa[i]) + part_weight(ca[j]))
+        wq, wc = part_weight(qa[i]), part_weight(ca[j])
+        if min(len(qa[i]), len(ca[j])) == 1 < max(len(qa[i]), len(ca[j])):
+            # An initial says only as much as one letter: the full name it stands for ("N." / "Nursultan")
+            # weighs as the initial, on both sides, so what an initial cannot confirm is not counted against it.
+            unweighed += abs(wq - wc)
+            wq = wc = min(wq, wc)
+        gained += s * (wq + wc)
         agreed.append(qa[i] if qa[i] == ca[j] else f"{qa[i]}~{ca[j]}")
-    return gained, agreed, [t for i, t in enumerate(qa) if i not in used_q], [t for j, t in enumerate(ca) if j not in used_c]
+    return gained, unweighed, agreed, [t for i, t in enumerate(qa) if i not in used_q], [t for j, t in enumerate(ca) if j not in used_c]
 
 
 def _forgiven(q_left: list[str], c_left: list[str], person: bool) -> float:
@@ -253,14 +260,46 @@ def _forgiven(q_left: list[str], c_left: list[str], person: bool) -> float:
     return float(slack)
 
 
+# Titles before a person's name ("President", "Monsieur", "Dr"): rigour's list, single words, folded.
+@lru_cache(maxsize=1)
+def _person_titles() -> frozenset[str]:
+    from rigour._core import person_name_prefixes_list
+
+    from kordon.index.names import fold_token
+
+    return frozenset(fold_token(p.casefold().rstrip(".")) for p in person_name_prefixes_list() if p.isalpha())
+
+
+def _untitled(tokens: list[str]) -> list[str]:
+    i = 0
+    while i < len(tokens) - 1 and tokens[i] in _person_titles():
+        i += 1
+    return tokens[i:]
+
+
+# Chinese characters: two names written in them are compared character by character. Their Latin
+# readings cannot tell homophones apart (高石早苗 / 高市早苗 both read "gao shi zao miao").
+_HAN_ONLY = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\s·・.]+$")
+
+
+def _compare_han(q: str, c: str) -> NameComparison:
+    qa, ca = [ch for ch in q if not ch.isspace() and ch not in "·・."], [ch for ch in c if not ch.isspace() and ch not in "·・."]
+    same = sum(min(qa.count(ch), ca.count(ch)) for ch in set(qa))
+    score = 2 * same / (len(qa) + len(ca)) if qa and ca else 0.0
+    return NameComparison(score, [ch for ch in qa if ch in ca], [ch for ch in qa if ch not in ca], [ch for ch in ca if ch not in qa], "characters")
+
+
 def compare_parts(q: NameKey, c: NameKey, person: bool) -> NameComparison:
     """Name parts paired greedily by similarity, order-free; missing parts cost less than disagreeing ones."""
     n = scorer_config()["name"]
-    qa, ca = _merge_split(list(q.tokens), list(c.tokens)), _merge_split(list(c.tokens), list(q.tokens))
+    if _HAN_ONLY.match(q.original) and _HAN_ONLY.match(c.original):
+        return _compare_han(q.original, c.original)
+    qt, ct = (_untitled(list(q.tokens)), _untitled(list(c.tokens))) if person else (list(q.tokens), list(c.tokens))
+    qa, ca = _merge_split(qt, ct), _merge_split(ct, qt)
     if not qa or not ca:
         return NameComparison(0.0, [], qa, ca)
-    gained, agreed, q_left, c_left = _pair_parts(qa, ca)
-    total = sum(map(part_weight, qa)) + sum(map(part_weight, ca))
+    gained, unweighed, agreed, q_left, c_left = _pair_parts(qa, ca)
+    total = sum(map(part_weight, qa)) + sum(map(part_weight, ca)) - unweighed
     slack = _forgiven(q_left, c_left, person) if not q_left or not c_left else 0.0
     score = gained / max(total - slack, 1e-9) if agreed else 0.0
     if [t for t in q_left if not is_particle(t)] and [t for t in c_left if not is_particle(t)]:
