@@ -27,7 +27,7 @@ from kordon.index.party_features import (
     token_sim,
 )
 
-__all__ = ["Candidate", "ListedEntity", "PartyIndex", "Query", "address_key", "compare_keys", "schema_compatible"]
+__all__ = ["Candidate", "ListedEntity", "PartyIndex", "Query", "address_key", "compare_keys", "name_roles", "schema_compatible"]
 
 # FtM properties kordon reads from a listed entity.
 NAME_PROPS = ("name", "alias", "previousName", "weakAlias", "firstName lastName")
@@ -54,6 +54,7 @@ class ListedEntity:
     addresses: list[str] = field(default_factory=list)
     programs: list[str] = field(default_factory=list)
     digest: str = ""  # of the list entry as published: an allow-list decision holds only for this content
+    name_roles: dict[str, str] = field(default_factory=dict)  # folded part -> "given" / "family", where the list says
 
     @classmethod
     def from_ftm(cls, list_id: str, data: dict[str, Any]) -> ListedEntity:
@@ -76,6 +77,10 @@ class ListedEntity:
                         cand = ids.normalise(strong, ident.value)
                         if cand.valid:
                             idents.append((cand.scheme, cand.value))
+        roles = name_roles(props)
+        structured = " ".join(v for p in NAME_PART_PROPS for v in props.get(p, []) if v)
+        if structured and structured not in names and not names:
+            names.append(structured)  # a person given only by first and last name
         caption = data.get("caption") or (names[0] if names else data.get("id", ""))
         return cls(
             list_id=list_id, entity_id=str(data["id"]), schema=data.get("schema", "LegalEntity"), caption=caption,
@@ -83,6 +88,7 @@ class ListedEntity:
             identifiers=idents, addresses=list(dict.fromkeys(props.get("address", []))),
             programs=list(dict.fromkeys(props.get("program", []))),
             digest=hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16],
+            name_roles=roles,
         )
 
 
@@ -94,6 +100,37 @@ class Query:
     birth_date: str | None = None
     identifiers: list[tuple[str, str]] = field(default_factory=list)
     address: str | None = None
+    name_roles: dict[str, str] = field(default_factory=dict)  # folded part -> "given" / "family" (see name_roles())
+
+    @classmethod
+    def from_ftm(cls, schema: str | None, props: dict[str, Any]) -> Query:
+        """A query from FtM-style properties (yente's match API, nomenklatura's checks): the first name (or the
+        first/middle/last names joined), the first country, birth date and every identifier property."""
+        def vals(k: str) -> list[str]:
+            v = props.get(k)
+            return [] if v is None else [str(v)] if isinstance(v, (str, int)) else [str(x) for x in v]
+        name = next(iter(vals("name")), "") or " ".join(x for p in NAME_PART_PROPS for x in vals(p))
+        country = next((c for p in COUNTRY_PROPS for c in vals(p)), None)
+        idents = [(scheme, v) for prop, scheme in ID_PROPS.items() for v in vals(prop)]
+        return cls(name, schema, country.upper() if country else None, next(iter(vals("birthDate")), None), idents,
+                   next(iter(vals("address")), None), name_roles(props))
+
+
+# FtM name-part properties, in the order a full name is written from them.
+NAME_PART_PROPS = ("firstName", "secondName", "middleName", "fatherName", "lastName")
+_ROLE = {"firstName": "given", "secondName": "given", "middleName": "given", "fatherName": "given", "lastName": "family"}
+
+
+def name_roles(props: dict[str, Any]) -> dict[str, str]:
+    """Folded name part -> "given" or "family", from first/middle/father and last names given separately.
+    A part stated in both roles has none (it tells nothing about the order)."""
+    roles: dict[str, str] = {}
+    for prop, role in _ROLE.items():
+        vals = props.get(prop) or []
+        for v in [vals] if isinstance(vals, str) else vals:
+            for t in name_key(str(v)).tokens:
+                roles[t] = role if roles.get(t, role) == role else "both"
+    return {t: r for t, r in roles.items() if r != "both"}
 
 
 @dataclass

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 DEFAULTS: dict[str, Any] = {
     "weights": {
         "name_parts": 1.0, "name_joined": 1.0, "name_skeleton": 0.9,
-        "nasab_order": -0.3, "legal_form_mismatch": -0.25, "country_match": 0.03, "country_mismatch": -0.05,
+        "nasab_order": -0.3, "name_order": -0.3, "legal_form_mismatch": -0.25, "country_match": 0.03, "country_mismatch": -0.05,
         "birth_date_match": 0.05, "birth_date_mismatch": -0.15,
     },
     "name": {
@@ -144,6 +144,10 @@ def _vowels_only(a: str, b: str) -> bool:
     return a[0] == b[0] and _vowel_shape(a) == _vowel_shape(b) and _vowel_shape(a) != "*"
 
 
+# The fold writes a Latin c as k before a, o, u, l ("Claude" → klaude) but leaves the initial "C." alone.
+_INITIAL = {"c": "k"}
+
+
 @lru_cache(maxsize=400_000)
 def token_sim(a: str, b: str) -> float:
     """How much two folded name parts agree, in [0, 1]; 0 when they are different names."""
@@ -159,7 +163,7 @@ def token_sim(a: str, b: str) -> float:
         return float(n["vowel_variant"])
     if min(la, lb) <= 2:
         # An initial agrees with a full given name ("A. Wendt" / "Aaron Wendt") but weakly.
-        return float(n["initial_credit"]) if min(la, lb) == 1 and a[0] == b[0] else 0.0
+        return float(n["initial_credit"]) if min(la, lb) == 1 and _INITIAL.get(a[0], a[0]) == _INITIAL.get(b[0], b[0]) else 0.0
     if is_patronymic(a) != is_patronymic(b):
         return 0.0  # "Petrov" is not "Petrovich": a surname and a patronymic built on the same name
     if a.isdigit() or b.isdigit():
@@ -196,6 +200,7 @@ class NameComparison:
     query_left: list[str]
     list_left: list[str]
     how: str = "parts"
+    pairs: list[tuple[str, str]] = field(default_factory=list)  # (query part, list part) paired
 
 
 def _merge_split(a: list[str], b: list[str]) -> list[str]:
@@ -217,8 +222,8 @@ def _merge_split(a: list[str], b: list[str]) -> list[str]:
     return out
 
 
-def _pair_parts(qa: list[str], ca: list[str]) -> tuple[float, float, list[str], list[str], list[str]]:
-    """Pair parts greedily, most similar first: (weighted agreement, weight not counted for initials, agreed,
+def _pair_parts(qa: list[str], ca: list[str]) -> tuple[float, float, list[tuple[str, str]], list[str], list[str]]:
+    """Pair parts greedily, most similar first: (weighted agreement, weight not counted for initials, pairs,
     query parts left, list parts left)."""
     pairs = []
     for i, a in enumerate(qa):
@@ -243,7 +248,7 @@ def _pair_parts(qa: list[str], ca: list[str]) -> tuple[float, float, list[str], 
             unweighed += abs(wq - wc)
             wq = wc = min(wq, wc)
         gained += s * (wq + wc)
-        agreed.append(qa[i] if qa[i] == ca[j] else f"{qa[i]}~{ca[j]}")
+        agreed.append((qa[i], ca[j]))
     return gained, unweighed, agreed, [t for i, t in enumerate(qa) if i not in used_q], [t for j, t in enumerate(ca) if j not in used_c]
 
 
@@ -298,7 +303,8 @@ def compare_parts(q: NameKey, c: NameKey, person: bool) -> NameComparison:
     qa, ca = _merge_split(qt, ct), _merge_split(ct, qt)
     if not qa or not ca:
         return NameComparison(0.0, [], qa, ca)
-    gained, unweighed, agreed, q_left, c_left = _pair_parts(qa, ca)
+    gained, unweighed, pairs, q_left, c_left = _pair_parts(qa, ca)
+    agreed = [a if a == b else f"{a}~{b}" for a, b in pairs]
     total = sum(map(part_weight, qa)) + sum(map(part_weight, ca)) - unweighed
     slack = _forgiven(q_left, c_left, person) if not q_left or not c_left else 0.0
     score = gained / max(total - slack, 1e-9) if agreed else 0.0
@@ -306,7 +312,7 @@ def compare_parts(q: NameKey, c: NameKey, person: bool) -> NameComparison:
         score -= n["disagreeing_parts_penalty"]  # a part on each side that disagrees: another person of the family
     if any(_is_number(t) for t in q_left + c_left):
         score *= n["number_mismatch_factor"]
-    return NameComparison(max(0.0, min(score, 1.0)), agreed, q_left, c_left)
+    return NameComparison(max(0.0, min(score, 1.0)), agreed, q_left, c_left, pairs=pairs)
 
 
 def _numbers(tokens: tuple[str, ...]) -> list[str]:
@@ -430,6 +436,18 @@ def _nasab_order(p: Pair) -> tuple[float, str] | None:
     return None
 
 
+def _name_order(p: Pair) -> tuple[float, str] | None:
+    """Given and family names stated on both sides (firstName/lastName): a given name paired with a family name."""
+    qr, cr = p.query.name_roles, p.entity.name_roles
+    if not qr or not cr or p.parts().how != "parts":
+        return None
+    crossed = [(a, b) for a, b in p.parts().pairs if {qr.get(a), cr.get(b)} == {"given", "family"}]
+    if not crossed:
+        return None
+    a, b = crossed[0]
+    return 1.0, f"{a!r} is a {qr[a]} name in the query, {b!r} a {cr[b]} name on the list"
+
+
 def _country_match(p: Pair) -> tuple[float, str] | None:
     c = (p.query.country or "").lower()
     return (1.0, f"country {p.query.country} agrees") if c and c in p.entity.countries else None
@@ -467,6 +485,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("name_skeleton", "name", _name_skeleton,
             "Arabic/Hebrew/Thai against Latin: both sides as consonant skeletons, since those scripts omit short vowels."),
     Feature("nasab_order", "evidence", _nasab_order, "Arabic \"X bin Y\" against \"Y bin X\": father and son, not one person."),
+    Feature("name_order", "evidence", _name_order,
+            "Given and family names stated on both sides, and a given name pairs with a family name (\"Friedrich Hans\")."),
     Feature("legal_form_mismatch", "evidence", _legal_form_mismatch, "Both names carry legal forms, of different classes (AG vs GmbH)."),
     Feature("country_match", "evidence", _country_match, "The party's country is one of the entity's countries."),
     Feature("country_mismatch", "evidence", _country_mismatch, "The party's country is none of the entity's countries."),
