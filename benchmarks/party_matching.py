@@ -12,6 +12,7 @@ Sections (all by default):
   un         UN Security Council people as listed (yente_positives_un_untreated.csv, 683): recall at the match threshold
   negatives  1,000 synthetic US people on no list (yente_negatives_us_1000.csv): false-positive rate
   variants   the UN people re-ordered and re-spelled (built here, deterministically; see variant()): recall
+  arabic     Arabic-script names of UN entries against an index without Arabic-script names: recall
   namebench  nomenklatura name bench (826 pairs): threshold tuned on one half, F1 on the other half
   entitybench nomenklatura entity-bench checks (checks.yml): pass rate
   watchman   watchman cross-script pairs: every pair above its stated minimum
@@ -282,6 +283,54 @@ def variants(index: PartyIndex, shared: Path, lv2: LogicV2 | None, match: float,
     return out
 
 
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+
+
+def arabic_script(rows: list[dict[str, Any]], lv2: LogicV2 | None, match: float, possible: float) -> list[str]:
+    """Arabic-script names of UN entries searched against an index without any Arabic-script name.
+
+    Most UN entries carry their Arabic-script names as aliases; a declaration may give the name in Arabic or
+    Persian script where a list has only Latin spellings. Every Arabic-script name is removed from every
+    entity (all lists), and each Arabic-script name of a UN entry is searched; a hit is that UN entry.
+    """
+    stripped, queries = [], []
+    for r in rows:
+        props = r.get("properties", {})
+        arabic = [n for p in ("name", "alias", "previousName", "weakAlias") for n in props.get(p, []) if _ARABIC.search(n)]
+        if r["_list"] == "un_sc":
+            queries += [(n, r["id"], r.get("schema")) for n in arabic]
+        if arabic:
+            props = {k: ([v for v in vs if not _ARABIC.search(v)] if k in ("name", "alias", "previousName", "weakAlias") else vs)
+                     for k, vs in props.items()}
+            if not any(props.get(p) for p in ("name", "alias")):
+                continue
+            r = {**r, "properties": props}
+        stripped.append(r)
+    index = PartyIndex([ListedEntity.from_ftm(r["_list"], r) for r in stripped], {})
+    # The same person on another list counts: an entity carrying one of the UN entry's Latin names (same parts).
+    by_parts: dict[tuple[str, ...], set[str]] = {}
+    for e_idx, key in index.name_keys:
+        by_parts.setdefault(key.tokens, set()).add(index.entities[e_idx].entity_id)
+    same = {e.entity_id: set().union(*(by_parts.get(name_key(n).tokens, set()) for n in e.names)) | {e.entity_id}
+            for e in index.entities if e.list_id == "un_sc"}
+    hit_m = hit_p = 0
+    misses = []
+    for name, eid, schema in queries:
+        found, _ = index.match(Query(name, schema=schema), limit=10)
+        s = max((c.score for c in found if c.entity.entity_id in same.get(eid, {eid})), default=0.0)
+        hit_m += s >= match
+        hit_p += s >= possible
+        if s < match and len(misses) < 10:
+            ent = next((e for e in index.entities if e.entity_id == eid), None)
+            top = f"top {found[0].matched_name!r} {found[0].score:.2f}" if found else "no candidate"
+            misses.append(f"{name!r} (listed {ent.caption if ent else '?'!r}): {s:.2f}; {top}")
+    n = len(queries)
+    out = [f"### Arabic-script names of UN entries against Latin names only ({n} queries; every Arabic-script name removed from the index)", "",
+           f"kordon: recall at match ≥ {match}: **{hit_m / n:.4f}** ({hit_m}/{n}); at possible ≥ {possible}: {hit_p / n:.4f}", "",
+           "Missed at the match threshold (first 10):", ""] + [f"- {m}" for m in misses]
+    return out + [""]
+
+
 def split_half(r: dict[str, str]) -> str:
     """Deterministic half of a name-bench case: parity of the SHA-1 of case_group|name1|name2.
 
@@ -444,7 +493,7 @@ def main() -> None:
         return child_build(sys.argv[2])
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", default=os.environ.get("KORDON_SHARED_DATA", "../shared/data"))
-    ap.add_argument("--sections", default="un,negatives,variants,namebench,entitybench,watchman,speed")
+    ap.add_argument("--sections", default="un,negatives,variants,arabic,namebench,entitybench,watchman,speed")
     ap.add_argument("--match", type=float, default=0.9, help="the rule pack's match threshold")
     ap.add_argument("--possible", type=float, default=0.75, help="the rule pack's possible-match threshold")
     ap.add_argument("--no-lv2", action="store_true", help="skip nomenklatura's logic-v2")
@@ -464,7 +513,7 @@ def main() -> None:
         out += entity_bench(shared, lv2, args.match, args.possible)
     if "watchman" in sections:
         out += watchman(shared, lv2)
-    if sections & {"un", "negatives", "variants", "speed"}:
+    if sections & {"un", "negatives", "variants", "arabic", "speed"}:
         out += index_sections(shared, sections, lv2, args.match, args.possible)
     print("\n".join(out))
 
@@ -478,6 +527,8 @@ def index_sections(shared: Path, sections: set[str], lv2: LogicV2 | None, match:
         out += negatives(index, shared, lv2, match, possible)
     if "variants" in sections:
         out += variants(index, shared, lv2, match, possible)
+    if "arabic" in sections:
+        out += arabic_script(rows, lv2, match, possible)
     if "speed" in sections:
         out += speed(index, rows, shared, lv2, (build_s, build_cpu))
     return out

@@ -176,10 +176,19 @@ def _numbers_as_digits(words: list[str]) -> list[str]:
     return out
 
 
+# Arabic script: the article al- is written joined to the word ("التكريتي" / "AL-TIKRITI") and is split off as
+# Latin lists write it; the feminine ending ة is read -a, as in "Hamza", "Aisha" (rigour writes t).
+# Not in the first word: given names begin with the same letters (الهام Elham, الياس Ilyas).
+_AR_ARTICLE = re.compile(r"(?<=\s)\u0627\u0644(?=[\u0600-\u06ff]{2,})")
+_AR_TA_MARBUTA = re.compile("\u0629")
+
+
 def _clean(text: str) -> str:
     # One normal form for list and query (format characters, look-alikes, letters written apart);
     # then emoji, symbols and punctuation are not name material. Marks stay: Thai vowels, Arabic harakat.
     text = _CAMEL.sub(" ", normalise_name_text(text))
+    if "\u0627\u0644" in text or "\u0629" in text:
+        text = _AR_TA_MARBUTA.sub("\u0627", _AR_ARTICLE.sub("\u0627\u0644 ", text))
     return "".join(ch if unicodedata.category(ch)[0] in "LMNZ" or ch in "&'-" else " " for ch in text)
 
 

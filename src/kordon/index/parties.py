@@ -21,9 +21,11 @@ from kordon.index.names import NameKey, name_key
 from kordon.index.party_features import (
     Pair,
     compare_keys,
+    is_abjad,
     part_weight,
     score_pair,
     scorer_config,
+    skeleton_tokens,
     token_sim,
 )
 
@@ -242,6 +244,15 @@ class PartyIndex:
         gc.collect()
         gc.freeze()
         self.deletes: dict[str, str | tuple[str, ...]] = {k: (next(iter(v)) if len(v) == 1 else tuple(v)) for k, v in deletes.items()}
+        # Consonant skeletons of the parts: an Arabic- or Persian-script query finds names the lists give in
+        # Latin letters only (the script omits short vowels; "حسين" and "HUSSEIN" share "hsn").
+        skeletons: dict[str, list[int]] = defaultdict(list)
+        for g, toks in enumerate(self.groups):
+            for sk in set(skeleton_tokens(toks)):
+                if len(sk) >= 2:
+                    skeletons[sk].append(g)
+        self.skeletons: dict[str, tuple[int, ...]] = {k: tuple(v) for k, v in skeletons.items()}
+        del skeletons
 
     def _add_names(self, e_idx: int, ent: ListedEntity, members: list[list[int]], group_of: dict[tuple[str, ...], int],
                    token_names: dict[str, list[int]], joined: set[str]) -> None:
@@ -379,7 +390,38 @@ class PartyIndex:
         # like "Muhammad" that thousands of names contain.
         full = [k for g, _, k in ranked if -g >= self.FULL][: self.FULL_MAX]
         rest = [k for g, _, k in ranked if -g < self.FULL][:limit]
+        if is_abjad(key.original):
+            seen = set(full) | set(rest)
+            rest += [k for k in self._by_skeleton(key) if k not in seen]
         return full + rest
+
+    SKELETON_MAX = 50  # names found through consonant skeletons, scored per Arabic-script query
+
+    def _by_skeleton(self, key: NameKey) -> list[int]:
+        """Name groups sharing consonant skeletons with the query's parts (or runs of adjacent parts written
+        together: "عبد الله" / "ABDULLAH"), covering at least half of the query, best covering first."""
+        sk = list(dict.fromkeys(skeleton_tokens(key.tokens)))
+        if not sk:
+            return []
+        weights = [part_weight(s) for s in sk]
+        probes = [(s, (i,)) for i, s in enumerate(sk)] + [(j, tuple(range(a, b + 1))) for j, a, b in _joins(tuple(sk), runs=True)]
+        cover: dict[int, set[int]] = defaultdict(set)
+        hit: dict[int, set[str]] = defaultdict(set)
+        for probe, parts in probes:
+            for g in self.skeletons.get(probe, ()) if len(probe) >= 2 else ():
+                cover[g].update(parts)
+                hit[g].add(probe)
+        total = sum(weights)
+        ranked = []
+        for g, parts in cover.items():
+            q_share = sum(weights[i] for i in parts) / total
+            if q_share < 0.5:
+                continue
+            # Among names covering the query alike, those with fewer skeletons of their own left over come first.
+            own = [x for x in skeleton_tokens(self.groups[g]) if len(x) >= 2]
+            ranked.append((-(q_share + sum(1 for x in own if x in hit[g]) / max(len(own), 1)), len(own), g))
+        ranked.sort()
+        return [g for _, _, g in ranked[: self.SKELETON_MAX]]
 
     def match(self, query: Query, limit: int = 10) -> tuple[list[Candidate], list[str]]:
         """Ranked candidates and warnings for a query. Never raises on odd names."""

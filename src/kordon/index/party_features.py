@@ -347,16 +347,34 @@ def skeleton(token: str) -> str:
     return re.sub(r"(.)\1+", r"\1", s).replace("v", "")
 
 
-def compare_skeleton(q: NameKey, c: NameKey) -> NameComparison | None:
-    if not (_ABJAD.search(q.original) or _ABJAD.search(c.original)) or bool(_ABJAD.search(q.original)) == bool(_ABJAD.search(c.original)):
+_ARTICLES = frozenset(["al", "el", "ul"])
+
+
+@lru_cache(maxsize=100_000)
+def skeleton_tokens(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """The consonant skeleton of each part, without the article (written joined or apart, al- or el-)."""
+    return tuple(sk for t in tokens if t not in _ARTICLES and (sk := skeleton(t)))
+
+
+def is_abjad(text: str) -> bool:
+    return _ABJAD.search(text) is not None
+
+
+def compare_skeleton(q: NameKey, c: NameKey, person: bool = True) -> NameComparison | None:
+    """One side in Arabic, Persian, Hebrew or Thai script, the other not: both as consonant skeletons, part by part
+    and order-free as `compare_parts` does (lists reorder "AL-TIKRITI, Saddam Hussein"), or written as one string."""
+    if is_abjad(q.original) == is_abjad(c.original):
         return None
-    sq, sc = " ".join(s for s in map(skeleton, q.tokens) if s), " ".join(s for s in map(skeleton, c.tokens) if s)
+    sq, sc = skeleton_tokens(q.tokens), skeleton_tokens(c.tokens)
     if not sq or not sc:
         return None
-    sim = max(OSA.normalized_similarity(sq, sc), OSA.normalized_similarity(sq.replace(" ", ""), sc.replace(" ", "")))
-    if sim < scorer_config()["name"]["skeleton_min"]:
+    r = compare_parts(NameKey("", sq), NameKey("", sc), person)
+    joined = OSA.normalized_similarity("".join(sq), "".join(sc))
+    if joined >= r.score and joined >= scorer_config()["name"]["skeleton_min"]:
+        return NameComparison(joined, [f"{''.join(sq)}~{''.join(sc)} (consonants)"], [], [], "skeleton")
+    if r.score < scorer_config()["name"]["skeleton_min"] * 0.75:
         return None
-    return NameComparison(sim, [f"{sq}~{sc} (consonants)"], [], [], "skeleton")
+    return NameComparison(r.score, [f"{' '.join(r.agreed)} (consonants)"], r.query_left, r.list_left, "skeleton", r.pairs)
 
 
 # --- the feature list ----------------------------------------------------------------------------
@@ -403,7 +421,7 @@ def _name_joined(p: Pair) -> tuple[float, str] | None:
 
 
 def _name_skeleton(p: Pair) -> tuple[float, str] | None:
-    r = compare_skeleton(p.qkey, p.ckey)
+    r = compare_skeleton(p.qkey, p.ckey, p.person)
     return (r.score, f"same consonants across scripts: {r.agreed[0]}") if r else None
 
 
