@@ -40,7 +40,8 @@ from typing import Any
 import yaml
 
 from kordon.index.names import name_key
-from kordon.index.parties import ListedEntity, PartyIndex, Query, compare_keys
+from kordon.index.parties import ListedEntity, PartyIndex, Query
+from kordon.index.party_features import compare_names
 from kordon.ingest.sanctions import eu
 from kordon.ingest.sanctions.lifecycle import split_lists
 from kordon.record.sanctions_lists import screenable, shipped_entities, shipped_manifest
@@ -347,7 +348,7 @@ def name_bench(shared: Path, lv2: LogicV2 | None, match: float) -> list[str]:
     for r in rows:
         halves[split_half(r)].append(r)
     scorers: dict[str, Callable[[dict[str, str]], float]] = {
-        "kordon": lambda r: compare_keys(name_key(r["name1"]), name_key(r["name2"]), r["schema"] == "Person")[0]}
+        "kordon": lambda r: compare_names(r["name1"], r["name2"], r["schema"] == "Person")}
     if lv2:
         scorers["logic-v2"] = lambda r: lv2.score(lv2.entity(r["schema"], {"name": [r["name1"]]}), lv2.entity(r["schema"], {"name": [r["name2"]]}))
     grid = [round(0.5 + 0.01 * i, 2) for i in range(50)]
@@ -420,7 +421,7 @@ def watchman(shared: Path, lv2: LogicV2 | None) -> list[str]:
     passed = lv2_passed = 0
     for row in csv.reader(lines):
         q, exp, minimum = row[0], row[1], float(row[2])
-        s = compare_keys(name_key(q), name_key(exp), True)[0]
+        s = compare_names(q, exp, True)
         ls = lv2.score(lv2.entity("Person", {"name": [q]}), lv2.entity("Person", {"name": [exp]})) if lv2 else None
         passed += s >= minimum
         lv2_passed += ls is not None and ls >= minimum

@@ -252,6 +252,64 @@ def name_key(name: str) -> NameKey:
     return NameKey(original=raw, tokens=tuple(tokens), legal_forms=tuple(found), only_legal_form=only_form, letters=letters)
 
 
+# --- Other readings of one written name ---------------------------------------------------------------
+#
+# Chinese characters are read differently in Chinese, Japanese and Korean: rigour reads them in Mandarin
+# ("山田太郎" → shan tian tai lang), while the Japanese name is Yamada Taro. Where the optional `cjk` extra
+# (fugashi with the UniDic-lite dictionary, MIT/BSD) is installed, a name written only in Chinese characters
+# and kana also gets its Japanese reading. Greek names carry the nominative ending (-ος, -ας, -ης) that
+# English and passport forms often drop ("Αλέξανδρος" / "Alexander"). Each reading is matched as one more
+# name of the same party; the best pair decides, as for aliases.
+
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HAN_KANA_ONLY = re.compile("^[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\\s·・ー]+$")
+_GREEK_WORD = re.compile("[\u0370-\u03ff\u1f00-\u1fff]{4,}")
+_GREEK_ENDING = re.compile("(?:ος|ας|ης|ός|άς|ής)$")
+
+
+@lru_cache(maxsize=1)
+def _japanese_tagger():  # noqa: ANN202 - fugashi.Tagger, or None without the cjk extra
+    try:
+        import fugashi  # type: ignore[import-not-found,unused-ignore]
+
+        return fugashi.Tagger()
+    except (ImportError, RuntimeError):
+        return None
+
+
+def japanese_reading(text: str) -> str | None:
+    """The Japanese reading of a name in Chinese characters and kana, in kana (None without the cjk extra)."""
+    tagger = _japanese_tagger()
+    if tagger is None:
+        return None
+    words = [w.feature.pron or w.feature.kana or w.surface for w in tagger(text.replace(" ", ""))]
+    reading = " ".join(words)
+    return None if _HAN.search(reading) else reading
+
+
+@lru_cache(maxsize=50_000)
+def readings(name: str) -> tuple[str, ...]:
+    """Other readings of a name, each to be matched as another name of the same party."""
+    text = normalise_name_text((name or "")[:MAX_NAME_CHARS])
+    out: list[str] = []
+    if _HAN.search(text) and _HAN_KANA_ONLY.match(text):
+        ja = japanese_reading(text)
+        if ja:
+            out.append(ja)
+    if _GREEK_WORD.search(text):
+        stem = _GREEK_WORD.sub(lambda m: _GREEK_ENDING.sub("", m.group(0)), text)
+        if stem != text:
+            out.append(stem)
+    return tuple(out)
+
+
+def name_keys(name: str) -> list[NameKey]:
+    """The name's key, then one key per other reading (its original shows the reading in brackets)."""
+    from dataclasses import replace
+
+    return [name_key(name)] + [replace(name_key(r), original=f"{name} [{r}]") for r in readings(name)]
+
+
 @lru_cache(maxsize=200_000)
 def is_patronymic(token: str) -> bool:
     return len(token) > 5 and PATRONYMIC_RE.search(token) is not None

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kordon.index import identifiers as ids
-from kordon.index.names import NameKey, name_key
+from kordon.index.names import NameKey, name_key, name_keys
 from kordon.index.party_features import (
     Pair,
     compare_keys,
@@ -67,18 +67,7 @@ class ListedEntity:
                 if n and n not in names:
                     names.append(n)
         countries = sorted({c.lower() for p in COUNTRY_PROPS for c in props.get(p, []) if c})
-        idents = []
-        for prop, scheme in ID_PROPS.items():
-            for v in props.get(prop, []):
-                ident = ids.normalise(scheme, v)
-                if ident.value:
-                    idents.append((ident.scheme, ident.value))
-                if scheme in ("reg", "tax") and ident.value.isdigit():
-                    # Lists write Kazakh BINs and Russian INN/OGRN as plain registration or tax numbers.
-                    for strong in ("kz_bin", "ru_inn", "ru_ogrn"):
-                        cand = ids.normalise(strong, ident.value)
-                        if cand.valid:
-                            idents.append((cand.scheme, cand.value))
+        idents = _identifiers(props)
         roles = name_roles(props)
         structured = " ".join(v for p in NAME_PART_PROPS for v in props.get(p, []) if v)
         if structured and structured not in names and not names:
@@ -92,6 +81,22 @@ class ListedEntity:
             digest=hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16],
             name_roles=roles,
         )
+
+
+def _identifiers(props: dict[str, Any]) -> list[tuple[str, str]]:
+    idents = []
+    for prop, scheme in ID_PROPS.items():
+        for v in props.get(prop, []):
+            ident = ids.normalise(scheme, v)
+            if ident.value:
+                idents.append((ident.scheme, ident.value))
+            if scheme in ("reg", "tax") and ident.value.isdigit():
+                # Lists write Kazakh BINs and Russian INN/OGRN as plain registration or tax numbers.
+                for strong in ("kz_bin", "ru_inn", "ru_ogrn"):
+                    cand = ids.normalise(strong, ident.value)
+                    if cand.valid:
+                        idents.append((cand.scheme, cand.value))
+    return idents
 
 
 @dataclass
@@ -257,8 +262,7 @@ class PartyIndex:
     def _add_names(self, e_idx: int, ent: ListedEntity, members: list[list[int]], group_of: dict[tuple[str, ...], int],
                    token_names: dict[str, list[int]], joined: set[str]) -> None:
         seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
-        for n in ent.names:
-            key = name_key(n)
+        for key in (k for n in ent.names for k in name_keys(n)):
             # "LOGARCHEO AG" and "LOGARCHEO S.A." are both kept: the legal form is evidence too.
             if not key.tokens or (key.tokens, key.legal_forms) in seen:
                 continue
@@ -413,8 +417,8 @@ class PartyIndex:
                 hit[g].add(probe)
         total = sum(weights)
         ranked = []
-        for g, parts in cover.items():
-            q_share = sum(weights[i] for i in parts) / total
+        for g, covered in cover.items():
+            q_share = sum(weights[i] for i in covered) / total
             if q_share < 0.5:
                 continue
             # Among names covering the query alike, those with fewer skeletons of their own left over come first.
@@ -434,7 +438,12 @@ class PartyIndex:
             )
         else:
             floor = float(scorer_config()["min_candidate_score"])
-            for e_idx, (score, ckey, ps) in self._best_pairs(query, key).items():
+            best = self._best_pairs(query, key)
+            for other in name_keys(query.name)[1:]:  # other readings of the query's name: best pair wins
+                for e_idx, found in self._best_pairs(query, other).items():
+                    if e_idx not in best or (found[0], found[2].name_score) > (best[e_idx][0], best[e_idx][2].name_score):
+                        best[e_idx] = found
+            for e_idx, (score, ckey, ps) in best.items():
                 if ps.name_score < floor:
                     continue
                 ent = self.entities[e_idx]

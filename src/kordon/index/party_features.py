@@ -70,17 +70,21 @@ def validate_scorer(block: Any, where: str = "params.scorer") -> dict[str, Any]:
         if k not in DEFAULTS:
             raise ScorerConfigError(f"{where}: unknown key {k!r}; known keys are {', '.join(DEFAULTS)}")
         if isinstance(DEFAULTS[k], dict):
-            if not isinstance(v, dict):
-                raise ScorerConfigError(f"{where}.{k}: must be a mapping, not {type(v).__name__}")
-            for kk, vv in v.items():
-                if kk == "__line__":
-                    continue
-                if kk not in DEFAULTS[k]:
-                    raise ScorerConfigError(f"{where}.{k}: unknown key {kk!r}; known keys are {', '.join(DEFAULTS[k])}")
-                cfg[k][kk] = _number(vv, f"{where}.{k}.{kk}", -1.0 if k == "weights" else 0.0)
+            _merge_group(cfg[k], k, v, f"{where}.{k}")
         else:
             cfg[k] = _number(v, f"{where}.{k}", 0.0)
     return cfg
+
+
+def _merge_group(cfg: dict[str, Any], group: str, v: Any, where: str) -> None:
+    if not isinstance(v, dict):
+        raise ScorerConfigError(f"{where}: must be a mapping, not {type(v).__name__}")
+    for kk, vv in v.items():
+        if kk == "__line__":
+            continue
+        if kk not in DEFAULTS[group]:
+            raise ScorerConfigError(f"{where}: unknown key {kk!r}; known keys are {', '.join(DEFAULTS[group])}")
+        cfg[kk] = _number(vv, f"{where}.{kk}", -1.0 if group == "weights" else 0.0)
 
 
 def _number(v: Any, where: str, low: float) -> float:
@@ -551,6 +555,13 @@ def score_pair(p: Pair) -> PairScore:
     score = best_name + sum(c for c, _ in evidence)
     expl += [e for _, e in evidence]
     return PairScore(max(0.0, min(1.0, score)), best_name, expl, r)
+
+
+def compare_names(q: str, c: str, person: bool) -> float:
+    """Name-only score of two names over their readings (names.name_keys), as the index scores them; for benchmarks."""
+    from kordon.index.names import name_keys
+
+    return max(compare_keys(a, b, person)[0] for a in name_keys(q) for b in name_keys(c))
 
 
 def compare_keys(q: NameKey, c: NameKey, person: bool) -> tuple[float, list[str], list[str], list[str]]:
