@@ -201,6 +201,7 @@ class NameKey:
     legal_forms: tuple[str, ...] = ()
     only_legal_form: bool = False
     letters: int = 0  # letters in the name parts as written, without digits, particles and legal forms
+    reading: str = ""  # another reading of the written name (readings()) these tokens come from, if any
 
     @property
     def text(self) -> str:
@@ -304,10 +305,10 @@ def readings(name: str) -> tuple[str, ...]:
 
 
 def name_keys(name: str) -> list[NameKey]:
-    """The name's key, then one key per other reading (its original shows the reading in brackets)."""
+    """The name's key, then one key per other reading (original: the name as written; reading: the reading)."""
     from dataclasses import replace
 
-    return [name_key(name)] + [replace(name_key(r), original=f"{name} [{r}]") for r in readings(name)]
+    return [name_key(name)] + [replace(name_key(r), original=name[:MAX_NAME_CHARS], reading=r) for r in readings(name)]
 
 
 @lru_cache(maxsize=200_000)

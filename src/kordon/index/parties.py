@@ -376,7 +376,7 @@ class PartyIndex:
         toks = list(dict.fromkeys(key.tokens))
         found = self._probe(toks) if toks else []
         if not found:
-            return []
+            return self._by_skeleton(key) if is_abjad(key.original) else []
         weights = [part_weight(t) for t in toks]
         total = sum(weights)
         n = len(toks)

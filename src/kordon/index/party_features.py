@@ -295,7 +295,9 @@ def _compare_han(q: str, c: str) -> NameComparison:
     qa, ca = [ch for ch in q if not ch.isspace() and ch not in "·・."], [ch for ch in c if not ch.isspace() and ch not in "·・."]
     same = sum(min(qa.count(ch), ca.count(ch)) for ch in set(qa))
     score = 2 * same / (len(qa) + len(ca)) if qa and ca else 0.0
-    return NameComparison(score, [ch for ch in qa if ch in ca], [ch for ch in qa if ch not in ca], [ch for ch in ca if ch not in qa], "characters")
+    if same < min(len(qa), len(ca)):
+        score -= scorer_config()["name"]["disagreeing_parts_penalty"]  # a character on each side that differs
+    return NameComparison(max(score, 0.0), [ch for ch in qa if ch in ca], [ch for ch in qa if ch not in ca], [ch for ch in ca if ch not in qa], "characters")
 
 
 def compare_parts(q: NameKey, c: NameKey, person: bool) -> NameComparison:
@@ -420,6 +422,8 @@ def _name_parts(p: Pair) -> tuple[float, str] | None:
 
 
 def _name_joined(p: Pair) -> tuple[float, str] | None:
+    if _HAN_ONLY.match(p.qkey.original) and _HAN_ONLY.match(p.ckey.original):
+        return None  # the characters decide (compare_parts): readings cannot tell homophones apart
     r = p.joined()
     return (r.score, f"written together/apart: {r.agreed[0]}") if r else None
 
@@ -546,7 +550,8 @@ def score_pair(p: Pair) -> PairScore:
             contrib = w * value * (best_name if f.name == "legal_form_mismatch" else 1.0)
             evidence.append((contrib, f"{why} ({f.name} {contrib:+.2f})"))
     r = p.parts()
-    expl = [f"name {p.ckey.original!r}: {best_expl or 'nothing agreed'} ({best_feature or 'no name feature'} {best_name:.2f})"]
+    read = "".join(f" read {k.reading!r}" for k in (p.qkey, p.ckey) if k.reading)
+    expl = [f"name {p.ckey.original!r}{read}: {best_expl or 'nothing agreed'} ({best_feature or 'no name feature'} {best_name:.2f})"]
     if best_feature == "name_parts":
         if r.query_left:
             expl.append(f"query parts not on the list: {', '.join(r.query_left)}")
