@@ -186,11 +186,29 @@ def un_listed(index: PartyIndex, shared: Path, lv2: LogicV2 | None, match: float
         out += [(f"kordon, {what}: recall at match ≥ {match}: **{hit_m / len(rows):.4f}** ({hit_m}/{len(rows)}); "
                  f"at possible ≥ {possible}: {hit_p / len(rows):.4f}"), ""]
         out += [f"- missed: {m}" for m in misses[:10]] + ([""] if misses else [])
+        if misses and evidence:
+            out += older_publications(shared, [r for r in rows if person_query(r).name in {m.split("'")[1] for m in misses}], match)
     if lv2:
         cache: dict[str, Any] = {}
         hits = sum(lv2_best(lv2, index, person_query(r), cache)[0] >= LV2_THRESHOLD for r in rows)
         out += [f"logic-v2 on kordon's candidates, same evidence: recall at ≥ {LV2_THRESHOLD}: **{hits / len(rows):.4f}** ({hits}/{len(rows)})", ""]
     return out
+
+
+def older_publications(shared: Path, rows: list[dict[str, str]], match: float) -> list[str]:
+    """Where the rows missed are listed at all: each older OFAC SDN publication in shared/data, loaded alone."""
+    from kordon.ingest.sanctions import ofac
+
+    out = []
+    for path in sorted((shared / "sanctions_lists/ofac").glob("sdn_*.csv.gz")):
+        res = ofac.load(path)
+        idx = PartyIndex([ListedEntity.from_ftm("old", e if isinstance(e, dict) else e.to_dict()) for e in res.entities])
+        for r in rows:
+            found, _ = idx.match(person_query(r), limit=1)
+            got = f"{found[0].matched_name!r} ({found[0].entity.entity_id}) {found[0].score:.2f}" if found else "nothing"
+            out.append(f"- {r['full_name']!r} against {path.name} alone (superseded; not in the index above): "
+                       f"{got}{' — found' if found and found[0].score >= match else ''}")
+    return out + [""] if out else []
 
 
 def negatives(index: PartyIndex, shared: Path, lv2: LogicV2 | None, match: float, possible: float) -> list[str]:
