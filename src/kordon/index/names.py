@@ -283,8 +283,12 @@ def japanese_reading(text: str) -> str | None:
     tagger = _japanese_tagger()
     if tagger is None:
         return None
-    words = [w.feature.pron or w.feature.kana or w.surface for w in tagger(text.replace(" ", ""))]
-    reading = " ".join(words)
+    words = list(tagger(text.replace(" ", "")))
+    # Only names the dictionary knows as Japanese personal names (surname, given name) in every word: a
+    # Chinese name ("娜秀英李") would otherwise get a meaningless Japanese reading that could meet anything.
+    if not re.search("[\u3040-\u30ff]", text) and not all(w.feature.pos2 == "固有名詞" and w.feature.pos3 == "人名" for w in words):
+        return None
+    reading = " ".join(w.feature.pron or w.feature.kana or w.surface for w in words)
     return None if _HAN.search(reading) else reading
 
 
