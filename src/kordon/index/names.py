@@ -189,7 +189,10 @@ def _clean(text: str) -> str:
     text = _CAMEL.sub(" ", normalise_name_text(text))
     if "\u0627\u0644" in text or "\u0629" in text:
         text = _AR_TA_MARBUTA.sub("\u0627", _AR_ARTICLE.sub("\u0627\u0644 ", text))
-    return "".join(ch if unicodedata.category(ch)[0] in "LMNZ" or ch in "&'-" else " " for ch in text)
+    return "".join(ch if unicodedata.category(ch)[0] in "LMNZ" or ch in "&'’‘ʼʻ`´-" else " " for ch in text)
+
+
+_APOSTROPHES = re.compile("['’‘ʼʻ`´]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +224,8 @@ MAX_NAME_CHARS = 500
 def name_key(name: str) -> NameKey:
     """Normalise one name. Never raises: empty, very long, mixed-script or emoji names all give a key."""
     raw = (name or "")[:MAX_NAME_CHARS]
-    cleaned = _clean(raw).casefold().replace("'", "").replace("&", " and ")
+    # Apostrophes in every form lists use ("SA'D", "SA’D", "SAʼD") are dropped alike.
+    cleaned = _APOSTROPHES.sub("", _clean(raw).casefold()).replace("&", " and ")
     words = _TOKEN_RE.findall(cleaned)
     single, phrases = legal_forms()
     found: list[str] = []  # legal-form classes

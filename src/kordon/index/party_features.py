@@ -330,9 +330,11 @@ def compare_joined(q: NameKey, c: NameKey) -> NameComparison | None:
     qa, ca = q.tokens, c.tokens
     if not qa or not ca:
         return None
-    # Never across different numbers ("Neka 455"/"456") or different initials ("I.P.C."/"N.P.C.").
+    # Never across different numbers ("Neka 455"/"456") or different initials ("I.P.C."/"N.P.C."), nor where one
+    # name is the other with a part more ("Fund" / "Fund I"): that is for the parts comparison to weigh.
+    short, long_ = (qa, ca) if len(qa) < len(ca) else (ca, qa)
     comparable = len(qa) != len(ca) or sorted(t[0] for t in qa) == sorted(t[0] for t in ca)
-    if not comparable or _numbers(qa) != _numbers(ca):
+    if not comparable or (len(qa) != len(ca) and set(short) <= set(long_)) or _numbers(qa) != _numbers(ca):
         return None
     jq, jc = "".join(qa), "".join(ca)
     sim = OSA.normalized_similarity(jq, jc)
