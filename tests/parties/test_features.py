@@ -169,3 +169,16 @@ def test_japanese_reading_of_a_kanji_name():
     assert _score("山田太郎", "Yamada Taro") >= 0.9
     assert _score("Tanaka Hanako", "田中花子") >= 0.9
     assert _score("山田太郎", "Tanaka Hanako") < 0.5
+
+
+@pytest.mark.parametrize("query,listed", [
+    ("الاتحاد الاسلامي", "AL-ITIHAAD AL-ISLAMIYA"),  # the article on the first word of an organisation
+    ("الهام احمدی", "Elham Ahmadi"),  # ... and a Persian given name that begins with the same letters
+    ("محمد حمزة زبيدي", "MUHAMMAD HAMZA ZUBAIDI"),  # ة read -a
+    ("عصبة الأنصار", "ASBAT AL-ANSAR"),  # ... and -at before a word with the article
+])
+def test_arabic_script_spellings(query, listed):
+    others = ["al-Djihad al-Islami", "Ahmad Elhami", "Hamza Ali", "ANSAR AL-DIN"]
+    idx = PartyIndex([ListedEntity("t", str(i), "LegalEntity", n, [n]) for i, n in enumerate([listed, *others])])
+    found, _ = idx.match(Query(query), limit=3)
+    assert found[0].matched_name == listed and found[0].score >= 0.9

@@ -181,6 +181,8 @@ def _numbers_as_digits(words: list[str]) -> list[str]:
 # Not in the first word: given names begin with the same letters (الهام Elham, الياس Ilyas).
 _AR_ARTICLE = re.compile(r"(?<=\s)\u0627\u0644(?=[\u0600-\u06ff]{2,})")
 _AR_TA_MARBUTA = re.compile("\u0629")
+# ... except before a word with the article, where it is read -at ("عصبة الأنصار" / ASBAT AL-ANSAR).
+_AR_CONSTRUCT = re.compile("\u0629(?=\\s+\u0627\u0644)")
 
 
 def _clean(text: str) -> str:
@@ -188,7 +190,7 @@ def _clean(text: str) -> str:
     # then emoji, symbols and punctuation are not name material. Marks stay: Thai vowels, Arabic harakat.
     text = _CAMEL.sub(" ", normalise_name_text(text))
     if "\u0627\u0644" in text or "\u0629" in text:
-        text = _AR_TA_MARBUTA.sub("\u0627", _AR_ARTICLE.sub("\u0627\u0644 ", text))
+        text = _AR_TA_MARBUTA.sub("\u0627", _AR_CONSTRUCT.sub("\u062a", _AR_ARTICLE.sub("\u0627\u0644 ", text)))
     return "".join(ch if unicodedata.category(ch)[0] in "LMNZ" or ch in "&'’‘ʼʻ`´-" else " " for ch in text)
 
 

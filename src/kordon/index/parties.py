@@ -20,6 +20,7 @@ from kordon.index import identifiers as ids
 from kordon.index.names import NameKey, name_key, name_keys
 from kordon.index.party_features import (
     Pair,
+    abjad_skeletons,
     compare_keys,
     is_abjad,
     part_weight,
@@ -404,7 +405,13 @@ class PartyIndex:
     def _by_skeleton(self, key: NameKey) -> list[int]:
         """Name groups sharing consonant skeletons with the query's parts (or runs of adjacent parts written
         together: "عبد الله" / "ABDULLAH"), covering at least half of the query, best covering first."""
-        sk = list(dict.fromkeys(skeleton_tokens(key.tokens)))
+        found: dict[int, float] = {}
+        for variant in abjad_skeletons(key):
+            for rank, g in self._skeleton_ranked(list(dict.fromkeys(variant))):
+                found[g] = min(rank, found.get(g, 0.0))
+        return sorted(found, key=lambda g: (found[g], g))[: self.SKELETON_MAX]
+
+    def _skeleton_ranked(self, sk: list[str]) -> list[tuple[float, int]]:
         if not sk:
             return []
         weights = [part_weight(s) for s in sk]
@@ -423,9 +430,9 @@ class PartyIndex:
                 continue
             # Among names covering the query alike, those with fewer skeletons of their own left over come first.
             own = [x for x in skeleton_tokens(self.groups[g]) if len(x) >= 2]
-            ranked.append((-(q_share + sum(1 for x in own if x in hit[g]) / max(len(own), 1)), len(own), g))
+            ranked.append((-(q_share + sum(1 for x in own if x in hit[g]) / max(len(own), 1)) + len(own) / 1000, g))
         ranked.sort()
-        return [g for _, _, g in ranked[: self.SKELETON_MAX]]
+        return ranked[: self.SKELETON_MAX]
 
     def match(self, query: Query, limit: int = 10) -> tuple[list[Candidate], list[str]]:
         """Ranked candidates and warnings for a query. Never raises on odd names."""

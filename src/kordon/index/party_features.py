@@ -368,12 +368,31 @@ def is_abjad(text: str) -> bool:
     return _ABJAD.search(text) is not None
 
 
+def abjad_skeletons(key: NameKey) -> list[tuple[str, ...]]:
+    """Skeletons of a name in Arabic or Persian script: as read, and, where its first word begins with al-,
+    also without that article (names.py splits it off other words only: given names such as الهام Elham
+    begin with the same letters, organisations' names with the article: الاتحاد الاسلامي / AL-ITIHAAD AL-ISLAMIYA)."""
+    sk = skeleton_tokens(key.tokens)
+    first = key.tokens[0] if key.tokens else ""
+    if first.startswith("al") and len(first) >= 5 and sk and sk[0].startswith("l") and len(sk[0]) >= 3:
+        return [sk, (sk[0][1:], *sk[1:])]
+    return [sk]
+
+
 def compare_skeleton(q: NameKey, c: NameKey, person: bool = True) -> NameComparison | None:
     """One side in Arabic, Persian, Hebrew or Thai script, the other not: both as consonant skeletons, part by part
     and order-free as `compare_parts` does (lists reorder "AL-TIKRITI, Saddam Hussein"), or written as one string."""
     if is_abjad(q.original) == is_abjad(c.original):
         return None
-    sq, sc = skeleton_tokens(q.tokens), skeleton_tokens(c.tokens)
+    if is_abjad(q.original):
+        pairs = [(sq, skeleton_tokens(c.tokens)) for sq in abjad_skeletons(q)]
+    else:
+        pairs = [(skeleton_tokens(q.tokens), sc) for sc in abjad_skeletons(c)]
+    found = [r for r in (_compare_skeletons(sq, sc, person) for sq, sc in pairs) if r is not None]
+    return max(found, key=lambda r: r.score) if found else None
+
+
+def _compare_skeletons(sq: tuple[str, ...], sc: tuple[str, ...], person: bool) -> NameComparison | None:
     if not sq or not sc:
         return None
     r = compare_parts(NameKey("", sq), NameKey("", sc), person)
