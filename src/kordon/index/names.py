@@ -207,6 +207,7 @@ class NameKey:
     only_legal_form: bool = False
     letters: int = 0  # letters in the name parts as written, without digits, particles and legal forms
     reading: str = ""  # another reading of the written name (readings()) these tokens come from, if any
+    han_only: bool = False  # the written name is only Chinese characters: they decide, not their readings
 
     @property
     def text(self) -> str:
@@ -256,7 +257,8 @@ def name_key(name: str) -> NameKey:
                 tokens.append(f)
     only_form = (len(kept) == 1 and kept[0] in single) or (not kept and bool(found))
     letters = sum(sum(ch.isalpha() for ch in w) for w in kept if w not in _PARTICLES and not (w in single and len(kept) > 1))
-    return NameKey(original=raw, tokens=tuple(tokens), legal_forms=tuple(found), only_legal_form=only_form, letters=letters)
+    return NameKey(original=raw, tokens=tuple(tokens), legal_forms=tuple(found), only_legal_form=only_form, letters=letters,
+                   han_only=bool(_HAN_ONLY.match(raw)))
 
 
 # --- Other readings of one written name ---------------------------------------------------------------
@@ -269,6 +271,7 @@ def name_key(name: str) -> NameKey:
 # name of the same party; the best pair decides, as for aliases.
 
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HAN_ONLY = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\s·・.]+$")
 _HAN_KANA_ONLY = re.compile("^[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\\s·・ー]+$")
 _GREEK_WORD = re.compile("[\u0370-\u03ff\u1f00-\u1fff]{4,}")
 _GREEK_ENDING = re.compile("(?:ος|ας|ης|ός|άς|ής)$")
@@ -318,7 +321,8 @@ def name_keys(name: str) -> list[NameKey]:
     """The name's key, then one key per other reading (original: the name as written; reading: the reading)."""
     from dataclasses import replace
 
-    return [name_key(name)] + [replace(name_key(r), original=name[:MAX_NAME_CHARS], reading=r) for r in readings(name)]
+    key = name_key(name)
+    return [key] + [replace(name_key(r), original=key.original, reading=r, han_only=key.han_only) for r in readings(name)]
 
 
 @lru_cache(maxsize=200_000)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kordon.index import identifiers as ids
-from kordon.index.names import NameKey, name_key, name_keys
+from kordon.index.names import NameKey, name_key, name_keys, readings
 from kordon.index.party_features import (
     Pair,
     abjad_skeletons,
@@ -446,7 +446,7 @@ class PartyIndex:
         else:
             floor = float(scorer_config()["min_candidate_score"])
             best = self._best_pairs(query, key)
-            for other in name_keys(query.name)[1:]:  # other readings of the query's name: best pair wins
+            for other in name_keys(query.name)[1:] if readings(query.name) else ():  # other readings: the best pair wins
                 for e_idx, found in self._best_pairs(query, other).items():
                     if e_idx not in best or (found[0], found[2].name_score) > (best[e_idx][0], best[e_idx][2].name_score):
                         best[e_idx] = found

@@ -279,16 +279,18 @@ def _person_titles() -> frozenset[str]:
     return frozenset(fold_token(p.casefold().rstrip(".")) for p in person_name_prefixes_list() if p.isalpha())
 
 
-def _untitled(tokens: list[str]) -> list[str]:
+def _untitled(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    titles = _person_titles()
+    if not tokens or tokens[0] not in titles:
+        return tokens
     i = 0
-    while i < len(tokens) - 1 and tokens[i] in _person_titles():
+    while i < len(tokens) - 1 and tokens[i] in titles:
         i += 1
     return tokens[i:]
 
 
-# Chinese characters: two names written in them are compared character by character. Their Latin
-# readings cannot tell homophones apart (高石早苗 / 高市早苗 both read "gao shi zao miao").
-_HAN_ONLY = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\s·・.]+$")
+# Chinese characters: two names written only in them (NameKey.han_only) are compared character by character.
+# Their Latin readings cannot tell homophones apart (高石早苗 / 高市早苗 both read "gao shi zao miao").
 
 
 def _compare_han(q: str, c: str) -> NameComparison:
@@ -303,9 +305,9 @@ def _compare_han(q: str, c: str) -> NameComparison:
 def compare_parts(q: NameKey, c: NameKey, person: bool) -> NameComparison:
     """Name parts paired greedily by similarity, order-free; missing parts cost less than disagreeing ones."""
     n = scorer_config()["name"]
-    if _HAN_ONLY.match(q.original) and _HAN_ONLY.match(c.original):
+    if q.han_only and c.han_only:
         return _compare_han(q.original, c.original)
-    qt, ct = (_untitled(list(q.tokens)), _untitled(list(c.tokens))) if person else (list(q.tokens), list(c.tokens))
+    qt, ct = (list(_untitled(q.tokens)), list(_untitled(c.tokens))) if person else (list(q.tokens), list(c.tokens))
     qa, ca = _merge_split(qt, ct), _merge_split(ct, qt)
     if not qa or not ca:
         return NameComparison(0.0, [], qa, ca)
@@ -332,9 +334,12 @@ def compare_joined(q: NameKey, c: NameKey) -> NameComparison | None:
         return None
     # Never across different numbers ("Neka 455"/"456") or different initials ("I.P.C."/"N.P.C."), nor where one
     # name is the other with a part more ("Fund" / "Fund I"): that is for the parts comparison to weigh.
-    short, long_ = (qa, ca) if len(qa) < len(ca) else (ca, qa)
-    comparable = len(qa) != len(ca) or sorted(t[0] for t in qa) == sorted(t[0] for t in ca)
-    if not comparable or (len(qa) != len(ca) and set(short) <= set(long_)) or _numbers(qa) != _numbers(ca):
+    if len(qa) == len(ca):
+        if sorted(t[0] for t in qa) != sorted(t[0] for t in ca):
+            return None
+    elif set(qa) <= set(ca) or set(ca) <= set(qa):
+        return None
+    if _numbers(qa) != _numbers(ca):
         return None
     jq, jc = "".join(qa), "".join(ca)
     sim = OSA.normalized_similarity(jq, jc)
@@ -443,7 +448,7 @@ def _name_parts(p: Pair) -> tuple[float, str] | None:
 
 
 def _name_joined(p: Pair) -> tuple[float, str] | None:
-    if _HAN_ONLY.match(p.qkey.original) and _HAN_ONLY.match(p.ckey.original):
+    if p.qkey.han_only and p.ckey.han_only:
         return None  # the characters decide (compare_parts): readings cannot tell homophones apart
     r = p.joined()
     return (r.score, f"written together/apart: {r.agreed[0]}") if r else None
@@ -571,7 +576,7 @@ def score_pair(p: Pair) -> PairScore:
             contrib = w * value * (best_name if f.name == "legal_form_mismatch" else 1.0)
             evidence.append((contrib, f"{why} ({f.name} {contrib:+.2f})"))
     r = p.parts()
-    read = "".join(f" read {k.reading!r}" for k in (p.qkey, p.ckey) if k.reading)
+    read = "".join(f" read {k.reading!r}" for k in (p.qkey, p.ckey) if k.reading) if p.qkey.reading or p.ckey.reading else ""
     expl = [f"name {p.ckey.original!r}{read}: {best_expl or 'nothing agreed'} ({best_feature or 'no name feature'} {best_name:.2f})"]
     if best_feature == "name_parts":
         if r.query_left:
