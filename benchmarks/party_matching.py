@@ -12,6 +12,7 @@ Sections (all by default):
   un         UN Security Council people as listed (yente_positives_un_untreated.csv, 683): recall at the match threshold
   negatives  1,000 synthetic US people on no list (yente_negatives_us_1000.csv): false-positive rate
   variants   the UN people re-ordered and re-spelled (built here, deterministically; see variant()): recall
+  arabic     Arabic-script names of UN entries against an index without Arabic-script names: recall
   namebench  nomenklatura name bench (826 pairs): threshold tuned on one half, F1 on the other half
   entitybench nomenklatura entity-bench checks (checks.yml): pass rate
   watchman   watchman cross-script pairs: every pair above its stated minimum
@@ -39,7 +40,8 @@ from typing import Any
 import yaml
 
 from kordon.index.names import name_key
-from kordon.index.parties import ListedEntity, PartyIndex, Query, compare_keys
+from kordon.index.parties import ListedEntity, PartyIndex, Query
+from kordon.index.party_features import compare_names
 from kordon.ingest.sanctions import eu
 from kordon.ingest.sanctions.lifecycle import split_lists
 from kordon.record.sanctions_lists import screenable, shipped_entities, shipped_manifest
@@ -184,11 +186,29 @@ def un_listed(index: PartyIndex, shared: Path, lv2: LogicV2 | None, match: float
         out += [(f"kordon, {what}: recall at match ≥ {match}: **{hit_m / len(rows):.4f}** ({hit_m}/{len(rows)}); "
                  f"at possible ≥ {possible}: {hit_p / len(rows):.4f}"), ""]
         out += [f"- missed: {m}" for m in misses[:10]] + ([""] if misses else [])
+        if misses and evidence:
+            out += older_publications(shared, [r for r in rows if person_query(r).name in {m.split("'")[1] for m in misses}], match)
     if lv2:
         cache: dict[str, Any] = {}
         hits = sum(lv2_best(lv2, index, person_query(r), cache)[0] >= LV2_THRESHOLD for r in rows)
         out += [f"logic-v2 on kordon's candidates, same evidence: recall at ≥ {LV2_THRESHOLD}: **{hits / len(rows):.4f}** ({hits}/{len(rows)})", ""]
     return out
+
+
+def older_publications(shared: Path, rows: list[dict[str, str]], match: float) -> list[str]:
+    """Where the rows missed are listed at all: each older OFAC SDN publication in shared/data, loaded alone."""
+    from kordon.ingest.sanctions import ofac
+
+    out = []
+    for path in sorted((shared / "sanctions_lists/ofac").glob("sdn_*.csv.gz")):
+        res = ofac.load(path)
+        idx = PartyIndex([ListedEntity.from_ftm("old", e if isinstance(e, dict) else e.to_dict()) for e in res.entities])
+        for r in rows:
+            found, _ = idx.match(person_query(r), limit=1)
+            got = f"{found[0].matched_name!r} ({found[0].entity.entity_id}) {found[0].score:.2f}" if found else "nothing"
+            out.append(f"- {r['full_name']!r} against {path.name} alone (superseded; not in the index above): "
+                       f"{got}{' — found' if found and found[0].score >= match else ''}")
+    return out + [""] if out else []
 
 
 def negatives(index: PartyIndex, shared: Path, lv2: LogicV2 | None, match: float, possible: float) -> list[str]:
@@ -282,6 +302,54 @@ def variants(index: PartyIndex, shared: Path, lv2: LogicV2 | None, match: float,
     return out
 
 
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+
+
+def arabic_script(rows: list[dict[str, Any]], lv2: LogicV2 | None, match: float, possible: float) -> list[str]:
+    """Arabic-script names of UN entries searched against an index without any Arabic-script name.
+
+    Most UN entries carry their Arabic-script names as aliases; a declaration may give the name in Arabic or
+    Persian script where a list has only Latin spellings. Every Arabic-script name is removed from every
+    entity (all lists), and each Arabic-script name of a UN entry is searched; a hit is that UN entry.
+    """
+    stripped, queries = [], []
+    for r in rows:
+        props = r.get("properties", {})
+        arabic = [n for p in ("name", "alias", "previousName", "weakAlias") for n in props.get(p, []) if _ARABIC.search(n)]
+        if r["_list"] == "un_sc":
+            queries += [(n, r["id"], r.get("schema")) for n in arabic]
+        if arabic:
+            props = {k: ([v for v in vs if not _ARABIC.search(v)] if k in ("name", "alias", "previousName", "weakAlias") else vs)
+                     for k, vs in props.items()}
+            if not any(props.get(p) for p in ("name", "alias")):
+                continue
+            r = {**r, "properties": props}
+        stripped.append(r)
+    index = PartyIndex([ListedEntity.from_ftm(r["_list"], r) for r in stripped], {})
+    # The same person on another list counts: an entity carrying one of the UN entry's Latin names (same parts).
+    by_parts: dict[tuple[str, ...], set[str]] = {}
+    for e_idx, key in index.name_keys:
+        by_parts.setdefault(key.tokens, set()).add(index.entities[e_idx].entity_id)
+    same = {e.entity_id: set().union(*(by_parts.get(name_key(n).tokens, set()) for n in e.names)) | {e.entity_id}
+            for e in index.entities if e.list_id == "un_sc"}
+    hit_m = hit_p = 0
+    misses = []
+    for name, eid, schema in queries:
+        found, _ = index.match(Query(name, schema=schema), limit=10)
+        s = max((c.score for c in found if c.entity.entity_id in same.get(eid, {eid})), default=0.0)
+        hit_m += s >= match
+        hit_p += s >= possible
+        if s < match and len(misses) < 10:
+            ent = next((e for e in index.entities if e.entity_id == eid), None)
+            top = f"top {found[0].matched_name!r} {found[0].score:.2f}" if found else "no candidate"
+            misses.append(f"{name!r} (listed {ent.caption if ent else '?'!r}): {s:.2f}; {top}")
+    n = len(queries)
+    out = [f"### Arabic-script names of UN entries against Latin names only ({n} queries; every Arabic-script name removed from the index)", "",
+           f"kordon: recall at match ≥ {match}: **{hit_m / n:.4f}** ({hit_m}/{n}); at possible ≥ {possible}: {hit_p / n:.4f}", "",
+           "Missed at the match threshold (first 10):", ""] + [f"- {m}" for m in misses]
+    return out + [""]
+
+
 def split_half(r: dict[str, str]) -> str:
     """Deterministic half of a name-bench case: parity of the SHA-1 of case_group|name1|name2.
 
@@ -298,7 +366,7 @@ def name_bench(shared: Path, lv2: LogicV2 | None, match: float) -> list[str]:
     for r in rows:
         halves[split_half(r)].append(r)
     scorers: dict[str, Callable[[dict[str, str]], float]] = {
-        "kordon": lambda r: compare_keys(name_key(r["name1"]), name_key(r["name2"]), r["schema"] == "Person")[0]}
+        "kordon": lambda r: compare_names(r["name1"], r["name2"], r["schema"] == "Person")}
     if lv2:
         scorers["logic-v2"] = lambda r: lv2.score(lv2.entity(r["schema"], {"name": [r["name1"]]}), lv2.entity(r["schema"], {"name": [r["name2"]]}))
     grid = [round(0.5 + 0.01 * i, 2) for i in range(50)]
@@ -316,38 +384,52 @@ def name_bench(shared: Path, lv2: LogicV2 | None, match: float) -> list[str]:
     return out + [""]
 
 
-def _bench_name(props: dict[str, Any]) -> str:
-    def vals(k: str) -> list[str]:
-        v = props.get(k)
-        return [] if v is None else [v] if isinstance(v, str) else [str(x) for x in v]
-    if vals("name"):
-        return vals("name")[0]
-    return " ".join(x for k in ("firstName", "middleName", "fatherName", "lastName") for x in vals(k))
+def _as_lists(d: dict[str, Any]) -> dict[str, list[str]]:
+    return {k: [str(x) for x in v] if isinstance(v, list) else [str(v)] for k, v in d.items() if k != "label"}
 
 
-def entity_bench(shared: Path, lv2: LogicV2 | None, match: float, tuned: float | None) -> list[str]:
-    checks = yaml.safe_load((shared / "name_matching/nomenklatura_entity_bench_checks.yml").read_text(encoding="utf-8"))["checks"]
-    ths = [match] + ([tuned] if tuned else [])
+def entity_bench(shared: Path, lv2: LogicV2 | None, match: float, possible: float) -> list[str]:
+    """Each check's query and candidate as FtM entities: every property they carry (names, first/last names
+    given separately, birth dates, countries, identifiers) reaches the matcher, as it would from yente's API."""
+    path = shared / "name_matching/nomenklatura_entity_bench_checks.yml"
+    checks = yaml.safe_load(path.read_text(encoding="utf-8"))["checks"]
+    sections = _check_sections(path.read_text(encoding="utf-8"))
+    ths = [match, possible]
     ok = {th: 0 for th in ths}
     lv2_ok = 0
-    for ch in checks:
-        q, c = ch["query"], ch["candidate"]
-        cname = _bench_name(c)
-        ent = ListedEntity("bench", "c", ch["schema"], cname, [cname])
-        idx = PartyIndex([ent])
-        found, _ = idx.match(Query(_bench_name(q), schema=ch["schema"]), limit=1)
+    failed: dict[str, list[str]] = {}
+    for k, ch in enumerate(checks):
+        ent = ListedEntity.from_ftm("bench", {"id": "c", "schema": ch["schema"], "properties": _as_lists(ch["candidate"])})
+        q = Query.from_ftm(ch["schema"], ch["query"])
+        found, _ = PartyIndex([ent]).match(q, limit=1)
         s = found[0].score if found else 0.0
         for th in ths:
             ok[th] += (s >= th) == bool(ch["match"])
+        if (s >= match) != bool(ch["match"]):
+            failed.setdefault(sections[k], []).append(f"{'missed' if ch['match'] else 'wrong'} {q.name!r} / {ent.caption!r} {s:.2f}")
         if lv2:
-            def props(d: dict[str, Any]) -> dict[str, list[str]]:
-                return {k: (v if isinstance(v, list) else [v]) for k, v in d.items()}
-            lv2_ok += (lv2.score(lv2.entity(ch["schema"], props(q)), lv2.entity(ch["schema"], props(c))) >= LV2_THRESHOLD) == bool(ch["match"])
+            lv2_ok += (lv2.score(lv2.entity(ch["schema"], _as_lists(ch["query"])), lv2.entity(ch["schema"], _as_lists(ch["candidate"])))
+                       >= LV2_THRESHOLD) == bool(ch["match"])
     out = [f"### nomenklatura entity-bench checks ({len(checks)} labelled query/candidate pairs)", ""]
     out += [f"kordon pass rate at {th}: **{ok[th] / len(checks):.3f}**" for th in ths]
     if lv2:
         out += [f"logic-v2 pass rate at {LV2_THRESHOLD}: **{lv2_ok / len(checks):.3f}**"]
+    out += ["", f"Failures at the match threshold {match}, by section of the checks file:", ""]
+    for sec, items in failed.items():
+        total = sum(1 for x in sections if x == sec)
+        out += [f"- {sec}: {len(items)} of {total}: " + "; ".join(items)]
     return out + [""]
+
+
+def _check_sections(text: str) -> list[str]:
+    """The comment heading each check sits under in the checks file ("Short names", "The maritime section"...)."""
+    out, sec = [], "(top)"
+    for line in text.splitlines():
+        if line.startswith("  # "):
+            sec = line[4:].strip()[:40]
+        elif line.startswith("  - "):
+            out.append(sec)
+    return out
 
 
 def watchman(shared: Path, lv2: LogicV2 | None) -> list[str]:
@@ -357,7 +439,7 @@ def watchman(shared: Path, lv2: LogicV2 | None) -> list[str]:
     passed = lv2_passed = 0
     for row in csv.reader(lines):
         q, exp, minimum = row[0], row[1], float(row[2])
-        s = compare_keys(name_key(q), name_key(exp), True)[0]
+        s = compare_names(q, exp, True)
         ls = lv2.score(lv2.entity("Person", {"name": [q]}), lv2.entity("Person", {"name": [exp]})) if lv2 else None
         passed += s >= minimum
         lv2_passed += ls is not None and ls >= minimum
@@ -430,7 +512,7 @@ def main() -> None:
         return child_build(sys.argv[2])
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", default=os.environ.get("KORDON_SHARED_DATA", "../shared/data"))
-    ap.add_argument("--sections", default="un,negatives,variants,namebench,entitybench,watchman,speed")
+    ap.add_argument("--sections", default="un,negatives,variants,arabic,namebench,entitybench,watchman,speed")
     ap.add_argument("--match", type=float, default=0.9, help="the rule pack's match threshold")
     ap.add_argument("--possible", type=float, default=0.75, help="the rule pack's possible-match threshold")
     ap.add_argument("--no-lv2", action="store_true", help="skip nomenklatura's logic-v2")
@@ -447,10 +529,10 @@ def main() -> None:
     if "namebench" in sections:
         out += name_bench(shared, lv2, args.match)
     if "entitybench" in sections:
-        out += entity_bench(shared, lv2, args.match, 0.7)
+        out += entity_bench(shared, lv2, args.match, args.possible)
     if "watchman" in sections:
         out += watchman(shared, lv2)
-    if sections & {"un", "negatives", "variants", "speed"}:
+    if sections & {"un", "negatives", "variants", "arabic", "speed"}:
         out += index_sections(shared, sections, lv2, args.match, args.possible)
     print("\n".join(out))
 
@@ -464,6 +546,8 @@ def index_sections(shared: Path, sections: set[str], lv2: LogicV2 | None, match:
         out += negatives(index, shared, lv2, match, possible)
     if "variants" in sections:
         out += variants(index, shared, lv2, match, possible)
+    if "arabic" in sections:
+        out += arabic_script(rows, lv2, match, possible)
     if "speed" in sections:
         out += speed(index, rows, shared, lv2, (build_s, build_cpu))
     return out

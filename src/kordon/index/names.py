@@ -146,11 +146,55 @@ def fold_token(token: str) -> str:
     return fold(transliterate(token))
 
 
+# A capital after a small letter starts a new part: "SiemensAG", "FridrichLindenberg", "КазМунайГаз" are
+# written as one word in one source and apart in another; the joined-name comparison covers the rest.
+_CAMEL = re.compile(r"(?<=[a-zß-öø-ÿа-яёәғқңөұүһі])(?=[A-ZÀ-ÖØ-ÞА-ЯЁӘҒҚҢӨҰҮҺІ])")
+
+# English number words, as firms and groups write them ("Three Percenters", "Brigade Forty-Four",
+# "1st International Bank"), read as the digits the same names are written with elsewhere.
+_UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+                                      "fifteen sixteen seventeen eighteen nineteen".split())}
+_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if w != "_"}
+_TENS["fourty"] = 40  # a common misspelling
+_ORDINALS = {w: i + 1 for i, w in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth".split())}
+_ORDINAL_DIGITS = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+
+
+def _numbers_as_digits(words: list[str]) -> list[str]:
+    out: list[str] = []
+    for w in words:
+        m = _ORDINAL_DIGITS.match(w)
+        if m:
+            w = m.group(1)
+        value = _UNITS.get(w, _TENS.get(w, _ORDINALS.get(w)))
+        if value is not None and len(words) > 1:
+            w = str(value)
+        if out and w.isdigit() and len(w) == 1 and out[-1] in {str(v) for v in _TENS.values()} and w != "0":
+            out[-1] = str(int(out[-1]) + int(w))  # "forty four", "forty-four", "Forty 4" → 44
+            continue
+        out.append(w)
+    return out
+
+
+# Arabic script: the article al- is written joined to the word ("التكريتي" / "AL-TIKRITI") and is split off as
+# Latin lists write it; the feminine ending ة is read -a, as in "Hamza", "Aisha" (rigour writes t).
+# Not in the first word: given names begin with the same letters (الهام Elham, الياس Ilyas).
+_AR_ARTICLE = re.compile(r"(?<=\s)\u0627\u0644(?=[\u0600-\u06ff]{2,})")
+_AR_TA_MARBUTA = re.compile("\u0629")
+# ... except before a word with the article, where it is read -at ("عصبة الأنصار" / ASBAT AL-ANSAR).
+_AR_CONSTRUCT = re.compile("\u0629(?=\\s+\u0627\u0644)")
+
+
 def _clean(text: str) -> str:
     # One normal form for list and query (format characters, look-alikes, letters written apart);
     # then emoji, symbols and punctuation are not name material. Marks stay: Thai vowels, Arabic harakat.
-    text = normalise_name_text(text)
-    return "".join(ch if unicodedata.category(ch)[0] in "LMNZ" or ch in "&'-" else " " for ch in text)
+    text = _CAMEL.sub(" ", normalise_name_text(text))
+    if "\u0627\u0644" in text or "\u0629" in text:
+        text = _AR_TA_MARBUTA.sub("\u0627", _AR_CONSTRUCT.sub("\u062a", _AR_ARTICLE.sub("\u0627\u0644 ", text)))
+    return "".join(ch if unicodedata.category(ch)[0] in "LMNZ" or ch in "&'’‘ʼʻ`´-" else " " for ch in text)
+
+
+_APOSTROPHES = re.compile("['’‘ʼʻ`´]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +206,8 @@ class NameKey:
     legal_forms: tuple[str, ...] = ()
     only_legal_form: bool = False
     letters: int = 0  # letters in the name parts as written, without digits, particles and legal forms
+    reading: str = ""  # another reading of the written name (readings()) these tokens come from, if any
+    han_only: bool = False  # the written name is only Chinese characters: they decide, not their readings
 
     @property
     def text(self) -> str:
@@ -181,7 +227,8 @@ MAX_NAME_CHARS = 500
 def name_key(name: str) -> NameKey:
     """Normalise one name. Never raises: empty, very long, mixed-script or emoji names all give a key."""
     raw = (name or "")[:MAX_NAME_CHARS]
-    cleaned = _clean(raw).casefold().replace("'", "").replace("&", " and ")
+    # Apostrophes in every form lists use ("SA'D", "SA’D", "SAʼD") are dropped alike.
+    cleaned = _APOSTROPHES.sub("", _clean(raw).casefold()).replace("&", " and ")
     words = _TOKEN_RE.findall(cleaned)
     single, phrases = legal_forms()
     found: list[str] = []  # legal-form classes
@@ -197,6 +244,7 @@ def name_key(name: str) -> NameKey:
         else:
             kept.append(words[i])
             i += 1
+    kept = _numbers_as_digits(kept)
     tokens: list[str] = []
     for w in kept:
         if w in single and len(kept) > 1:
@@ -209,7 +257,72 @@ def name_key(name: str) -> NameKey:
                 tokens.append(f)
     only_form = (len(kept) == 1 and kept[0] in single) or (not kept and bool(found))
     letters = sum(sum(ch.isalpha() for ch in w) for w in kept if w not in _PARTICLES and not (w in single and len(kept) > 1))
-    return NameKey(original=raw, tokens=tuple(tokens), legal_forms=tuple(found), only_legal_form=only_form, letters=letters)
+    return NameKey(original=raw, tokens=tuple(tokens), legal_forms=tuple(found), only_legal_form=only_form, letters=letters,
+                   han_only=bool(_HAN_ONLY.match(raw)))
+
+
+# --- Other readings of one written name ---------------------------------------------------------------
+#
+# Chinese characters are read differently in Chinese, Japanese and Korean: rigour reads them in Mandarin
+# ("山田太郎" → shan tian tai lang), while the Japanese name is Yamada Taro. Where the optional `cjk` extra
+# (fugashi with the UniDic-lite dictionary, MIT/BSD) is installed, a name written only in Chinese characters
+# and kana also gets its Japanese reading. Greek names carry the nominative ending (-ος, -ας, -ης) that
+# English and passport forms often drop ("Αλέξανδρος" / "Alexander"). Each reading is matched as one more
+# name of the same party; the best pair decides, as for aliases.
+
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HAN_ONLY = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\s·・.]+$")
+_HAN_KANA_ONLY = re.compile("^[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\\s·・ー]+$")
+_GREEK_WORD = re.compile("[\u0370-\u03ff\u1f00-\u1fff]{4,}")
+_GREEK_ENDING = re.compile("(?:ος|ας|ης|ός|άς|ής)$")
+
+
+@lru_cache(maxsize=1)
+def _japanese_tagger():  # noqa: ANN202 - fugashi.Tagger, or None without the cjk extra
+    try:
+        import fugashi  # type: ignore[import-not-found,unused-ignore]
+
+        return fugashi.Tagger()
+    except (ImportError, RuntimeError):
+        return None
+
+
+def japanese_reading(text: str) -> str | None:
+    """The Japanese reading of a name in Chinese characters and kana, in kana (None without the cjk extra)."""
+    tagger = _japanese_tagger()
+    if tagger is None:
+        return None
+    words = list(tagger(text.replace(" ", "")))
+    # Only names the dictionary knows as Japanese personal names (surname, given name) in every word: a
+    # Chinese name ("娜秀英李") would otherwise get a meaningless Japanese reading that could meet anything.
+    if not re.search("[\u3040-\u30ff]", text) and not all(w.feature.pos2 == "固有名詞" and w.feature.pos3 == "人名" for w in words):
+        return None
+    reading = " ".join(w.feature.pron or w.feature.kana or w.surface for w in words)
+    return None if _HAN.search(reading) else reading
+
+
+@lru_cache(maxsize=50_000)
+def readings(name: str) -> tuple[str, ...]:
+    """Other readings of a name, each to be matched as another name of the same party."""
+    text = normalise_name_text((name or "")[:MAX_NAME_CHARS])
+    out: list[str] = []
+    if _HAN.search(text) and _HAN_KANA_ONLY.match(text):
+        ja = japanese_reading(text)
+        if ja:
+            out.append(ja)
+    if _GREEK_WORD.search(text):
+        stem = _GREEK_WORD.sub(lambda m: _GREEK_ENDING.sub("", m.group(0)), text)
+        if stem != text:
+            out.append(stem)
+    return tuple(out)
+
+
+def name_keys(name: str) -> list[NameKey]:
+    """The name's key, then one key per other reading (original: the name as written; reading: the reading)."""
+    from dataclasses import replace
+
+    key = name_key(name)
+    return [key] + [replace(name_key(r), original=key.original, reading=r, han_only=key.han_only) for r in readings(name)]
 
 
 @lru_cache(maxsize=200_000)

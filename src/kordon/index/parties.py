@@ -17,17 +17,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kordon.index import identifiers as ids
-from kordon.index.names import NameKey, name_key
+from kordon.index.names import NameKey, name_key, name_keys, readings
 from kordon.index.party_features import (
     Pair,
+    abjad_skeletons,
     compare_keys,
+    is_abjad,
     part_weight,
     score_pair,
     scorer_config,
+    skeleton_tokens,
     token_sim,
 )
 
-__all__ = ["Candidate", "ListedEntity", "PartyIndex", "Query", "address_key", "compare_keys", "schema_compatible"]
+__all__ = ["Candidate", "ListedEntity", "PartyIndex", "Query", "address_key", "compare_keys", "name_roles", "schema_compatible"]
 
 # FtM properties kordon reads from a listed entity.
 NAME_PROPS = ("name", "alias", "previousName", "weakAlias", "firstName lastName")
@@ -54,6 +57,7 @@ class ListedEntity:
     addresses: list[str] = field(default_factory=list)
     programs: list[str] = field(default_factory=list)
     digest: str = ""  # of the list entry as published: an allow-list decision holds only for this content
+    name_roles: dict[str, str] = field(default_factory=dict)  # folded part -> "given" / "family", where the list says
 
     @classmethod
     def from_ftm(cls, list_id: str, data: dict[str, Any]) -> ListedEntity:
@@ -64,18 +68,11 @@ class ListedEntity:
                 if n and n not in names:
                     names.append(n)
         countries = sorted({c.lower() for p in COUNTRY_PROPS for c in props.get(p, []) if c})
-        idents = []
-        for prop, scheme in ID_PROPS.items():
-            for v in props.get(prop, []):
-                ident = ids.normalise(scheme, v)
-                if ident.value:
-                    idents.append((ident.scheme, ident.value))
-                if scheme in ("reg", "tax") and ident.value.isdigit():
-                    # Lists write Kazakh BINs and Russian INN/OGRN as plain registration or tax numbers.
-                    for strong in ("kz_bin", "ru_inn", "ru_ogrn"):
-                        cand = ids.normalise(strong, ident.value)
-                        if cand.valid:
-                            idents.append((cand.scheme, cand.value))
+        idents = _identifiers(props)
+        roles = name_roles(props)
+        structured = " ".join(v for p in NAME_PART_PROPS for v in props.get(p, []) if v)
+        if structured and structured not in names and not names:
+            names.append(structured)  # a person given only by first and last name
         caption = data.get("caption") or (names[0] if names else data.get("id", ""))
         return cls(
             list_id=list_id, entity_id=str(data["id"]), schema=data.get("schema", "LegalEntity"), caption=caption,
@@ -83,7 +80,24 @@ class ListedEntity:
             identifiers=idents, addresses=list(dict.fromkeys(props.get("address", []))),
             programs=list(dict.fromkeys(props.get("program", []))),
             digest=hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16],
+            name_roles=roles,
         )
+
+
+def _identifiers(props: dict[str, Any]) -> list[tuple[str, str]]:
+    idents = []
+    for prop, scheme in ID_PROPS.items():
+        for v in props.get(prop, []):
+            ident = ids.normalise(scheme, v)
+            if ident.value:
+                idents.append((ident.scheme, ident.value))
+            if scheme in ("reg", "tax") and ident.value.isdigit():
+                # Lists write Kazakh BINs and Russian INN/OGRN as plain registration or tax numbers.
+                for strong in ("kz_bin", "ru_inn", "ru_ogrn"):
+                    cand = ids.normalise(strong, ident.value)
+                    if cand.valid:
+                        idents.append((cand.scheme, cand.value))
+    return idents
 
 
 @dataclass
@@ -94,6 +108,37 @@ class Query:
     birth_date: str | None = None
     identifiers: list[tuple[str, str]] = field(default_factory=list)
     address: str | None = None
+    name_roles: dict[str, str] = field(default_factory=dict)  # folded part -> "given" / "family" (see name_roles())
+
+    @classmethod
+    def from_ftm(cls, schema: str | None, props: dict[str, Any]) -> Query:
+        """A query from FtM-style properties (yente's match API, nomenklatura's checks): the first name (or the
+        first/middle/last names joined), the first country, birth date and every identifier property."""
+        def vals(k: str) -> list[str]:
+            v = props.get(k)
+            return [] if v is None else [str(v)] if isinstance(v, (str, int)) else [str(x) for x in v]
+        name = next(iter(vals("name")), "") or " ".join(x for p in NAME_PART_PROPS for x in vals(p))
+        country = next((c for p in COUNTRY_PROPS for c in vals(p)), None)
+        idents = [(scheme, v) for prop, scheme in ID_PROPS.items() for v in vals(prop)]
+        return cls(name, schema, country.upper() if country else None, next(iter(vals("birthDate")), None), idents,
+                   next(iter(vals("address")), None), name_roles(props))
+
+
+# FtM name-part properties, in the order a full name is written from them.
+NAME_PART_PROPS = ("firstName", "secondName", "middleName", "fatherName", "lastName")
+_ROLE = {"firstName": "given", "secondName": "given", "middleName": "given", "fatherName": "given", "lastName": "family"}
+
+
+def name_roles(props: dict[str, Any]) -> dict[str, str]:
+    """Folded name part -> "given" or "family", from first/middle/father and last names given separately.
+    A part stated in both roles has none (it tells nothing about the order)."""
+    roles: dict[str, str] = {}
+    for prop, role in _ROLE.items():
+        vals = props.get(prop) or []
+        for v in [vals] if isinstance(vals, str) else vals:
+            for t in name_key(str(v)).tokens:
+                roles[t] = role if roles.get(t, role) == role else "both"
+    return {t: r for t, r in roles.items() if r != "both"}
 
 
 @dataclass
@@ -206,12 +251,20 @@ class PartyIndex:
         gc.freeze()
         # Sorted, not in set order: set order follows the process's string hash seed (see _similar_tokens).
         self.deletes: dict[str, str | tuple[str, ...]] = {k: (next(iter(v)) if len(v) == 1 else tuple(sorted(v))) for k, v in deletes.items()}
+        # Consonant skeletons of the parts: an Arabic- or Persian-script query finds names the lists give in
+        # Latin letters only (the script omits short vowels; "حسين" and "HUSSEIN" share "hsn").
+        skeletons: dict[str, list[int]] = defaultdict(list)
+        for g, toks in enumerate(self.groups):
+            for sk in set(skeleton_tokens(toks)):
+                if len(sk) >= 2:
+                    skeletons[sk].append(g)
+        self.skeletons: dict[str, tuple[int, ...]] = {k: tuple(v) for k, v in skeletons.items()}
+        del skeletons
 
     def _add_names(self, e_idx: int, ent: ListedEntity, members: list[list[int]], group_of: dict[tuple[str, ...], int],
                    token_names: dict[str, list[int]], joined: set[str]) -> None:
         seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
-        for n in ent.names:
-            key = name_key(n)
+        for key in (k for n in ent.names for k in name_keys(n)):
             # "LOGARCHEO AG" and "LOGARCHEO S.A." are both kept: the legal form is evidence too.
             if not key.tokens or (key.tokens, key.legal_forms) in seen:
                 continue
@@ -329,7 +382,7 @@ class PartyIndex:
         toks = list(dict.fromkeys(key.tokens))
         found = self._probe(toks) if toks else []
         if not found:
-            return []
+            return self._by_skeleton(key) if is_abjad(key.original) else []
         weights = [part_weight(t) for t in toks]
         total = sum(weights)
         n = len(toks)
@@ -347,7 +400,44 @@ class PartyIndex:
         # like "Muhammad" that thousands of names contain.
         full = [k for g, _, k in ranked if -g >= self.FULL][: self.FULL_MAX]
         rest = [k for g, _, k in ranked if -g < self.FULL][:limit]
+        if is_abjad(key.original):
+            seen = set(full) | set(rest)
+            rest += [k for k in self._by_skeleton(key) if k not in seen]
         return full + rest
+
+    SKELETON_MAX = 50  # names found through consonant skeletons, scored per Arabic-script query
+
+    def _by_skeleton(self, key: NameKey) -> list[int]:
+        """Name groups sharing consonant skeletons with the query's parts (or runs of adjacent parts written
+        together: "عبد الله" / "ABDULLAH"), covering at least half of the query, best covering first."""
+        found: dict[int, float] = {}
+        for variant in abjad_skeletons(key):
+            for rank, g in self._skeleton_ranked(list(dict.fromkeys(variant))):
+                found[g] = min(rank, found.get(g, 0.0))
+        return sorted(found, key=lambda g: (found[g], g))[: self.SKELETON_MAX]
+
+    def _skeleton_ranked(self, sk: list[str]) -> list[tuple[float, int]]:
+        if not sk:
+            return []
+        weights = [part_weight(s) for s in sk]
+        probes = [(s, (i,)) for i, s in enumerate(sk)] + [(j, tuple(range(a, b + 1))) for j, a, b in _joins(tuple(sk), runs=True)]
+        cover: dict[int, set[int]] = defaultdict(set)
+        hit: dict[int, set[str]] = defaultdict(set)
+        for probe, parts in probes:
+            for g in self.skeletons.get(probe, ()) if len(probe) >= 2 else ():
+                cover[g].update(parts)
+                hit[g].add(probe)
+        total = sum(weights)
+        ranked = []
+        for g, covered in cover.items():
+            q_share = sum(weights[i] for i in covered) / total
+            if q_share < 0.5:
+                continue
+            # Among names covering the query alike, those with fewer skeletons of their own left over come first.
+            own = [x for x in skeleton_tokens(self.groups[g]) if len(x) >= 2]
+            ranked.append((-(q_share + sum(1 for x in own if x in hit[g]) / max(len(own), 1)) + len(own) / 1000, g))
+        ranked.sort()
+        return ranked[: self.SKELETON_MAX]
 
     def match(self, query: Query, limit: int = 10) -> tuple[list[Candidate], list[str]]:
         """Ranked candidates and warnings for a query. Never raises on odd names."""
@@ -360,7 +450,12 @@ class PartyIndex:
             )
         else:
             floor = float(scorer_config()["min_candidate_score"])
-            for e_idx, (score, ckey, ps) in self._best_pairs(query, key).items():
+            best = self._best_pairs(query, key)
+            for other in name_keys(query.name)[1:] if readings(query.name) else ():  # other readings: the best pair wins
+                for e_idx, found in self._best_pairs(query, other).items():
+                    if e_idx not in best or (found[0], found[2].name_score) > (best[e_idx][0], best[e_idx][2].name_score):
+                        best[e_idx] = found
+            for e_idx, (score, ckey, ps) in best.items():
                 if ps.name_score < floor:
                     continue
                 ent = self.entities[e_idx]

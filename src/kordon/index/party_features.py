@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 DEFAULTS: dict[str, Any] = {
     "weights": {
         "name_parts": 1.0, "name_joined": 1.0, "name_skeleton": 0.9,
-        "nasab_order": -0.3, "legal_form_mismatch": -0.25, "country_match": 0.03, "country_mismatch": -0.05,
+        "nasab_order": -0.3, "name_order": -0.3, "legal_form_mismatch": -0.25, "country_match": 0.03, "country_mismatch": -0.05,
         "birth_date_match": 0.05, "birth_date_mismatch": -0.15,
     },
     "name": {
@@ -48,25 +48,80 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-@lru_cache(maxsize=1)
-def scorer_config() -> dict[str, Any]:
-    """The scorer block of the shipped rule pack merged over DEFAULTS."""
+class ScorerConfigError(ValueError):
+    """A rule pack's ``params.scorer`` block that kordon cannot use: names the key and why."""
+
+
+def validate_scorer(block: Any, where: str = "params.scorer") -> dict[str, Any]:
+    """The block merged over DEFAULTS, every key and value checked; ScorerConfigError names the first bad one.
+
+    Weights are numbers in [-1, 1] (a feature's largest effect on a score in [0, 1]); the tuning values
+    under ``name`` and the two scores are numbers in [0, 1]. Unknown keys are refused rather than ignored,
+    so a misspelt feature name cannot silently leave the shipped weight in force.
+    """
     cfg = {k: (dict(v) if isinstance(v, dict) else v) for k, v in DEFAULTS.items()}
-    try:
-        doc = yaml.safe_load((resources.files("kordon") / "data" / "rules" / "parties.yaml").read_text(encoding="utf-8"))
-        spec = next(r for r in doc["rules"] if r["id"] == "parties.sanctions")
-        block = (spec.get("params") or {}).get("scorer") or {}
-    except (OSError, StopIteration, KeyError, TypeError, yaml.YAMLError):
-        block = {}
+    if block is None:
+        return cfg
+    if not isinstance(block, dict):
+        raise ScorerConfigError(f"{where}: must be a mapping of {', '.join(DEFAULTS)}, not {type(block).__name__}")
     for k, v in block.items():
-        if isinstance(v, dict) and isinstance(cfg.get(k), dict):
-            unknown = set(v) - set(cfg[k])
-            if unknown:
-                raise ValueError(f"parties.yaml: unknown scorer {k} key(s) {', '.join(sorted(unknown))}")
-            cfg[k].update(v)
+        if k == "__line__":
+            continue
+        if k not in DEFAULTS:
+            raise ScorerConfigError(f"{where}: unknown key {k!r}; known keys are {', '.join(DEFAULTS)}")
+        if isinstance(DEFAULTS[k], dict):
+            _merge_group(cfg[k], k, v, f"{where}.{k}")
         else:
-            cfg[k] = v
+            cfg[k] = _number(v, f"{where}.{k}", 0.0)
     return cfg
+
+
+def _merge_group(cfg: dict[str, Any], group: str, v: Any, where: str) -> None:
+    if not isinstance(v, dict):
+        raise ScorerConfigError(f"{where}: must be a mapping, not {type(v).__name__}")
+    for kk, vv in v.items():
+        if kk == "__line__":
+            continue
+        if kk not in DEFAULTS[group]:
+            raise ScorerConfigError(f"{where}: unknown key {kk!r}; known keys are {', '.join(DEFAULTS[group])}")
+        cfg[kk] = _number(vv, f"{where}.{kk}", -1.0 if group == "weights" else 0.0)
+
+
+def _number(v: Any, where: str, low: float) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ScorerConfigError(f"{where}: {v!r} is not a number")
+    if not low <= float(v) <= 1.0:
+        raise ScorerConfigError(f"{where}: {v!r} is outside [{low:g}, 1]")
+    return float(v)
+
+
+def _shipped_block() -> Any:
+    doc = yaml.safe_load((resources.files("kordon") / "data" / "rules" / "parties.yaml").read_text(encoding="utf-8"))
+    spec = next(r for r in doc["rules"] if r["id"] == "parties.sanctions")
+    return (spec.get("params") or {}).get("scorer")
+
+
+_ACTIVE: dict[str, Any] = {}
+
+
+def scorer_config() -> dict[str, Any]:
+    """The scorer values in force: the shipped rule pack's block (merged over DEFAULTS) unless ``use_scorer`` set others."""
+    if not _ACTIVE:
+        _ACTIVE.update(validate_scorer(_shipped_block(), "kordon:data/rules/parties.yaml parties.sanctions params.scorer"))
+    return _ACTIVE
+
+
+def use_scorer(block: Any, where: str = "params.scorer") -> bool:
+    """Put a rule pack's scorer block in force for this process (None: the shipped values). Validated first,
+    so a bad block raises and leaves the values in force unchanged. True when the values changed; the
+    part-similarity caches are then emptied, since they hold scores computed with the old values."""
+    cfg = validate_scorer(block if block is not None else _shipped_block(), where)
+    if cfg == scorer_config():
+        return False
+    _ACTIVE.clear()
+    _ACTIVE.update(cfg)
+    token_sim.cache_clear()
+    return True
 
 
 # --- name parts --------------------------------------------------------------------------------
@@ -93,6 +148,10 @@ def _vowels_only(a: str, b: str) -> bool:
     return a[0] == b[0] and _vowel_shape(a) == _vowel_shape(b) and _vowel_shape(a) != "*"
 
 
+# The fold writes a Latin c as k before a, o, u, l ("Claude" → klaude) but leaves the initial "C." alone.
+_INITIAL = {"c": "k"}
+
+
 @lru_cache(maxsize=400_000)
 def token_sim(a: str, b: str) -> float:
     """How much two folded name parts agree, in [0, 1]; 0 when they are different names."""
@@ -108,7 +167,7 @@ def token_sim(a: str, b: str) -> float:
         return float(n["vowel_variant"])
     if min(la, lb) <= 2:
         # An initial agrees with a full given name ("A. Wendt" / "Aaron Wendt") but weakly.
-        return float(n["initial_credit"]) if min(la, lb) == 1 and a[0] == b[0] else 0.0
+        return float(n["initial_credit"]) if min(la, lb) == 1 and _INITIAL.get(a[0], a[0]) == _INITIAL.get(b[0], b[0]) else 0.0
     if is_patronymic(a) != is_patronymic(b):
         return 0.0  # "Petrov" is not "Petrovich": a surname and a patronymic built on the same name
     if a.isdigit() or b.isdigit():
@@ -145,6 +204,7 @@ class NameComparison:
     query_left: list[str]
     list_left: list[str]
     how: str = "parts"
+    pairs: list[tuple[str, str]] = field(default_factory=list)  # (query part, list part) paired
 
 
 def _merge_split(a: list[str], b: list[str]) -> list[str]:
@@ -166,8 +226,9 @@ def _merge_split(a: list[str], b: list[str]) -> list[str]:
     return out
 
 
-def _pair_parts(qa: list[str], ca: list[str]) -> tuple[float, list[str], list[str], list[str]]:
-    """Pair parts greedily, most similar first: (weighted agreement, agreed, query parts left, list parts left)."""
+def _pair_parts(qa: list[str], ca: list[str]) -> tuple[float, float, list[tuple[str, str]], list[str], list[str]]:
+    """Pair parts greedily, most similar first: (weighted agreement, weight not counted for initials, pairs,
+    query parts left, list parts left)."""
     pairs = []
     for i, a in enumerate(qa):
         for j, b in enumerate(ca):
@@ -177,16 +238,22 @@ def _pair_parts(qa: list[str], ca: list[str]) -> tuple[float, list[str], list[st
     pairs.sort(reverse=True)
     used_q: set[int] = set()
     used_c: set[int] = set()
-    gained = 0.0
+    gained = unweighed = 0.0
     agreed = []
     for s, i, j in pairs:
         if i in used_q or j in used_c:
             continue
         used_q.add(i)
         used_c.add(j)
-        gained += s * (part_weight(qa[i]) + part_weight(ca[j]))
-        agreed.append(qa[i] if qa[i] == ca[j] else f"{qa[i]}~{ca[j]}")
-    return gained, agreed, [t for i, t in enumerate(qa) if i not in used_q], [t for j, t in enumerate(ca) if j not in used_c]
+        wq, wc = part_weight(qa[i]), part_weight(ca[j])
+        if min(len(qa[i]), len(ca[j])) == 1 < max(len(qa[i]), len(ca[j])):
+            # An initial says only as much as one letter: the full name it stands for ("N." / "Nursultan")
+            # weighs as the initial, on both sides, so what an initial cannot confirm is not counted against it.
+            unweighed += abs(wq - wc)
+            wq = wc = min(wq, wc)
+        gained += s * (wq + wc)
+        agreed.append((qa[i], ca[j]))
+    return gained, unweighed, agreed, [t for i, t in enumerate(qa) if i not in used_q], [t for j, t in enumerate(ca) if j not in used_c]
 
 
 def _forgiven(q_left: list[str], c_left: list[str], person: bool) -> float:
@@ -202,21 +269,58 @@ def _forgiven(q_left: list[str], c_left: list[str], person: bool) -> float:
     return float(slack)
 
 
+# Titles before a person's name ("President", "Monsieur", "Dr"): rigour's list, single words, folded.
+@lru_cache(maxsize=1)
+def _person_titles() -> frozenset[str]:
+    from rigour._core import person_name_prefixes_list
+
+    from kordon.index.names import fold_token
+
+    return frozenset(fold_token(p.casefold().rstrip(".")) for p in person_name_prefixes_list() if p.isalpha())
+
+
+def _untitled(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    titles = _person_titles()
+    if not tokens or tokens[0] not in titles:
+        return tokens
+    i = 0
+    while i < len(tokens) - 1 and tokens[i] in titles:
+        i += 1
+    return tokens[i:]
+
+
+# Chinese characters: two names written only in them (NameKey.han_only) are compared character by character.
+# Their Latin readings cannot tell homophones apart (高石早苗 / 高市早苗 both read "gao shi zao miao").
+
+
+def _compare_han(q: str, c: str) -> NameComparison:
+    qa, ca = [ch for ch in q if not ch.isspace() and ch not in "·・."], [ch for ch in c if not ch.isspace() and ch not in "·・."]
+    same = sum(min(qa.count(ch), ca.count(ch)) for ch in set(qa))
+    score = 2 * same / (len(qa) + len(ca)) if qa and ca else 0.0
+    if same < min(len(qa), len(ca)):
+        score -= scorer_config()["name"]["disagreeing_parts_penalty"]  # a character on each side that differs
+    return NameComparison(max(score, 0.0), [ch for ch in qa if ch in ca], [ch for ch in qa if ch not in ca], [ch for ch in ca if ch not in qa], "characters")
+
+
 def compare_parts(q: NameKey, c: NameKey, person: bool) -> NameComparison:
     """Name parts paired greedily by similarity, order-free; missing parts cost less than disagreeing ones."""
     n = scorer_config()["name"]
-    qa, ca = _merge_split(list(q.tokens), list(c.tokens)), _merge_split(list(c.tokens), list(q.tokens))
+    if q.han_only and c.han_only:
+        return _compare_han(q.original, c.original)
+    qt, ct = (list(_untitled(q.tokens)), list(_untitled(c.tokens))) if person else (list(q.tokens), list(c.tokens))
+    qa, ca = _merge_split(qt, ct), _merge_split(ct, qt)
     if not qa or not ca:
         return NameComparison(0.0, [], qa, ca)
-    gained, agreed, q_left, c_left = _pair_parts(qa, ca)
-    total = sum(map(part_weight, qa)) + sum(map(part_weight, ca))
+    gained, unweighed, pairs, q_left, c_left = _pair_parts(qa, ca)
+    agreed = [a if a == b else f"{a}~{b}" for a, b in pairs]
+    total = sum(map(part_weight, qa)) + sum(map(part_weight, ca)) - unweighed
     slack = _forgiven(q_left, c_left, person) if not q_left or not c_left else 0.0
     score = gained / max(total - slack, 1e-9) if agreed else 0.0
     if [t for t in q_left if not is_particle(t)] and [t for t in c_left if not is_particle(t)]:
         score -= n["disagreeing_parts_penalty"]  # a part on each side that disagrees: another person of the family
     if any(_is_number(t) for t in q_left + c_left):
         score *= n["number_mismatch_factor"]
-    return NameComparison(max(0.0, min(score, 1.0)), agreed, q_left, c_left)
+    return NameComparison(max(0.0, min(score, 1.0)), agreed, q_left, c_left, pairs=pairs)
 
 
 def _numbers(tokens: tuple[str, ...]) -> list[str]:
@@ -228,9 +332,14 @@ def compare_joined(q: NameKey, c: NameKey) -> NameComparison | None:
     qa, ca = q.tokens, c.tokens
     if not qa or not ca:
         return None
-    # Never across different numbers ("Neka 455"/"456") or different initials ("I.P.C."/"N.P.C.").
-    comparable = len(qa) != len(ca) or sorted(t[0] for t in qa) == sorted(t[0] for t in ca)
-    if not comparable or _numbers(qa) != _numbers(ca):
+    # Never across different numbers ("Neka 455"/"456") or different initials ("I.P.C."/"N.P.C."), nor where one
+    # name is the other with a part more ("Fund" / "Fund I"): that is for the parts comparison to weigh.
+    if len(qa) == len(ca):
+        if sorted(t[0] for t in qa) != sorted(t[0] for t in ca):
+            return None
+    elif set(qa) <= set(ca) or set(ca) <= set(qa):
+        return None
+    if _numbers(qa) != _numbers(ca):
         return None
     jq, jc = "".join(qa), "".join(ca)
     sim = OSA.normalized_similarity(jq, jc)
@@ -251,16 +360,53 @@ def skeleton(token: str) -> str:
     return re.sub(r"(.)\1+", r"\1", s).replace("v", "")
 
 
-def compare_skeleton(q: NameKey, c: NameKey) -> NameComparison | None:
-    if not (_ABJAD.search(q.original) or _ABJAD.search(c.original)) or bool(_ABJAD.search(q.original)) == bool(_ABJAD.search(c.original)):
+_ARTICLES = frozenset(["al", "el", "ul"])
+
+
+@lru_cache(maxsize=100_000)
+def skeleton_tokens(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """The consonant skeleton of each part, without the article (written joined or apart, al- or el-)."""
+    return tuple(sk for t in tokens if t not in _ARTICLES and (sk := skeleton(t)))
+
+
+def is_abjad(text: str) -> bool:
+    return _ABJAD.search(text) is not None
+
+
+def abjad_skeletons(key: NameKey) -> list[tuple[str, ...]]:
+    """Skeletons of a name in Arabic or Persian script: as read, and, where its first word begins with al-,
+    also without that article (names.py splits it off other words only: given names such as الهام Elham
+    begin with the same letters, organisations' names with the article: الاتحاد الاسلامي / AL-ITIHAAD AL-ISLAMIYA)."""
+    sk = skeleton_tokens(key.tokens)
+    first = key.tokens[0] if key.tokens else ""
+    if first.startswith("al") and len(first) >= 5 and sk and sk[0].startswith("l") and len(sk[0]) >= 3:
+        return [sk, (sk[0][1:], *sk[1:])]
+    return [sk]
+
+
+def compare_skeleton(q: NameKey, c: NameKey, person: bool = True) -> NameComparison | None:
+    """One side in Arabic, Persian, Hebrew or Thai script, the other not: both as consonant skeletons, part by part
+    and order-free as `compare_parts` does (lists reorder "AL-TIKRITI, Saddam Hussein"), or written as one string."""
+    if is_abjad(q.original) == is_abjad(c.original):
         return None
-    sq, sc = " ".join(s for s in map(skeleton, q.tokens) if s), " ".join(s for s in map(skeleton, c.tokens) if s)
+    if is_abjad(q.original):
+        pairs = [(sq, skeleton_tokens(c.tokens)) for sq in abjad_skeletons(q)]
+    else:
+        pairs = [(skeleton_tokens(q.tokens), sc) for sc in abjad_skeletons(c)]
+    found = [r for r in (_compare_skeletons(sq, sc, person) for sq, sc in pairs) if r is not None]
+    return max(found, key=lambda r: r.score) if found else None
+
+
+def _compare_skeletons(sq: tuple[str, ...], sc: tuple[str, ...], person: bool) -> NameComparison | None:
     if not sq or not sc:
         return None
-    sim = max(OSA.normalized_similarity(sq, sc), OSA.normalized_similarity(sq.replace(" ", ""), sc.replace(" ", "")))
-    if sim < scorer_config()["name"]["skeleton_min"]:
+    r = compare_parts(NameKey("", sq), NameKey("", sc), person)
+    joined = OSA.normalized_similarity("".join(sq), "".join(sc))
+    if joined >= r.score and joined >= scorer_config()["name"]["skeleton_min"]:
+        return NameComparison(joined, [f"{''.join(sq)}~{''.join(sc)} (consonants)"], [], [], "skeleton")
+    if r.score < scorer_config()["name"]["skeleton_min"] * 0.75:
         return None
-    return NameComparison(sim, [f"{sq}~{sc} (consonants)"], [], [], "skeleton")
+    return NameComparison(r.score, [f"{' '.join(r.agreed)} (consonants)"], r.query_left, r.list_left, "skeleton", r.pairs)
 
 
 # --- the feature list ----------------------------------------------------------------------------
@@ -302,12 +448,14 @@ def _name_parts(p: Pair) -> tuple[float, str] | None:
 
 
 def _name_joined(p: Pair) -> tuple[float, str] | None:
+    if p.qkey.han_only and p.ckey.han_only:
+        return None  # the characters decide (compare_parts): readings cannot tell homophones apart
     r = p.joined()
     return (r.score, f"written together/apart: {r.agreed[0]}") if r else None
 
 
 def _name_skeleton(p: Pair) -> tuple[float, str] | None:
-    r = compare_skeleton(p.qkey, p.ckey)
+    r = compare_skeleton(p.qkey, p.ckey, p.person)
     return (r.score, f"same consonants across scripts: {r.agreed[0]}") if r else None
 
 
@@ -338,6 +486,18 @@ def _nasab_order(p: Pair) -> tuple[float, str] | None:
     if any(token_sim(qa, t) >= 0.6 for t in c[ci + 1 :]):
         return 1.0, f"{qa!r} before {q[qi]!r} in the query is after it on the list: another member of the family"
     return None
+
+
+def _name_order(p: Pair) -> tuple[float, str] | None:
+    """Given and family names stated on both sides (firstName/lastName): a given name paired with a family name."""
+    qr, cr = p.query.name_roles, p.entity.name_roles
+    if not qr or not cr or p.parts().how != "parts":
+        return None
+    crossed = [(a, b) for a, b in p.parts().pairs if {qr.get(a), cr.get(b)} == {"given", "family"}]
+    if not crossed:
+        return None
+    a, b = crossed[0]
+    return 1.0, f"{a!r} is a {qr[a]} name in the query, {b!r} a {cr[b]} name on the list"
 
 
 def _country_match(p: Pair) -> tuple[float, str] | None:
@@ -377,6 +537,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("name_skeleton", "name", _name_skeleton,
             "Arabic/Hebrew/Thai against Latin: both sides as consonant skeletons, since those scripts omit short vowels."),
     Feature("nasab_order", "evidence", _nasab_order, "Arabic \"X bin Y\" against \"Y bin X\": father and son, not one person."),
+    Feature("name_order", "evidence", _name_order,
+            "Given and family names stated on both sides, and a given name pairs with a family name (\"Friedrich Hans\")."),
     Feature("legal_form_mismatch", "evidence", _legal_form_mismatch, "Both names carry legal forms, of different classes (AG vs GmbH)."),
     Feature("country_match", "evidence", _country_match, "The party's country is one of the entity's countries."),
     Feature("country_mismatch", "evidence", _country_mismatch, "The party's country is none of the entity's countries."),
@@ -414,7 +576,8 @@ def score_pair(p: Pair) -> PairScore:
             contrib = w * value * (best_name if f.name == "legal_form_mismatch" else 1.0)
             evidence.append((contrib, f"{why} ({f.name} {contrib:+.2f})"))
     r = p.parts()
-    expl = [f"name {p.ckey.original!r}: {best_expl or 'nothing agreed'} ({best_feature or 'no name feature'} {best_name:.2f})"]
+    read = "".join(f" read {k.reading!r}" for k in (p.qkey, p.ckey) if k.reading) if p.qkey.reading or p.ckey.reading else ""
+    expl = [f"name {p.ckey.original!r}{read}: {best_expl or 'nothing agreed'} ({best_feature or 'no name feature'} {best_name:.2f})"]
     if best_feature == "name_parts":
         if r.query_left:
             expl.append(f"query parts not on the list: {', '.join(r.query_left)}")
@@ -423,6 +586,13 @@ def score_pair(p: Pair) -> PairScore:
     score = best_name + sum(c for c, _ in evidence)
     expl += [e for _, e in evidence]
     return PairScore(max(0.0, min(1.0, score)), best_name, expl, r)
+
+
+def compare_names(q: str, c: str, person: bool) -> float:
+    """Name-only score of two names over their readings (names.name_keys), as the index scores them; for benchmarks."""
+    from kordon.index.names import name_keys
+
+    return max(compare_keys(a, b, person)[0] for a in name_keys(q) for b in name_keys(c))
 
 
 def compare_keys(q: NameKey, c: NameKey, person: bool) -> tuple[float, list[str], list[str], list[str]]:

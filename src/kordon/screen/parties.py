@@ -138,6 +138,12 @@ def add_party_index(ctx: ScreeningContext) -> None:
     from kordon.record.allow_list import load as load_allow_list
     from kordon.record.sanctions_lists import active_lists, build_index, lists_as_of
 
+    from kordon.index.party_features import use_scorer
+
+    spec = ctx.rules.rules.get("parties.sanctions")
+    # A site rule pack may re-weigh the scorer (params.scorer); validated, a bad value stops with its key named.
+    changed = use_scorer(spec.params.get("scorer") if spec else None,
+                         f"rule pack {' + '.join(ctx.rules.sources)}: parties.sanctions params.scorer")
     url = ctx.settings.database_url
     lists = lists_as_of(url, ctx.pinned_versions, ctx.as_of) if ctx.pinned_versions else active_lists(url)
     key = repr([(a.id, a.version, a.sha256) for a in lists])
@@ -145,6 +151,8 @@ def add_party_index(ctx: ScreeningContext) -> None:
         _CACHE.clear()
         _CACHE[key] = build_index(url, lists=lists)
     index = _CACHE[key]
+    if changed:
+        index.memo.clear()  # answers scored with the previous values
     ctx.extras["parties"] = index
     pinned_allow = ctx.pinned_versions.get(ALLOW_LIST)
     allow = load_allow_list(url, int(pinned_allow) if pinned_allow is not None else None)

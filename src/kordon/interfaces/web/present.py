@@ -179,12 +179,15 @@ def _folded_words(text: str) -> list[tuple[str, tuple[str, ...]]]:
 
 
 def _agrees(tokens: tuple[str, ...], other: set[str]) -> bool:
-    return any(t in other or any(len(t) >= 4 and OSA.normalized_similarity(t, o) >= 0.8 for o in other) for t in tokens)
+    # A word written in camel case folds to several parts ("TechnoImport" → tehno, import): also whole.
+    whole = ("".join(tokens),) if len(tokens) > 1 else ()
+    return any(t in other or any(len(t) >= 4 and OSA.normalized_similarity(t, o) >= 0.8 for o in other) for t in (*tokens, *whole))
 
 
 def name_parts(name: str, other: str) -> list[dict[str, Any]]:
     """The words of ``name``, each marked when it agrees with a part of ``other`` after folding scripts."""
-    other_tokens = set(name_key(other).tokens)
+    toks = name_key(other).tokens
+    other_tokens = set(toks) | {a + b for a, b in zip(toks, toks[1:])}  # parts written together on this side
     return [{"text": w, "agrees": bool(tokens) and _agrees(tokens, other_tokens)} for w, tokens in _folded_words(name)]
 
 
