@@ -25,7 +25,7 @@ python3 -m venv "$VENV"
 # shellcheck disable=SC1091
 . "$VENV/bin/activate"
 python -m pip install --quiet --upgrade pip
-python -m pip install --quiet -e '.[test,api,trade,spark]'
+python -m pip install --quiet -e '.[test,api,trade,spark,cjk]'
 
 # Built party indexes are cached per content hash; a fresh folder keeps runs independent.
 KORDON_CACHE_DIR=$(mktemp -d)
