@@ -166,16 +166,17 @@ def test_a_keys_profile_is_the_default_and_a_pinned_key_offers_no_other(app_clie
     assert choice(Principal(3, "Aliya", "officer"), "no_such")["id"] == "kz_customs"
 
 
-def test_snt_verification_under_a_law_without_a_verdict_table_runs_under_kazakh_law(served):
-    """The SRC's export verification is a Kazakh procedure: an officer who works under the EU exporter's law
-    still verifies SNTs under the Kazakh customs profile, and is told so (no error page)."""
+def test_snt_verification_runs_under_the_officers_chosen_law(served):
+    """Every bundled profile has provisions for the SNT reason codes: an officer who works under the EU exporter's
+    law verifies SNTs under it, is told so, and is not told the law has no verdict table."""
     pytest.importorskip("pyarrow", reason="the EAEU documents need the trade extra")
     base, secrets, browser, _ = served
     page = _page(browser, base, secrets["officer"], lang="ru")
     page.context.add_cookies([{"name": "kordon_profile", "value": "eu_exporter", "url": base}])
     page.goto(base + "/snt")
-    assert "Таможенный пост Казахстана" in page.inner_text("#snt-under")
-    assert "казахстанская процедура" in page.inner_text("#snt-under")
+    under = page.inner_text("#snt-under")
+    assert "ЕС" in under and "Таможенный пост Казахстана" not in under
+    assert "казахстанская процедура" not in under
     with page.expect_navigation():
         page.click("#snt-verify button")
     assert page.url.endswith("/snt") and page.locator("tr.snt-row").count() > 0

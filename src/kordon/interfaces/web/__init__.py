@@ -15,8 +15,6 @@ import ipaddress
 import os
 import secrets
 from collections.abc import Callable
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -550,13 +548,12 @@ def snt_page(request: Request, number: str) -> Response:
 
 
 # -- jurisdiction profiles: the officer's choice and the decision's ----------------------------------------------
-@lru_cache(maxsize=1)
 def _snt_profiles() -> frozenset[str]:
-    """Profiles the SRC's export verification has a verdict table for (kordon/data/eaeu/verdicts.yaml)."""
-    import yaml
+    """Profiles the SRC's export verification can decide under: kz_customs by the SRC's own table, the others by
+    their provisions for the reason codes (screen/documents/context.py)."""
+    from kordon.screen.documents.context import PROFILES
 
-    text = (resources.files("kordon") / "data" / "eaeu" / "verdicts.yaml").read_text(encoding="utf-8")
-    return frozenset(yaml.safe_load(text)["profiles"])
+    return frozenset(PROFILES)
 
 
 def _snt_profile(request: Request) -> str:
