@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -120,25 +120,32 @@ def rows_from_arrow(batch: "pa.RecordBatch", where: list[str] | None = None, fir
                        cols.get("birth_date", empty)[i], cols.get("identifiers", empty)[i], errors[i])
 
 
-def read_parquet(path: str | Path, batch_size: int = 10_000) -> Iterator[PartyRow]:
-    """Rows of a Parquet file or folder of part files, in file-name order then row order."""
+def parquet_batches(path: str | Path, columns: "Iterable[str]", check: "Callable[[dict[str, str], str], None]",
+                    batch_size: int) -> "Iterator[tuple[pa.RecordBatch, list[str]]]":
+    """The record batches of a Parquet file or folder of part files (file-name order, then row order), each with
+    the file:row of its rows for messages; `check` vets each file's column types before any row is read."""
     import pyarrow.parquet as pq
 
     files = parquet_files(path)
     if not files or not files[0].exists():
         raise ValueError(f"{path}: no Parquet file")
-    seq = 1
     for f in files:
         name = label(path, f)
         pf = pq.ParquetFile(f)
-        check_columns(arrow_types(pf.schema_arrow), name)
-        cols = [c for c in COLUMNS if c in pf.schema_arrow.names]
+        check(arrow_types(pf.schema_arrow), name)
+        cols = [c for c in columns if c in pf.schema_arrow.names]
         in_file = 0
         for batch in pf.iter_batches(batch_size=batch_size, columns=cols):
-            wheres = [f"{name}: row {in_file + i + 1}" for i in range(batch.num_rows)]
-            yield from rows_from_arrow(batch, wheres, seq)
-            seq += batch.num_rows
+            yield batch, [f"{name}: row {in_file + i + 1}" for i in range(batch.num_rows)]
             in_file += batch.num_rows
+
+
+def read_parquet(path: str | Path, batch_size: int = 10_000) -> Iterator[PartyRow]:
+    """Rows of a Parquet file or folder of part files, in file-name order then row order."""
+    seq = 1
+    for batch, wheres in parquet_batches(path, COLUMNS, check_columns, batch_size):
+        yield from rows_from_arrow(batch, wheres, seq)
+        seq += batch.num_rows
 
 
 def read(path: str | Path) -> Iterator[PartyRow]:

@@ -124,18 +124,7 @@ def rows_from_arrow(batch: pa.RecordBatch, wheres: list[str] | None = None) -> I
 
 
 def read_parquet(path: str | Path, batch_size: int = 5000) -> Iterator[SntRow]:
-    import pyarrow.parquet as pq
+    from kordon.ingest.party_rows import parquet_batches
 
-    from kordon.ingest.party_rows import arrow_types, label, parquet_files
-
-    files = parquet_files(path)
-    if not files or not files[0].exists():
-        raise ValueError(f"{path}: no Parquet file")
-    for f in files:
-        name = label(path, f)
-        pf = pq.ParquetFile(f)
-        check_columns(arrow_types(pf.schema_arrow), name)
-        in_file = 0
-        for b in pf.iter_batches(batch_size=batch_size, columns=list(COLUMNS)):
-            yield from rows_from_arrow(b, [f"{name}: row {in_file + i + 1}" for i in range(b.num_rows)])
-            in_file += b.num_rows
+    for b, wheres in parquet_batches(path, COLUMNS, check_columns, batch_size):
+        yield from rows_from_arrow(b, wheres)
