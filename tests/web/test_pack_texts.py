@@ -246,3 +246,19 @@ def test_rules_the_examples_do_not_trigger_render_every_branch(rule, subject, ev
         text = explain.render_finding(_pack_rules()[rule], explain.hit_params(hit, decl, "KZ"), "\0")
         assert text != "\0" and len(text) > 20, text
         assert not _english_left(text, _strings(evidence) + _strings(decl) + _strings(hit["list"])), text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_snt_verdict_basis_has_russian_and_kazakh_text(lang):
+    """The SNT verdict table's bases (what the SNT page cites under each reason) exist in the officer's language."""
+    import yaml
+    from importlib import resources
+
+    from kordon.screen.documents.context import verdict_table_texts
+
+    table = yaml.safe_load((resources.files("kordon") / "data" / "eaeu" / "verdicts.yaml").read_text(encoding="utf-8"))
+    texts = verdict_table_texts(lang)
+    for name, profile in table["profiles"].items():
+        for code, entry in profile["findings"].items():
+            said = texts.get(" ".join(entry["basis"].split()))
+            assert said and said != entry["basis"], (name, code, lang)

@@ -543,8 +543,20 @@ def snt_page(request: Request, number: str) -> Response:
     bases = [explain.basis_citation(profile, {"rule": r.get("code"), **(r.get("evidence") or {}),
                                               "evidence": r.get("evidence") or {}})
              if (r.get("evidence") or {}).get("legal_basis") else None for r in (verdict or {}).get("reasons", [])]
+    lang = _lang(request)
+    table = _verdict_bases(lang)
+    table_bases = [table.get(" ".join(str(r.get("basis") or "").split())) for r in (verdict or {}).get("reasons", [])]
     return _page(request, "snt.html", t=trace, verdict=verdict, number=number, reasons=reasons, flags=flags, bases=bases,
+                 table_bases=table_bases,
                  declarations=_declarations_cited(k, trace), profile_title=_profile_title(profile, (verdict or {}).get("profile")))
+
+
+def _verdict_bases(lang: str) -> dict[str, str]:
+    """The SNT verdict table's basis texts (English, as recorded with each reason) → the same basis in ``lang``
+    (``basis_ru`` / ``basis_kk`` in kordon/data/eaeu/verdicts.yaml); empty in English or where a text is missing."""
+    from kordon.screen.documents.context import verdict_table_texts
+
+    return verdict_table_texts(lang)
 
 
 # -- jurisdiction profiles: the officer's choice and the decision's ----------------------------------------------

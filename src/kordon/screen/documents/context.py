@@ -20,6 +20,19 @@ def _data(name: str) -> tuple[str, dict[str, Any]]:
     return text, yaml.safe_load(text)
 
 
+def verdict_table_texts(lang: str) -> dict[str, str]:
+    """Every basis of the SNT verdict tables (English, whitespace folded, as recorded) → its ``basis_<lang>``."""
+    if lang == "en":
+        return {}
+    _, verdicts = _data("verdicts.yaml")
+    found: dict[str, str] = {}
+    for table in (verdicts.get("profiles") or {}).values():
+        for entry in (table.get("findings") or {}).values():
+            if isinstance(entry, dict) and entry.get("basis") and entry.get(f"basis_{lang}"):
+                found[" ".join(str(entry["basis"]).split())] = str(entry[f"basis_{lang}"])
+    return found
+
+
 @dataclass
 class DocumentContext:
     rules: RulePack
