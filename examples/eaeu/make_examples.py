@@ -13,19 +13,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from kordon.index.identifiers import kz_check_digit
+
 HERE = Path(__file__).parent
 
 
 def bin_(yymm: str, serial: int, kind: str = "40") -> str:
     """A BIN with a valid check digit: YYMM, entity type and flag, serial, check digit."""
     body = f"{yymm}{kind}{serial:05d}"
-    digits = [int(c) for c in body]
-    check = sum(d * w for d, w in zip(digits, range(1, 12))) % 11
-    if check == 10:
-        check = sum(d * w for d, w in zip(digits, [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2])) % 11
-    if check == 10:
-        return bin_(yymm, serial + 1, kind)
-    return body + str(check)
+    check = kz_check_digit(body)
+    return bin_(yymm, serial + 1, kind) if check is None else body + str(check)
 
 
 P = {

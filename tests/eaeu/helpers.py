@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from kordon.index.identifiers import kz_check_digit
 from kordon.models.documents import DOCUMENT
 
 
 def valid_bin(yymm: str, serial: int, kind: str = "40") -> str:
     body = f"{yymm}{kind}{serial:05d}"
-    digits = [int(c) for c in body]
-    check = sum(d * w for d, w in zip(digits, range(1, 12))) % 11
-    if check == 10:
-        check = sum(d * w for d, w in zip(digits, [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2])) % 11
-    if check == 10:
-        return valid_bin(yymm, serial + 1, kind)
-    return body + str(check)
+    check = kz_check_digit(body)
+    return valid_bin(yymm, serial + 1, kind) if check is None else body + str(check)
 
 
 def dt(number: str, date: str, tin: str, items: list[tuple[str, str, float]], unit: str = "pcs") -> dict[str, Any]:

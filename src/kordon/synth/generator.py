@@ -22,6 +22,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterator
 
+from kordon.index.identifiers import kz_check_digit
 from kordon.index.nomenclature import heading_names
 from kordon.models import Declaration
 
@@ -85,14 +86,12 @@ def _tables() -> dict[str, Any]:
 
 
 def _bin(rng: random.Random, year: int, month: int) -> str:
-    """A Kazakh BIN with a valid check digit (DOMAIN.md: weights 1..11, then 3..11,1,2)."""
+    """A Kazakh BIN with a valid check digit (registration year and month, entity type, serial)."""
     while True:
-        digits = [int(c) for c in f"{year % 100:02d}{month:02d}40"] + [rng.randrange(10) for _ in range(5)]
-        check = sum(d * (i + 1) for i, d in enumerate(digits)) % 11
-        if check == 10:
-            check = sum(d * w for d, w in zip(digits, [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2])) % 11
-        if check != 10:
-            return "".join(map(str, digits)) + str(check)
+        body = f"{year % 100:02d}{month:02d}40" + "".join(str(rng.randrange(10)) for _ in range(5))
+        check = kz_check_digit(body)
+        if check is not None:
+            return body + str(check)
 
 
 def _price(heading: str) -> float:
