@@ -14,9 +14,10 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, delete, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import DateTime, ForeignKey, Integer, String, delete, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from kordon.record.audit import transaction
 from kordon.record.db import Base
 from kordon.record.keys import ApiKeyRow, Principal
 from kordon.record.store import Store
@@ -65,11 +66,14 @@ class WebSession:
 def start(store: Store, who: Principal, now: dt.datetime | None = None) -> WebSession:
     now = now or utcnow()
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    with store.session.begin() as s:
+
+    def write(s: Session) -> None:
         # Expired sessions are swept here rather than by a timer: sign-ins are rare, rows are small.
         s.execute(delete(WebSessionRow).where(WebSessionRow.expires_at < now))
         s.add(WebSessionRow(token_sha256=token_hash(token), key_id=who.key_id, csrf=csrf, created_at=now,
                             last_seen=now, expires_at=now + LIFETIME))
+
+    transaction(store, write)
     return WebSession(token, who, csrf, now + LIFETIME)
 
 
@@ -85,18 +89,21 @@ def resume(store: Store, token: str | None, now: dt.datetime | None = None) -> W
             return None
         row, key = found
         expires, seen = _aware(row.expires_at), _aware(row.last_seen)
-        if key.revoked_at is not None or expires <= now or now - seen > IDLE:
-            s.execute(delete(WebSessionRow).where(WebSessionRow.id == row.id))
-            s.commit()
-            return None
-        if now - seen > TOUCH_EVERY:
-            row.last_seen = now
-            s.commit()
-        return WebSession(None, Principal(key.id, key.name, key.role, key.profile, key.profile_override), row.csrf, expires)
+        who = Principal(key.id, key.name, key.role, key.profile, key.profile_override)
+        row_id, csrf = row.id, row.csrf
+        dead = key.revoked_at is not None or expires <= now or now - seen > IDLE
+    # Writes go through the store's one writing path, so on SQLite they take their turn with the
+    # server's other writers and a `lists load` in another process instead of racing them.
+    if dead:
+        transaction(store, lambda s: s.execute(delete(WebSessionRow).where(WebSessionRow.id == row_id)))
+        return None
+    if now - seen > TOUCH_EVERY:
+        transaction(store, lambda s: s.execute(update(WebSessionRow).where(WebSessionRow.id == row_id)
+                                               .values(last_seen=now)))
+    return WebSession(None, who, csrf, expires)
 
 
 def end(store: Store, token: str | None) -> None:
     if not token:
         return
-    with store.session.begin() as s:
-        s.execute(delete(WebSessionRow).where(WebSessionRow.token_sha256 == token_hash(token)))
+    transaction(store, lambda s: s.execute(delete(WebSessionRow).where(WebSessionRow.token_sha256 == token_hash(token))))
