@@ -19,6 +19,7 @@ from importlib import resources
 
 import yaml
 
+from kordon.index.hanja import korean_readings
 from kordon.index.text import normalise_name_text
 
 # Our Cyrillic → Latin table: ICAO 9303 where it has one letter, the plainest letter where
@@ -266,12 +267,14 @@ def name_key(name: str) -> NameKey:
 # Chinese characters are read differently in Chinese, Japanese and Korean: rigour reads them in Mandarin
 # ("山田太郎" → shan tian tai lang), while the Japanese name is Yamada Taro. Where the optional `cjk` extra
 # (fugashi with the UniDic-lite dictionary, MIT/BSD) is installed, a name written only in Chinese characters
-# and kana also gets its Japanese reading. Greek names carry the nominative ending (-ος, -ας, -ης) that
+# and kana also gets its Japanese reading. A name of two to four Chinese characters and no kana also gets
+# its Korean reading (kordon.index.hanja: 金正恩 → 김정은 → kim jong un; Korean names in hanja). Greek names carry the nominative ending (-ος, -ας, -ης) that
 # English and passport forms often drop ("Αλέξανδρος" / "Alexander"). Each reading is matched as one more
 # name of the same party; the best pair decides, as for aliases.
 
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _HAN_ONLY = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\s·・.]+$")
+_KANA = re.compile("[\u3041-\u3096\u30a1-\u30fa]")  # hiragana and katakana letters (not the middle dot ・)
 _HAN_KANA_ONLY = re.compile("^[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\\s·・ー]+$")
 _GREEK_WORD = re.compile("[\u0370-\u03ff\u1f00-\u1fff]{4,}")
 _GREEK_ENDING = re.compile("(?:ος|ας|ης|ός|άς|ής)$")
@@ -310,6 +313,8 @@ def readings(name: str) -> tuple[str, ...]:
         ja = japanese_reading(text)
         if ja:
             out.append(ja)
+        if not _KANA.search(text):
+            out.extend(korean_readings(text))
     if _GREEK_WORD.search(text):
         stem = _GREEK_WORD.sub(lambda m: _GREEK_ENDING.sub("", m.group(0)), text)
         if stem != text:
