@@ -81,14 +81,15 @@ def korean_readings(text: str) -> tuple[str, ...]:
     chars = "".join(words)
     if not 2 <= len(chars) <= 4 or not all(ch in table() for ch in chars):
         return ()
-    if len(words) == 1:
+    apart = len(words) > 1
+    if not apart:
         cut = 2 if len(chars) > 2 and chars[:2] in _COMPOUND_SURNAMES else 1
         words = [chars[:cut], chars[cut:]]
     north: list[str] = []
     for n, w in enumerate(words):
         # Written apart, a one-character word may be the surname in either place ("秀英 李"); otherwise
         # the first word is the surname.
-        surname = n == 0 or len(w) == 1 or w in _COMPOUND_SURNAMES
+        surname = n == 0 or (apart and len(w) == 1) or w in _COMPOUND_SURNAMES
         syllables = [_reading(ch, surname and (i == 0 or w in _COMPOUND_SURNAMES)) for i, ch in enumerate(w)]
         if None in syllables:
             return ()

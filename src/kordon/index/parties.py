@@ -497,6 +497,8 @@ class PartyIndex:
                 ent = self.entities[e_idx]
                 if not schema_compatible(query.schema, ent.schema) or (firm and ent.schema in ("Vessel", "Airplane")):
                     continue
+                if person and ent.schema != "Person" and ckey.legal_forms:
+                    continue  # a person is not the firm a listed name with a legal form names ("MIRAN LLC", "OOO BITTERIYA")
                 as_person = person or ent.schema == "Person"
                 ps = score_pair(Pair(query, key, ent, ckey, as_person, shared[as_person]))
                 prev = best.get(e_idx)
