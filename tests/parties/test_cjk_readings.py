@@ -98,3 +98,23 @@ def test_a_person_is_not_a_firm_named_with_a_legal_form():
     assert _top("Miran", "MIRAN LLC", schema="LegalEntity") == 0.0
     assert _top("Miran", "MIRAN LLC", schema="LegalEntity", query_schema=None) >= 0.9
     assert _top("Miran", "MIRAN", schema="LegalEntity") >= 0.9  # no legal form: the list does not say it is a firm
+
+
+# --- organisation names: legal forms and abbreviations as registers and clerks write them -------------
+
+@pytest.mark.parametrize("query,listed", [
+    ("Siemens Aktiengeselschaft", "Siemens AG"),  # a misspelt long legal form
+    ("TACTICAL MISSILES CORPORATION JOINT STOCK COMPAN", "TACTICAL MISSILES CORPORATION JOINT STOCK COMPANY"),  # cut off
+    ("First Bank Int'l", "First International Bank"),  # an abbreviated word
+    ("Societatea cu Răspundere Limitată PRO TRAFFIC", "SRL PRO TRAFFIC"),  # a legal form with accents
+    ("Müller GmbH", "MUELLER GMBH"),  # a legal form in mixed case is one word
+])
+def test_legal_forms_and_abbreviations_as_written(query, listed):
+    assert compare_names(query, listed, False) >= 0.9
+
+
+def test_legal_form_slips_do_not_eat_ordinary_words():
+    assert name_key("Speed Limit").tokens == ("sped", "limit")
+    assert name_key("Corporate Finance").legal_forms == ()
+    assert name_key("Müller GmbH").legal_forms == ("gmbh",)
+    assert compare_names("Siemens GmbH", "Siemens AG", False) < 0.9  # different forms still disagree
