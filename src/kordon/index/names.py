@@ -248,6 +248,8 @@ class NameKey:
     letters: int = 0  # letters in the name parts as written, without digits, particles and legal forms
     reading: str = ""  # another reading of the written name (readings()) these tokens come from, if any
     han_only: bool = False  # the written name is only Chinese characters: they decide, not their readings
+    syllabic: bool = False  # written in Chinese characters, kana or Hangul (read syllable by syllable)
+    abjad: bool = False  # written in Arabic, Hebrew or Thai script (read without short vowels)
 
     @property
     def text(self) -> str:
@@ -305,7 +307,13 @@ def name_key(name: str) -> NameKey:
     only_form = (len(kept) == 1 and kept[0] in single) or (not kept and bool(found))
     letters = sum(sum(ch.isalpha() for ch in w) for w in kept if w not in _PARTICLES and not (w in single and len(kept) > 1))
     return NameKey(original=raw, tokens=tuple(tokens), legal_forms=tuple(found), only_legal_form=only_form, letters=letters,
-                   han_only=bool(_HAN_ONLY.match(raw)))
+                   han_only=bool(_HAN_ONLY.match(raw)), syllabic=_SYLLABIC.search(raw) is not None, abjad=ABJAD.search(raw) is not None)
+
+
+# Scripts read syllable by syllable (Chinese characters, kana, Hangul), and scripts written without short vowels
+# (Arabic, Hebrew, and in practice Thai transliterations), whose Latin reading is a consonant skeleton.
+_SYLLABIC = re.compile("[\u3041-\u3096\u30a1-\u30fa\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7a3]")
+ABJAD = re.compile("[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\u0e00-\u0e7f]")
 
 
 # --- Other readings of one written name ---------------------------------------------------------------
@@ -373,7 +381,8 @@ def name_keys(name: str) -> list[NameKey]:
     from dataclasses import replace
 
     key = name_key(name)
-    return [key] + [replace(name_key(r), original=key.original, reading=r, han_only=key.han_only) for r in readings(name)]
+    return [key] + [replace(name_key(r), original=key.original, reading=r, han_only=key.han_only, syllabic=key.syllabic, abjad=key.abjad)
+                    for r in readings(name)]
 
 
 @lru_cache(maxsize=200_000)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from rapidfuzz.distance import OSA
 
-from kordon.index.names import NameKey, is_particle, is_patronymic
+from kordon.index.names import ABJAD, NameKey, is_particle, is_patronymic
 
 if TYPE_CHECKING:
     from kordon.index.parties import ListedEntity, Query
@@ -193,13 +193,12 @@ def token_sim(a: str, b: str) -> float:
 # / ZHANG, Lei; "kim song hun" / 김성현 kim song hyon), not a spelling variant; a syllable the other side lacks
 # is another given name (陈平 / CHEN, Guo Ping). Only the vowels the romanisations really disagree on count as
 # variants: o/u/eo/eu (Korean ŏ and ŭ: Jong/Jung/Jeong, Chol/Chul; Wade-Giles Chung / pinyin zhong).
-_SYLLABIC = re.compile("[\u3041-\u3096\u30a1-\u30fa\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7a3]")
 _OU_VOWELS = frozenset({"o", "u", "eo", "eu", "oo", "uo"})
 
 
 def syllabic(key: NameKey) -> bool:
     """The name is written in Chinese characters, kana or Hangul (its parts are read syllable by syllable)."""
-    return _SYLLABIC.search(key.original) is not None
+    return key.syllabic
 
 
 def _ou_variant(a: str, b: str) -> bool:
@@ -348,7 +347,7 @@ def compare_parts(q: NameKey, c: NameKey, person: bool, titles: bool = True) -> 
     if q.han_only and c.han_only:
         return _compare_han(q.original, c.original)
     # Titles are words of Latin or Cyrillic text; a name in Arabic script read without vowels is not one ("mr" of عمر Omar).
-    qt, ct = [list(_untitled(k.tokens)) if person and titles and not is_abjad(k.original) else list(k.tokens) for k in (q, c)]
+    qt, ct = [list(_untitled(k.tokens)) if person and titles and not k.abjad else list(k.tokens) for k in (q, c)]
     qa, ca = _merge_split(qt, ct), _merge_split(ct, qt)
     if not qa or not ca:
         return NameComparison(0.0, [], qa, ca)
@@ -398,7 +397,7 @@ def compare_joined(q: NameKey, c: NameKey) -> NameComparison | None:
 
 # Scripts written without short vowels (Arabic, Hebrew, and in practice Thai transliterations): their
 # Latin transliteration is a consonant skeleton, so both sides are compared as skeletons.
-_ABJAD = re.compile("[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\u0e00-\u0e7f]")
+_ABJAD = ABJAD
 _VOWELS = re.compile(r"[aeiouy]")
 
 
@@ -439,9 +438,9 @@ def abjad_skeletons(key: NameKey, vowel_names: bool = False) -> list[tuple[str, 
 def compare_skeleton(q: NameKey, c: NameKey, person: bool = True) -> NameComparison | None:
     """One side in Arabic, Persian, Hebrew or Thai script, the other not: both as consonant skeletons, part by part
     and order-free as `compare_parts` does (lists reorder "AL-TIKRITI, Saddam Hussein"), or written as one string."""
-    if is_abjad(q.original) == is_abjad(c.original):
+    if q.abjad == c.abjad:
         return None
-    if is_abjad(q.original):
+    if q.abjad:
         pairs = [(sq, skeleton_tokens(_untitled(c.tokens) if person else c.tokens, person)) for sq in abjad_skeletons(q, person)]
     else:
         pairs = [(skeleton_tokens(_untitled(q.tokens) if person else q.tokens, person), sc) for sc in abjad_skeletons(c, person)]
