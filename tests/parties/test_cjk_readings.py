@@ -99,6 +99,8 @@ def test_a_person_is_not_a_firm_named_with_a_legal_form():
     assert _top("Miran", "MIRAN LLC", schema="LegalEntity") == 0.0
     assert _top("Miran", "MIRAN LLC", schema="LegalEntity", query_schema=None) >= 0.9
     assert _top("Miran", "MIRAN", schema="LegalEntity") >= 0.9  # no legal form: the list does not say it is a firm
+    # A sole trader is a person trading under their own name.
+    assert _top("Иванов Иван Петрович", "ИП Иванов Иван Петрович", schema="LegalEntity") >= 0.9
 
 
 # --- organisation names: legal forms and abbreviations as registers and clerks write them -------------
