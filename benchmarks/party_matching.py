@@ -12,6 +12,7 @@ Sections (all by default):
   un         UN Security Council people as listed (yente_positives_un_untreated.csv, 683): recall at the match threshold
   negatives  1,000 synthetic US people on no list (yente_negatives_us_1000.csv): false-positive rate
   variants   the UN people re-ordered and re-spelled (built here, deterministically; see variant()): recall
+  locales    generated people of several locales (Faker, fixed seed; on no list): false positives per locale
   arabic     Arabic-script names of UN entries against an index without Arabic-script names: recall
   namebench  nomenklatura name bench (826 pairs): threshold tuned on one half, F1 on the other half
   entitybench nomenklatura entity-bench checks (checks.yml): pass rate
@@ -230,6 +231,79 @@ def negatives(index: PartyIndex, shared: Path, lv2: LogicV2 | None, match: float
         out += [f"logic-v2 on kordon's candidates: ≥ {LV2_THRESHOLD}: **{fp} ({fp / len(rows):.1%})**"]
     out += ["", "Possible matches (first 8):", ""] + [f"- {e}" for e in examples] + [""]
     return out
+
+
+# Faker locales for the generated negatives: the scripts and naming customs kordon's users meet (Faker has no
+# kk_KZ locale: the row says so; uz_UZ and az_AZ stand in for Turkic names of the region, hy_AM for an EAEU member).
+LOCALES = ["ru_RU", "uk_UA", "kk_KZ", "uz_UZ", "az_AZ", "hy_AM", "zh_CN", "zh_TW", "ko_KR", "ja_JP", "ar_AA", "fa_IR", "tr_TR", "de_DE"]
+LOCALE_PEOPLE = 300
+LOCALE_SEED = 9
+
+
+def generated_people(locale: str, n: int = LOCALE_PEOPLE) -> list[tuple[str, str]] | None:
+    """n distinct generated full names of one Faker locale with a birth date, the same on every run (None: no
+    such locale). The dates come from a generator of their own, so the names do not depend on them."""
+    from faker import Faker
+
+    try:
+        fake = Faker(locale)
+    except AttributeError:
+        return None
+    fake.seed_instance(LOCALE_SEED)
+    dates = Faker()
+    dates.seed_instance(LOCALE_SEED)
+    names: list[str] = []
+    for _ in range(n * 3):
+        name = fake.name()
+        if name not in names:
+            names.append(name)
+        if len(names) == n:
+            break
+    return [(name, dates.date_of_birth(minimum_age=18, maximum_age=90).isoformat()) for name in names]
+
+
+def locales(index: PartyIndex, lv2: LogicV2 | None, match: float, possible: float) -> list[str]:
+    """Generated people of several locales searched by name only (no birth date or country to tell them apart),
+    and again with a generated birth date and the locale's country as nationality (as the yente negatives carry).
+
+    A generated name can be a real listed person's name too (common Chinese or Korean names are): every top
+    hit at the match threshold by name only is printed so that a reader can judge it.
+    """
+    try:
+        import faker  # noqa: F401
+    except ImportError:
+        return ["### Generated people of several locales", "", "Faker not installed (pip install -e '.[bench]'): section skipped.", ""]
+    out = [f"### Generated people of several locales ({LOCALE_PEOPLE} each, Faker seed {LOCALE_SEED}, on no list; name only unless said)", "",
+           "| locale | people | kordon ≥ match | kordon ≥ possible | kordon ≥ match with birth date and nationality"
+           + (f" | logic-v2 ≥ {LV2_THRESHOLD} on kordon's candidates |" if lv2 else " |"),
+           "|---|---|---|---|---" + ("|---|" if lv2 else "|")]
+    hits: list[str] = []
+    cache: dict[str, Any] = {}
+    for loc in LOCALES:
+        names = generated_people(loc)
+        if names is None:
+            out.append(f"| {loc} | no such Faker locale | | | |" + (" |" if lv2 else ""))
+            continue
+        fp_m = fp_p = fp_ev = fp_lv2 = 0
+        country = loc.split("_")[1] if not loc.endswith("_AA") else None  # ar_AA: the Arab world, no one country
+        for name, born in names:
+            found, _ = index.match(Query(name, schema="Person", country=country, birth_date=born), limit=1)
+            fp_ev += bool(found) and found[0].score >= match
+            q = Query(name, schema="Person")
+            found, _ = index.match(q, limit=5)
+            top = found[0].score if found else 0.0
+            fp_m += top >= match
+            fp_p += top >= possible
+            if top >= match:
+                c = found[0]
+                hits.append(f"{loc}: {name!r} → {c.matched_name!r} ({c.entity.entity_id}, {c.score:.2f}; {'; '.join(c.explanation[:2])})")
+            if lv2:
+                fp_lv2 += lv2_best(lv2, index, q, cache)[0] >= LV2_THRESHOLD
+        n = len(names)
+        out.append(f"| {loc} | {n} | {fp_m} ({fp_m / n:.1%}) | {fp_p} ({fp_p / n:.1%}) | {fp_ev} ({fp_ev / n:.1%}) |"
+                   + (f" {fp_lv2} ({fp_lv2 / n:.1%}) |" if lv2 else ""))
+    out += ["", f"Top candidates at or above the match threshold ({len(hits)}; a generated name may be a listed person's own):", ""]
+    return out + [f"- {h}" for h in hits] + [""]
 
 
 # Re-spellings applied to one part of a name: the alternatives transliterations of Arabic, Korean and
@@ -512,7 +586,7 @@ def main() -> None:
         return child_build(sys.argv[2])
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", default=os.environ.get("KORDON_SHARED_DATA", "../shared/data"))
-    ap.add_argument("--sections", default="un,negatives,variants,arabic,namebench,entitybench,watchman,speed")
+    ap.add_argument("--sections", default="un,negatives,locales,variants,arabic,namebench,entitybench,watchman,speed")
     ap.add_argument("--match", type=float, default=0.9, help="the rule pack's match threshold")
     ap.add_argument("--possible", type=float, default=0.75, help="the rule pack's possible-match threshold")
     ap.add_argument("--no-lv2", action="store_true", help="skip nomenklatura's logic-v2")
@@ -532,7 +606,7 @@ def main() -> None:
         out += entity_bench(shared, lv2, args.match, args.possible)
     if "watchman" in sections:
         out += watchman(shared, lv2)
-    if sections & {"un", "negatives", "variants", "arabic", "speed"}:
+    if sections & {"un", "negatives", "locales", "variants", "arabic", "speed"}:
         out += index_sections(shared, sections, lv2, args.match, args.possible)
     print("\n".join(out))
 
@@ -544,6 +618,8 @@ def index_sections(shared: Path, sections: set[str], lv2: LogicV2 | None, match:
         out += un_listed(index, shared, lv2, match, possible)
     if "negatives" in sections:
         out += negatives(index, shared, lv2, match, possible)
+    if "locales" in sections:
+        out += locales(index, lv2, match, possible)
     if "variants" in sections:
         out += variants(index, shared, lv2, match, possible)
     if "arabic" in sections:

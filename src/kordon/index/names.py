@@ -18,7 +18,9 @@ from functools import lru_cache
 from importlib import resources
 
 import yaml
+from rapidfuzz.distance import OSA
 
+from kordon.index.hanja import korean_readings
 from kordon.index.text import normalise_name_text
 
 # Our Cyrillic → Latin table: ICAO 9303 where it has one letter, the plainest letter where
@@ -149,6 +151,8 @@ def fold_token(token: str) -> str:
 # A capital after a small letter starts a new part: "SiemensAG", "FridrichLindenberg", "КазМунайГаз" are
 # written as one word in one source and apart in another; the joined-name comparison covers the rest.
 _CAMEL = re.compile(r"(?<=[a-zß-öø-ÿа-яёәғқңөұүһі])(?=[A-ZÀ-ÖØ-ÞА-ЯЁӘҒҚҢӨҰҮҺІ])")
+# ... but legal forms written in mixed case are one word ("Siemens GmbH" is not "Siemens Gmb H").
+_MIXED_CASE_FORMS = re.compile(r"\b(?:g?GmbH|mbH|KGaA|SpA|S[aà]RL)\b")
 
 # English number words, as firms and groups write them ("Three Percenters", "Brigade Forty-Four",
 # "1st International Bank"), read as the digits the same names are written with elsewhere.
@@ -181,6 +185,42 @@ def _numbers_as_digits(words: list[str]) -> list[str]:
 # Not in the first word: given names begin with the same letters (الهام Elham, الياس Ilyas).
 _AR_ARTICLE = re.compile(r"(?<=\s)\u0627\u0644(?=[\u0600-\u06ff]{2,})")
 _AR_TA_MARBUTA = re.compile("\u0629")
+@lru_cache(maxsize=1)
+def abbreviations() -> dict[str, str]:
+    """Abbreviated words of organisation names → the full word (data/names/abbreviations.yaml)."""
+    text = (resources.files("kordon") / "data" / "names" / "abbreviations.yaml").read_text(encoding="utf-8")
+    return {str(k).casefold(): str(v).casefold() for k, v in yaml.safe_load(text)["words"].items()}
+
+
+_LATIN_ACCENTED = re.compile("[\u00c0-\u024f]")
+
+
+def _latin_plain(word: str) -> str:
+    """A Latin word without its accents ("Răspundere Limitată" → raspundere limitata), so that legal forms written
+    with or without them are found alike; other scripts keep their letters (й is not и)."""
+    if not _LATIN_ACCENTED.search(word):
+        return word
+    return "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=1)
+def _long_forms() -> tuple[tuple[str, str], ...]:
+    return tuple((f, c) for f, c in legal_forms()[0].items() if len(f) >= 7)
+
+
+def _legal_form_slip(word: str, last: bool) -> str | None:
+    """The class of a misspelt or cut-off long legal-form word ("Aktiengeselschaft", a field cut at "COMPAN").
+
+    Only long forms (nine letters or more for a slip of up to two letters, seven or more for a cut at six
+    letters or more, at the end of the name): short ones are too near ordinary words."""
+    for form, cls in _long_forms():
+        if len(form) >= 9 and abs(len(form) - len(word)) <= 2 and OSA.distance(word, form, score_cutoff=2) <= 2:
+            return cls
+        if last and len(form) >= 7 and 6 <= len(word) < len(form) and form.startswith(word):
+            return cls
+    return None
+
+
 # ... except before a word with the article, where it is read -at ("عصبة الأنصار" / ASBAT AL-ANSAR).
 _AR_CONSTRUCT = re.compile("\u0629(?=\\s+\u0627\u0644)")
 
@@ -188,7 +228,7 @@ _AR_CONSTRUCT = re.compile("\u0629(?=\\s+\u0627\u0644)")
 def _clean(text: str) -> str:
     # One normal form for list and query (format characters, look-alikes, letters written apart);
     # then emoji, symbols and punctuation are not name material. Marks stay: Thai vowels, Arabic harakat.
-    text = _CAMEL.sub(" ", normalise_name_text(text))
+    text = _CAMEL.sub(" ", _MIXED_CASE_FORMS.sub(lambda m: m.group(0).lower(), normalise_name_text(text)))
     if "\u0627\u0644" in text or "\u0629" in text:
         text = _AR_TA_MARBUTA.sub("\u0627", _AR_CONSTRUCT.sub("\u062a", _AR_ARTICLE.sub("\u0627\u0644 ", text)))
     return "".join(ch if unicodedata.category(ch)[0] in "LMNZ" or ch in "&'’‘ʼʻ`´-" else " " for ch in text)
@@ -208,6 +248,8 @@ class NameKey:
     letters: int = 0  # letters in the name parts as written, without digits, particles and legal forms
     reading: str = ""  # another reading of the written name (readings()) these tokens come from, if any
     han_only: bool = False  # the written name is only Chinese characters: they decide, not their readings
+    syllabic: bool = False  # written in Chinese characters, kana or Hangul (read syllable by syllable)
+    abjad: bool = False  # written in Arabic, Hebrew or Thai script (read without short vowels)
 
     @property
     def text(self) -> str:
@@ -229,7 +271,7 @@ def name_key(name: str) -> NameKey:
     raw = (name or "")[:MAX_NAME_CHARS]
     # Apostrophes in every form lists use ("SA'D", "SA’D", "SAʼD") are dropped alike.
     cleaned = _APOSTROPHES.sub("", _clean(raw).casefold()).replace("&", " and ")
-    words = _TOKEN_RE.findall(cleaned)
+    words = [_latin_plain(w) for w in _TOKEN_RE.findall(cleaned)]
     single, phrases = legal_forms()
     found: list[str] = []  # legal-form classes
     # Multi-word legal forms first ("товарищество с ограниченной ответственностью").
@@ -237,18 +279,25 @@ def name_key(name: str) -> NameKey:
     kept: list[str] = []
     while i < len(words):
         for phrase, cls in phrases:
-            if tuple(words[i : i + len(phrase)]) == phrase:
+            if tuple(words[i : i + len(phrase)]) == phrase or (
+                    # the name ends in the phrase cut off ("JOINT STOCK COMPAN"): a field length cut it
+                    i + len(phrase) == len(words) and len(words[-1]) >= 4 and tuple(words[i:-1]) == phrase[:-1]
+                    and phrase[-1].startswith(words[-1])):
                 found.append(cls)
                 i += len(phrase)
                 break
         else:
             kept.append(words[i])
             i += 1
-    kept = _numbers_as_digits(kept)
+    kept = [abbreviations().get(w, w) for w in _numbers_as_digits(kept)]
     tokens: list[str] = []
-    for w in kept:
+    for n, w in enumerate(kept):
         if w in single and len(kept) > 1:
             found.append(single[w])
+            continue
+        slip = _legal_form_slip(w, n == len(kept) - 1) if len(kept) > 1 and n in (0, len(kept) - 1) and len(w) >= 6 else None
+        if slip:
+            found.append(slip)
             continue
         # A token of another script may transliterate to several parts ("李明" → "li ming").
         for f in fold_token(w).split():
@@ -258,7 +307,13 @@ def name_key(name: str) -> NameKey:
     only_form = (len(kept) == 1 and kept[0] in single) or (not kept and bool(found))
     letters = sum(sum(ch.isalpha() for ch in w) for w in kept if w not in _PARTICLES and not (w in single and len(kept) > 1))
     return NameKey(original=raw, tokens=tuple(tokens), legal_forms=tuple(found), only_legal_form=only_form, letters=letters,
-                   han_only=bool(_HAN_ONLY.match(raw)))
+                   han_only=bool(_HAN_ONLY.match(raw)), syllabic=_SYLLABIC.search(raw) is not None, abjad=ABJAD.search(raw) is not None)
+
+
+# Scripts read syllable by syllable (Chinese characters, kana, Hangul), and scripts written without short vowels
+# (Arabic, Hebrew, and in practice Thai transliterations), whose Latin reading is a consonant skeleton.
+_SYLLABIC = re.compile("[\u3041-\u3096\u30a1-\u30fa\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7a3]")
+ABJAD = re.compile("[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\u0e00-\u0e7f]")
 
 
 # --- Other readings of one written name ---------------------------------------------------------------
@@ -266,12 +321,14 @@ def name_key(name: str) -> NameKey:
 # Chinese characters are read differently in Chinese, Japanese and Korean: rigour reads them in Mandarin
 # ("山田太郎" → shan tian tai lang), while the Japanese name is Yamada Taro. Where the optional `cjk` extra
 # (fugashi with the UniDic-lite dictionary, MIT/BSD) is installed, a name written only in Chinese characters
-# and kana also gets its Japanese reading. Greek names carry the nominative ending (-ος, -ας, -ης) that
+# and kana also gets its Japanese reading. A name of two to four Chinese characters and no kana also gets
+# its Korean reading (kordon.index.hanja: 金正恩 → 김정은 → kim jong un; Korean names in hanja). Greek names carry the nominative ending (-ος, -ας, -ης) that
 # English and passport forms often drop ("Αλέξανδρος" / "Alexander"). Each reading is matched as one more
 # name of the same party; the best pair decides, as for aliases.
 
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _HAN_ONLY = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\s·・.]+$")
+_KANA = re.compile("[\u3041-\u3096\u30a1-\u30fa]")  # hiragana and katakana letters (not the middle dot ・)
 _HAN_KANA_ONLY = re.compile("^[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\\s·・ー]+$")
 _GREEK_WORD = re.compile("[\u0370-\u03ff\u1f00-\u1fff]{4,}")
 _GREEK_ENDING = re.compile("(?:ος|ας|ης|ός|άς|ής)$")
@@ -310,6 +367,8 @@ def readings(name: str) -> tuple[str, ...]:
         ja = japanese_reading(text)
         if ja:
             out.append(ja)
+        if not _KANA.search(text):
+            out.extend(korean_readings(text))
     if _GREEK_WORD.search(text):
         stem = _GREEK_WORD.sub(lambda m: _GREEK_ENDING.sub("", m.group(0)), text)
         if stem != text:
@@ -322,7 +381,8 @@ def name_keys(name: str) -> list[NameKey]:
     from dataclasses import replace
 
     key = name_key(name)
-    return [key] + [replace(name_key(r), original=key.original, reading=r, han_only=key.han_only) for r in readings(name)]
+    return [key] + [replace(name_key(r), original=key.original, reading=r, han_only=key.han_only, syllabic=key.syllabic, abjad=key.abjad)
+                    for r in readings(name)]
 
 
 @lru_cache(maxsize=200_000)

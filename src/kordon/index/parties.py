@@ -497,6 +497,10 @@ class PartyIndex:
                 ent = self.entities[e_idx]
                 if not schema_compatible(query.schema, ent.schema) or (firm and ent.schema in ("Vessel", "Airplane")):
                     continue
+                if person and ent.schema != "Person" and any(f != "sole_trader" for f in ckey.legal_forms):
+                    # A person is not the firm a listed name with a legal form names ("MIRAN LLC", "OOO BITTERIYA");
+                    # a sole trader (ИП, ЖК) is the person.
+                    continue
                 as_person = person or ent.schema == "Person"
                 ps = score_pair(Pair(query, key, ent, ckey, as_person, shared[as_person]))
                 prev = best.get(e_idx)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from rapidfuzz.distance import OSA
 
-from kordon.index.names import NameKey, is_particle, is_patronymic
+from kordon.index.names import ABJAD, NameKey, is_particle, is_patronymic
 
 if TYPE_CHECKING:
     from kordon.index.parties import ListedEntity, Query
@@ -121,6 +121,7 @@ def use_scorer(block: Any, where: str = "params.scorer") -> bool:
     _ACTIVE.clear()
     _ACTIVE.update(cfg)
     token_sim.cache_clear()
+    syllable_sim.cache_clear()
     return True
 
 
@@ -187,11 +188,47 @@ def token_sim(a: str, b: str) -> float:
     return (sim - off) / (1 - off)
 
 
+# Chinese, Japanese and Korean names: where one side is written in their scripts, its reading gives every
+# syllable of the name exactly, and a syllable is short, so one vowel more or less is another name ("zhang lu"
+# / ZHANG, Lei; "kim song hun" / 김성현 kim song hyon), not a spelling variant; a syllable the other side lacks
+# is another given name (陈平 / CHEN, Guo Ping). Only the vowels the romanisations really disagree on count as
+# variants: o/u/eo/eu (Korean ŏ and ŭ: Jong/Jung/Jeong, Chol/Chul; Wade-Giles Chung / pinyin zhong).
+_OU_VOWELS = frozenset({"o", "u", "eo", "eu", "oo", "uo"})
+
+
+def syllabic(key: NameKey) -> bool:
+    """The name is written in Chinese characters, kana or Hangul (its parts are read syllable by syllable)."""
+    return key.syllabic
+
+
+def _ou_variant(a: str, b: str) -> bool:
+    runs_a, runs_b = _VOWEL_RUN.findall(a), _VOWEL_RUN.findall(b)
+    return (_vowel_shape(a) == _vowel_shape(b) and len(runs_a) == len(runs_b)
+            and all(x == y or (x in _OU_VOWELS and y in _OU_VOWELS) for x, y in zip(runs_a, runs_b, strict=True)))
+
+
+@lru_cache(maxsize=100_000)
+def syllable_sim(a: str, b: str) -> float:
+    """token_sim for a name read from syllabic script: vowels differ only as o/u/eo/eu; short parts equal or nothing."""
+    if a == b:
+        return 1.0
+    if _ou_variant(a, b):
+        return float(scorer_config()["name"]["vowel_variant"])
+    if min(len(a), len(b)) <= 3 or _vowels_only(a, b):
+        return 0.0
+    return token_sim(a, b)
+
+
 @lru_cache(maxsize=200_000)
 def part_weight(token: str) -> float:
     """Long parts identify more than short ones; particles (al, bin, de) little."""
     if is_particle(token):
         return 0.3
+    return syllable_weight(token)
+
+
+def syllable_weight(token: str) -> float:
+    """part_weight without particles: against a name read syllable by syllable, "Won" (folded von) and "I" are syllables."""
     if token.isdigit():
         return 0.8
     return min(len(token), 8) / 4 + 0.5
@@ -226,13 +263,14 @@ def _merge_split(a: list[str], b: list[str]) -> list[str]:
     return out
 
 
-def _pair_parts(qa: list[str], ca: list[str]) -> tuple[float, float, list[tuple[str, str]], list[str], list[str]]:
+def _pair_parts(qa: list[str], ca: list[str], sim: Callable[[str, str], float] = token_sim,
+                weight: Callable[[str], float] = part_weight) -> tuple[float, float, list[tuple[str, str]], list[str], list[str]]:
     """Pair parts greedily, most similar first: (weighted agreement, weight not counted for initials, pairs,
     query parts left, list parts left)."""
     pairs = []
     for i, a in enumerate(qa):
         for j, b in enumerate(ca):
-            s = token_sim(a, b)
+            s = sim(a, b)
             if s > 0:
                 pairs.append((s, i, j))
     pairs.sort(reverse=True)
@@ -245,7 +283,7 @@ def _pair_parts(qa: list[str], ca: list[str]) -> tuple[float, float, list[tuple[
             continue
         used_q.add(i)
         used_c.add(j)
-        wq, wc = part_weight(qa[i]), part_weight(ca[j])
+        wq, wc = weight(qa[i]), weight(ca[j])
         if min(len(qa[i]), len(ca[j])) == 1 < max(len(qa[i]), len(ca[j])):
             # An initial says only as much as one letter: the full name it stands for ("N." / "Nursultan")
             # weighs as the initial, on both sides, so what an initial cannot confirm is not counted against it.
@@ -302,19 +340,23 @@ def _compare_han(q: str, c: str) -> NameComparison:
     return NameComparison(max(score, 0.0), [ch for ch in qa if ch in ca], [ch for ch in qa if ch not in ca], [ch for ch in ca if ch not in qa], "characters")
 
 
-def compare_parts(q: NameKey, c: NameKey, person: bool) -> NameComparison:
-    """Name parts paired greedily by similarity, order-free; missing parts cost less than disagreeing ones."""
+def compare_parts(q: NameKey, c: NameKey, person: bool, titles: bool = True) -> NameComparison:
+    """Name parts paired greedily by similarity, order-free; missing parts cost less than disagreeing ones.
+    titles=False: the parts are not words (consonant skeletons: "sr" of Asra is not Senior, "mr" of Omar not Mister)."""
     n = scorer_config()["name"]
     if q.han_only and c.han_only:
         return _compare_han(q.original, c.original)
-    qt, ct = (list(_untitled(q.tokens)), list(_untitled(c.tokens))) if person else (list(q.tokens), list(c.tokens))
+    # Titles are words of Latin or Cyrillic text; a name in Arabic script read without vowels is not one ("mr" of عمر Omar).
+    qt, ct = [list(_untitled(k.tokens)) if person and titles and not k.abjad else list(k.tokens) for k in (q, c)]
     qa, ca = _merge_split(qt, ct), _merge_split(ct, qt)
     if not qa or not ca:
         return NameComparison(0.0, [], qa, ca)
-    gained, unweighed, pairs, q_left, c_left = _pair_parts(qa, ca)
+    strict = syllabic(q) or syllabic(c)
+    weight = syllable_weight if strict else part_weight
+    gained, unweighed, pairs, q_left, c_left = _pair_parts(qa, ca, syllable_sim if strict else token_sim, weight)
     agreed = [a if a == b else f"{a}~{b}" for a, b in pairs]
-    total = sum(map(part_weight, qa)) + sum(map(part_weight, ca)) - unweighed
-    slack = _forgiven(q_left, c_left, person) if not q_left or not c_left else 0.0
+    total = sum(map(weight, qa)) + sum(map(weight, ca)) - unweighed
+    slack = _forgiven(q_left, c_left, person) if (not q_left or not c_left) and not strict else 0.0
     score = gained / max(total - slack, 1e-9) if agreed else 0.0
     if [t for t in q_left if not is_particle(t)] and [t for t in c_left if not is_particle(t)]:
         score -= n["disagreeing_parts_penalty"]  # a part on each side that disagrees: another person of the family
@@ -343,6 +385,11 @@ def compare_joined(q: NameKey, c: NameKey) -> NameComparison | None:
         return None
     jq, jc = "".join(qa), "".join(ca)
     sim = OSA.normalized_similarity(jq, jc)
+    if syllabic(q) or syllabic(c):
+        if min(len(qa), len(ca)) < 2:
+            return None  # a one-word name is not a whole syllabic name run together ("Khano" / 何雷 ha no)
+        if jq != jc:
+            sim = syllable_sim(jq, jc)  # syllables run together: the same exactness as part by part
     if sim < scorer_config()["name"]["joined_min"]:
         return None
     return NameComparison(sim, [f"{jq}~{jc}" if jq != jc else jq], [], [], "joined")
@@ -350,7 +397,7 @@ def compare_joined(q: NameKey, c: NameKey) -> NameComparison | None:
 
 # Scripts written without short vowels (Arabic, Hebrew, and in practice Thai transliterations): their
 # Latin transliteration is a consonant skeleton, so both sides are compared as skeletons.
-_ABJAD = re.compile("[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\u0e00-\u0e7f]")
+_ABJAD = ABJAD
 _VOWELS = re.compile(r"[aeiouy]")
 
 
@@ -364,20 +411,24 @@ _ARTICLES = frozenset(["al", "el", "ul"])
 
 
 @lru_cache(maxsize=100_000)
-def skeleton_tokens(tokens: tuple[str, ...]) -> tuple[str, ...]:
-    """The consonant skeleton of each part, without the article (written joined or apart, al- or el-)."""
-    return tuple(sk for t in tokens if t not in _ARTICLES and (sk := skeleton(t)))
+def skeleton_tokens(tokens: tuple[str, ...], vowel_names: bool = False) -> tuple[str, ...]:
+    """The consonant skeleton of each part, without the article (written joined or apart, al- or el-).
+
+    vowel_names (people's names compared): a part of three letters or more without consonants ("Ava", آوا)
+    stays as "_", which agrees only with another such part: dropped, it would let "Ava Mohammadi" meet a listed
+    "Mahmud" on the other part alone. Shorter ones are words ("e" of the Persian ezafe, "va" and)."""
+    return tuple(sk for t in tokens if t not in _ARTICLES and (sk := skeleton(t) or ("_" if vowel_names and len(t) >= 3 else "")))
 
 
 def is_abjad(text: str) -> bool:
     return _ABJAD.search(text) is not None
 
 
-def abjad_skeletons(key: NameKey) -> list[tuple[str, ...]]:
+def abjad_skeletons(key: NameKey, vowel_names: bool = False) -> list[tuple[str, ...]]:
     """Skeletons of a name in Arabic or Persian script: as read, and, where its first word begins with al-,
     also without that article (names.py splits it off other words only: given names such as الهام Elham
     begin with the same letters, organisations' names with the article: الاتحاد الاسلامي / AL-ITIHAAD AL-ISLAMIYA)."""
-    sk = skeleton_tokens(key.tokens)
+    sk = skeleton_tokens(key.tokens, vowel_names)
     first = key.tokens[0] if key.tokens else ""
     if first.startswith("al") and len(first) >= 5 and sk and sk[0].startswith("l") and len(sk[0]) >= 3:
         return [sk, (sk[0][1:], *sk[1:])]
@@ -387,12 +438,12 @@ def abjad_skeletons(key: NameKey) -> list[tuple[str, ...]]:
 def compare_skeleton(q: NameKey, c: NameKey, person: bool = True) -> NameComparison | None:
     """One side in Arabic, Persian, Hebrew or Thai script, the other not: both as consonant skeletons, part by part
     and order-free as `compare_parts` does (lists reorder "AL-TIKRITI, Saddam Hussein"), or written as one string."""
-    if is_abjad(q.original) == is_abjad(c.original):
+    if q.abjad == c.abjad:
         return None
-    if is_abjad(q.original):
-        pairs = [(sq, skeleton_tokens(c.tokens)) for sq in abjad_skeletons(q)]
+    if q.abjad:
+        pairs = [(sq, skeleton_tokens(_untitled(c.tokens) if person else c.tokens, person)) for sq in abjad_skeletons(q, person)]
     else:
-        pairs = [(skeleton_tokens(q.tokens), sc) for sc in abjad_skeletons(c)]
+        pairs = [(skeleton_tokens(_untitled(q.tokens) if person else q.tokens, person), sc) for sc in abjad_skeletons(c, person)]
     found = [r for r in (_compare_skeletons(sq, sc, person) for sq, sc in pairs) if r is not None]
     return max(found, key=lambda r: r.score) if found else None
 
@@ -400,7 +451,7 @@ def compare_skeleton(q: NameKey, c: NameKey, person: bool = True) -> NameCompari
 def _compare_skeletons(sq: tuple[str, ...], sc: tuple[str, ...], person: bool) -> NameComparison | None:
     if not sq or not sc:
         return None
-    r = compare_parts(NameKey("", sq), NameKey("", sc), person)
+    r = compare_parts(NameKey("", sq), NameKey("", sc), person, titles=False)
     joined = OSA.normalized_similarity("".join(sq), "".join(sc))
     if joined >= r.score and joined >= scorer_config()["name"]["skeleton_min"]:
         return NameComparison(joined, [f"{''.join(sq)}~{''.join(sc)} (consonants)"], [], [], "skeleton")

@@ -93,6 +93,11 @@ def content_stems(text: str) -> tuple[str, ...]:
 # format-character rule): variation selectors, the combining grapheme joiner, Mongolian FVS.
 _INVISIBLE_MARKS = frozenset([0x034F, 0x180B, 0x180C, 0x180D, 0x180F, *range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)])
 
+# Arabic and Hebrew vowel points and reading marks (harakat, shadda, sukun, tanwin; niqqud, cantillation): written
+# or left out at will, so a name must not depend on them; kept, they would split a word ("ريّان" → "ri an").
+_VOWEL_POINTS = frozenset([*range(0x064B, 0x0660), 0x0670, *range(0x06D6, 0x06DD), *range(0x06DF, 0x06E5), 0x06E7, 0x06E8,
+                           *range(0x06EA, 0x06EE), *range(0x0591, 0x05BE), 0x05BF, 0x05C1, 0x05C2, 0x05C4, 0x05C5, 0x05C7])
+
 # Look-alike letters between Latin and Cyrillic/Greek (Unicode's confusables, restricted to the
 # letters that occur in names and look the same in both cases they are listed for).
 _CYR_TO_LAT = dict(zip(
@@ -154,7 +159,7 @@ def normalise_name_text(text: str) -> str:
     out = []
     for ch in text:
         cat = unicodedata.category(ch)
-        if cat == "Cf" or ord(ch) in _INVISIBLE_MARKS:
+        if cat == "Cf" or ord(ch) in _INVISIBLE_MARKS or ord(ch) in _VOWEL_POINTS:
             continue  # zero-width space/joiners, soft hyphen, word joiner, BOM, tag characters: invisible
         out.append(" " if cat[0] == "C" or cat[0] == "Z" else ch)
     text = "".join(out)
