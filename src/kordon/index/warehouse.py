@@ -257,6 +257,20 @@ def _encode(col: Any, as_list: bool = True, small: bool = False) -> tuple[np.nda
     return ids, (dictionary.to_pylist() if as_list else dictionary)
 
 
+def _lot_ids(is_import: Any, number: Any, row_no: Any, ref_doc: Any, ref_item: Any) -> tuple[np.ndarray, Any]:
+    """Each row's lot, "document\x1fitem": the row's own number and row for an import, else the DT item it names."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def keys(lo: int, hi: int) -> Any:
+        imp, k = is_import.slice(lo, hi - lo), hi - lo
+        return pc.binary_join_element_wise(pc.if_else(imp, number.slice(lo, k), ref_doc.slice(lo, k)),
+                                           pc.if_else(imp, pc.cast(row_no.slice(lo, k), pa.string()), ref_item.slice(lo, k).fill_null("")),
+                                           "\x1f")
+
+    return _encode_sliced(keys, len(number))
+
+
 def _encode_sliced(make: Any, n: int, step: int = 1 << 20) -> tuple[np.ndarray, Any]:
     """`_encode` of a computed column made a slice at a time (`make(lo, hi)`), so that only one slice of it exists:
     each slice is encoded alone and the dictionaries unified after. Ids are the same as encoding the whole column
@@ -336,17 +350,8 @@ class WarehouseView:
 
         # A lot is "document\x1fitem": the row's own number and row for an import, else the DT it names.
         number, ref_doc, ref_item, row_no = columns("number", "ref_doc", "ref_item", "row_no")
-        is_import = pa.array((self.kind == DT_K) | self.inbound)
-        row_text = pc.cast(row_no, pa.string())
-
-        def lot_keys(lo: int, hi: int) -> Any:
-            imp = is_import.slice(lo, hi - lo)
-            return pc.binary_join_element_wise(pc.if_else(imp, number.slice(lo, hi - lo), ref_doc.slice(lo, hi - lo)),
-                                               pc.if_else(imp, row_text.slice(lo, hi - lo), ref_item.slice(lo, hi - lo).fill_null("")),
-                                               "\x1f")
-
-        self.lot_of, lots = _encode_sliced(lot_keys, n)
-        del is_import, row_text, ref_doc, ref_item, row_no
+        self.lot_of, lots = _lot_ids(pa.array((self.kind == DT_K) | self.inbound), number, row_no, ref_doc, ref_item)
+        del ref_doc, ref_item, row_no
         self.lots = lots
         self.lot_id = {k: i for i, k in enumerate(lots.to_pylist())}
         # Millions of document numbers stay an Arrow array (a Python string each would cost ten times the memory).
