@@ -219,6 +219,15 @@ def _bulk_insert(s: Session, table: Any, columns: tuple[str, ...], rows: list[tu
         sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
         s.connection().exec_driver_sql(sql, [(*r, c) for r, c in zip(rows, current)])
         return
+    if s.get_bind().dialect.driver == "psycopg":
+        # PostgreSQL through psycopg 3: COPY, in text form, which PostgreSQL parses as it would the literals (ISO dates;
+        # the load time given as UTC). A multi-row INSERT cost four times as much of this process's time.
+        at = columns.index("loaded_at") if "loaded_at" in columns else -1
+        raw: Any = s.connection().connection.driver_connection
+        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:
+            for r, c in zip(rows, current):
+                copy.write_row((*r[:at], r[at] + "+00", *r[at + 1:], c) if at >= 0 else (*r, c))
+        return
     values = []
     for r, c in zip(rows, current):
         v = dict(zip(columns, r), current=c)
