@@ -260,10 +260,12 @@ def _pool(workers: int) -> Any:
 
 
 def default_workers() -> int:
-    """Worker processes for a large load: every core but the one that writes, at most four (none on one core)."""
+    """Worker processes for a large load: every usable core but the one that writes, at most four (none on one core).
+    Usable: the cores this process may run on (a container's CPU set), not all the machine's."""
     import os
 
-    return max(0, min(4, (os.cpu_count() or 1) - 1))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(0, min(4, cores - 1))
 
 
 def read_prepared(paths: Iterable[str | Path], counts: DocumentCounts, prepare: Prepare,
