@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -45,9 +46,15 @@ UNITS: dict[str, tuple[str, float]] = {
 }
 
 
-def base_unit(unit: str, quantity: float) -> tuple[str, float]:
+@lru_cache(maxsize=4096)
+def unit_factor(unit: str) -> tuple[str, float]:
+    """The base unit of a unit as written, and the factor to it (a load meets the same few units on every row)."""
     key = unit.strip().lower().rstrip(".")
-    base, factor = UNITS.get(key, (key, 1.0))
+    return UNITS.get(key, (key, 1.0))
+
+
+def base_unit(unit: str, quantity: float) -> tuple[str, float]:
+    base, factor = unit_factor(unit)
     return base, quantity * factor
 
 
@@ -59,6 +66,9 @@ def item_ref(value: object) -> str | None:
     if not text:
         return None
     return str(int(text)) if text.isdigit() else text
+
+
+_item_ref = lru_cache(maxsize=65_536)(item_ref)  # item numbers recur ("1", "2" ...) on millions of rows
 
 
 def lot_key(document: str, item: object) -> str:
@@ -123,16 +133,17 @@ def row_tuples(doc: DT | ESF | SNT, version: int = 1, day: Any = None) -> list[t
         consignor = doc.consignor.name if doc.consignor else None
         day = doc.date if day is None else day
         for item in doc.items:
-            unit, qty = base_unit(item.unit, item.quantity)
+            unit, factor = unit_factor(item.unit)
             out.append(("dt", doc.number, version, "", item.number, day, None, consignor, receiver.tin, receiver.name, "KZ",
-                        item.codeTNVED, qty, unit, item.originCountry, None, None))
+                        item.codeTNVED, item.quantity * factor, unit, item.originCountry, None, None))
     elif doc.kind == "esf":
         pairs = participants(doc)
         day = doc.turnover if day is None else day
         for e in doc.products:
-            unit, qty = base_unit(e.unit, e.quantity)
+            unit, factor = unit_factor(e.unit)
+            qty = e.quantity * factor
             ref = e.productDeclaration or None
-            ref_item = item_ref(e.productNumberInDeclaration) if ref else None
+            ref_item = _item_ref(e.productNumberInDeclaration) if ref else None
             for seller, buyer, share in pairs:
                 out.append(("esf", doc.registrationNumber, version, "", e.rowNumber, day, seller.tin, seller.name, buyer.tin, buyer.name,
                             buyer.country_code or ("KZ" if buyer.tin else None), e.unitCode, qty * share, unit,
@@ -142,7 +153,8 @@ def row_tuples(doc: DT | ESF | SNT, version: int = 1, day: Any = None) -> list[t
         day = doc.shipped if day is None else day
         s, c = doc.seller, doc.customer
         for section, p in doc.rows():
-            unit, qty = base_unit(p.unit, p.quantity)
+            unit, factor = unit_factor(p.unit)
+            qty = p.quantity * factor
             if inbound:
                 # Goods from another EAEU state enter the customer's stock with the SNT as their import
                 # document (a lot of its own, like a DT item); their origin is not fixed by any DT.
@@ -152,7 +164,7 @@ def row_tuples(doc: DT | ESF | SNT, version: int = 1, day: Any = None) -> list[t
             ref = p.manufactureOrImportDocNumber or None
             out.append(("snt", doc.registrationNumber, version, section, p.rowNumber, day, s.tin, s.name, c.tin, c.name,
                         doc.shippingInfo.destinationCountry, p.codeTNVED, qty, unit, p.truOriginCode or None, ref,
-                        item_ref(p.productNumberInImportDoc) if ref else None))
+                        _item_ref(p.productNumberInImportDoc) if ref else None))
     return out
 
 
