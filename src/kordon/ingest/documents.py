@@ -212,7 +212,8 @@ def read_all(paths: Iterable[str | Path], counts: DocumentCounts | None = None) 
 # Each worker turns a valid document into what the writer needs (`prepare`, plain tuples: a pydantic document
 # would cost more to send than to validate again) and reports bad lines with their file line numbers.
 
-SPAN = 4 << 20  # bytes a worker reads at a time, cut at a line end
+SPAN = 1 << 20  # bytes a worker reads at a time, cut at a line end
+AHEAD = 32  # spans read ahead of the writer at most (about 45,000 documents, 100 MB): a batch's write is overlapped whole
 PARALLEL_FROM = 8 << 20  # smaller inputs are read in this process: starting workers would cost more
 
 
@@ -291,7 +292,7 @@ def read_prepared(paths: Iterable[str | Path], counts: DocumentCounts, prepare: 
             if pool is None or len(data) < PARALLEL_FROM:
                 outcomes: Iterable[list[Outcome]] = (_read_span(source, data, lo, hi, line, prepare) for lo, hi, line in _spans(data))
             else:
-                outcomes = _in_workers(pool, [(source, None, lo, hi, line, prepare) for lo, hi, line in _spans(data)], 2 * workers, deque())
+                outcomes = _in_workers(pool, [(source, None, lo, hi, line, prepare) for lo, hi, line in _spans(data)], AHEAD, deque())
             for span in outcomes:
                 for _line, kind, errors, value in span:
                     _tally(counts, kind, errors is None, errors or [])
