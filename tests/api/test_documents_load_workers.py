@@ -109,3 +109,25 @@ def test_a_changed_document_in_a_later_span_is_a_new_version(store, tmp_path, mo
     rows = [r for r in docs.rows_table().to_pylist() if r["number"] == "ESF-V-1"]
     assert [(r["version"], r["quantity"]) for r in rows] == [(2, 7.0)]
     assert audit.verify(store).ok
+
+
+def _die_on_line_40(path, res):
+    import os
+
+    if res.line == 40:
+        os._exit(3)  # a worker killed mid-load (out of memory, say)
+    return res.line
+
+
+def test_a_worker_that_dies_fails_the_load_instead_of_hanging_it(tmp_path, monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    monkeypatch.setattr(ingest, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(ingest, "SPAN", 1000)
+    a, b = valid_bin("1501", 11), valid_bin("1601", 22)
+    path = tmp_path / "d.jsonl"
+    path.write_text("\n".join(json.dumps(esf(f"ESF-D-{i}", "2023-02-01", a, b, "8542319090", 1)) for i in range(80)), encoding="utf-8")
+    with pytest.raises(BrokenProcessPool):
+        list(ingest.read_prepared([path], DocumentCounts(), _die_on_line_40, workers=1))
+    # In this process the same reader reads all 80.
+    assert len(list(ingest.read_prepared([path], DocumentCounts(), lambda p, r: r.line, workers=0))) == 80

@@ -232,16 +232,11 @@ Prepare = Callable[[str, DocResult], Any]
 Outcome = tuple[int, "str | None", "list[RecordError] | None", Any]  # line, kind, errors (if rejected), prepared (if accepted)
 
 
-def _read_span(path: str, data: bytes | None, lo: int, hi: int, line: int, prepare: Prepare) -> list[Outcome]:
-    """Read and prepare one span: in a worker, which reads its bytes from the file itself (`data` None)."""
-    if data is None:
-        with open(path, "rb") as fh:
-            fh.seek(lo)
-            data = fh.read(hi - lo)
-            lo, hi = 0, len(data)
+def _read_span(path: str, data: bytes, line: int, prepare: Prepare) -> list[Outcome]:
+    """Read and prepare one span of a file (its bytes, and the number of its first line): in a worker or here."""
     out: list[Outcome] = []
     with paused_gc():
-        for res in read_jsonl(data[lo:hi], path, line):
+        for res in read_jsonl(data, path, line):
             if res.document is not None:
                 out.append((res.line, res.document.kind, None, prepare(path, res)))
             else:
@@ -250,14 +245,16 @@ def _read_span(path: str, data: bytes | None, lo: int, hi: int, line: int, prepa
 
 
 def _pool(workers: int) -> Any:
-    """A pool of forked workers, or None where forking is not safe (other threads running, as in a server: a fork
-    copies their held locks) or not available; the caller then reads in its own process."""
+    """Forked worker processes, or None where forking is not safe (other threads running, as in a server: a fork
+    copies their held locks) or not available; the caller then reads in its own process. A process pool executor,
+    not a multiprocessing pool: a worker that dies (killed, out of memory) fails the load instead of hanging it."""
     import multiprocessing
     import threading
+    from concurrent.futures import ProcessPoolExecutor
 
     if workers < 1 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
         return None
-    return multiprocessing.get_context("fork").Pool(workers)
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
 
 
 def default_workers() -> int:
@@ -273,9 +270,8 @@ def read_prepared(paths: Iterable[str | Path], counts: DocumentCounts, prepare: 
                   workers: int | None = None) -> Iterator[Any]:
     """Like `read_all`, with each accepted document passed through `prepare(path, result)` and only those values
     yielded, in file order. Inputs of `PARALLEL_FROM` bytes or more are read by `workers` worker processes
-    (default: `default_workers()`; 0: none, all in this process); the counts, errors and line numbers are the same either way."""
-    from collections import deque
-
+    (default: `default_workers()`; 0: none, all in this process); the counts, errors and line numbers are the same
+    either way. Workers get the bytes this process read, so a file rewritten during the load cannot mix versions."""
     workers = default_workers() if workers is None else workers
     pool = None
     try:
@@ -289,10 +285,11 @@ def read_prepared(paths: Iterable[str | Path], counts: DocumentCounts, prepare: 
             source = str(path)
             if pool is None and len(data) >= PARALLEL_FROM:
                 pool = _pool(workers)
+            tasks = ((source, data[lo:hi], line, prepare) for lo, hi, line in _spans(data))
             if pool is None or len(data) < PARALLEL_FROM:
-                outcomes: Iterable[list[Outcome]] = (_read_span(source, data, lo, hi, line, prepare) for lo, hi, line in _spans(data))
+                outcomes: Iterable[list[Outcome]] = (_read_span(*task) for task in tasks)
             else:
-                outcomes = _in_workers(pool, [(source, None, lo, hi, line, prepare) for lo, hi, line in _spans(data)], AHEAD, deque())
+                outcomes = _in_workers(pool, tasks, AHEAD)
             for span in outcomes:
                 for _line, kind, errors, value in span:
                     _tally(counts, kind, errors is None, errors or [])
@@ -300,14 +297,17 @@ def read_prepared(paths: Iterable[str | Path], counts: DocumentCounts, prepare: 
                         yield source, value
     finally:
         if pool is not None:
-            pool.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _in_workers(pool: Any, tasks: list[tuple[Any, ...]], ahead: int, running: Any) -> Iterator[list[Outcome]]:
+def _in_workers(pool: Any, tasks: Iterable[tuple[Any, ...]], ahead: int) -> Iterator[list[Outcome]]:
     """The tasks' results in order, with at most `ahead` spans read ahead of the writer (memory stays bounded)."""
+    from collections import deque
+
+    running: deque[Any] = deque()
     for task in tasks:
-        running.append(pool.apply_async(_read_span, task))
+        running.append(pool.submit(_read_span, *task))
         if len(running) >= ahead:
-            yield running.popleft().get()
+            yield running.popleft().result()
     while running:
-        yield running.popleft().get()
+        yield running.popleft().result()
