@@ -64,8 +64,8 @@ class Documents:
         return DocumentStore(self.store)
 
     # -- loading --------------------------------------------------------------------------------------
-    def load(self, paths: Iterable[str], actor: str = "kordon") -> LoadResult:
-        result = self.documents.load([str(p) for p in paths], actor=actor)
+    def load(self, paths: Iterable[str], actor: str = "kordon", workers: int | None = None) -> LoadResult:
+        result = self.documents.load([str(p) for p in paths], actor=actor, workers=workers)
         if result.new or result.changed:
             self.invalidate()
         return result

@@ -97,3 +97,17 @@ def test_content_hash_ignores_defaults_written_out_and_sees_every_change():
     data = "\n".join(json.dumps(d, ensure_ascii=False) for d in (base, explicit, changed)).encode()
     hashes = [r.sha256 for r in read_jsonl(data, "x.jsonl")]
     assert hashes[0] == hashes[1] != hashes[2] and None not in hashes
+
+
+def test_content_hash_is_the_definition_stores_were_written_with():
+    """The hash is taken with the model's own serializer for speed; it must stay sha256 of DOCUMENT.dump_json(doc,
+    exclude_defaults=True), or every document already stored would look changed on its next load."""
+    import hashlib
+
+    from kordon.ingest.documents import content_sha256
+    from kordon.models.documents import DOCUMENT
+
+    docs = [r.document for _, r in read_all([ROOT / "examples" / "eaeu", BAD]) if r.document is not None]
+    assert len(docs) == 25 and any(d.model_extra for d in docs)
+    for d in docs:
+        assert content_sha256(d) == hashlib.sha256(DOCUMENT.dump_json(d, exclude_defaults=True)).hexdigest()

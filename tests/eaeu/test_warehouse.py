@@ -75,3 +75,43 @@ def test_view_from_parquet_is_the_same_view(tmp_path):
     pq.write_table(rows_table(rows[1:]), tmp_path / "esf.parquet")
     v = WarehouseView.from_parquet(str(tmp_path / "dt.parquet"), str(tmp_path / "esf.parquet"))
     assert v.balance(A, v.lot(DT1, 1), dt.date(2023, 2, 1)) == (10.0, 4.0, 6.0)
+
+
+def test_view_built_a_column_at_a_time_from_parquet_equals_the_view_of_the_table(tmp_path):
+    """from_parquet reads each column when a build step needs it, and lot keys are encoded a slice at a time:
+    every array, dictionary and look-up must equal the view built from the whole table."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from kordon.index.warehouse import _encode, _encode_sliced, rows_of
+    from kordon.ingest.documents import read_all
+
+    root = __import__("pathlib").Path(__file__).resolve().parents[2] / "examples" / "eaeu"
+    docs = [r.document for _, r in read_all([root]) if r.document is not None]
+    # A DT item given twice (two rows of one lot, each with its own consignor) and a DT from another consignor.
+    dup = parse(make_dt(DT1, "2023-01-01", A, [("8542319090", "DE", 10), ("8542319090", "DE", 5)]))
+    dup.items[1].number = 1
+    dup.consignor.name = "Other GmbH"
+    rows = [r for d in [*docs, dup] for r in rows_of(d)]
+    table = rows_table(rows)
+    for i in range(0, len(rows), 7):  # several row groups
+        pq.write_table(table.slice(i, 7), tmp_path / f"part-{i:03d}.parquet")
+    a = WarehouseView(table)
+    b = WarehouseView.from_parquet(*sorted(str(p) for p in tmp_path.glob("*.parquet")))
+    for name in ("kind", "date", "qty", "row_no", "seller", "buyer", "inbound", "lot_of", "code6", "code_of", "unit_of",
+                 "origin", "doc", "dt_row", "first_seen"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert a.lots.equals(b.lots) and a.docs.equals(b.docs)
+    assert (a.tins, a.names, a.codes, a.units, a.origins, a.dt_numbers) == (b.tins, b.names, b.codes, b.units, b.origins, b.dt_numbers)
+    consignors = [b.consignor(r) for r in range(b.rows)]
+    assert consignors == [a.consignor(r) for r in range(a.rows)]
+    dup_rows = [r for r in range(b.rows) if b.document(r) == DT1]
+    assert [consignors[r] for r in dup_rows] == ["Other GmbH", "Other GmbH"]
+    assert all(consignors[r] is None for r in range(b.rows) if b.kind[r] != 0 and not b.inbound[r])
+    assert {consignors[r] for r in range(b.rows) if b.kind[r] == 0} >= {"Other GmbH"} and None not in {consignors[r] for r in range(b.rows) if b.kind[r] == 0}
+    # Slices of 3 give the ids and dictionary of encoding the whole column.
+    col = pa.chunked_array([pa.array(["x", None, "y", "x", "z", "y", "w"])])
+    ids, dictionary = _encode_sliced(lambda lo, hi: col.slice(lo, hi - lo), len(col), step=3)
+    whole_ids, whole = _encode(col, as_list=False)
+    assert np.array_equal(ids, whole_ids) and dictionary.equals(whole)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -45,9 +46,15 @@ UNITS: dict[str, tuple[str, float]] = {
 }
 
 
-def base_unit(unit: str, quantity: float) -> tuple[str, float]:
+@lru_cache(maxsize=4096)
+def unit_factor(unit: str) -> tuple[str, float]:
+    """The base unit of a unit as written, and the factor to it (a load meets the same few units on every row)."""
     key = unit.strip().lower().rstrip(".")
-    base, factor = UNITS.get(key, (key, 1.0))
+    return UNITS.get(key, (key, 1.0))
+
+
+def base_unit(unit: str, quantity: float) -> tuple[str, float]:
+    base, factor = unit_factor(unit)
     return base, quantity * factor
 
 
@@ -59,6 +66,9 @@ def item_ref(value: object) -> str | None:
     if not text:
         return None
     return str(int(text)) if text.isdigit() else text
+
+
+_item_ref = lru_cache(maxsize=65_536)(item_ref)  # item numbers recur ("1", "2" ...) on millions of rows
 
 
 def lot_key(document: str, item: object) -> str:
@@ -123,16 +133,17 @@ def row_tuples(doc: DT | ESF | SNT, version: int = 1, day: Any = None) -> list[t
         consignor = doc.consignor.name if doc.consignor else None
         day = doc.date if day is None else day
         for item in doc.items:
-            unit, qty = base_unit(item.unit, item.quantity)
+            unit, factor = unit_factor(item.unit)
             out.append(("dt", doc.number, version, "", item.number, day, None, consignor, receiver.tin, receiver.name, "KZ",
-                        item.codeTNVED, qty, unit, item.originCountry, None, None))
+                        item.codeTNVED, item.quantity * factor, unit, item.originCountry, None, None))
     elif doc.kind == "esf":
         pairs = participants(doc)
         day = doc.turnover if day is None else day
         for e in doc.products:
-            unit, qty = base_unit(e.unit, e.quantity)
+            unit, factor = unit_factor(e.unit)
+            qty = e.quantity * factor
             ref = e.productDeclaration or None
-            ref_item = item_ref(e.productNumberInDeclaration) if ref else None
+            ref_item = _item_ref(e.productNumberInDeclaration) if ref else None
             for seller, buyer, share in pairs:
                 out.append(("esf", doc.registrationNumber, version, "", e.rowNumber, day, seller.tin, seller.name, buyer.tin, buyer.name,
                             buyer.country_code or ("KZ" if buyer.tin else None), e.unitCode, qty * share, unit,
@@ -142,7 +153,8 @@ def row_tuples(doc: DT | ESF | SNT, version: int = 1, day: Any = None) -> list[t
         day = doc.shipped if day is None else day
         s, c = doc.seller, doc.customer
         for section, p in doc.rows():
-            unit, qty = base_unit(p.unit, p.quantity)
+            unit, factor = unit_factor(p.unit)
+            qty = p.quantity * factor
             if inbound:
                 # Goods from another EAEU state enter the customer's stock with the SNT as their import
                 # document (a lot of its own, like a DT item); their origin is not fixed by any DT.
@@ -152,7 +164,7 @@ def row_tuples(doc: DT | ESF | SNT, version: int = 1, day: Any = None) -> list[t
             ref = p.manufactureOrImportDocNumber or None
             out.append(("snt", doc.registrationNumber, version, section, p.rowNumber, day, s.tin, s.name, c.tin, c.name,
                         doc.shippingInfo.destinationCountry, p.codeTNVED, qty, unit, p.truOriginCode or None, ref,
-                        item_ref(p.productNumberInImportDoc) if ref else None))
+                        _item_ref(p.productNumberInImportDoc) if ref else None))
     return out
 
 
@@ -234,6 +246,60 @@ def _date(days: int) -> dt.date:
     return EPOCH + dt.timedelta(days=int(days))
 
 
+def _id_dtype(size: int) -> Any:
+    """The smallest signed integer type that holds ids below `size` and -1 (codes, units, origins: a few thousand)."""
+    import numpy as np
+
+    return np.int8 if size < 2**7 else np.int16 if size < 2**15 else np.int32
+
+
+def _encode(col: Any, as_list: bool = True, small: bool = False) -> tuple[np.ndarray, Any]:
+    """Ids (-1 for null) and the dictionary of a column, one dictionary for every chunk (the hash kernel keeps its
+    memo across chunks). `small`: ids in the smallest integer type the dictionary allows, else int32."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(col)
+    chunks = enc.chunks if isinstance(enc, pa.ChunkedArray) else [enc]
+    dictionary = chunks[0].dictionary if chunks else pa.array([], pa.string())
+    dtype = _id_dtype(len(dictionary)) if small else np.int32
+    ids = np.concatenate([c.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(dtype) for c in chunks]) \
+        if chunks else np.zeros(0, dtype=dtype)
+    return ids, (dictionary.to_pylist() if as_list else dictionary)
+
+
+def _lot_ids(is_import: Any, number: Any, row_no: Any, ref_doc: Any, ref_item: Any) -> tuple[np.ndarray, Any]:
+    """Each row's lot, "document\x1fitem": the row's own number and row for an import, else the DT item it names."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def keys(lo: int, hi: int) -> Any:
+        imp, k = is_import.slice(lo, hi - lo), hi - lo
+        return pc.binary_join_element_wise(pc.if_else(imp, number.slice(lo, k), ref_doc.slice(lo, k)),
+                                           pc.if_else(imp, pc.cast(row_no.slice(lo, k), pa.string()), ref_item.slice(lo, k).fill_null("")),
+                                           "\x1f")
+
+    return _encode_sliced(keys, len(number))
+
+
+def _encode_sliced(make: Any, n: int, step: int = 1 << 20) -> tuple[np.ndarray, Any]:
+    """`_encode` of a computed column made a slice at a time (`make(lo, hi)`), so that only one slice of it exists:
+    each slice is encoded alone and the dictionaries unified after. Ids are the same as encoding the whole column
+    (first appearance order), since unifying adds each slice's new values in their order."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parts = [pc.dictionary_encode(make(lo, min(n, lo + step))) for lo in range(0, n, step)]
+    chunks = [c for p in parts for c in (p.chunks if isinstance(p, pa.ChunkedArray) else [p])]
+    if not chunks:
+        return np.zeros(0, dtype=np.int32), pa.array([], pa.string())
+    unified = pa.chunked_array(chunks).unify_dictionaries()
+    ids = np.concatenate([c.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32) for c in unified.chunks])
+    return ids, unified.chunks[0].dictionary
+
+
 class WarehouseView:
     """Read-only, columnar view of every current document row, with the lookups verification needs."""
 
@@ -241,80 +307,95 @@ class WarehouseView:
     max_steps = 400
 
     def __init__(self, table: pa.Table):
+        # Column by column, without combining the table's chunks: the input (10 M rows: 1.5 GB) is not copied whole.
+        t = table.select(list(ROW_COLUMNS)) if table.num_rows else row_schema().empty_table()
+        self._build(lambda *names: [t[c] for c in names])
+
+    def _build(self, columns: Any) -> None:
+        """Build from `columns(*names)`, which returns those columns (ChunkedArrays in ``ROW_SCHEMA`` types). Each
+        step asks only for what it needs and lets go of it, so a caller reading Parquet never holds the whole table."""
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        # Column by column, without combining the table's chunks: the input (10 M rows: 1.5 GB) is not copied whole.
-        t = table.select(list(ROW_COLUMNS)) if table.num_rows else row_schema().empty_table()
-        n = t.num_rows
-        self.rows = n
-
         def numpy(col: Any, dtype: Any, fill: Any) -> np.ndarray:
             return col.fill_null(fill).to_numpy().astype(dtype, copy=False)
 
-        def encode(col: Any, as_list: bool = True) -> tuple[np.ndarray, Any]:
-            # One dictionary for every chunk (the hash kernel keeps its memo across chunks).
-            enc = pc.dictionary_encode(col)
-            chunks = enc.chunks if isinstance(enc, pa.ChunkedArray) else [enc]
-            ids = np.concatenate([c.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32) for c in chunks]) \
-                if chunks else np.zeros(0, dtype=np.int32)
-            dictionary = chunks[0].dictionary if chunks else pa.array([], pa.string())
-            return ids, (dictionary.to_pylist() if as_list else dictionary)
+        (kind,) = columns("kind")
+        n = self.rows = len(kind)
+        self.kind = numpy(pc.index_in(kind, value_set=pa.array(KINDS)), np.int8, -1)
+        del kind
+        date, qty, row_no, section = columns("date", "quantity", "row_no", "section")
+        self.date = numpy(date.cast(pa.int32()), np.int32, 0)
+        self.qty = numpy(qty, np.float64, 0.0)
+        self.row_no = numpy(row_no, np.int32, 0)
+        # Import documents open a lot of their own: DT items, and SNTs bringing goods in from the EAEU.
+        self.inbound: np.ndarray = numpy(pc.equal(section, "inbound"), np.bool_, False)
+        del date, qty, row_no, section
 
-        self.kind = numpy(pc.index_in(t["kind"], value_set=pa.array(KINDS)), np.int8, -1)
-        self.date = numpy(t["date"].cast(pa.int32()), np.int32, 0)
-        self.qty = numpy(t["quantity"], np.float64, 0.0)
-        self.row_no = numpy(t["row_no"], np.int32, 0)
-
-        ids, self.tins = encode(pa.chunked_array(t["seller_tin"].chunks + t["buyer_tin"].chunks, pa.string()))
+        seller_tin, buyer_tin = columns("seller_tin", "buyer_tin")
+        ids, self.tins = _encode(pa.chunked_array(seller_tin.chunks + buyer_tin.chunks, pa.string()))
+        del seller_tin, buyer_tin
         self.seller, self.buyer = ids[:n], ids[n:]
         del ids
         self.tin_id = {tin: i for i, tin in enumerate(self.tins)}
+        dt_rows = np.nonzero((self.kind == DT_K) | self.inbound)[0]
         self.names: list[str | None] = [None] * len(self.tins)
         for col, who in (("buyer_name", self.buyer), ("seller_name", self.seller)):
+            (names,) = columns(col)
             known = np.nonzero(who >= 0)[0]
             if len(known):
                 parties, first = np.unique(who[known], return_index=True)
-                for pid, name in zip(parties.tolist(), t[col].take(pa.array(known[first])).to_pylist()):
+                for pid, name in zip(parties.tolist(), names.take(pa.array(known[first])).to_pylist()):
                     if name and self.names[pid] is None:
                         self.names[pid] = name
+            if col == "seller_name":
+                # A DT's foreign consignor is kept in the seller name column; only import rows need it.
+                consignors = names.take(pa.array(dt_rows)).combine_chunks() if len(dt_rows) else pa.array([], pa.string())
+            del names, known
         # First day each taxpayer appears in any document: a short history is one sign of a one-day firm.
         self.first_seen = np.full(len(self.tins), np.iinfo(np.int32).max, dtype=np.int32)
         for who in (self.seller, self.buyer):
             present = who >= 0
             np.minimum.at(self.first_seen, who[present], self.date[present])
+        del present
 
-        # Import documents open a lot of their own: DT items, and SNTs bringing goods in from the EAEU.
-        inbound = pc.equal(t["section"], "inbound").fill_null(False)
-        is_import = pc.or_(pc.equal(t["kind"], "dt"), inbound)
-        self.inbound: np.ndarray = inbound.to_numpy()
-        lot_doc = pc.if_else(is_import, t["number"], t["ref_doc"])
-        lot_item = pc.if_else(is_import, pc.cast(t["row_no"], pa.string()), t["ref_item"].fill_null(""))
-        self.lot_of, lots = encode(pc.binary_join_element_wise(lot_doc, lot_item, "\x1f"), as_list=False)
-        del lot_doc, lot_item
+        # A lot is "document\x1fitem": the row's own number and row for an import, else the DT it names.
+        number, ref_doc, ref_item, row_no = columns("number", "ref_doc", "ref_item", "row_no")
+        self.lot_of, lots = _lot_ids(pa.array((self.kind == DT_K) | self.inbound), number, row_no, ref_doc, ref_item)
+        del ref_doc, ref_item, row_no
         self.lots = lots
         self.lot_id = {k: i for i, k in enumerate(lots.to_pylist())}
-        self.code6, self.codes6 = encode(pc.utf8_slice_codeunits(t["code"], 0, 6))
-        self.code6_id = {c: i for i, c in enumerate(self.codes6)}
-        self.code_of, self.codes = encode(t["code"])
-        self.unit_of, self.units = encode(t["unit"])
-        self.origin, self.origins = encode(t["origin"])
         # Millions of document numbers stay an Arrow array (a Python string each would cost ten times the memory).
-        self.doc, docs = encode(t["number"], as_list=False)
+        self.doc, docs = _encode(number, as_list=False)
+        del number
         self.docs = docs
         self._doc_order: np.ndarray | None = None  # sorted once, when an SNT names a document that is not a DT
+        (code,) = columns("code")
+        self.code6, self.codes6 = _encode(pc.utf8_slice_codeunits(code, 0, 6), small=True)
+        self.code6_id = {c: i for i, c in enumerate(self.codes6)}
+        self.code_of, self.codes = _encode(code, small=True)
+        del code
+        (unit,) = columns("unit")
+        self.unit_of, self.units = _encode(unit, small=True)
+        (origin,) = columns("origin")
+        self.origin, self.origins = _encode(origin, small=True)
+        del unit, origin
 
         # The DT row of each lot (the import), and the set of DT numbers.
         self.dt_row = np.full(len(lots), -1, dtype=np.int32)
-        dt_rows = np.nonzero((self.kind == DT_K) | self.inbound)[0]
+        opens = self.lot_of[dt_rows] >= 0  # an import row without a number opens no lot
+        if not opens.all():
+            dt_rows, consignors = dt_rows[opens], consignors.filter(pa.array(opens))
         self.dt_row[self.lot_of[dt_rows]] = dt_rows
+        # Consignors by lot, for the import row that `dt_row` names (a position per row would cost four bytes a row);
+        # another import row of the same lot (a duplicate item) finds its own by binary search over the import rows.
+        self._import_rows = dt_rows.astype(np.int32)
+        self._consignors = consignors
+        self._consignor_pos = np.full(len(lots), -1, dtype=np.int32)
+        self._consignor_pos[self.lot_of[dt_rows]] = np.arange(len(dt_rows), dtype=np.int32)
         self.dt_numbers = set(docs.take(pa.array(np.unique(self.doc[dt_rows]))).to_pylist())
         self.earliest = int(self.date.min()) if n else 0  # the first day the records cover
-        # A DT's foreign consignor is kept in the seller name column; only import rows need it.
-        self._import_pos = np.full(n, -1, dtype=np.int32)
-        self._import_pos[dt_rows] = np.arange(len(dt_rows), dtype=np.int32)
-        self._consignors = t["seller_name"].take(pa.array(dt_rows)).combine_chunks() if len(dt_rows) else pa.array([], pa.string())
 
         mover_in = (self.buyer >= 0) & ((self.kind == DT_K) | (self.kind == ESF_K) | self.inbound)
         mover_out = (self.seller >= 0) & ((self.kind == ESF_K) | ((self.kind == SNT_K) & ~self.inbound))
@@ -356,12 +437,23 @@ class WarehouseView:
 
     @classmethod
     def from_parquet(cls, *paths: str) -> WarehouseView:
-        """Build from Parquet files (or folders) of rows in ``ROW_SCHEMA`` — e.g. one each for DT, ESF and SNT."""
+        """Build from Parquet files (or folders) of rows in ``ROW_SCHEMA`` — e.g. one each for DT, ESF and SNT.
+
+        Columns are read as the build needs them and dropped after, never the whole table at once: ten million rows
+        as Arrow strings take 1.5 GB, more than the view itself."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        tables = [pq.read_table(p, columns=list(ROW_COLUMNS)).cast(row_schema()) for p in paths]
-        return cls(pa.concat_tables(tables) if tables else row_schema().empty_table())
+        schema = row_schema()
+
+        def columns(*names: str) -> list[Any]:
+            tables = [pq.read_table(p, columns=list(names)) for p in paths]
+            return [pa.chunked_array([c for t in tables for c in t[name].cast(schema.field(name).type).chunks],
+                                     schema.field(name).type) for name in names]
+
+        view = cls.__new__(cls)
+        view._build(columns)
+        return view
 
     # -- lookups --------------------------------------------------------------------------------------
     def party(self, tin: str | None) -> int:
@@ -428,8 +520,15 @@ class WarehouseView:
         return -1
 
     def consignor(self, r: int) -> str | None:
-        pos = int(self._import_pos[r])
-        return self._consignors[pos].as_py() if pos >= 0 else None
+        lot = int(self.lot_of[r])
+        pos = int(self._consignor_pos[lot]) if lot >= 0 else -1
+        if pos < 0 or self._import_rows[pos] != r:
+            import numpy as np
+
+            pos = int(np.searchsorted(self._import_rows, r))
+            if pos >= len(self._import_rows) or self._import_rows[pos] != r:
+                return None
+        return self._consignors[pos].as_py()
 
     def document(self, r: int) -> str:
         return self.docs[int(self.doc[r])].as_py()

@@ -64,10 +64,12 @@ def load(
     config: Path | None = CONFIG,
     db: str | None = DB,
     actor: str = typer.Option("kordon-cli", help="Who loads (written to the audit trail)"),
+    workers: int | None = typer.Option(None, min=0, help="Worker processes validating files of 8 MB or more while this one "
+                                       "writes (default: the usable cores but one, at most 4; 0: none)"),
 ) -> None:
     """Store documents: the same content again changes nothing; changed content becomes the next version."""
     docs = _documents(config, db, goods_and_parties=False)
-    result = docs.load([str(p) for p in paths], actor=actor)
+    result = docs.load([str(p) for p in paths], actor=actor, workers=workers)
     c = result.counts
     for e in c.errors:
         err.print(f"[red]rejected[/red] {e}", highlight=False, soft_wrap=True)
