@@ -35,17 +35,18 @@ def party_query(party) -> Query:  # noqa: ANN001 - kordon.models.Party
                  address=party.address)
 
 
-def matches(index: PartyIndex, party, limit: int):  # noqa: ANN001, ANN201 - Party; (candidates, warnings)
+def matches(index: PartyIndex, party, limit: int, floor: float | None = None):  # noqa: ANN001, ANN201 - Party; (candidates, warnings)
     """The index's candidates for a party. The same traders lodge declaration after declaration, so each
     answer is kept in the index's own memo: it lives and dies with that index (a new list version is a
-    new index), and matching is a pure function of index and query, so replays are unaffected."""
+    new index), and matching is a pure function of index and query, so replays are unaffected.
+    `floor`: the lowest score the caller reports (PartyIndex.match skips name pairs that cannot reach it)."""
     schema = party.model_extra.get("schema") if party.model_extra else None
-    key = (party.name, schema, party.country, tuple(sorted(party.identifiers.items())), party.address, limit)
+    key = (party.name, schema, party.country, tuple(sorted(party.identifiers.items())), party.address, limit, floor)
     found = index.memo.get(key)
     if found is None:
         if len(index.memo) >= MEMO_MAX:
             index.memo.clear()
-        found = index.memo[key] = index.match(party_query(party), limit=limit)
+        found = index.memo[key] = index.match(party_query(party), limit=limit, floor=floor)
     return list(found[0]), list(found[1])
 
 
@@ -60,7 +61,7 @@ def sanctions(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Itera
     for i, party in enumerate(decl.parties):
         role = party.role.value
         match_at, possible_at = float(_param(spec, "match", role)), float(_param(spec, "possible", role))
-        found, warnings = matches(index, party, int(_param(spec, "candidates", role)))
+        found, warnings = matches(index, party, int(_param(spec, "candidates", role)), possible_at)
         found = [c for c in found if c.score >= possible_at]
         allowed = ctx.extras.get("parties_allow")
         suppressed = []
@@ -107,7 +108,8 @@ def shared_identifier_or_address(decl: Declaration, ctx: ScreeningContext, spec:
         shared = index.shared(list(party.identifiers.items()), party.address)
         if not shared:
             continue  # the usual case: no name match needed
-        matched = {c.entity.entity_id for c in matches(index, party, 5)[0] if c.score >= float(_param(spec, "possible", party.role.value))}
+        possible_at = float(_param(spec, "possible", party.role.value))
+        matched = {c.entity.entity_id for c in matches(index, party, 5, possible_at)[0] if c.score >= possible_at}
         for ent, what in shared:
             if ent.entity_id in matched:
                 continue  # the party is that entity: parties.sanctions already reports it
