@@ -79,15 +79,9 @@ def _may_pair(a: str, b: str) -> bool:
     return token_sim(a, b) > 0
 
 
-def parts_bound(q: NameKey, c: NameKey, person: bool) -> float:
-    """An upper bound on ``compare_parts(q, c, person).score`` (see the module's proof)."""
-    if q.han_only and c.han_only:
-        return 1.0  # compared character by character (_compare_han): not bounded here
-    qt, ct = (_untitled(q.tokens), _untitled(c.tokens)) if person else (q.tokens, c.tokens)
-    qa, ca = _merged(qt, ct), _merged(ct, qt)
-    if not qa or not ca:
-        return 0.0
-    # Which parts could pair (token_sim > 0 with some part of the other side); the others are surely left over.
+def _pairable(qa: tuple[str, ...], ca: tuple[str, ...]) -> tuple[float, list[str], list[str]]:
+    """The weight of the parts that could pair (_may_pair with some part of the other side), and the parts
+    of each side that surely stay unpaired."""
     c_pairs = [False] * len(ca)
     paired = 0.0
     q_left: list[str] = []
@@ -100,25 +94,42 @@ def parts_bound(q: NameKey, c: NameKey, person: bool) -> float:
             paired += part_weight(a)
         else:
             q_left.append(a)
-    if not paired:
-        return 0.0  # nothing agrees: compare_parts gives 0
     c_left: list[str] = []
     for b, hit in zip(ca, c_pairs):
         if hit:
             paired += part_weight(b)
         else:
             c_left.append(b)
+    return paired, q_left, c_left
+
+
+def _left_weight(left: list[str], both_left: bool, person: bool) -> float:
+    """What of the surely unpaired parts stays in the denominator whatever _forgiven forgives."""
     n = scorer_config()["name"]
-    both_left = bool(q_left) and bool(c_left)  # then nothing is forgiven (_forgiven is not called)
-    left = 0.0
-    for t in q_left + c_left:
-        # What of a surely unpaired part stays in the denominator whatever is forgiven.
+    out = 0.0
+    for t in left:
         if both_left or _is_number(t):
-            left += part_weight(t)
+            out += part_weight(t)
         else:
             share = (n["missing_patronymic"] if is_patronymic(t) else n["missing_part_person"]) if person else n["missing_part_org"]
-            left += part_weight(t) * (1.0 - float(share))
-    bound = paired / (paired + left)
+            out += part_weight(t) * (1.0 - float(share))
+    return out
+
+
+def parts_bound(q: NameKey, c: NameKey, person: bool) -> float:
+    """An upper bound on ``compare_parts(q, c, person).score`` (see the module's proof)."""
+    if q.han_only and c.han_only:
+        return 1.0  # compared character by character (_compare_han): not bounded here
+    qt, ct = (_untitled(q.tokens), _untitled(c.tokens)) if person else (q.tokens, c.tokens)
+    qa, ca = _merged(qt, ct), _merged(ct, qt)
+    if not qa or not ca:
+        return 0.0
+    paired, q_left, c_left = _pairable(qa, ca)
+    if not paired:
+        return 0.0  # nothing agrees: compare_parts gives 0
+    both_left = bool(q_left) and bool(c_left)  # then nothing is forgiven (_forgiven is not called)
+    bound = paired / (paired + _left_weight(q_left + c_left, both_left, person))
+    n = scorer_config()["name"]
     if both_left and any(not is_particle(t) for t in q_left) and any(not is_particle(t) for t in c_left):
         bound -= n["disagreeing_parts_penalty"]
     if any(_is_number(t) for t in q_left) or any(_is_number(t) for t in c_left):
@@ -128,7 +139,7 @@ def parts_bound(q: NameKey, c: NameKey, person: bool) -> float:
 
 @lru_cache(maxsize=200_000)
 def _joined_shape(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], int]:
-    return _numbers(tokens), sum(map(len, tokens))
+    return tuple(_numbers(tokens)), sum(map(len, tokens))
 
 
 class PairBound:
