@@ -231,6 +231,7 @@ class PartyIndex:
         # Answers for queries already asked (kordon.screen.parties.matches); owned by this index, so they
         # can never outlive it or be mistaken for another index's answers.
         self.memo: dict[tuple, tuple[list[Candidate], list[str]]] = {}
+        self.shared_memo: dict[tuple, list[tuple[ListedEntity, str]]] = {}  # the same for shared()
         joined: set[str] = set()
         for e_idx, ent in enumerate(self.entities):
             self._add_names(e_idx, ent, members, group_of, token_names, joined)

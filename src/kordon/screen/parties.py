@@ -13,7 +13,7 @@ import datetime as dt
 
 from typing import Iterator
 
-from kordon.index.parties import PartyIndex, Query
+from kordon.index.parties import ListedEntity, PartyIndex, Query
 from kordon.ingest.rule_pack import RuleSpec
 from kordon.models import Action, Declaration, Hit, ListRef, Severity
 from kordon.record.allow_list import party_fingerprint
@@ -51,6 +51,17 @@ def matches(index: PartyIndex, party, limit: int, floor: float | None = None):  
 
 
 MEMO_MAX = 200_000
+
+
+def _shared(index: PartyIndex, party) -> list[tuple[ListedEntity, str]]:  # noqa: ANN001 - kordon.models.Party
+    """index.shared for a party, kept in the index's memo like its matches (a pure function of index and party)."""
+    key = (tuple(party.identifiers.items()), party.address)
+    found = index.shared_memo.get(key)
+    if found is None:
+        if len(index.shared_memo) >= MEMO_MAX:
+            index.shared_memo.clear()
+        found = index.shared_memo[key] = index.shared(list(party.identifiers.items()), party.address)
+    return list(found)
 
 
 @rule("parties.sanctions")
@@ -105,7 +116,7 @@ def shared_identifier_or_address(decl: Declaration, ctx: ScreeningContext, spec:
     if index is None:
         raise LookupError("no party index in the screening context; sanctions screening cannot run")
     for i, party in enumerate(decl.parties):
-        shared = index.shared(list(party.identifiers.items()), party.address)
+        shared = _shared(index, party)
         if not shared:
             continue  # the usual case: no name match needed
         possible_at = float(_param(spec, "possible", party.role.value))
