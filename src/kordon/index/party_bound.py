@@ -85,10 +85,13 @@ def _pairable(qa: tuple[str, ...], ca: tuple[str, ...]) -> tuple[float, list[str
     c_pairs = [False] * len(ca)
     paired = 0.0
     q_left: list[str] = []
+    sim = token_sim
     for a in qa:
         hit = False
+        number = len(a) > 1 and a.isdigit()
         for j, b in enumerate(ca):
-            if _may_pair(a, b):
+            # _may_pair, inlined: this loop runs for every part of every name retrieved.
+            if (a == b or b == a[0]) if number else ((a == b or a == b[0]) if len(b) > 1 and b.isdigit() else sim(a, b) > 0):
                 hit = c_pairs[j] = True
         if hit:
             paired += part_weight(a)
@@ -105,10 +108,12 @@ def _pairable(qa: tuple[str, ...], ca: tuple[str, ...]) -> tuple[float, list[str
 
 def _left_weight(left: list[str], both_left: bool, person: bool) -> float:
     """What of the surely unpaired parts stays in the denominator whatever _forgiven forgives."""
+    if both_left:
+        return sum(map(part_weight, left))
     n = scorer_config()["name"]
     out = 0.0
     for t in left:
-        if both_left or _is_number(t):
+        if _is_number(t):
             out += part_weight(t)
         else:
             share = (n["missing_patronymic"] if is_patronymic(t) else n["missing_part_person"]) if person else n["missing_part_org"]
@@ -121,7 +126,10 @@ def parts_bound(q: NameKey, c: NameKey, person: bool) -> float:
     if q.han_only and c.han_only:
         return 1.0  # compared character by character (_compare_han): not bounded here
     qt, ct = (_untitled(q.tokens), _untitled(c.tokens)) if person else (q.tokens, c.tokens)
-    qa, ca = _merged(qt, ct), _merged(ct, qt)
+    return _parts_bound(_merged(qt, ct), _merged(ct, qt), person)
+
+
+def _parts_bound(qa: tuple[str, ...], ca: tuple[str, ...], person: bool) -> float:
     if not qa or not ca:
         return 0.0
     paired, q_left, c_left = _pairable(qa, ca)
@@ -163,6 +171,21 @@ class PairBound:
                 self.evidence += max(0.0, w)
         # A name feature this module has no step for bounds every pair at its weight × 1.
         self.unknown = max([0.0] + [w for f, w in self.name_weights.items() if f not in _KNOWN])
+        # The query's parts as compare_parts reads them, for persons (titles removed) and not; whether any two
+        # could be joined; its parts that are not numbers (all that _merge_split reads of the other side).
+        self.q_parts = {False: qkey.tokens, True: _untitled(qkey.tokens)}
+        self.q_joinable = {k: _joinable(v) for k, v in self.q_parts.items()}
+        self.q_words = {k: tuple(t for t in v if not t.isdigit()) for k, v in self.q_parts.items()}
+
+    def parts(self, ckey: NameKey, person: bool) -> float:
+        """parts_bound(self.qkey, ckey, person), with the query's side prepared once."""
+        if self.qkey.han_only and ckey.han_only:
+            return 1.0
+        qt = self.q_parts[person]
+        ct = _untitled(ckey.tokens) if person else ckey.tokens
+        qa = _merged_cached(qt, tuple(t for t in ct if not t.isdigit())) if self.q_joinable[person] else qt
+        ca = _merged_cached(ct, self.q_words[person]) if _joinable(ct) else ct
+        return _parts_bound(qa, ca, person)
 
     def joined(self, ckey: NameKey) -> float:
         """compare_joined's value is None (0) unless the numbers agree, and else an OSA similarity, 1 − distance /
@@ -178,7 +201,7 @@ class PairBound:
     def __call__(self, ckey: NameKey, person: bool) -> float:
         w = self.name_weights
         name = max(0.0, self.unknown,
-                   w.get("name_parts", 0.0) * parts_bound(self.qkey, ckey, person),
+                   w.get("name_parts", 0.0) * self.parts(ckey, person),
                    w.get("name_joined", 0.0) * self.joined(ckey),
                    w.get("name_skeleton", 0.0) * (1.0 if self.q_abjad != is_abjad(ckey.original) else 0.0))
         return 0.0 if name <= 0 else min(1.0, name + self.evidence)
