@@ -246,8 +246,8 @@ def bench_goods(args: argparse.Namespace, view: WarehouseView, path: str) -> Non
         digest = hashlib.sha256()
         done = 0
         t0, c0 = time.perf_counter(), time.process_time()
-        for r in islice((r for r in read_path(path) if isinstance(r.document, SNT)), n):
-            s = r.document
+        for s in islice((r.document for r in read_path(path) if isinstance(r.document, SNT)), n):
+            assert isinstance(s, SNT)
             v = verify_snt(s, view, full)
             digest.update(v.model_dump_json(exclude={"verified_at"}).encode())
             sellers.add(s.seller.tin)
