@@ -30,6 +30,7 @@ The proof follows ``score_pair`` feature by feature (each step is tested on real
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from kordon.index.names import NameKey, is_particle, is_patronymic
 from kordon.index.party_features import (
@@ -106,21 +107,6 @@ def _pairable(qa: tuple[str, ...], ca: tuple[str, ...]) -> tuple[float, list[str
     return paired, q_left, c_left
 
 
-def _left_weight(left: list[str], both_left: bool, person: bool) -> float:
-    """What of the surely unpaired parts stays in the denominator whatever _forgiven forgives."""
-    if both_left:
-        return sum(map(part_weight, left))
-    n = scorer_config()["name"]
-    out = 0.0
-    for t in left:
-        if _is_number(t):
-            out += part_weight(t)
-        else:
-            share = (n["missing_patronymic"] if is_patronymic(t) else n["missing_part_person"]) if person else n["missing_part_org"]
-            out += part_weight(t) * (1.0 - float(share))
-    return out
-
-
 def parts_bound(q: NameKey, c: NameKey, person: bool) -> float:
     """An upper bound on ``compare_parts(q, c, person).score`` (see the module's proof)."""
     if q.han_only and c.han_only:
@@ -135,12 +121,28 @@ def _parts_bound(qa: tuple[str, ...], ca: tuple[str, ...], person: bool) -> floa
     paired, q_left, c_left = _pairable(qa, ca)
     if not paired:
         return 0.0  # nothing agrees: compare_parts gives 0
-    both_left = bool(q_left) and bool(c_left)  # then nothing is forgiven (_forgiven is not called)
-    bound = paired / (paired + _left_weight(q_left + c_left, both_left, person))
     n = scorer_config()["name"]
-    if both_left and any(not is_particle(t) for t in q_left) and any(not is_particle(t) for t in c_left):
+    both_left = bool(q_left) and bool(c_left)  # then nothing is forgiven (_forgiven is not called)
+    # One pass over the parts surely left over: what of each stays in the denominator whatever _forgiven forgives,
+    # whether a number is among them, and whether each side has one that is not a particle.
+    left = 0.0
+    number = False
+    words = [False, False]
+    for side, parts in enumerate((q_left, c_left)):
+        for t in parts:
+            w = part_weight(t)
+            if _is_number(t):
+                number = True
+            elif not both_left:
+                share = (n["missing_patronymic"] if is_patronymic(t) else n["missing_part_person"]) if person else n["missing_part_org"]
+                w *= 1.0 - float(share)
+            left += w
+            if not is_particle(t):
+                words[side] = True
+    bound = paired / (paired + left)
+    if words[0] and words[1]:
         bound -= n["disagreeing_parts_penalty"]
-    if any(_is_number(t) for t in q_left) or any(_is_number(t) for t in c_left):
+    if number:
         bound *= n["number_mismatch_factor"]
     return max(0.0, min(bound, 1.0))
 
@@ -156,21 +158,11 @@ class PairBound:
 
     def __init__(self, qkey: NameKey):
         cfg = scorer_config()
-        weights = cfg["weights"]
         self.qkey = qkey
         self.joined_min = float(cfg["name"]["joined_min"])
+        self.w_parts, self.w_joined, self.w_skeleton, self.unknown, self.evidence = _weights(tuple(cfg["weights"].items()))
         self.q_abjad = is_abjad(qkey.original)
         self.q_shape = _joined_shape(qkey.tokens)
-        self.name_weights: dict[str, float] = {}
-        self.evidence = 0.0
-        for f in FEATURES:
-            w = float(weights.get(f.name, 0.0))
-            if f.kind == "name":
-                self.name_weights[f.name] = w
-            else:
-                self.evidence += max(0.0, w)
-        # A name feature this module has no step for bounds every pair at its weight × 1.
-        self.unknown = max([0.0] + [w for f, w in self.name_weights.items() if f not in _KNOWN])
         # The query's parts as compare_parts reads them, for persons (titles removed) and not; whether any two
         # could be joined; its parts that are not numbers (all that _merge_split reads of the other side).
         self.q_parts = {False: qkey.tokens, True: _untitled(qkey.tokens)}
@@ -199,15 +191,23 @@ class PairBound:
         return ratio if ratio >= self.joined_min else 0.0
 
     def __call__(self, ckey: NameKey, person: bool) -> float:
-        w = self.name_weights
-        name = max(0.0, self.unknown,
-                   w.get("name_parts", 0.0) * self.parts(ckey, person),
-                   w.get("name_joined", 0.0) * self.joined(ckey),
-                   w.get("name_skeleton", 0.0) * (1.0 if self.q_abjad != is_abjad(ckey.original) else 0.0))
+        name = max(0.0, self.unknown, self.w_parts * self.parts(ckey, person), self.w_joined * self.joined(ckey),
+                   self.w_skeleton * (1.0 if self.q_abjad != is_abjad(ckey.original) else 0.0))
         return 0.0 if name <= 0 else min(1.0, name + self.evidence)
 
 
-_KNOWN = frozenset({"name_parts", "name_joined", "name_skeleton"})
+_KNOWN = ("name_parts", "name_joined", "name_skeleton")
+
+
+@lru_cache(maxsize=64)
+def _weights(weights: tuple[tuple[str, Any], ...]) -> tuple[float, float, float, float, float]:
+    """From the scorer's weights: those of the three name features bounded here; the largest weight of any other
+    name feature (it bounds every pair at weight × 1); and the most the evidence features can add."""
+    w = dict(weights)
+    name = {f.name: float(w.get(f.name, 0.0)) for f in FEATURES if f.kind == "name"}
+    unknown = max([0.0] + [v for k, v in name.items() if k not in _KNOWN])
+    evidence = sum(max(0.0, float(w.get(f.name, 0.0))) for f in FEATURES if f.kind == "evidence")
+    return name.get("name_parts", 0.0), name.get("name_joined", 0.0), name.get("name_skeleton", 0.0), unknown, evidence
 
 
 def score_bound(p: Pair) -> float:
