@@ -55,6 +55,9 @@ class ScreeningMemo:
     force), the route and the parties' countries (whether the goods are bound for a restricted destination)."""
 
     limit: int = 200_000
+    # Rows seldom recur (a row's key has its quantity and day) and each keeps its findings: capped lower, so that a
+    # run over 100,000 SNTs does not hold the findings of every row it saw (about 5 KB a row).
+    row_limit: int = 20_000
     parties: dict[Hashable, list[tuple[str, Reason]]] = field(default_factory=dict)
     rows: dict[Hashable, list[tuple[str, Reason]]] = field(default_factory=dict)
     hits: int = 0
@@ -72,8 +75,9 @@ class ScreeningMemo:
         return party_keys, row_keys
 
     def remember(self, party_keys: list[Hashable], row_keys: list[Hashable], reasons: list[tuple[str, str, int, Reason]]) -> None:
-        if len(self.parties) + len(self.rows) >= self.limit:
+        if len(self.parties) >= self.limit:
             self.parties.clear()
+        if len(self.rows) >= self.row_limit:
             self.rows.clear()
         for key in party_keys:
             self.parties[key] = []
