@@ -18,15 +18,17 @@ The generator (documented, seeded, deterministic):
 1. Build the rows of all that as an Arrow table in the warehouse row schema and the `WarehouseView` from
    it (what `documents verify --all` and Spark executors do after reading the store or Parquet).
 2. Verify the SNTs with `verify_snt` on one core: the documents and chain rules alone, then with the
-   goods and party rules (CHPL, national list, EU annexes, the shipped sanctions lists) on a subsample, twice:
-   as a run meets them (each new party matched once, then remembered) and again with every party seen.
+   goods and party rules (CHPL, national list, EU annexes, the shipped sanctions lists; all the SNTs, or the
+   first `--goods-snts`), twice: as a run meets them (each new party matched once, then remembered) and again
+   with every party seen. It prints how many distinct parties the SNTs bring and a sha256 of the verdicts
+   (reasons, party hits, candidates and scores), so that two versions of the code can be compared.
 3. `documents load`: write `--load-docs` generated documents as JSON Lines and load them into a fresh
    SQLite store with `DocumentStore.load` (validation, versions, bulk insert, audit record per batch).
 
 Every figure is printed with wall and CPU time (time.process_time) and the peak resident memory.
 
 Usage: python benchmarks/documents_speed.py [--dt-items 1000000] [--esf-rows 10000000] [--snts 100000]
-                                             [--goods-snts 5000] [--load-docs 100000]
+                                             [--goods-snts -1 (all)] [--load-docs 100000]
 """
 
 from __future__ import annotations
@@ -227,26 +229,47 @@ def bench_verify(args: argparse.Namespace, folder: str) -> None:
           f"{n / wall:,.0f} SNTs/s wall, {n / cpu:,.0f} SNTs/s per cpu-second ({n / (cpu - read_cpu):,.0f} without reading); "
           f"peak rss {rss_mb():,.0f} MB")
     print(f"  verdicts {dict(verdicts)}; reasons {dict(codes.most_common())}")
-    snts = [r.document for _, r in zip(range(args.goods_snts), read_path(path)) if isinstance(r.document, SNT)]
-
     if args.goods_snts:
-        from kordon.screen import build_context
+        bench_goods(args, view, path)
 
-        full = build_document_context("kz_customs", build_context())
-        sample = snts[: args.goods_snts]
-        parties = len({(s.seller.name, s.seller.tin) for s in sample} | {(s.customer.name, s.customer.tin) for s in sample})
-        assert full.memo is not None
-        for label in ("with goods and party rules too", "the same SNTs again (every party and row seen before)"):
-            hits, misses = full.memo.hits, full.memo.misses
-            t0, c0 = time.perf_counter(), time.process_time()
-            for s in sample:
-                verify_snt(s, view, full)
-            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-            print(f"verified {len(sample):,} SNTs {label} in {wall:.1f} s wall, {cpu:.1f} s cpu: {len(sample) / wall:,.0f} SNTs/s wall, "
-                  f"{len(sample) / cpu:,.0f} per cpu-second; {full.memo.hits - hits:,} answered from the memo, "
-                  f"{full.memo.misses - misses:,} screened; peak rss {rss_mb():,.0f} MB")
-        print(f"  {parties:,} distinct parties in these {len(sample):,} SNTs: a party seen for the first time is matched "
-              "against the sanctions lists, which dominates the first figure")
+
+def bench_goods(args: argparse.Namespace, view: WarehouseView, path: str) -> None:
+    """The same SNTs (the first --goods-snts of them, all by default) with the goods and party rules too, streamed,
+    as a run meets them, then again with every party seen; the parties they bring, and a digest of the verdicts
+    (reasons, party hits with their candidates and scores; not the time of verification) to compare two versions."""
+    import hashlib
+    from itertools import islice
+
+    from kordon.ingest.documents import read_path
+    from kordon.screen import build_context
+
+    full = build_document_context("kz_customs", build_context())
+    index = full.screening.extras["parties"] if full.screening else None
+    assert full.memo is not None and index is not None
+    n = args.goods_snts if args.goods_snts > 0 else args.snts
+    for label in ("with goods and party rules too", "again, every party seen before"):
+        memo = full.memo
+        hits, misses, reused, matched = memo.hits, memo.misses, getattr(memo, "parties_reused", 0), len(index.memo)
+        sellers: set[str | None] = set()
+        customers: set[tuple[str, str | None]] = set()
+        digest = hashlib.sha256()
+        done = 0
+        t0, c0 = time.perf_counter(), time.process_time()
+        for s in islice((r.document for r in read_path(path) if isinstance(r.document, SNT)), n):
+            assert isinstance(s, SNT)
+            v = verify_snt(s, view, full)
+            digest.update(v.model_dump_json(exclude={"verified_at"}).encode())
+            sellers.add(s.seller.tin)
+            customers.add((s.customer.name, s.customer.country_code))
+            done += 1
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        print(f"verified {done:,} SNTs {label} (read, validated and verified) in {wall:.1f} s wall, {cpu:.1f} s cpu: "
+              f"{done / wall:,.0f} SNTs/s wall, {done / cpu:,.0f} per cpu-second; peak rss {rss_mb():,.0f} MB")
+        print(f"  {memo.hits - hits:,} answered from the memo, {memo.misses - misses:,} screened ({getattr(memo, 'parties_reused', 0) - reused:,} of "
+              f"them with every party seen: rows only); {len(index.memo) - matched:,} party queries matched against the lists; "
+              f"verdicts sha256 {digest.hexdigest()[:16]}")
+    print(f"  parties in these {done:,} SNTs: {len(sellers):,} distinct sellers (of --firms {args.firms:,}), "
+          f"{len({c for c, _ in customers}):,} distinct customer names, {len(customers):,} distinct (customer, country)")
 
 
 def bench_load(args: argparse.Namespace) -> None:
@@ -332,7 +355,7 @@ def main() -> None:
     ap.add_argument("--esf-rows", type=int, default=10_000_000)
     ap.add_argument("--firms", type=int, default=50_000)
     ap.add_argument("--snts", type=int, default=100_000)
-    ap.add_argument("--goods-snts", type=int, default=5_000, help="SNTs verified again with goods and party rules (0: skip)")
+    ap.add_argument("--goods-snts", type=int, default=-1, help="SNTs verified again with goods and party rules (-1: all, 0: skip)")
     ap.add_argument("--load-docs", type=int, default=100_000, help="documents written and loaded for the load figure (0: skip)")
     ap.add_argument("--rows-per-esf", type=int, default=2, help="product rows per ESF in the load figure (DTs have 4 items)")
     ap.add_argument("--skip-verify", action="store_true")
@@ -351,7 +374,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(dir=args.data) as folder:
             bench_generate(args, folder)
             subprocess.run([sys.executable, __file__, "--verify-only", folder, "--snts", str(args.snts),
-                            "--goods-snts", str(args.goods_snts)], check=True)
+                            "--goods-snts", str(args.goods_snts), "--firms", str(args.firms)], check=True)
     if args.load_docs:
         bench_load(args)
     print(f"load average at the end {load_avg()}")

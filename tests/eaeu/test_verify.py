@@ -308,3 +308,45 @@ def test_bad_corrective_esfs_are_rejected_with_the_reason(change, problem):
     result = validate_document(raw, "esfs.jsonl", 7)
     assert not result.ok and any(problem in f"{e.field} {e.reason}" for e in result.errors), result.errors
     assert all(e.line == 7 for e in result.errors)
+
+
+def test_known_parties_with_new_rows_give_the_same_verdicts(full_ctx):
+    """Every party seen before but the rows new (other quantities, days, goods): only the goods rules run and the
+    party findings come from memory. The verdict must equal the unmemoised one, reason by reason, in order, for
+    clean parties and for a sanctioned customer, and for SNTs whose goods bring no finding at all."""
+    import copy
+    import dataclasses
+    import json
+    from pathlib import Path
+
+    from kordon.models.documents import DOCUMENT
+    from kordon.screen.documents.goods import ScreeningMemo
+
+    folder = Path(__file__).resolve().parents[2] / "examples" / "eaeu"
+    raw = [json.loads(line) for name in ("dts.jsonl", "esfs.jsonl", "snts.jsonl")
+           for line in (folder / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    view = WarehouseView.from_documents([DOCUMENT.validate_python(r) for r in raw])
+    snts = [r for r in raw if r["kind"] == "snt" and r["shippingInfo"]["destinationCountry"] != "KZ"]
+    listed = copy.deepcopy(snts[0])
+    listed.update(registrationNumber="KZ-SNT-LISTED", customer={"name": "Joint Stock Company Kalashnikov Concern", "countryCode": "RU"})
+    first = [*snts, listed]
+    again = []
+    for n, s in enumerate(first * 2):
+        s = copy.deepcopy(s)
+        s["registrationNumber"] = f"{s['registrationNumber']}-AGAIN-{n}"
+        for row in (r for key in ("exportControlProducts", "products") for r in s.get(key) or []):
+            row["quantity"] = round(float(row["quantity"]) * (0.5 + n / 10), 3)
+        if n % 3 == 0:
+            s["date"] = s["date"][:8] + "27"
+        again.append(s)
+    stream = [d for d in (DOCUMENT.validate_python(s) for s in [*first, *again]) if isinstance(d, SNT) and not d.inbound]
+
+    memo = ScreeningMemo()
+    remembered = dataclasses.replace(full_ctx, memo=memo)
+    plain = dataclasses.replace(full_ctx, memo=None)
+    for s in stream:
+        assert verify_snt(s, view, remembered).model_dump(mode="json", exclude={"verified_at"}) == \
+            verify_snt(s, view, plain).model_dump(mode="json", exclude={"verified_at"}), s.registrationNumber
+    assert memo.parties_reused >= len(again) // 2
+    hit = verify_snt(stream[-1], view, remembered)
+    assert any(r.code == "parties.sanctions" for r in hit.reasons), hit.reasons

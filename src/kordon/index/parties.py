@@ -18,6 +18,7 @@ from typing import Any
 
 from kordon.index import identifiers as ids
 from kordon.index.names import NameKey, name_key, name_keys, readings
+from kordon.index.party_bound import PairBound
 from kordon.index.party_features import (
     Pair,
     abjad_skeletons,
@@ -230,6 +231,7 @@ class PartyIndex:
         # Answers for queries already asked (kordon.screen.parties.matches); owned by this index, so they
         # can never outlive it or be mistaken for another index's answers.
         self.memo: dict[tuple, tuple[list[Candidate], list[str]]] = {}
+        self.shared_memo: dict[tuple, list[tuple[ListedEntity, str]]] = {}  # the same for shared()
         joined: set[str] = set()
         for e_idx, ent in enumerate(self.entities):
             self._add_names(e_idx, ent, members, group_of, token_names, joined)
@@ -439,8 +441,13 @@ class PartyIndex:
         ranked.sort()
         return ranked[: self.SKELETON_MAX]
 
-    def match(self, query: Query, limit: int = 10) -> tuple[list[Candidate], list[str]]:
-        """Ranked candidates and warnings for a query. Never raises on odd names."""
+    def match(self, query: Query, limit: int = 10, floor: float | None = None) -> tuple[list[Candidate], list[str]]:
+        """Ranked candidates and warnings for a query. Never raises on odd names.
+
+        With `floor`, a name pair whose score provably cannot reach it is not scored (party_bound): the
+        candidates scoring at least `floor` are the same, with the same scores and explanations, in the same
+        order; those below it may be missing or rest on another of their names, so a caller passes the lowest
+        score it reports."""
         warnings: list[str] = []
         results = self._by_identifier(query, warnings)
         key = name_key(query.name)
@@ -449,14 +456,16 @@ class PartyIndex:
                 f"name {query.name!r} has no meaningful part after removing legal forms, digits and single letters; not matched by name"
             )
         else:
-            floor = float(scorer_config()["min_candidate_score"])
-            best = self._best_pairs(query, key)
+            min_name = float(scorer_config()["min_candidate_score"])
+            # An entity matched by identifier takes its name evidence from its best name pair, whatever its score.
+            bound = (floor, set(results)) if floor is not None else None
+            best = self._best_pairs(query, key, bound)
             for other in name_keys(query.name)[1:] if readings(query.name) else ():  # other readings: the best pair wins
-                for e_idx, found in self._best_pairs(query, other).items():
+                for e_idx, found in self._best_pairs(query, other, bound).items():
                     if e_idx not in best or (found[0], found[2].name_score) > (best[e_idx][0], best[e_idx][2].name_score):
                         best[e_idx] = found
             for e_idx, (score, ckey, ps) in best.items():
-                if ps.name_score < floor:
+                if ps.name_score < min_name:
                     continue
                 ent = self.entities[e_idx]
                 if e_idx in results:
@@ -483,13 +492,15 @@ class PartyIndex:
                                                [f"identifier {k} equals the listed entity's"], identifier_match=k, name_score=0.0)
         return results
 
-    def _best_pairs(self, query: Query, key: NameKey) -> dict[int, tuple[float, NameKey, Any]]:
-        """Each retrieved entity on its best (query name, listed name) pair (ties: the higher name score)."""
+    def _best_pairs(self, query: Query, key: NameKey, bound: tuple[float, set[int]] | None = None) -> dict[int, tuple[float, NameKey, Any]]:
+        """Each retrieved entity on its best (query name, listed name) pair (ties: the higher name score).
+        With `bound` (floor, entities to score in full), pairs whose score_bound is below the floor are skipped."""
         person = query.schema == "Person"
         # A name carrying a legal form ("ООО «Нова»") is a firm, not a listed vessel or aircraft. (Persons stay:
         # two-letter forms such as SA, AG, AB also occur in people's names: "SA'D", "IYAD AG GHALI".)
         firm = not query.schema and bool(key.legal_forms)
         best: dict[int, tuple[float, NameKey, Any]] = {}
+        bounder = PairBound(key) if bound is not None else None
         for g in self.candidates(key):
             shared: dict[bool, dict[str, Any]] = {True: {}, False: {}}  # name comparisons of the group, person or not
             for k_idx in self.members[g]:
@@ -502,6 +513,9 @@ class PartyIndex:
                     # a sole trader (ИП, ЖК) is the person.
                     continue
                 as_person = person or ent.schema == "Person"
+                # The margin keeps a pair whose score equals the floor although the bound, summed in another order, is an ulp below.
+                if bound is not None and bounder is not None and e_idx not in bound[1] and bounder(ckey, as_person) < bound[0] - 1e-9:
+                    continue
                 ps = score_pair(Pair(query, key, ent, ckey, as_person, shared[as_person]))
                 prev = best.get(e_idx)
                 if prev is None or (ps.score, ps.name_score) > (prev[0], prev[2].name_score):

@@ -13,7 +13,7 @@ import datetime as dt
 
 from typing import Iterator
 
-from kordon.index.parties import PartyIndex, Query
+from kordon.index.parties import ListedEntity, PartyIndex, Query
 from kordon.ingest.rule_pack import RuleSpec
 from kordon.models import Action, Declaration, Hit, ListRef, Severity
 from kordon.record.allow_list import party_fingerprint
@@ -35,21 +35,33 @@ def party_query(party) -> Query:  # noqa: ANN001 - kordon.models.Party
                  address=party.address)
 
 
-def matches(index: PartyIndex, party, limit: int):  # noqa: ANN001, ANN201 - Party; (candidates, warnings)
+def matches(index: PartyIndex, party, limit: int, floor: float | None = None):  # noqa: ANN001, ANN201 - Party; (candidates, warnings)
     """The index's candidates for a party. The same traders lodge declaration after declaration, so each
     answer is kept in the index's own memo: it lives and dies with that index (a new list version is a
-    new index), and matching is a pure function of index and query, so replays are unaffected."""
+    new index), and matching is a pure function of index and query, so replays are unaffected.
+    `floor`: the lowest score the caller reports (PartyIndex.match skips name pairs that cannot reach it)."""
     schema = party.model_extra.get("schema") if party.model_extra else None
-    key = (party.name, schema, party.country, tuple(sorted(party.identifiers.items())), party.address, limit)
+    key = (party.name, schema, party.country, tuple(sorted(party.identifiers.items())), party.address, limit, floor)
     found = index.memo.get(key)
     if found is None:
         if len(index.memo) >= MEMO_MAX:
             index.memo.clear()
-        found = index.memo[key] = index.match(party_query(party), limit=limit)
+        found = index.memo[key] = index.match(party_query(party), limit=limit, floor=floor)
     return list(found[0]), list(found[1])
 
 
 MEMO_MAX = 200_000
+
+
+def _shared(index: PartyIndex, party) -> list[tuple[ListedEntity, str]]:  # noqa: ANN001 - kordon.models.Party
+    """index.shared for a party, kept in the index's memo like its matches (a pure function of index and party)."""
+    key = (tuple(party.identifiers.items()), party.address)
+    found = index.shared_memo.get(key)
+    if found is None:
+        if len(index.shared_memo) >= MEMO_MAX:
+            index.shared_memo.clear()
+        found = index.shared_memo[key] = index.shared(list(party.identifiers.items()), party.address)
+    return list(found)
 
 
 @rule("parties.sanctions")
@@ -60,7 +72,7 @@ def sanctions(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Itera
     for i, party in enumerate(decl.parties):
         role = party.role.value
         match_at, possible_at = float(_param(spec, "match", role)), float(_param(spec, "possible", role))
-        found, warnings = matches(index, party, int(_param(spec, "candidates", role)))
+        found, warnings = matches(index, party, int(_param(spec, "candidates", role)), possible_at)
         found = [c for c in found if c.score >= possible_at]
         allowed = ctx.extras.get("parties_allow")
         suppressed = []
@@ -104,10 +116,11 @@ def shared_identifier_or_address(decl: Declaration, ctx: ScreeningContext, spec:
     if index is None:
         raise LookupError("no party index in the screening context; sanctions screening cannot run")
     for i, party in enumerate(decl.parties):
-        shared = index.shared(list(party.identifiers.items()), party.address)
+        shared = _shared(index, party)
         if not shared:
             continue  # the usual case: no name match needed
-        matched = {c.entity.entity_id for c in matches(index, party, 5)[0] if c.score >= float(_param(spec, "possible", party.role.value))}
+        possible_at = float(_param(spec, "possible", party.role.value))
+        matched = {c.entity.entity_id for c in matches(index, party, 5, possible_at)[0] if c.score >= possible_at}
         for ent, what in shared:
             if ent.entity_id in matched:
                 continue  # the party is that entity: parties.sanctions already reports it

@@ -55,10 +55,14 @@ class ScreeningMemo:
     force), the route and the parties' countries (whether the goods are bound for a restricted destination)."""
 
     limit: int = 200_000
+    # Rows seldom recur (a row's key has its quantity and day) and each keeps its findings: capped lower, so that a
+    # run over 100,000 SNTs does not hold the findings of every row it saw (about 5 KB a row).
+    row_limit: int = 20_000
     parties: dict[Hashable, list[tuple[str, Reason]]] = field(default_factory=dict)
     rows: dict[Hashable, list[tuple[str, Reason]]] = field(default_factory=dict)
     hits: int = 0
     misses: int = 0
+    parties_reused: int = 0  # of the misses: every party seen before, only the rows screened
 
     def keys(self, snt: SNT) -> tuple[list[Hashable], list[Hashable]]:
         parties = _parties(snt)
@@ -71,8 +75,9 @@ class ScreeningMemo:
         return party_keys, row_keys
 
     def remember(self, party_keys: list[Hashable], row_keys: list[Hashable], reasons: list[tuple[str, str, int, Reason]]) -> None:
-        if len(self.parties) + len(self.rows) >= self.limit:
+        if len(self.parties) >= self.limit:
             self.parties.clear()
+        if len(self.rows) >= self.row_limit:
             self.rows.clear()
         for key in party_keys:
             self.parties[key] = []
@@ -82,7 +87,8 @@ class ScreeningMemo:
             (self.parties[party_keys[index]] if kind == "parties" else self.rows[row_keys[index]]).append((rule, reason))
 
 
-def _screen(snt: SNT, ctx: ScreeningContext, profile: str | None) -> tuple[list[tuple[str, str, int, Reason]], bool]:
+def _screen(snt: SNT, ctx: ScreeningContext, profile: str | None,
+            only: tuple[str, ...] = REUSED) -> tuple[list[tuple[str, str, int, Reason]], bool]:
     """(rule, "parties" | "items", index, reason) of each goods and party finding, in the rules' order, and whether
     every finding is about one party or one row (else the SNT's findings cannot be remembered part by part)."""
     from kordon.decide.profiles import apply_profile, load_profile
@@ -90,7 +96,7 @@ def _screen(snt: SNT, ctx: ScreeningContext, profile: str | None) -> tuple[list[
     decl = as_declaration(snt)
     rows = snt.rows()
     out: list[tuple[str, str, int, Reason]] = []
-    hits = run_rules(decl, ctx, REUSED)
+    hits = run_rules(decl, ctx, only)
     if profile is not None:
         hits = apply_profile(hits, load_profile(profile))
     whole = True
@@ -122,13 +128,26 @@ def goods_and_parties(snt: SNT, ctx: ScreeningContext, profile: str | None = Non
     known = [memo.parties.get(k) for k in party_keys] + [memo.rows.get(k) for k in row_keys]
     if all(part is not None for part in known):
         memo.hits += 1
-        order = {spec.id: n for n, spec in enumerate(ctx.rules.enabled())}
-        # The rules' order: rule by rule, and within a rule party by party, row by row, as each rule goes.
-        parts = sorted(((order.get(rule, len(order)), n, seq, reason)
-                        for n, part in enumerate(known) for seq, (rule, reason) in enumerate(part or [])), key=lambda p: p[:3])
-        return [reason.model_copy() for *_, reason in parts]
+        return _in_order(known, ctx)
     memo.misses += 1
+    if all(part is not None for part in known[: len(party_keys)]):
+        # Every party seen before (the same traders, new goods or dates): only the goods rules run, on the rows.
+        # The party rules read nothing but the parties, and the goods rules and the profile judge each row alone.
+        found, whole = _screen(snt, ctx, profile, only=("goods.",))
+        if whole and all(kind == "items" for _, kind, _, _ in found):
+            memo.parties_reused += 1
+            memo.remember([], row_keys, found)
+            return _in_order(known[: len(party_keys)] + [memo.rows[k] for k in row_keys], ctx)
     found, whole = _screen(snt, ctx, profile)
     if whole:
         memo.remember(party_keys, row_keys, found)
     return [r.model_copy() for _, _, _, r in found]
+
+
+def _in_order(known: list[list[tuple[str, Reason]] | None], ctx: ScreeningContext) -> list[Reason]:
+    """The remembered findings of each party, then each row, in the rules' order: rule by rule, and within a rule
+    party by party, row by row, as each rule goes (each reason a copy: the verdict sets its effect)."""
+    order = {spec.id: n for n, spec in enumerate(ctx.rules.enabled())}
+    parts = sorted(((order.get(rule, len(order)), n, seq, reason)
+                    for n, part in enumerate(known) for seq, (rule, reason) in enumerate(part or [])), key=lambda p: p[:3])
+    return [reason.model_copy() for *_, reason in parts]

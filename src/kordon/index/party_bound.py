@@ -1,0 +1,215 @@
+"""An upper bound on a name pair's score, cheap enough to skip pairs that cannot reach a threshold.
+
+A rule reports only candidates scoring at least its "possible" threshold, yet the index retrieves up to
+twenty partially covering names per query, and for a firm name that matches nothing every one of them is
+scored in full (``party_features.score_pair``: every feature, every explanation). ``score_bound`` returns
+a value that ``score_pair`` can never exceed for the same pair, so a caller that drops pairs whose bound is
+below its threshold gets the same candidates at or above it, with the same scores and explanations.
+
+The proof follows ``score_pair`` feature by feature (each step is tested on real list names):
+
+- score = clip(name + Σ evidence), name = max(0, max over name features of weight × value), the evidence
+  added only when name > 0; every evidence value is 1 and the legal-form one is scaled by name ≤ 1, so
+  Σ evidence ≤ Σ max(0, weight) over the evidence features.
+- name_parts (``compare_parts``), both names not only Chinese characters: the parts after the same title
+  removal and the same joining of split parts (``_merge_split``, called here too) are paired one to one,
+  only where ``token_sim`` > 0. A part with no such partner on the other side is left over for sure. With P
+  the weight of every part that could pair and L the weight of the parts surely left over, less what could
+  be forgiven of each (nothing when both sides have parts left over, since then nothing is forgiven; nothing
+  for numbers), the raw score gained / (total − slack) ≤ P / (P + L): a paired part adds at most its weight
+  to both, an initial's weights only shrink, and more parts left over only add to the denominator. The
+  penalty for parts left over on both sides and the factor for numbers left over apply whenever the parts
+  surely left over already call for them, and only lower the score.
+- name_joined: ``compare_joined`` gives nothing unless both names carry the same numbers, and else an OSA
+  similarity of the names run together, 1 − distance / longer length ≤ shorter length / longer length.
+- name_skeleton: 1 where exactly one side is written in an abjad script, else the feature says nothing.
+- A name feature this module does not know bounds the pair at 1 (never skipped): a new feature cannot make
+  the bound unsound, only useless, until it gets its own step here.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from kordon.index.names import NameKey, is_particle, is_patronymic
+from kordon.index.party_features import (
+    FEATURES,
+    Pair,
+    _is_number,
+    _merge_split,
+    _numbers,
+    _untitled,
+    is_abjad,
+    part_weight,
+    scorer_config,
+    token_sim,
+)
+
+__all__ = ["PairBound", "parts_bound", "score_bound"]
+
+
+def _merged(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    """``_merge_split(a, b)``, remembered: it reads only `a` and the parts of `b` that are not numbers (a number
+    is never joined, and no joined part is similar to a number), so a list name is merged once for every query
+    that shares the query's words, whatever numbers they carry."""
+    if not _joinable(a):
+        return a
+    return _merged_cached(a, tuple(t for t in b if not t.isdigit()))
+
+
+@lru_cache(maxsize=200_000)
+def _joinable(a: tuple[str, ...]) -> bool:
+    """Whether _merge_split could join anything in `a`: two adjacent parts, neither a number, 2..8 parts."""
+    return 2 <= len(a) <= 8 and any(not x.isdigit() and not y.isdigit() for x, y in zip(a, a[1:]))
+
+
+@lru_cache(maxsize=100_000)
+def _merged_cached(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(_merge_split(list(a), list(b)))
+
+
+def _may_pair(a: str, b: str) -> bool:
+    """True where ``token_sim(a, b) > 0`` (and possibly elsewhere). A number of two digits or more agrees with
+    nothing but itself and the one-letter initial it starts with (token_sim's branches before its number test);
+    answered here, so that a query's new number does not fill token_sim's cache with pairs scoring 0."""
+    if len(a) > 1 and a.isdigit():
+        return a == b or b == a[0]
+    if len(b) > 1 and b.isdigit():
+        return a == b or a == b[0]
+    return token_sim(a, b) > 0
+
+
+def _pairable(qa: tuple[str, ...], ca: tuple[str, ...]) -> tuple[float, list[str], list[str]]:
+    """The weight of the parts that could pair (_may_pair with some part of the other side), and the parts
+    of each side that surely stay unpaired."""
+    c_pairs = [False] * len(ca)
+    paired = 0.0
+    q_left: list[str] = []
+    sim = token_sim
+    for a in qa:
+        hit = False
+        number = len(a) > 1 and a.isdigit()
+        for j, b in enumerate(ca):
+            # _may_pair, inlined: this loop runs for every part of every name retrieved.
+            if (a == b or b == a[0]) if number else ((a == b or a == b[0]) if len(b) > 1 and b.isdigit() else sim(a, b) > 0):
+                hit = c_pairs[j] = True
+        if hit:
+            paired += part_weight(a)
+        else:
+            q_left.append(a)
+    c_left: list[str] = []
+    for b, hit in zip(ca, c_pairs):
+        if hit:
+            paired += part_weight(b)
+        else:
+            c_left.append(b)
+    return paired, q_left, c_left
+
+
+def parts_bound(q: NameKey, c: NameKey, person: bool) -> float:
+    """An upper bound on ``compare_parts(q, c, person).score`` (see the module's proof)."""
+    if q.han_only and c.han_only:
+        return 1.0  # compared character by character (_compare_han): not bounded here
+    qt, ct = (_untitled(q.tokens), _untitled(c.tokens)) if person else (q.tokens, c.tokens)
+    return _parts_bound(_merged(qt, ct), _merged(ct, qt), person)
+
+
+def _parts_bound(qa: tuple[str, ...], ca: tuple[str, ...], person: bool) -> float:
+    if not qa or not ca:
+        return 0.0
+    paired, q_left, c_left = _pairable(qa, ca)
+    if not paired:
+        return 0.0  # nothing agrees: compare_parts gives 0
+    n = scorer_config()["name"]
+    both_left = bool(q_left) and bool(c_left)  # then nothing is forgiven (_forgiven is not called)
+    # One pass over the parts surely left over: what of each stays in the denominator whatever _forgiven forgives,
+    # whether a number is among them, and whether each side has one that is not a particle.
+    left = 0.0
+    number = False
+    words = [False, False]
+    for side, parts in enumerate((q_left, c_left)):
+        for t in parts:
+            w = part_weight(t)
+            if _is_number(t):
+                number = True
+            elif not both_left:
+                share = (n["missing_patronymic"] if is_patronymic(t) else n["missing_part_person"]) if person else n["missing_part_org"]
+                w *= 1.0 - float(share)
+            left += w
+            if not is_particle(t):
+                words[side] = True
+    bound = paired / (paired + left)
+    if words[0] and words[1]:
+        bound -= n["disagreeing_parts_penalty"]
+    if number:
+        bound *= n["number_mismatch_factor"]
+    return max(0.0, min(bound, 1.0))
+
+
+@lru_cache(maxsize=200_000)
+def _joined_shape(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], int]:
+    return tuple(_numbers(tokens)), sum(map(len, tokens))
+
+
+class PairBound:
+    """``score_bound`` for one query name against many listed names: the query's side and the scorer's weights
+    are read once. Call it with the listed name's key and whether the pair is compared as persons."""
+
+    def __init__(self, qkey: NameKey):
+        cfg = scorer_config()
+        self.qkey = qkey
+        self.joined_min = float(cfg["name"]["joined_min"])
+        self.w_parts, self.w_joined, self.w_skeleton, self.unknown, self.evidence = _weights(tuple(cfg["weights"].items()))
+        self.q_abjad = is_abjad(qkey.original)
+        self.q_shape = _joined_shape(qkey.tokens)
+        # The query's parts as compare_parts reads them, for persons (titles removed) and not; whether any two
+        # could be joined; its parts that are not numbers (all that _merge_split reads of the other side).
+        self.q_parts = {False: qkey.tokens, True: _untitled(qkey.tokens)}
+        self.q_joinable = {k: _joinable(v) for k, v in self.q_parts.items()}
+        self.q_words = {k: tuple(t for t in v if not t.isdigit()) for k, v in self.q_parts.items()}
+
+    def parts(self, ckey: NameKey, person: bool) -> float:
+        """parts_bound(self.qkey, ckey, person), with the query's side prepared once."""
+        if self.qkey.han_only and ckey.han_only:
+            return 1.0
+        qt = self.q_parts[person]
+        ct = _untitled(ckey.tokens) if person else ckey.tokens
+        qa = _merged_cached(qt, tuple(t for t in ct if not t.isdigit())) if self.q_joinable[person] else qt
+        ca = _merged_cached(ct, self.q_words[person]) if _joinable(ct) else ct
+        return _parts_bound(qa, ca, person)
+
+    def joined(self, ckey: NameKey) -> float:
+        """compare_joined's value is None (0) unless the numbers agree, and else an OSA similarity, 1 − distance /
+        longer length, where the distance is at least the difference of the lengths."""
+        if self.qkey.han_only and ckey.han_only:
+            return 0.0
+        (q_numbers, lq), (c_numbers, lc) = self.q_shape, _joined_shape(ckey.tokens)
+        if q_numbers != c_numbers or not lq or not lc:
+            return 0.0
+        ratio = min(lq, lc) / max(lq, lc)
+        return ratio if ratio >= self.joined_min else 0.0
+
+    def __call__(self, ckey: NameKey, person: bool) -> float:
+        name = max(0.0, self.unknown, self.w_parts * self.parts(ckey, person), self.w_joined * self.joined(ckey),
+                   self.w_skeleton * (1.0 if self.q_abjad != is_abjad(ckey.original) else 0.0))
+        return 0.0 if name <= 0 else min(1.0, name + self.evidence)
+
+
+_KNOWN = ("name_parts", "name_joined", "name_skeleton")
+
+
+@lru_cache(maxsize=64)
+def _weights(weights: tuple[tuple[str, Any], ...]) -> tuple[float, float, float, float, float]:
+    """From the scorer's weights: those of the three name features bounded here; the largest weight of any other
+    name feature (it bounds every pair at weight × 1); and the most the evidence features can add."""
+    w = dict(weights)
+    name = {f.name: float(w.get(f.name, 0.0)) for f in FEATURES if f.kind == "name"}
+    unknown = max([0.0] + [v for k, v in name.items() if k not in _KNOWN])
+    evidence = sum(max(0.0, float(w.get(f.name, 0.0))) for f in FEATURES if f.kind == "evidence")
+    return name.get("name_parts", 0.0), name.get("name_joined", 0.0), name.get("name_skeleton", 0.0), unknown, evidence
+
+
+def score_bound(p: Pair) -> float:
+    """A value ``score_pair(p).score`` never exceeds, with the scorer values in force."""
+    return PairBound(p.qkey)(p.ckey, p.person)
