@@ -30,6 +30,7 @@ from __future__ import annotations
 import string
 import threading
 from collections.abc import Callable, Hashable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +41,7 @@ from kordon.ingest.profiles import (
     Provision,
     read_profile,
 )
-from kordon.models import Action, Hit, LegalBasis, Severity
+from kordon.models import Action, Hit, LegalBasis, ListRef, Severity
 from kordon.models.decision import ACTION_ORDER
 
 # Hits about the screening itself (an error, a random draw) carry no legal consequence to map and
@@ -205,6 +206,31 @@ class CompiledProfile:
                 self.keys[rule] = found
         return found
 
+    def at_hit(self, rule: str, severity: Severity, action: Action | None, lst: ListRef | None, ev: dict[str, Any],
+               explanation: str, consequence: str | None, note: str) -> tuple[Action | None, LegalBasis, str] | None:
+        """The action, legal basis and explanation of a hit being built (kordon.screen.hits.make_hit), when
+        an equal hit was decided before; else None, and apply_profile decides it once all the rules ran.
+
+        The same outcome and the same text apply_profile gives the built hit: the explanation is the finding
+        (with the rule's own consequence, less a closing action of a goods rule) and the legal sentence."""
+        way = self.keys.get(rule) or self.key_spec(rule)
+        if way.later:
+            return None
+        try:
+            found = way.memo.get(way.key_at(ev, action, severity, lst))
+        except TypeError:  # evidence of an unexpected (unhashable) shape
+            return None
+        if found is None:
+            return None
+        new, basis, sentence = found
+        illustrative = bool(ev.get("illustrative"))
+        if consequence is None:
+            text = explanation.strip().rstrip(". ")
+            return new, basis, (_goods_finding(text, illustrative) if way.goods else text) + sentence
+        if ILLUSTRATIVE in explanation:  # the cut would read the finding's own words: leave it to apply_profile
+            return None
+        return new, basis, explanation.lstrip() + _tail(consequence, note, illustrative, way.goods) + sentence
+
 
 # What of a hit each condition and each placeholder reads: evidence keys (scalars, and lists that the key
 # holds as tuples), the list's id, the severity.
@@ -236,7 +262,7 @@ class KeySpec:
     The key function is generated once per rule as straight-line code: it runs for every hit, and a
     loop over the names to read would cost as much as the rest of applying a profile (docs/performance.md)."""
 
-    __slots__ = ("exempt", "goods", "item", "key", "memo")
+    __slots__ = ("exempt", "goods", "item", "key", "key_at", "later", "memo")
 
     def __init__(self, rule: str, facts: list[str], words: list[str], action: bool):
         names = dict.fromkeys([*facts, *words])
@@ -251,15 +277,28 @@ class KeySpec:
         if any(_READS[n][2] for n in names):
             parts.append('(None if (lst := f["list"]) is None else lst.id)')
         parts.append("item_on")
-        source = f"def key(f, item_on):\n    ev = f['evidence']\n    return ({', '.join(parts)},)\n"
+        body = ", ".join(parts)
+        # The same key from a hit's fields (after the rules ran) and from the values a hit is being built
+        # of (kordon.screen.hits.make_hit): both fill and read one memo.
+        at_hit = (body.replace('f["action"]', "action").replace('f["severity"]', "severity")
+                  .replace('(lst := f["list"])', "lst").replace("item_on", "None"))
+        source = (f"def key(f, item_on):\n    ev = f['evidence']\n    return ({body},)\n"
+                  f"def key_at(ev, action, severity, lst):\n    return ({at_hit},)\n")
         scope: dict[str, Any] = {}
         exec(compile(source, f"<profile key of {rule}>", "exec"), scope)  # noqa: S102 - our own names only
         self.key: Callable[[dict[str, Any], frozenset[str] | None], tuple] = scope["key"]
+        self.key_at: Callable[[dict[str, Any], Any, Any, Any], tuple] = scope["key_at"]
         self.memo: dict[tuple, tuple[Action | None, LegalBasis, str]] = {}
         self.exempt = rule in EXEMPT
         self.goods = rule.startswith("goods.")
         self.item = ITEM_ON in names
+        # Decided after all the rules ran, not where the hit is built: it needs the declaration's other hits.
+        self.later = self.exempt or self.item
 
+
+# The profile under which the hits being built are decided as they are built (set by
+# kordon.screen.pipeline.run_rules for one declaration; per thread and task, as API requests differ).
+DECIDING: ContextVar[CompiledProfile | None] = ContextVar("kordon_deciding", default=None)
 
 _COMPILED: dict[tuple[str, str], CompiledProfile] = {}
 _LOCK = threading.Lock()
@@ -353,7 +392,7 @@ def _finding(fields: dict[str, Any], old: LegalBasis) -> str:
     return text
 
 
-def _goods_finding(text: str, fields: dict[str, Any]) -> str:
+def _goods_finding(text: str, illustrative: bool) -> str:
     """The goods rule's finding (every clause of it: what is listed, how precisely, which document settles
     it) without the consequence it drew itself (a closing ": refuse." / ": inspect."). Plain string
     operations, not a regular expression: this runs for every goods hit."""
@@ -362,9 +401,28 @@ def _goods_finding(text: str, fields: dict[str, Any]) -> str:
     head, colon, tail = text.rpartition(":")
     if colon and tail.strip() in _ENDINGS:
         text = head.rstrip(". ")
-    if fields["evidence"].get("illustrative"):
+    if illustrative:
         text += " " + ILLUSTRATIVE
     return text
+
+
+_TAILS: dict[tuple[str, str, bool, bool], str] = {}
+
+
+def _tail(consequence: str, note: str, illustrative: bool, goods: bool) -> str:
+    """What apply_profile keeps of "; {consequence}.{note}" after a finding (the goods rule's consequence
+    less its closing action). Computed on the tail alone behind a stand-in finding: the cut reads nothing
+    before the consequence (a colon in the finding leaves "; ..." after it, never a bare action; the
+    stripping stops at the "; ")."""
+    key = (consequence, note, illustrative, goods)
+    found = _TAILS.get(key)
+    if found is None:
+        text = f"\0; {consequence}.{note}".strip().rstrip(". ")
+        found = (_goods_finding(text, illustrative) if goods else text)[1:]
+        if len(_TAILS) >= _MEMO_MAX:
+            _TAILS.clear()
+        _TAILS[key] = found
+    return found
 
 
 def _decided(way: KeySpec, hit: Hit, compiled: CompiledProfile, item_on: frozenset[str] | None,
@@ -408,7 +466,7 @@ def apply_profile(hits: list[Hit], profile: Profile | None) -> list[Hit]:
         # Straight into the model's fields: pydantic's per-assignment bookkeeping would cost more than the
         # rest of applying a profile. The values are of the declared types; the basis object is shared by
         # every hit with the same provision and wording, and never changed after it is made.
-        fields["explanation"] = (_goods_finding(text, fields) if way.goods else text) + sentence
+        fields["explanation"] = (_goods_finding(text, bool(fields["evidence"].get("illustrative"))) if way.goods else text) + sentence
         fields["action"] = new
         fields["legal_basis"] = basis
         hit.__pydantic_fields_set__.update(_SET)
