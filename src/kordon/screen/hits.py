@@ -44,8 +44,11 @@ def make_hit(
     evidence = evidence or {}
     deciding = DECIDING.get()
     if deciding is not None:
-        decided = deciding.at_hit(spec.id, severity, action, list_ref, evidence, explanation, consequence, note)
-        if decided is not None:
+        at = deciding.at.get(spec.id) or deciding.first(spec.id)
+        decided = at(evidence, action, severity, list_ref, explanation, consequence, note)
+        if decided is None:
+            deciding.pending += 1
+        else:
             return Hit(rule=spec.id, severity=severity, subject=subject, explanation=decided[2], list=list_ref,
                        score=round(min(100.0, spec.weight * SEVERITY_FACTOR[severity]), 2), action=decided[0],
                        evidence=evidence, source=spec.source, legal_basis=decided[1])

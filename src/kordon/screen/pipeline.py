@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kordon.decide.lanes import decide, error_decision
-from kordon.decide.profiles import DECIDING, compile_profile
+from kordon.decide.profiles import DECIDING, Decided, Deciding, compile_profile
 from kordon.ingest.profiles import Profile
 from kordon.models import Declaration, Decision, Hit
 from kordon.screen.context import ScreeningContext
@@ -19,7 +19,12 @@ def run_rules(decl: Declaration, ctx: ScreeningContext, only: tuple[str, ...] | 
     """The hits of every enabled rule (of those whose ids start with `only`). Under `profile` most hits are
     built already decided (their action, legal basis and explanation under it); apply_profile decides the rest."""
     hits: list[Hit] = []
-    token = DECIDING.set(compile_profile(profile)) if profile is not None else None
+    deciding = token = None
+    if profile is not None:
+        deciding = Deciding(compile_profile(profile))
+        hits = Decided()
+        hits.profile = None
+        token = DECIDING.set(deciding)
     try:
         for spec in ctx.rules.enabled():
             if only is not None and not spec.id.startswith(only):
@@ -31,6 +36,8 @@ def run_rules(decl: Declaration, ctx: ScreeningContext, only: tuple[str, ...] | 
     finally:
         if token is not None:
             DECIDING.reset(token)
+    if deciding is not None and not deciding.pending:
+        hits.profile = profile  # type: ignore[attr-defined] - a Decided list
     return hits
 
 
