@@ -41,7 +41,7 @@ from kordon.ingest.profiles import (
     Provision,
     read_profile,
 )
-from kordon.models import Action, Hit, LegalBasis, ListRef, Severity
+from kordon.models import Action, Hit, LegalBasis, Severity
 from kordon.models.decision import ACTION_ORDER
 
 # Hits about the screening itself (an error, a random draw) carry no legal consequence to map and
