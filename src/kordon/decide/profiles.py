@@ -255,6 +255,7 @@ class Decided(list[Hit]):
     has nothing left to do. Adding hits to it makes a plain list (list + list), which apply_profile goes through."""
 
     __slots__ = ("profile",)
+    profile: Profile | None
 
 
 # What of a hit each condition and each placeholder reads: evidence keys (scalars, and lists that the key

@@ -19,11 +19,11 @@ def run_rules(decl: Declaration, ctx: ScreeningContext, only: tuple[str, ...] | 
     """The hits of every enabled rule (of those whose ids start with `only`). Under `profile` most hits are
     built already decided (their action, legal basis and explanation under it); apply_profile decides the rest."""
     hits: list[Hit] = []
-    deciding = token = None
+    deciding = decided = token = None
     if profile is not None:
         deciding = Deciding(compile_profile(profile))
-        hits = Decided()
-        hits.profile = None
+        hits = decided = Decided()
+        decided.profile = None
         token = DECIDING.set(deciding)
     try:
         for spec in ctx.rules.enabled():
@@ -36,8 +36,8 @@ def run_rules(decl: Declaration, ctx: ScreeningContext, only: tuple[str, ...] | 
     finally:
         if token is not None:
             DECIDING.reset(token)
-    if deciding is not None and not deciding.pending:
-        hits.profile = profile  # type: ignore[attr-defined] - a Decided list
+    if decided is not None and deciding is not None and not deciding.pending:
+        decided.profile = profile
     return hits
 
 
