@@ -30,6 +30,7 @@ from __future__ import annotations
 import string
 import threading
 from collections.abc import Callable, Hashable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -194,6 +195,7 @@ class CompiledProfile:
     default: Compiled
     item_rules: frozenset[str]  # rules whose provisions look at the other hits of the same item
     keys: dict[str, KeySpec]  # per rule id: its hits' key and remembered outcomes (made on first sight)
+    at: dict[str, Callable[..., tuple[Action | None, LegalBasis, str] | None]]  # per rule id: keys[rule].at
 
     def key_spec(self, rule: str) -> KeySpec:
         found = self.keys.get(rule)
@@ -203,7 +205,57 @@ class CompiledProfile:
                             any(c.action == "rule" for c in chosen))
             with _LOCK:
                 self.keys[rule] = found
+                self.at[rule] = found.at
         return found
+
+
+# An outcome: action, legal basis, ". " + legal sentence, and the end of the explanation (the rule's own
+# consequence as kept, then the sentence) per consequence of the hits built with this outcome.
+Outcome = tuple[Action | None, LegalBasis, str, dict[str, str]]
+
+
+class Deciding:
+    """The profile under which one declaration's hits are decided as they are built, and how many were not
+    (apply_profile decides those once all the rules ran)."""
+
+    __slots__ = ("at", "compiled", "pending")
+
+    def __init__(self, compiled: CompiledProfile):
+        self.compiled = compiled
+        self.at = compiled.at  # per rule id: its KeySpec.at
+        self.pending = 0
+
+    def first(self, rule: str) -> Callable[..., tuple[Action | None, LegalBasis, str] | None]:
+        """KeySpec.at of a rule not seen before under this profile."""
+        return self.compiled.key_spec(rule).at
+
+
+def _at_hit(way: KeySpec, found: Outcome, ev: dict[str, Any], explanation: str, consequence: str | None,
+            note: str) -> tuple[Action | None, LegalBasis, str]:
+    """KeySpec.at beyond its common case: the explanation as apply_profile builds it, step by step (a hit whose
+    rule gives no consequence apart, an illustrative entry, a finding holding the words the cut looks for),
+    and the end of the explanation remembered for the next hit with the same outcome and consequence."""
+    illustrative = bool(ev.get("illustrative"))
+    if consequence is None or note or illustrative or ILLUSTRATIVE in explanation:
+        text = explanation if consequence is None else f"{explanation}; {consequence}.{note}"
+        text = text.strip().rstrip(". ")
+        return found[0], found[1], (_goods_finding(text, illustrative) if way.goods else text) + found[2]
+    # The cut reads nothing before the consequence (a colon in the finding leaves "; ..." after it, never a
+    # bare action; the stripping stops at the "; "): the end is worked out once behind a stand-in finding.
+    text = f"\0; {consequence}.".strip().rstrip(". ")
+    end = (_goods_finding(text, False) if way.goods else text)[1:] + found[2]
+    ends = found[3]
+    if len(ends) < 1_000:  # consequences name licences and destinations: a bound per outcome
+        ends[consequence] = end
+    return found[0], found[1], explanation.lstrip() + end
+
+
+class Decided(list[Hit]):
+    """Hits that were all built already decided under `profile` (kordon.screen.pipeline.run_rules): apply_profile
+    has nothing left to do. Adding hits to it makes a plain list (list + list), which apply_profile goes through."""
+
+    __slots__ = ("profile",)
+    profile: Profile | None
 
 
 # What of a hit each condition and each placeholder reads: evidence keys (scalars, and lists that the key
@@ -236,7 +288,7 @@ class KeySpec:
     The key function is generated once per rule as straight-line code: it runs for every hit, and a
     loop over the names to read would cost as much as the rest of applying a profile (docs/performance.md)."""
 
-    __slots__ = ("exempt", "goods", "item", "key", "memo")
+    __slots__ = ("at", "exempt", "goods", "item", "key", "memo")
 
     def __init__(self, rule: str, facts: list[str], words: list[str], action: bool):
         names = dict.fromkeys([*facts, *words])
@@ -251,25 +303,65 @@ class KeySpec:
         if any(_READS[n][2] for n in names):
             parts.append('(None if (lst := f["list"]) is None else lst.id)')
         parts.append("item_on")
-        source = f"def key(f, item_on):\n    ev = f['evidence']\n    return ({', '.join(parts)},)\n"
-        scope: dict[str, Any] = {}
-        exec(compile(source, f"<profile key of {rule}>", "exec"), scope)  # noqa: S102 - our own names only
-        self.key: Callable[[dict[str, Any], frozenset[str] | None], tuple] = scope["key"]
-        self.memo: dict[tuple, tuple[Action | None, LegalBasis, str]] = {}
+        body = ", ".join(parts)
+        # The same key from a hit's fields (after the rules ran) and from the values a hit is being built
+        # of (kordon.screen.hits.make_hit): both fill and read one memo.
+        at_hit = (body.replace('f["action"]', "action").replace('f["severity"]', "severity")
+                  .replace('(lst := f["list"])', "lst").replace("item_on", "None"))
+        # `at`: the outcome and explanation of a hit being built (kordon.screen.hits.make_hit) when an equal
+        # hit was decided before, else None (apply_profile decides it after the rules ran); exactly what
+        # apply_profile writes into the built hit: the finding, with the rule's own consequence (less a
+        # goods rule's closing action), then the legal sentence. Its common case is inline: it runs per hit.
+        source = (f"def key(f, item_on):\n    ev = f['evidence']\n    return ({body},)\n"
+                  "def at(ev, action, severity, lst, explanation, consequence, note):\n"
+                  "    try:\n"
+                  f"        found = get(({at_hit},))\n"
+                  "    except TypeError:\n"  # evidence of an unexpected (unhashable) shape
+                  "        return None\n"
+                  "    if found is None:\n"
+                  "        return None\n"
+                  + ("" if rule.startswith("goods.") else  # no cut: the finding as written, less its full stop
+                     "    if consequence is None:\n"
+                     "        return found[0], found[1], explanation.strip().rstrip('. ') + found[2]\n") +
+                  "    end = None if consequence is None else found[3].get(consequence)\n"
+                  "    if end is None or note or ILLUSTRATIVE in explanation or ev.get('illustrative'):\n"
+                  "        return slow(way, found, ev, explanation, consequence, note)\n"
+                  "    return found[0], found[1], explanation.lstrip() + end\n")
+        self.memo: dict[tuple, Outcome] = {}
         self.exempt = rule in EXEMPT
         self.goods = rule.startswith("goods.")
         self.item = ITEM_ON in names
+        scope: dict[str, Any] = {"get": self.memo.get, "slow": _at_hit, "way": self, "ILLUSTRATIVE": ILLUSTRATIVE}
+        exec(compile(source, f"<profile key of {rule}>", "exec"), scope)  # noqa: S102 - our own names only
+        self.key: Callable[[dict[str, Any], frozenset[str] | None], tuple] = scope["key"]
+        # Decided after all the rules ran, not where the hit is built: it needs the declaration's other hits.
+        self.at: Callable[..., tuple[Action | None, LegalBasis, str] | None] = \
+            _never if self.exempt or self.item else scope["at"]
 
+
+# The profile under which the hits being built are decided as they are built (set by
+# kordon.screen.pipeline.run_rules for one declaration; per thread and task, as API requests differ).
+DECIDING: ContextVar[Deciding | None] = ContextVar("kordon_deciding", default=None)
 
 _COMPILED: dict[tuple[str, str], CompiledProfile] = {}
 _LOCK = threading.Lock()
 _MEMO_MAX = 100_000
 
 
+_BY_OBJECT: dict[int, CompiledProfile] = {}  # by id() of the Profile: asked once per declaration
+
+
 def compile_profile(profile: Profile) -> CompiledProfile:
+    found = _BY_OBJECT.get(id(profile))
+    if found is not None and found.profile is profile:  # it holds the profile, so no other object has its id
+        return found
     key = (profile.id, profile.sha256 or profile.version)
     found = _COMPILED.get(key)
     if found is not None and found.profile is profile:
+        with _LOCK:
+            if len(_BY_OBJECT) >= 1_000:
+                _BY_OBJECT.clear()
+            _BY_OBJECT[id(profile)] = found
         return found
     by_rule: dict[str, list[Compiled]] = {}
     for p in profile.provisions:
@@ -279,7 +371,7 @@ def compile_profile(profile: Profile) -> CompiledProfile:
     needs = {rule: tuple(dict.fromkeys(f for c in cs for f in c.facts)) for rule, cs in by_rule.items()}
     item_rules = frozenset(rule for rule, names in needs.items() if ITEM_ON in names)
     result = CompiledProfile(profile, {k: tuple(v) for k, v in by_rule.items()}, needs, Compiled(profile.default, profile),
-                             item_rules, {})
+                             item_rules, {}, {})
     with _LOCK:
         _COMPILED[key] = result
     return result
@@ -353,7 +445,7 @@ def _finding(fields: dict[str, Any], old: LegalBasis) -> str:
     return text
 
 
-def _goods_finding(text: str, fields: dict[str, Any]) -> str:
+def _goods_finding(text: str, illustrative: bool) -> str:
     """The goods rule's finding (every clause of it: what is listed, how precisely, which document settles
     it) without the consequence it drew itself (a closing ": refuse." / ": inspect."). Plain string
     operations, not a regular expression: this runs for every goods hit."""
@@ -362,14 +454,18 @@ def _goods_finding(text: str, fields: dict[str, Any]) -> str:
     head, colon, tail = text.rpartition(":")
     if colon and tail.strip() in _ENDINGS:
         text = head.rstrip(". ")
-    if fields["evidence"].get("illustrative"):
+    if illustrative:
         text += " " + ILLUSTRATIVE
     return text
 
 
+def _never(*_: Any) -> None:
+    return None
+
+
 def _decided(way: KeySpec, hit: Hit, compiled: CompiledProfile, item_on: frozenset[str] | None,
-             key: tuple | None) -> tuple[Action | None, LegalBasis, str]:
-    found = _outcome(hit, compiled, item_on)
+             key: tuple | None) -> Outcome:
+    found: Outcome = (*_outcome(hit, compiled, item_on), {})
     if key is not None:
         if len(way.memo) >= _MEMO_MAX:
             way.memo.clear()
@@ -382,7 +478,7 @@ def apply_profile(hits: list[Hit], profile: Profile | None) -> list[Hit]:
 
     The explanation is the rule's finding without any legal consequence of its own, followed by the
     profile's consequence and citation."""
-    if profile is None or not hits:
+    if profile is None or not hits or (type(hits) is Decided and hits.profile is profile):
         return hits
     compiled = compile_profile(profile)
     ways, pid = compiled.keys, profile.id
@@ -401,14 +497,14 @@ def apply_profile(hits: list[Hit], profile: Profile | None) -> list[Hit]:
             item_on = exact.get(fields["subject"], frozenset())
         try:
             key: tuple | None = way.key(fields, item_on)
-            new, basis, sentence = way.memo.get(key) or _decided(way, hit, compiled, item_on, key)  # type: ignore[arg-type]
+            new, basis, sentence, _ = way.memo.get(key) or _decided(way, hit, compiled, item_on, key)  # type: ignore[arg-type]
         except TypeError:  # evidence of an unexpected (unhashable) shape: decide without remembering
-            new, basis, sentence = _decided(way, hit, compiled, item_on, None)
+            new, basis, sentence, _ = _decided(way, hit, compiled, item_on, None)
         text = (fields["explanation"] if old is None else _finding(fields, old)).strip().rstrip(". ")
         # Straight into the model's fields: pydantic's per-assignment bookkeeping would cost more than the
         # rest of applying a profile. The values are of the declared types; the basis object is shared by
         # every hit with the same provision and wording, and never changed after it is made.
-        fields["explanation"] = (_goods_finding(text, fields) if way.goods else text) + sentence
+        fields["explanation"] = (_goods_finding(text, bool(fields["evidence"].get("illustrative"))) if way.goods else text) + sentence
         fields["action"] = new
         fields["legal_basis"] = basis
         hit.__pydantic_fields_set__.update(_SET)

@@ -264,12 +264,13 @@ def _goods_hits(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Ite
         if named:
             outcome = _confirm(outcome, named)
         severity, action, consequence = _weigh(outcome, m.weakness)
-        note = " (illustrative list entry)" if m.entry.illustrative else ""
         yield make_hit(
             spec,
             severity=severity,
             subject=f"items[{i}]",
-            explanation=f"{_describe(item, i, m, how)}; {consequence}.{note}",
+            explanation=_describe(item, i, m, how),
+            consequence=consequence,
+            note=" (illustrative list entry)" if m.entry.illustrative else "",
             action=action,
             list_ref=ListRef(id=m.list.id, version=m.list.version, entry=m.entry.code),
             evidence={

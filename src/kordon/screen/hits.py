@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kordon.decide.profiles import DECIDING
 from kordon.ingest.rule_pack import RuleSpec
 from kordon.models import Action, Hit, ListRef, Severity
 
@@ -31,7 +32,28 @@ def make_hit(
     action: Action | None = None,
     list_ref: ListRef | None = None,
     evidence: dict[str, Any] | None = None,
+    consequence: str | None = None,
+    note: str = "",
 ) -> Hit:
+    """`consequence`: the rule's own conclusion from its finding (`explanation`), e.g. "it is bound for RU
+    without a licence: refuse"; the hit then reads "{explanation}; {consequence}.{note}".
+
+    Under a jurisdiction profile (set by run_rules) the hit is built once with the profile's action, legal
+    basis and explanation where an equal hit was decided before: exactly what apply_profile would write
+    into it afterwards (docs/performance.md, "Jurisdiction profiles")."""
+    evidence = evidence or {}
+    deciding = DECIDING.get()
+    if deciding is not None:
+        at = deciding.at.get(spec.id) or deciding.first(spec.id)
+        decided = at(evidence, action, severity, list_ref, explanation, consequence, note)
+        if decided is None:
+            deciding.pending += 1
+        else:
+            return Hit(rule=spec.id, severity=severity, subject=subject, explanation=decided[2], list=list_ref,
+                       score=round(min(100.0, spec.weight * SEVERITY_FACTOR[severity]), 2), action=decided[0],
+                       evidence=evidence, source=spec.source, legal_basis=decided[1])
+    if consequence is not None:
+        explanation = f"{explanation}; {consequence}.{note}"
     return Hit(
         rule=spec.id,
         severity=severity,
@@ -40,6 +62,6 @@ def make_hit(
         list=list_ref,
         score=round(min(100.0, spec.weight * SEVERITY_FACTOR[severity]), 2),
         action=action,
-        evidence=evidence or {},
+        evidence=evidence,
         source=spec.source,
     )

@@ -96,9 +96,8 @@ def _screen(snt: SNT, ctx: ScreeningContext, profile: str | None,
     decl = as_declaration(snt)
     rows = snt.rows()
     out: list[tuple[str, str, int, Reason]] = []
-    hits = run_rules(decl, ctx, only)
-    if profile is not None:
-        hits = apply_profile(hits, load_profile(profile))
+    chosen = load_profile(profile) if profile is not None else None
+    hits = apply_profile(run_rules(decl, ctx, only, chosen), chosen)
     whole = True
     for hit in hits:
         row = section = None
