@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from kordon.ingest.errors import ReadCounts, RecordError
+from kordon.ingest.limits import decode_line
 from kordon.models.documents import DOCUMENT, DT, ESF, KINDS, SNT
 
 AnyDocument = DT | ESF | SNT
@@ -36,16 +37,8 @@ def _decode_lines(data: bytes, source: str, start: int = 1) -> Iterator[tuple[in
     if start == 1 and data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     for n, raw in enumerate(data.split(b"\n"), start=start):
-        try:
-            yield n, raw.decode("utf-8"), None
-        except UnicodeDecodeError as exc:
-            hint = ""
-            try:
-                raw.decode("cp1251")
-                hint = " (it looks like Windows-1251: save the file as UTF-8)"
-            except UnicodeDecodeError:
-                pass
-            yield n, None, RecordError(source, n, None, f"not valid UTF-8 at byte {exc.start}{hint}")
+        text, why = decode_line(raw)
+        yield n, text, None if why is None else RecordError(source, n, None, why)
 
 
 @dataclass
