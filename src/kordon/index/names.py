@@ -94,6 +94,17 @@ def legal_forms() -> tuple[dict[str, str], tuple[tuple[tuple[str, ...], str], ..
     return words, tuple(sorted(phrases.items(), key=lambda kv: len(kv[0]), reverse=True))
 
 
+@lru_cache(maxsize=1)
+def _phrases_by_first_word() -> dict[str, tuple[tuple[tuple[str, ...], str], ...]]:
+    """legal_forms()'s phrases grouped by their first word, longest first as there. Every phrase has two
+    words or more, so one can only match (whole, or cut off at the end of the name) where its first word
+    stands: looking up that word replaces trying every phrase at every word of every name."""
+    grouped: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for phrase, cls in legal_forms()[1]:
+        grouped.setdefault(phrase[0], []).append((phrase, cls))
+    return {first: tuple(group) for first, group in grouped.items()}
+
+
 # Hangul syllables spelled one by one as Korean names are written in Latin lists and passports
 # ("Kim Jong Un", "RI SONG HYOK"): McCune-Reischauer without its breves and apostrophes (eo → o,
 # eu → u), initial ㄱ/ㅂ/ㄷ as k/p/t. rigour's Revised Romanization glues the syllables ("gimjeong-eun").
@@ -272,13 +283,14 @@ def name_key(name: str) -> NameKey:
     # Apostrophes in every form lists use ("SA'D", "SA’D", "SAʼD") are dropped alike.
     cleaned = _APOSTROPHES.sub("", _clean(raw).casefold()).replace("&", " and ")
     words = [_latin_plain(w) for w in _TOKEN_RE.findall(cleaned)]
-    single, phrases = legal_forms()
+    single, _ = legal_forms()
+    by_first = _phrases_by_first_word()
     found: list[str] = []  # legal-form classes
     # Multi-word legal forms first ("товарищество с ограниченной ответственностью").
     i = 0
     kept: list[str] = []
     while i < len(words):
-        for phrase, cls in phrases:
+        for phrase, cls in by_first.get(words[i], ()):
             if tuple(words[i : i + len(phrase)]) == phrase or (
                     # the name ends in the phrase cut off ("JOINT STOCK COMPAN"): a field length cut it
                     i + len(phrase) == len(words) and len(words[-1]) >= 4 and tuple(words[i:-1]) == phrase[:-1]
