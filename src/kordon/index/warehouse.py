@@ -405,7 +405,6 @@ class WarehouseView:
         self._code_in = self._index(self.buyer, self.code6, mover_in)
         self._doc_index: tuple[np.ndarray, np.ndarray] | None = None  # built when an SNT names an ESF
         self._totals: dict[tuple[int, int], tuple[float, float]] = {}
-        self._steps: dict[int, tuple[Any, ...]] = {}
 
     def _index(self, a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rows under `mask` sorted by (a, b, date, kind): sorted int64 keys and the row numbers."""
@@ -564,7 +563,7 @@ class WarehouseView:
             total_out += float(self.qty[r])
         return total_in, total_out, total_in - total_out
 
-    TOTALS_KEPT = 1_000_000  # (taxpayer, lot) totals and rows' steps remembered, each: about 150 / 300 MB at most
+    TOTALS_KEPT = 1_000_000  # (taxpayer, lot) pairs remembered: about 150 MB at most
 
     def totals(self, pid: int, lot: int) -> tuple[float, float]:
         """All-time (in, out) of a taxpayer's stock of a lot."""
@@ -582,24 +581,16 @@ class WarehouseView:
     def forget(self) -> None:
         """Drop what the view remembers between questions (benchmarks start each pass cold)."""
         self._totals.clear()
-        self._steps.clear()
 
     # -- tracing --------------------------------------------------------------------------------------
     def _step(self, r: int) -> Step:
-        # A row's fields are read once (a dozen array look-ups): the chains of many SNTs run through the
-        # same purchases. Each Step is new, since its children are the caller's.
-        fields = self._steps.get(r)
-        if fields is None:
-            if len(self._steps) >= self.TOTALS_KEPT:
-                self._steps.clear()
-            kind = "snt_in" if self.inbound[r] else KINDS[self.kind[r]]
-            seller, buyer = int(self.seller[r]), int(self.buyer[r])
-            fields = self._steps[r] = (
-                kind, self.document(r), int(self.row_no[r]), _date(self.date[r]), self.tin(seller),
-                self.name(seller) if seller >= 0 else self.consignor(r), self.tin(buyer), self.name(buyer),
-                self.codes[self.code_of[r]], float(self.qty[r]), self.units[self.unit_of[r]],
-                self.origins[self.origin[r]] if self.origin[r] >= 0 else None, self.lot_label(int(self.lot_of[r])))
-        return Step(*fields)
+        kind = "snt_in" if self.inbound[r] else KINDS[self.kind[r]]
+        seller, buyer = int(self.seller[r]), int(self.buyer[r])
+        return Step(kind=kind, document=self.document(r), row=int(self.row_no[r]), date=_date(self.date[r]),
+                    seller_tin=self.tin(seller), seller_name=self.name(seller) if seller >= 0 else self.consignor(r),
+                    buyer_tin=self.tin(buyer), buyer_name=self.name(buyer), code=self.codes[self.code_of[r]], quantity=float(self.qty[r]),
+                    unit=self.units[self.unit_of[r]], origin=self.origins[self.origin[r]] if self.origin[r] >= 0 else None,
+                    lot=self.lot_label(int(self.lot_of[r])))
 
     def trace_lot(self, tin: str, lot: int, on: dt.date) -> tuple[list[Step], bool]:
         """How a taxpayer's stock of a lot got there by a day: each DT arrival and ESF purchase, each
