@@ -404,7 +404,6 @@ class WarehouseView:
         self._lot_out = self._index(self.seller, self.lot_of, mover_out & has_lot)
         self._code_in = self._index(self.buyer, self.code6, mover_in)
         self._doc_index: tuple[np.ndarray, np.ndarray] | None = None  # built when an SNT names an ESF
-        self._totals: dict[tuple[int, int], tuple[float, float]] = {}
 
     def _index(self, a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rows under `mask` sorted by (a, b, date, kind): sorted int64 keys and the row numbers."""
@@ -563,24 +562,11 @@ class WarehouseView:
             total_out += float(self.qty[r])
         return total_in, total_out, total_in - total_out
 
-    TOTALS_KEPT = 1_000_000  # (taxpayer, lot) pairs remembered: about 150 MB at most
-
     def totals(self, pid: int, lot: int) -> tuple[float, float]:
         """All-time (in, out) of a taxpayer's stock of a lot."""
-        # Remembered: the view never changes, and SNTs whose goods come down the same chains ask the
-        # same middlemen's totals again (the oversold check asks about five an SNT).
-        found = self._totals.get((pid, lot))
-        if found is None:
-            if len(self._totals) >= self.TOTALS_KEPT:
-                self._totals.clear()
-            ins = self._range(self._lot_in, pid, lot)
-            outs = self._range(self._lot_out, pid, lot)
-            found = self._totals[(pid, lot)] = (float(self.qty[ins].sum()), float(self.qty[outs].sum()))
-        return found
-
-    def forget(self) -> None:
-        """Drop what the view remembers between questions (benchmarks start each pass cold)."""
-        self._totals.clear()
+        ins = self._range(self._lot_in, pid, lot)
+        outs = self._range(self._lot_out, pid, lot)
+        return float(self.qty[ins].sum()), float(self.qty[outs].sum())
 
     # -- tracing --------------------------------------------------------------------------------------
     def _step(self, r: int) -> Step:
