@@ -121,3 +121,12 @@ def test_legal_form_slips_do_not_eat_ordinary_words():
     assert name_key("Corporate Finance").legal_forms == ()
     assert name_key("Müller GmbH").legal_forms == ("gmbh",)
     assert compare_names("Siemens GmbH", "Siemens AG", False) < 0.9  # different forms still disagree
+
+
+def test_the_explanation_says_which_side_was_read():
+    found, _ = PartyIndex([ListedEntity("t", "t-1", "Person", "KIM, Jong Un", ["KIM, Jong Un"])]).match(Query("金正恩", "Person"), limit=1)
+    assert found and found[0].score >= 0.9
+    assert "(query read as '김 정은')" in found[0].explanation[0]
+    found, _ = PartyIndex([ListedEntity("t", "t-1", "Person", "金正恩", ["金正恩"])]).match(Query("Kim Jong Un", "Person"), limit=1)
+    assert found and found[0].score >= 0.9
+    assert "(listed name read as '김 정은')" in found[0].explanation[0]

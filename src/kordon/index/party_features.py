@@ -627,7 +627,9 @@ def score_pair(p: Pair) -> PairScore:
             contrib = w * value * (best_name if f.name == "legal_form_mismatch" else 1.0)
             evidence.append((contrib, f"{why} ({f.name} {contrib:+.2f})"))
     r = p.parts()
-    read = "".join(f" read {k.reading!r}" for k in (p.qkey, p.ckey) if k.reading) if p.qkey.reading or p.ckey.reading else ""
+    # Say which side was read: "name 'KIM, Jong Un' (query read as '김 정은')" is the query's Korean reading.
+    read = "".join(f" ({side} read as {k.reading!r})" for side, k in (("query", p.qkey), ("listed name", p.ckey))
+                   if k.reading) if p.qkey.reading or p.ckey.reading else ""
     expl = [f"name {p.ckey.original!r}{read}: {best_expl or 'nothing agreed'} ({best_feature or 'no name feature'} {best_name:.2f})"]
     if best_feature == "name_parts":
         if r.query_left:
