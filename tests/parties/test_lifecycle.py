@@ -93,4 +93,22 @@ def test_real_annex_iv_survives_loading_the_asset_freeze_regulation(shared_data,
     assert a.activated and b.activated and a.list_id != b.list_id
     active = {x.id for x in sl.active_lists(store_url)}
     assert {"eu_oj_32014R0833", "eu_oj_32014R0269"} <= active
-    assert "eu-32014R0833-736" in {e["id"] for e in sl.entities_of(store_url, a.version_pk)}
+    assert "eu-32014R0833-IV-736" in {e["id"] for e in sl.entities_of(store_url, a.version_pk)}
+
+
+def test_each_annex_row_of_the_official_journal_is_its_own_party(shared_data):
+    """The annexes number their rows from 1 each: record 1 of Reg. 833/2014 is SBERBANK (Annex III), JSC Sirius
+    (Annex IV) and the vessel Angara (Annex XLII) — three parties, never one entity with all their names."""
+    from kordon.ingest.sanctions import eu
+
+    path = shared_data / "sanctions_lists" / "eu_official_journal" / "32014R0833.csv.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    result = eu.load(path)
+    by_id = {e["id"]: e for e in result.entities}
+    numbered = {(r["annex"], r["recordId"]) for r in rows if r["recordId"]}
+    assert len([i for i in by_id if not i.split("-")[-1].startswith("n")]) == len(numbered)
+    sber, sirius, angara = by_id["eu-32014R0833-III-1"], by_id["eu-32014R0833-IV-1"], by_id["eu-32014R0833-XLII-1"]
+    assert sber["properties"]["name"] == ["SBERBANK"] and sirius["properties"]["name"] == ["JSC Sirius"]
+    assert angara["schema"] == "Vessel" and angara["properties"]["name"] == ["Angara"]
+    assert not any("SBERBANK" in n for e in by_id.values() if e is not sber for n in e["properties"].get("name", []))

@@ -78,5 +78,5 @@ def test_words_joined_in_one_script_and_split_in_the_other(shared_data, tmp_path
     for name in ("ТОО «Металл Стан»", "Metall Stan LLP", "МеталлСтан", "ЖШС «МЕТАЛЛ СТАН»"):
         d = screen_declaration(decl(name, "KZ"), ctx)
         hits = [h for h in d.hits if h.rule == "parties.sanctions"]
-        assert hits and hits[0].list.entry == "eu-32014R0833-736", name
+        assert hits and hits[0].list.entry == "eu-32014R0833-IV-736", name
         assert hits[0].severity.value == "critical" and d.lane is not Lane.green, name

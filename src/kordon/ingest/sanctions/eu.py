@@ -2,8 +2,10 @@
 
 One file per framework act (CELEX id as name, e.g. 32014R0833.csv for Reg. 833/2014); columns
 are FollowTheMoney property names (name, alias, birthDate, innCode, ogrnCode, imoNumber, address,
-...), multiple values separated by '; '. A folder loads every CSV in it. Rows sharing celex and
-recordId are one party. Licence CC BY-NC 4.0: fine to load, not shipped.
+...), multiple values separated by '; '. A folder loads every CSV in it. One row is one listed party,
+identified by celex, annex and recordId: each annex numbers its rows from 1 (in 32014R0833, record 1 is
+SBERBANK in Annex III, JSC Sirius in Annex IV and the vessel Angara in Annex XLII), so recordId alone
+would fold unrelated parties into one. Licence CC BY-NC 4.0: fine to load, not shipped.
 (The EU Financial Sanctions Files XML/CSV are not read yet.)
 """
 
@@ -48,8 +50,11 @@ def load(path: str | Path, list_id: str = "eu_oj", published: str | None = None)
                 result.errors.append(f"{p.name}:{line}: no celex or name; skipped")
                 continue
             # Some annexes (e.g. 881/2002) number no records: the name is then the stable key.
-            rec = r.get("recordId") or "n" + hashlib.sha1(r["name"].strip().encode()).hexdigest()[:10]
-            eid = f"eu-{r['celex']}-{rec}"
+            if r.get("recordId"):
+                annex = "".join((r.get("annex") or "").split())
+                eid = f"eu-{r['celex']}-{annex + '-' if annex else ''}{r['recordId']}"
+            else:
+                eid = f"eu-{r['celex']}-n{hashlib.sha1(r['name'].strip().encode()).hexdigest()[:10]}"
             ent = entities.get(eid)
             if ent is None:
                 ent = entities[eid] = make_entity(SCHEMA.get(r.get("schema") or "", "LegalEntity"), eid)
