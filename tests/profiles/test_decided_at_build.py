@@ -15,6 +15,7 @@ from kordon.ingest.profiles import bundled_profile_names
 from kordon.models import Declaration
 from kordon.screen import build_context
 from kordon.screen.pipeline import run_rules
+from kordon.screen.registry import RULES
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "declarations.jsonl"
 
@@ -77,7 +78,53 @@ def test_a_list_of_decided_hits_is_left_alone_only_under_its_profile(ctx):
     again = apply_profile(list(built), kz)
     assert _dump(again) == _dump(apply_profile(run_rules(d, ctx), kz))
     assert {h.legal_basis.profile for h in again if h.legal_basis} == {"kz_customs"}
-    # A kz_customs hit that needs the item's other hits is decided once all the rules ran, never as it is built.
+    # A kz_customs hit that needs the item's other hits (the lists it is exactly on) is decided as it is built
+    # from the goods hits built before it, once an equal hit was decided.
     under_kz = run_rules(d, ctx, profile=kz)
-    assert isinstance(under_kz, Decided) and under_kz.profile is None
-    assert any(h.legal_basis is None and h.rule == "route.foreign_origin_reexport" for h in under_kz)
+    assert isinstance(under_kz, Decided) and under_kz.profile is kz
+    assert any(h.legal_basis is not None and h.rule == "route.foreign_origin_reexport" for h in under_kz)
+
+
+def test_a_goods_rule_after_a_hit_that_needs_it_leaves_that_hit_to_apply_profile(ctx, monkeypatch):
+    """A rule pack that runs the goods rules after route.foreign_origin_reexport: the route hit cannot be decided as
+    it is built (the item's goods hits are not all known yet); the rules run again and leave it pending."""
+    kz = load_profile("kz_customs")
+    moved = copy.copy(ctx)
+    moved.rules = copy.copy(ctx.rules)
+    goods = ["goods.chpl", "goods.eu_russia", "goods.national"]
+    order = [k for k in ctx.rules.rules if k not in goods]
+    at = order.index("route.foreign_origin_reexport") + 1
+    order[at:at] = goods
+    moved.rules.rules = {k: ctx.rules.rules[k] for k in order}
+    decls = _declarations()
+    for _ in range(2):
+        for d in decls:
+            built = run_rules(d, moved, profile=kz)
+            assert _dump(apply_profile(built, kz)) == _dump(apply_profile(run_rules(d, moved), kz)), d.id
+    d = next(d for d in decls if any(h.rule == "route.foreign_origin_reexport" for h in run_rules(d, moved)))
+    calls = []
+    chpl = RULES["goods.chpl"]
+    monkeypatch.setitem(RULES, "goods.chpl", lambda *a: calls.append(1) or chpl(*a))
+    built = run_rules(d, moved, profile=kz)
+    assert len(calls) == 2  # run again: the first run decided a hit before the goods rules it needs had run
+    assert built.profile is None
+    assert all(h.legal_basis is None for h in built if h.rule == "route.foreign_origin_reexport")
+    calls.clear()
+    run_rules(d, ctx, profile=kz)
+    assert len(calls) == 1  # the bundled order needs no second run
+
+
+@pytest.mark.parametrize("name", ["none", *bundled_profile_names()])
+def test_goods_hits_from_remembered_outcomes_equal_fresh_ones(ctx, name):
+    """The goods rules remember each outcome apart from the item's words (kordon.screen.goods._judged): a hit
+    built from a remembered outcome, under any profile, equals the hit built with nothing remembered."""
+    profile = None if name == "none" else load_profile(name)
+    decls = _declarations()
+    fresh = []
+    for d in decls:
+        ctx.judged.clear()
+        fresh.append(_dump(apply_profile(run_rules(d, ctx, profile=profile), profile)))
+    for _ in range(2):
+        for d, expected in zip(decls, fresh):
+            assert _dump(apply_profile(run_rules(d, ctx, profile=profile), profile)) == expected, d.id
+    assert any(j is not None and (profile is None or j.decided) for _, _, j in ctx.judged.values())

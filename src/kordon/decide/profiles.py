@@ -216,18 +216,52 @@ Outcome = tuple[Action | None, LegalBasis, str, dict[str, str]]
 
 class Deciding:
     """The profile under which one declaration's hits are decided as they are built, and how many were not
-    (apply_profile decides those once all the rules ran)."""
+    (apply_profile decides those once all the rules ran).
 
-    __slots__ = ("at", "compiled", "pending")
+    Under a profile whose provisions look at an item's other hits (`item_on`: the lists on which the item has an
+    exact entry), the goods rules note those lists here as they build their hits (`exact`), and a later rule's
+    hit about the item is decided where it is built from them (`item_hit`). That holds only if no goods rule
+    runs after it; one that does sets `redo`, and run_rules runs the rules again leaving such hits to
+    apply_profile."""
 
-    def __init__(self, compiled: CompiledProfile):
+    __slots__ = ("at", "compiled", "exact", "item_rules", "items_built", "pending", "redo")
+
+    def __init__(self, compiled: CompiledProfile, items: bool = True):
         self.compiled = compiled
         self.at = compiled.at  # per rule id: its KeySpec.at
         self.pending = 0
+        self.item_rules = compiled.item_rules if items else frozenset()
+        self.exact: dict[str, set[str]] | None = {} if self.item_rules else None
+        self.items_built = 0
+        self.redo = False
 
     def first(self, rule: str) -> Callable[..., tuple[Action | None, LegalBasis, str] | None]:
         """KeySpec.at of a rule not seen before under this profile."""
         return self.compiled.key_spec(rule).at
+
+    def way(self, rule: str) -> KeySpec:
+        """How the rule's hits are decided under this profile (one object per profile version and rule)."""
+        return self.compiled.keys.get(rule) or self.compiled.key_spec(rule)
+
+    def noted(self, subject: str, list_id: str) -> None:
+        """A goods hit about `subject` with an exact, non-illustrative entry of `list_id` (what _exact_lists reads)."""
+        if self.items_built:
+            self.redo = True
+        assert self.exact is not None
+        found = self.exact.get(subject)
+        if found is None:
+            self.exact[subject] = {list_id}
+        else:
+            found.add(list_id)
+
+    def item_hit(self, rule: str, subject: str, ev: dict[str, Any], action: Action | None, severity: Severity,
+                 lst: Any, explanation: str, consequence: str | None, note: str) -> tuple[Action | None, LegalBasis, str] | None:
+        """KeySpec.at of a rule whose provisions look at the item's other hits, given the lists noted so far."""
+        if self.exact is None or rule not in self.item_rules:
+            return None
+        self.items_built += 1
+        item_on = frozenset(self.exact.get(subject, ()))
+        return self.way(rule).at_item(ev, action, severity, lst, explanation, consequence, note, item_on)
 
 
 def _at_hit(way: KeySpec, found: Outcome, ev: dict[str, Any], explanation: str, consequence: str | None,
@@ -288,7 +322,7 @@ class KeySpec:
     The key function is generated once per rule as straight-line code: it runs for every hit, and a
     loop over the names to read would cost as much as the rest of applying a profile (docs/performance.md)."""
 
-    __slots__ = ("at", "exempt", "goods", "item", "key", "memo")
+    __slots__ = ("at", "at_item", "exempt", "goods", "item", "key", "memo")
 
     def __init__(self, rule: str, facts: list[str], words: list[str], action: bool):
         names = dict.fromkeys([*facts, *words])
@@ -307,13 +341,13 @@ class KeySpec:
         # The same key from a hit's fields (after the rules ran) and from the values a hit is being built
         # of (kordon.screen.hits.make_hit): both fill and read one memo.
         at_hit = (body.replace('f["action"]', "action").replace('f["severity"]', "severity")
-                  .replace('(lst := f["list"])', "lst").replace("item_on", "None"))
+                  .replace('(lst := f["list"])', "lst"))
         # `at`: the outcome and explanation of a hit being built (kordon.screen.hits.make_hit) when an equal
         # hit was decided before, else None (apply_profile decides it after the rules ran); exactly what
         # apply_profile writes into the built hit: the finding, with the rule's own consequence (less a
         # goods rule's closing action), then the legal sentence. Its common case is inline: it runs per hit.
         source = (f"def key(f, item_on):\n    ev = f['evidence']\n    return ({body},)\n"
-                  "def at(ev, action, severity, lst, explanation, consequence, note):\n"
+                  "def at(ev, action, severity, lst, explanation, consequence, note, item_on=None):\n"
                   "    try:\n"
                   f"        found = get(({at_hit},))\n"
                   "    except TypeError:\n"  # evidence of an unexpected (unhashable) shape
@@ -334,9 +368,12 @@ class KeySpec:
         scope: dict[str, Any] = {"get": self.memo.get, "slow": _at_hit, "way": self, "ILLUSTRATIVE": ILLUSTRATIVE}
         exec(compile(source, f"<profile key of {rule}>", "exec"), scope)  # noqa: S102 - our own names only
         self.key: Callable[[dict[str, Any], frozenset[str] | None], tuple] = scope["key"]
-        # Decided after all the rules ran, not where the hit is built: it needs the declaration's other hits.
+        # A rule whose provisions look at the item's other hits is decided where it is built only when they are
+        # known (Deciding.item_hit, given them), else after all the rules ran.
         self.at: Callable[..., tuple[Action | None, LegalBasis, str] | None] = \
             _never if self.exempt or self.item else scope["at"]
+        self.at_item: Callable[..., tuple[Action | None, LegalBasis, str] | None] = \
+            scope["at"] if self.item and not self.exempt else _never
 
 
 # The profile under which the hits being built are decided as they are built (set by

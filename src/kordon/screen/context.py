@@ -33,6 +33,8 @@ class ScreeningContext:
 
     # Several rules ask which items are listed; the answer is computed once per declaration.
     _matches_slot: tuple[Any, list] = field(default=(None, []), repr=False)
+    # The goods rules' outcomes per kind of finding, for this context's lists (kordon.screen.goods._judged).
+    judged: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.restricted = frozenset(self.settings.restricted_destinations)

@@ -37,7 +37,8 @@ from kordon.models import (
     Severity,
 )
 from kordon.screen.context import ScreeningContext
-from kordon.screen.hits import lower, make_hit
+from kordon.decide.profiles import DECIDING
+from kordon.screen.hits import Judged, judged_hit, lower, make_hit
 from kordon.screen.registry import rule
 
 # Which rule speaks for which list; a user's own list counts as a national licensing list
@@ -253,45 +254,65 @@ def _goods_hits(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Ite
     edition = decl.hs_edition or edition_for(decl.date)
     restricted = restricted_parties(decl, ctx)
     on = ctx.list_date(decl).isoformat()
+    deciding = DECIDING.get()
+    way = None if deciding is None else deciding.way(spec.id)
+    memo = ctx.judged
     for i, m in mine:
         item = decl.items[i]
         how = precision(m)
         bound = covered(restricted, m)
-        outcome = _judge(decl, item, m, how, bound)
-        if outcome is None:
-            continue
         named = _named_in_description(item, m) if how == "may_fall_under" and not item.licence else None
+        judged = _judged(memo, spec, decl, item, m, how, bound, named)
+        if judged is None:
+            continue
+        if deciding is not None and deciding.exact is not None and how == "exact" and not m.entry.illustrative:
+            deciding.noted(f"items[{i}]", m.list.id)
+        yield judged_hit(judged, f"items[{i}]", _describe(item, i, m, how), {
+            "hs_code": item.hs_code,
+            "edition": edition,
+            "listed_code": m.entry.code,
+            "category": m.entry.category,
+            "precision": how,
+            "partial": m.partial,
+            "via_correlation": m.relationship,
+            "link_weakness": m.weakness,
+            "fanout": m.fanout,
+            "licence": item.licence,
+            "bound_for": bound,
+            "destinations": destinations(m),
+            "settle_with": None if how == "exact" else view(m.list).settle,
+            "legal_basis": m.entry.legal_basis or m.list.legal_basis,
+            "illustrative": m.entry.illustrative,
+            "lists_in_force_on": on,
+        }, way)
+
+
+def _judged(memo: dict, spec: RuleSpec, decl: Declaration, item: Item, m: GoodsMatch, how: str, bound: list[str],
+            named: str | None) -> Judged | None:
+    """The outcome of one match, remembered per screening context (one list snapshot) under all it reads apart from
+    the item's words: the match, its precision, the covered restricted destinations, the licence, the declaration
+    type and the words of the description that name the listed kind of goods. None: the measure does not reach
+    this declaration."""
+    key = (spec.id, id(m), how, tuple(bound), item.licence, decl.type, named)
+    found = memo.get(key)
+    if found is not None and found[0] is m and found[1] is spec:  # not a recycled id
+        judged: Judged | None = found[2]
+        return judged
+    outcome = _judge(decl, item, m, how, bound)
+    judged = None
+    if outcome is not None:
         if named:
             outcome = _confirm(outcome, named)
         severity, action, consequence = _weigh(outcome, m.weakness)
-        yield make_hit(
-            spec,
-            severity=severity,
-            subject=f"items[{i}]",
-            explanation=_describe(item, i, m, how),
-            consequence=consequence,
-            note=" (illustrative list entry)" if m.entry.illustrative else "",
-            action=action,
-            list_ref=ListRef(id=m.list.id, version=m.list.version, entry=m.entry.code),
-            evidence={
-                "hs_code": item.hs_code,
-                "edition": edition,
-                "listed_code": m.entry.code,
-                "category": m.entry.category,
-                "precision": how,
-                "partial": m.partial,
-                "via_correlation": m.relationship,
-                "link_weakness": m.weakness,
-                "fanout": m.fanout,
-                "licence": item.licence,
-                "bound_for": bound,
-                "destinations": destinations(m),
-                "settle_with": None if how == "exact" else view(m.list).settle,
-                "legal_basis": m.entry.legal_basis or m.list.legal_basis,
-                "illustrative": m.entry.illustrative,
-                "lists_in_force_on": on,
-            },
-        )
+        judged = Judged(spec, severity, action, ListRef(id=m.list.id, version=m.list.version, entry=m.entry.code),
+                        consequence, " (illustrative list entry)" if m.entry.illustrative else "")
+    if len(memo) >= _JUDGED_MAX:
+        memo.clear()
+    memo[key] = (m, spec, judged)
+    return judged
+
+
+_JUDGED_MAX = 50_000
 
 
 @rule("goods.chpl")

@@ -18,12 +18,26 @@ def run_rules(decl: Declaration, ctx: ScreeningContext, only: tuple[str, ...] | 
               profile: Profile | None = None) -> list[Hit]:
     """The hits of every enabled rule (of those whose ids start with `only`). Under `profile` most hits are
     built already decided (their action, legal basis and explanation under it); apply_profile decides the rest."""
+    if profile is None:
+        return _run(decl, ctx, only, None)
+    compiled = compile_profile(profile)
+    deciding = Deciding(compiled)
+    hits = _run(decl, ctx, only, deciding)
+    if deciding.redo:  # a goods rule ran after a hit that needed its findings: those are left to apply_profile
+        deciding = Deciding(compiled, items=False)
+        hits = _run(decl, ctx, only, deciding)
+    assert isinstance(hits, Decided)
+    if not deciding.pending:
+        hits.profile = profile
+    return hits
+
+
+def _run(decl: Declaration, ctx: ScreeningContext, only: tuple[str, ...] | None, deciding: Deciding | None) -> list[Hit]:
     hits: list[Hit] = []
-    deciding = decided = token = None
-    if profile is not None:
-        deciding = Deciding(compile_profile(profile))
-        hits = decided = Decided()
-        decided.profile = None
+    token = None
+    if deciding is not None:
+        hits = Decided()
+        hits.profile = None
         token = DECIDING.set(deciding)
     try:
         for spec in ctx.rules.enabled():
@@ -36,8 +50,6 @@ def run_rules(decl: Declaration, ctx: ScreeningContext, only: tuple[str, ...] | 
     finally:
         if token is not None:
             DECIDING.reset(token)
-    if decided is not None and deciding is not None and not deciding.pending:
-        decided.profile = profile
     return hits
 
 
