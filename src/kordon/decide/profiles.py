@@ -219,10 +219,10 @@ class Deciding:
     (apply_profile decides those once all the rules ran).
 
     Under a profile whose provisions look at an item's other hits (`item_on`: the lists on which the item has an
-    exact entry), the goods rules note those lists here as they build their hits (`exact`), and a later rule's
-    hit about the item is decided where it is built from them (`item_hit`). That holds only if no goods rule
-    runs after it; one that does sets `redo`, and run_rules runs the rules again leaving such hits to
-    apply_profile."""
+    exact, non-illustrative entry), the goods rules note those lists here as they build their hits (`exact`,
+    kordon.screen.goods), and a later rule's hit about the item is decided where it is built from them
+    (`item_hit`). That holds only if no goods rule runs after it; one that does sets `redo`, and run_rules runs
+    the rules again leaving such hits to apply_profile."""
 
     __slots__ = ("at", "compiled", "exact", "item_rules", "items_built", "pending", "redo")
 
@@ -242,17 +242,6 @@ class Deciding:
     def way(self, rule: str) -> KeySpec:
         """How the rule's hits are decided under this profile (one object per profile version and rule)."""
         return self.compiled.keys.get(rule) or self.compiled.key_spec(rule)
-
-    def noted(self, subject: str, list_id: str) -> None:
-        """A goods hit about `subject` with an exact, non-illustrative entry of `list_id` (what _exact_lists reads)."""
-        if self.items_built:
-            self.redo = True
-        assert self.exact is not None
-        found = self.exact.get(subject)
-        if found is None:
-            self.exact[subject] = {list_id}
-        else:
-            found.add(list_id)
 
     def item_hit(self, rule: str, subject: str, ev: dict[str, Any], action: Action | None, severity: Severity,
                  lst: Any, explanation: str, consequence: str | None, note: str) -> tuple[Action | None, LegalBasis, str] | None:

@@ -255,7 +255,11 @@ def _goods_hits(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Ite
     restricted = restricted_parties(decl, ctx)
     on = ctx.list_date(decl).isoformat()
     deciding = DECIDING.get()
-    way = None if deciding is None else deciding.way(spec.id)
+    way = exact = None
+    if deciding is not None:
+        way, exact = deciding.way(spec.id), deciding.exact
+        if exact is not None and deciding.items_built:
+            deciding.redo = True  # a hit that needed this rule's findings was decided before it ran
     memo = ctx.judged
     for i, m in mine:
         item = decl.items[i]
@@ -265,9 +269,15 @@ def _goods_hits(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Ite
         judged = _judged(memo, spec, decl, item, m, how, bound, named)
         if judged is None:
             continue
-        if deciding is not None and deciding.exact is not None and how == "exact" and not m.entry.illustrative:
-            deciding.noted(f"items[{i}]", m.list.id)
-        yield judged_hit(judged, f"items[{i}]", _describe(item, i, m, how), {
+        subject = f"items[{i}]"
+        if exact is not None and how == "exact" and not m.entry.illustrative:
+            # What apply_profile's _exact_lists reads of the item's hits, for a later rule's hit about it.
+            noted = exact.get(subject)
+            if noted is None:
+                exact[subject] = {m.list.id}
+            else:
+                noted.add(m.list.id)
+        yield judged_hit(judged, subject, _describe(item, i, m, how), {
             "hs_code": item.hs_code,
             "edition": edition,
             "listed_code": m.entry.code,
