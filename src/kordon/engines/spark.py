@@ -445,5 +445,4 @@ def _shippable(ctx: "ScreeningContext") -> "ScreeningContext":
     out = copy.copy(ctx)
     out.extras = {k: v for k, v in ctx.extras.items() if k != "history"}
     out._matches_slot = (None, [])
-    out.judged = {}
     return out

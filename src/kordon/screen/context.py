@@ -39,6 +39,14 @@ class ScreeningContext:
     def __post_init__(self) -> None:
         self.restricted = frozenset(self.settings.restricted_destinations)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Shipped to worker processes and Spark executors without what it remembered: those entries are keyed by
+        # the identity of this process's list matches and would only be forgotten there.
+        state = self.__dict__.copy()
+        state["judged"] = {}
+        state["_matches_slot"] = (None, [])
+        return state
+
     def list_date(self, decl: Declaration) -> dt.date:
         """The date that decides which list entries are in force: the lodgement, else the screening time
         (the decision time when replaying) — never the date the declarant wrote."""
