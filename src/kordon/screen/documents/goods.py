@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
 from kordon.index.hs import EAEU, declaration_editions, validate_code
@@ -195,7 +195,7 @@ def goods_and_parties(snt: SNT, ctx: ScreeningContext, profile: str | None = Non
     return [r.model_copy() for _, _, _, r in found]
 
 
-def _in_order(known: list[list[tuple[str, Reason]] | None], order: dict[str, int]) -> list[Reason]:
+def _in_order(known: Sequence[list[tuple[str, Reason]] | None], order: dict[str, int]) -> list[Reason]:
     """The remembered findings of each party, then each row, in the rules' order: rule by rule, and within a rule
     party by party, row by row, as each rule goes (each reason a copy: the verdict sets its effect)."""
     parts = sorted(((order.get(rule, len(order)), n, seq, reason)
