@@ -108,17 +108,21 @@ class ScreeningMemo:
                                     for i, (section, row) in enumerate(snt.rows())]
         return party_keys, row_keys
 
-    def remember(self, party_keys: list[Hashable], row_keys: list[Hashable], reasons: list[tuple[str, str, int, Reason]]) -> None:
+    def remember(self, party_keys: list[Hashable], row_keys: list[Hashable],
+                 reasons: list[tuple[str, str, int, Reason]]) -> tuple[list[list[tuple[str, Reason]]], list[list[tuple[str, Reason]]]]:
+        """Keep the findings of these parties and rows; returns them per party and per row (read back from the
+        lists made here, not from the memo, which another thread may have cleared meanwhile)."""
+        parties: list[list[tuple[str, Reason]]] = [[] for _ in party_keys]
+        rows: list[list[tuple[str, Reason]]] = [[] for _ in row_keys]
+        for rule, kind, index, reason in reasons:
+            (parties if kind == "parties" else rows)[index].append((rule, reason))
         if len(self.parties) >= self.limit:
             self.parties.clear()
         if len(self.rows) >= self.row_limit:
             self.rows.clear()
-        for key in party_keys:
-            self.parties[key] = []
-        for key in row_keys:
-            self.rows[key] = []
-        for rule, kind, index, reason in reasons:
-            (self.parties[party_keys[index]] if kind == "parties" else self.rows[row_keys[index]]).append((rule, reason))
+        self.parties.update(zip(party_keys, parties))
+        self.rows.update(zip(row_keys, rows))
+        return parties, rows
 
 
 def _day(code: str, day: dt.date, national: bool) -> Hashable:
@@ -184,11 +188,9 @@ def goods_and_parties(snt: SNT, ctx: ScreeningContext, profile: str | None = Non
         if whole and all(kind == side for _, kind, _, _ in found) and ctx.today() == today:
             if parties_known:
                 memo.parties_reused += 1
-                memo.remember([], row_keys, found)
-                return _in_order(parties + [memo.rows[k] for k in row_keys], memo.order)
+                return _in_order([*parties, *memo.remember([], row_keys, found)[1]], memo.order)
             memo.rows_reused += 1
-            memo.remember(party_keys, [], found)
-            return _in_order([memo.parties[k] for k in party_keys] + rows, memo.order)
+            return _in_order([*memo.remember(party_keys, [], found)[0], *rows], memo.order)
     found, whole = _screen(snt, ctx, profile)
     if whole and ctx.today() == today:  # not across midnight: the findings name the day of screening
         memo.remember(party_keys, row_keys, found)
