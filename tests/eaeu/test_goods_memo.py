@@ -110,6 +110,8 @@ def test_remembered_findings_are_byte_identical_to_fresh_ones(screening, profile
     # Rows that differ only in quantity or in a shipping day of the same editions were answered from memory.
     assert memo.hits >= len(stream), (memo.hits, memo.misses)
     assert memo.misses <= len(stream) // 2, (memo.hits, memo.misses)
+    # New parties with rows seen before (the listed customer) ran the party rules alone, and the reverse the goods rules.
+    assert memo.rows_reused >= 1 and memo.parties_reused >= 1, (memo.rows_reused, memo.parties_reused)
 
 
 def test_the_findings_differ_where_the_key_says_they_do(screening):
