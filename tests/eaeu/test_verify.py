@@ -336,8 +336,11 @@ def test_known_parties_with_new_rows_give_the_same_verdicts(full_ctx):
         s["registrationNumber"] = f"{s['registrationNumber']}-AGAIN-{n}"
         for row in (r for key in ("exportControlProducts", "products") for r in s.get(key) or []):
             row["quantity"] = round(float(row["quantity"]) * (0.5 + n / 10), 3)
+            if n % 2:  # a row never seen (its name is in the row's key); the others differ only in what the key leaves out
+                row["productName"] = f"{row.get('productName') or 'товар'}, партия {n}"
         if n % 3 == 0:
             s["date"] = s["date"][:8] + "27"
+            s.pop("shippingDate", None)
         again.append(s)
     stream = [d for d in (DOCUMENT.validate_python(s) for s in [*first, *again]) if isinstance(d, SNT) and not d.inbound]
 
@@ -347,6 +350,6 @@ def test_known_parties_with_new_rows_give_the_same_verdicts(full_ctx):
     for s in stream:
         assert verify_snt(s, view, remembered).model_dump(mode="json", exclude={"verified_at"}) == \
             verify_snt(s, view, plain).model_dump(mode="json", exclude={"verified_at"}), s.registrationNumber
-    assert memo.parties_reused >= len(again) // 2
+    assert memo.parties_reused >= len(again) // 3 and memo.hits >= len(again) // 3, (memo.parties_reused, memo.hits)
     hit = verify_snt(stream[-1], view, remembered)
     assert any(r.code == "parties.sanctions" for r in hit.reasons), hit.reasons

@@ -85,7 +85,7 @@ class DTItem(_Open):
     codeTNVED: Code
     description: str = Field("", max_length=4000)
     originCountry: Country = Field(description="Country of origin: the only document that fixes it for foreign goods")
-    quantity: float = Field(ge=0)
+    quantity: float = Field(ge=0, allow_inf_nan=False)
     unit: str = Field(min_length=1, max_length=50)
     netWeight: float | None = Field(None, ge=0)
     customsValue: float | None = Field(None, ge=0)
@@ -124,7 +124,7 @@ class ESFProduct(_Open):
     description: str = Field("", max_length=4000)
     # On the official ESF form the TN VED code of a product row is the field `unitCode`.
     unitCode: Code
-    quantity: float
+    quantity: float = Field(allow_inf_nan=False)  # an infinite quantity would fill any balance
     unit: str = Field(min_length=1, max_length=50)
     unitPrice: float | None = Field(None, ge=0)
     priceWithoutTax: float | None = None
@@ -197,7 +197,7 @@ class SNTProduct(_Open):
     truOriginCode: str | None = Field(None, max_length=10, coerce_numbers_to_str=True)
     productName: str = Field("", max_length=4000)
     codeTNVED: Code
-    quantity: float = Field(ge=0)
+    quantity: float = Field(ge=0, allow_inf_nan=False)
     unit: str = Field(min_length=1, max_length=50)
     price: float | None = Field(None, ge=0)
     netWeight: float | None = Field(None, ge=0)

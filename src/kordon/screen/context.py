@@ -52,6 +52,10 @@ class ScreeningContext:
         (the decision time when replaying) — never the date the declarant wrote."""
         if decl.lodged_at is not None:
             return decl.lodged_at.date()
+        return self.today()
+
+    def today(self) -> dt.date:
+        """The day of screening (the decision time when replaying)."""
         return (self.as_of or dt.datetime.now(dt.UTC)).date()
 
     def item_matches(self, decl: Declaration) -> list[list[GoodsMatch]]:
