@@ -494,15 +494,17 @@ class PartyIndex:
 
     def _best_pairs(self, query: Query, key: NameKey, bound: tuple[float, set[int]] | None = None) -> dict[int, tuple[float, NameKey, Any]]:
         """Each retrieved entity on its best (query name, listed name) pair (ties: the higher name score).
-        With `bound` (floor, entities to score in full), pairs whose score_bound is below the floor are skipped."""
+        With `bound` (floor, entities to score in full), pairs that cannot reach the floor (PairBound.reaches) are skipped."""
         person = query.schema == "Person"
         # A name carrying a legal form ("ООО «Нова»") is a firm, not a listed vessel or aircraft. (Persons stay:
         # two-letter forms such as SA, AG, AB also occur in people's names: "SA'D", "IYAD AG GHALI".)
         firm = not query.schema and bool(key.legal_forms)
         best: dict[int, tuple[float, NameKey, Any]] = {}
         bounder = PairBound(key) if bound is not None else None
+        # The margin keeps a pair whose score equals the floor although the bound, summed in another order, is an ulp below.
+        floor, in_full = (bound[0] - 1e-9, bound[1]) if bound is not None else (0.0, set())
         for g in self.candidates(key):
-            shared: dict[bool, dict[str, Any]] = {True: {}, False: {}}  # name comparisons of the group, person or not
+            shared: dict[bool, dict[str, Any]] | None = None  # name comparisons of the group, person or not
             for k_idx in self.members[g]:
                 e_idx, ckey = self.name_keys[k_idx]
                 ent = self.entities[e_idx]
@@ -513,9 +515,10 @@ class PartyIndex:
                     # a sole trader (ИП, ЖК) is the person.
                     continue
                 as_person = person or ent.schema == "Person"
-                # The margin keeps a pair whose score equals the floor although the bound, summed in another order, is an ulp below.
-                if bound is not None and bounder is not None and e_idx not in bound[1] and bounder(ckey, as_person) < bound[0] - 1e-9:
+                if bounder is not None and e_idx not in in_full and not bounder.reaches(ckey, as_person, floor):
                     continue
+                if shared is None:
+                    shared = {True: {}, False: {}}
                 ps = score_pair(Pair(query, key, ent, ckey, as_person, shared[as_person]))
                 prev = best.get(e_idx)
                 if prev is None or (ps.score, ps.name_score) > (prev[0], prev[2].name_score):
