@@ -27,6 +27,7 @@ from kordon.index.party_features import (
     part_weight,
     score_pair,
     scorer_config,
+    scorer_generation,
     skeleton_tokens,
     token_sim,
 )
@@ -232,6 +233,8 @@ class PartyIndex:
         # can never outlive it or be mistaken for another index's answers.
         self.memo: dict[tuple, tuple[list[Candidate], list[str]]] = {}
         self.shared_memo: dict[tuple, list[tuple[ListedEntity, str]]] = {}  # the same for shared()
+        self.similar_memo: dict[str, dict[str, float]] = {}  # query part -> similar list parts (_similar_tokens) ...
+        self.similar_generation = scorer_generation()  # ... under the scorer values of this generation
         joined: set[str] = set()
         for e_idx, ent in enumerate(self.entities):
             self._add_names(e_idx, ent, members, group_of, token_names, joined)
@@ -296,6 +299,12 @@ class PartyIndex:
             if ak:
                 self.by_address[ak].append(e_idx)
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Unpickled in another process (the disk cache, Spark's workers), whose scorer values may differ.
+        self.__dict__.update(state)
+        self.similar_memo = {}
+        self.similar_generation = scorer_generation()
+
     def __len__(self) -> int:
         return len(self.entities)
 
@@ -303,8 +312,21 @@ class PartyIndex:
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(sorted(self.versions.items())).encode()).hexdigest()[:16]
 
+    SIMILAR_MAX = 100_000  # query parts whose similar list parts are remembered (names repeat their given names)
+
     def _similar_tokens(self, token: str) -> dict[str, float]:
-        """List parts within about two edits of a query part, with their similarity (> 0)."""
+        """List parts within about two edits of a query part, with their similarity (> 0); remembered per part for
+        the scorer values in force (callers only read the answer)."""
+        memo = self.similar_memo
+        if self.similar_generation != scorer_generation() or len(memo) >= self.SIMILAR_MAX:
+            memo.clear()
+            self.similar_generation = scorer_generation()
+        found = memo.get(token)
+        if found is None:
+            found = memo[token] = self._similar_uncached(token)
+        return found
+
+    def _similar_uncached(self, token: str) -> dict[str, float]:
         found: dict[str, float] = {}
         # In sorted order: the order of these parts decides the order in which coverage is summed in _gather, and
         # floating-point sums in another order differ in the last bit, which can move a name across a ranking cap.

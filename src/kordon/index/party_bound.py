@@ -76,82 +76,12 @@ def _merged_cached(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(_merge_split(list(a), list(b)))
 
 
-def _may_pair(a: str, b: str) -> bool:
-    """True where ``token_sim(a, b) > 0`` (and possibly elsewhere). A number of two digits or more agrees with
-    nothing but itself and the one-letter initial it starts with (token_sim's branches before its number test);
-    answered here, so that a query's new number does not fill token_sim's cache with pairs scoring 0."""
-    if len(a) > 1 and a.isdigit():
-        return a == b or b == a[0]
-    if len(b) > 1 and b.isdigit():
-        return a == b or a == b[0]
-    return token_sim(a, b) > 0
-
-
-def _pairable(qa: tuple[str, ...], ca: tuple[str, ...]) -> tuple[float, list[str], list[str]]:
-    """The weight of the parts that could pair (_may_pair with some part of the other side), and the parts
-    of each side that surely stay unpaired."""
-    c_pairs = [False] * len(ca)
-    paired = 0.0
-    q_left: list[str] = []
-    sim = token_sim
-    for a in qa:
-        hit = False
-        number = len(a) > 1 and a.isdigit()
-        for j, b in enumerate(ca):
-            # _may_pair, inlined: this loop runs for every part of every name retrieved.
-            if (a == b or b == a[0]) if number else ((a == b or a == b[0]) if len(b) > 1 and b.isdigit() else sim(a, b) > 0):
-                hit = c_pairs[j] = True
-        if hit:
-            paired += part_weight(a)
-        else:
-            q_left.append(a)
-    c_left: list[str] = []
-    for b, hit in zip(ca, c_pairs):
-        if hit:
-            paired += part_weight(b)
-        else:
-            c_left.append(b)
-    return paired, q_left, c_left
-
-
 def parts_bound(q: NameKey, c: NameKey, person: bool) -> float:
     """An upper bound on ``compare_parts(q, c, person).score`` (see the module's proof)."""
     if q.syllabic or c.syllabic:
         return compare_parts(q, c, person).score  # syllable by syllable (or character by character): the value itself
     qt, ct = (_untitled(k.tokens) if person and not k.abjad else k.tokens for k in (q, c))
-    return _parts_bound(_merged(qt, ct), _merged(ct, qt), person)
-
-
-def _parts_bound(qa: tuple[str, ...], ca: tuple[str, ...], person: bool) -> float:
-    if not qa or not ca:
-        return 0.0
-    paired, q_left, c_left = _pairable(qa, ca)
-    if not paired:
-        return 0.0  # nothing agrees: compare_parts gives 0
-    n = scorer_config()["name"]
-    both_left = bool(q_left) and bool(c_left)  # then nothing is forgiven (_forgiven is not called)
-    # One pass over the parts surely left over: what of each stays in the denominator whatever _forgiven forgives,
-    # whether a number is among them, and whether each side has one that is not a particle.
-    left = 0.0
-    number = False
-    words = [False, False]
-    for side, parts in enumerate((q_left, c_left)):
-        for t in parts:
-            w = part_weight(t)
-            if _is_number(t):
-                number = True
-            elif not both_left:
-                share = (n["missing_patronymic"] if is_patronymic(t) else n["missing_part_person"]) if person else n["missing_part_org"]
-                w *= 1.0 - float(share)
-            left += w
-            if not is_particle(t):
-                words[side] = True
-    bound = paired / (paired + left)
-    if words[0] and words[1]:
-        bound -= n["disagreeing_parts_penalty"]
-    if number:
-        bound *= n["number_mismatch_factor"]
-    return max(0.0, min(bound, 1.0))
+    return _shaped_bound(_shape(_merged(qt, ct)), _shape(_merged(ct, qt)), *_left_terms(scorer_config()["name"], person))
 
 
 @lru_cache(maxsize=200_000)
@@ -167,7 +97,7 @@ Shape = tuple[tuple[str, ...], tuple[float, ...], tuple[int, ...], tuple[bool, .
 
 @lru_cache(maxsize=200_000)
 def _shape(tokens: tuple[str, ...]) -> Shape:
-    """What _parts_bound reads of each part, read once per name instead of once per pair: the part, its weight, its
+    """What the parts bound reads of each part, read once per name instead of once per pair: the part, its weight, its
     kind (_is_number, else is_patronymic), whether it is a word (not a particle), and whether _pairable takes it as a
     number (two digits or more)."""
     return (tokens, tuple(part_weight(t) for t in tokens),
@@ -182,6 +112,79 @@ def _listed_side(tokens: tuple[str, ...]) -> tuple[Any, ...]:
     person = _untitled(tokens)
     return ((tokens, _joinable(tokens), _shape(tokens)), (person, _joinable(person), _shape(person)),
             tuple(t for t in tokens if not t.isdigit()), tuple(t for t in person if not t.isdigit()), _joined_shape(tokens))
+
+
+def _pairable(q: Shape, c: Shape) -> tuple[float, list[int], list[int]]:
+    """The weight of the parts that could pair (token_sim > 0 with some part of the other side), and the parts of
+    each side that surely stay unpaired. A number of two digits or more agrees with nothing but itself and the
+    one-letter initial it starts with (token_sim's branches before its number test): answered here, so that a
+    query's new number does not fill token_sim's cache with pairs scoring 0."""
+    qa, qw, _, _, q_num = q
+    ca, cw, _, _, c_num = c
+    c_hit = [False] * len(ca)
+    paired = 0.0
+    q_left: list[int] = []
+    sim = token_sim
+    for i, a in enumerate(qa):
+        hit = False
+        number = q_num[i]
+        for j, b in enumerate(ca):
+            # This loop runs for every part of every name retrieved.
+            if (a == b or b == a[0]) if number else ((a == b or a == b[0]) if c_num[j] else sim(a, b) > 0):
+                hit = c_hit[j] = True
+        if hit:
+            paired += qw[i]
+        else:
+            q_left.append(i)
+    c_left: list[int] = []
+    for j, hit in enumerate(c_hit):
+        if hit:
+            paired += cw[j]
+        else:
+            c_left.append(j)
+    return paired, q_left, c_left
+
+
+def _left_terms(n: dict[str, Any], person: bool) -> tuple[tuple[float, float], float, float]:
+    """From the scorer's name values: what of a part left over stays in the denominator when the other side has none
+    left (plain part, patronymic), the penalty for parts left on both sides, the factor for a number left over."""
+    kept = ((1.0 - float(n["missing_part_person"]), 1.0 - float(n["missing_patronymic"])) if person
+            else (1.0 - float(n["missing_part_org"]), 1.0 - float(n["missing_part_org"])))
+    return kept, n["disagreeing_parts_penalty"], n["number_mismatch_factor"]
+
+
+def _shaped_bound(q: Shape, c: Shape, kept: tuple[float, float], penalty: float, factor: float) -> float:
+    """The parts bound of the module's proof, on the two sides' parts (after titles and joins) as shapes."""
+    qa, qw, q_kind, q_word, _ = q
+    ca, cw, c_kind, c_word, _ = c
+    if not qa or not ca:
+        return 0.0
+    paired, q_left, c_left = _pairable(q, c)
+    if not paired:
+        return 0.0  # nothing agrees: compare_parts gives 0
+    both_left = bool(q_left) and bool(c_left)  # then nothing is forgiven (_forgiven is not called)
+    # One pass over the parts surely left over: what of each stays in the denominator whatever _forgiven forgives,
+    # whether a number is among them, and whether each side has one that is not a particle.
+    left = 0.0
+    number = False
+    words = [False, False]
+    for side, idx, w_of, kind_of, word_of in ((0, q_left, qw, q_kind, q_word), (1, c_left, cw, c_kind, c_word)):
+        for i in idx:
+            w = w_of[i]
+            kind = kind_of[i]
+            if kind == _NUMBER:
+                number = True
+            elif not both_left:
+                w *= kept[kind]
+            left += w
+            if word_of[i]:
+                words[side] = True
+    bound = paired / (paired + left)
+    if words[0] and words[1]:
+        bound -= penalty
+    if number:
+        bound *= factor
+    return max(0.0, min(bound, 1.0))
 
 
 class PairBound:
@@ -203,10 +206,7 @@ class PairBound:
         self.q_words = {k: tuple(t for t in v if not t.isdigit()) for k, v in self.q_parts.items()}
         self.q_shapes = {k: _shape(v) for k, v in self.q_parts.items()}
         n = cfg["name"]
-        # What of a part left over stays in the denominator when the other side has none left, by kind (_parts_bound).
-        self.kept = {False: (1.0 - float(n["missing_part_org"]), 1.0 - float(n["missing_part_org"])),
-                     True: (1.0 - float(n["missing_part_person"]), 1.0 - float(n["missing_patronymic"]))}
-        self.penalty, self.factor = n["disagreeing_parts_penalty"], n["number_mismatch_factor"]
+        self.left_terms = {False: _left_terms(n, False), True: _left_terms(n, True)}
 
     def parts(self, ckey: NameKey, person: bool) -> float:
         """parts_bound(self.qkey, ckey, person), with the query's side prepared once and each listed name's read once."""
@@ -227,58 +227,7 @@ class PairBound:
             ca = _merged_cached(ct, self.q_words[qu])
             if len(ca) != len(ct):
                 c_shape = _shape(ca)
-        return self._shaped(q_shape, c_shape, person)
-
-    def _shaped(self, q: Shape, c: Shape, person: bool) -> float:
-        """_parts_bound on the parts' shapes: the same steps, sums in the same order, so the same value."""
-        qa, qw, q_kind, q_word, q_num = q
-        ca, cw, c_kind, c_word, c_num = c
-        if not qa or not ca:
-            return 0.0
-        c_hit = [False] * len(ca)
-        paired = 0.0
-        q_left: list[int] = []
-        sim = token_sim
-        for i, a in enumerate(qa):
-            hit = False
-            number = q_num[i]
-            for j, b in enumerate(ca):
-                if (a == b or b == a[0]) if number else ((a == b or a == b[0]) if c_num[j] else sim(a, b) > 0):
-                    hit = c_hit[j] = True
-            if hit:
-                paired += qw[i]
-            else:
-                q_left.append(i)
-        c_left: list[int] = []
-        for j, hit in enumerate(c_hit):
-            if hit:
-                paired += cw[j]
-            else:
-                c_left.append(j)
-        if not paired:
-            return 0.0
-        both_left = bool(q_left) and bool(c_left)
-        kept = self.kept[person]
-        left = 0.0
-        number = False
-        words = [False, False]
-        for side, idx, w_of, kind_of, word_of in ((0, q_left, qw, q_kind, q_word), (1, c_left, cw, c_kind, c_word)):
-            for i in idx:
-                w = w_of[i]
-                kind = kind_of[i]
-                if kind == _NUMBER:
-                    number = True
-                elif not both_left:
-                    w *= kept[kind]
-                left += w
-                if word_of[i]:
-                    words[side] = True
-        bound = paired / (paired + left)
-        if words[0] and words[1]:
-            bound -= self.penalty
-        if number:
-            bound *= self.factor
-        return max(0.0, min(bound, 1.0))
+        return _shaped_bound(q_shape, c_shape, *self.left_terms[person])
 
     def joined(self, ckey: NameKey) -> float:
         """compare_joined's value is None (0) unless the numbers agree, and else an OSA similarity, 1 − distance /
