@@ -376,6 +376,9 @@ class PartyIndex:
         # c[n] keeps the weighted sum of c[:n] up to date, so ranking needs no second pass over the parts.
         cover: dict[int, list[float]] = {}
         for parts, sims, _ in seeds:
+            if len(parts) == 1:  # one query part (most probes): the same sums without the loop over parts
+                self._cover_part(cover, sims, parts[0], weights[parts[0]], n)
+                continue
             for t, sim in sims.items():
                 for k in self.token_names.get(t, ()):
                     c = cover.get(k)
@@ -388,6 +391,18 @@ class PartyIndex:
         if later:
             self._add_common(cover, later, weights)
         return cover
+
+    def _cover_part(self, cover: dict[int, list[float]], sims: dict[str, float], i: int, w: float, n: int) -> None:
+        names = self.token_names
+        for t, sim in sims.items():
+            for k in names.get(t, ()):
+                c = cover.get(k)
+                if c is None:
+                    c = cover[k] = [0.0] * (n + 1)
+                ci = c[i]
+                if sim > ci:
+                    c[n] += w * (sim - ci)
+                    c[i] = sim
 
     def _add_common(self, cover: dict[int, list[float]], later: list[tuple[tuple[int, ...], dict[str, float], int]], weights: list[float]) -> None:
         n = len(weights)
@@ -415,8 +430,9 @@ class PartyIndex:
         for k, c in self._gather(found, weights).items():
             if c[n] < floor:
                 continue
-            # Among equal coverage, names with fewer parts of their own that the query lacks come first.
-            extra = len(self.groups[k]) - sum(1 for v in c[:n] if v > 0)
+            # Among equal coverage, names with fewer parts of their own that the query lacks come first. (A part's
+            # similarity is 0.0 until a list part similar to it is found, and then above 0.)
+            extra = len(self.groups[k]) - n + c[:n].count(0.0)
             ranked.append((-c[n] / total, extra, k))
         ranked.sort()
         # Names covering the whole query, fewest parts of their own first: an exact name (no extra part)
@@ -522,7 +538,7 @@ class PartyIndex:
         # two-letter forms such as SA, AG, AB also occur in people's names: "SA'D", "IYAD AG GHALI".)
         firm = not query.schema and bool(key.legal_forms)
         best: dict[int, tuple[float, NameKey, Any]] = {}
-        bounder = PairBound(key) if bound is not None else None
+        bounder: PairBound | None = None  # made for the first pair to bound (most names that match nothing retrieve none)
         # The margin keeps a pair whose score equals the floor although the bound, summed in another order, is an ulp below.
         floor, in_full = (bound[0] - 1e-9, bound[1]) if bound is not None else (0.0, set())
         for g in self.candidates(key):
@@ -537,8 +553,10 @@ class PartyIndex:
                     # a sole trader (ИП, ЖК) is the person.
                     continue
                 as_person = person or ent.schema == "Person"
-                if bounder is not None and e_idx not in in_full and not bounder.reaches(ckey, as_person, floor):
-                    continue
+                if bound is not None and e_idx not in in_full:
+                    bounder = bounder or PairBound(key)
+                    if not bounder.reaches(ckey, as_person, floor):
+                        continue
                 if shared is None:
                     shared = {True: {}, False: {}}
                 ps = score_pair(Pair(query, key, ent, ckey, as_person, shared[as_person]))

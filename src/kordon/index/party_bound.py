@@ -50,6 +50,7 @@ from kordon.index.party_features import (
     compare_skeleton,
     part_weight,
     scorer_config,
+    scorer_generation,
     token_sim,
 )
 
@@ -187,6 +188,12 @@ def _shaped_bound(q: Shape, c: Shape, kept: tuple[float, float], penalty: float,
     return max(0.0, min(bound, 1.0))
 
 
+# reaches() of numbered queries against listed names without numbers: (scorer generation, query parts with each
+# number as "00", listed parts, person, floor) -> the answer.
+_NUMBERED: dict[tuple[Any, ...], bool] = {}
+NUMBERED_MAX = 100_000
+
+
 class PairBound:
     """``score_bound`` for one query name against many listed names: the query's side and the scorer's weights
     are read once. Call it with the listed name's key and whether the pair is compared as persons."""
@@ -207,6 +214,11 @@ class PairBound:
         self.q_shapes = {k: _shape(v) for k, v in self.q_parts.items()}
         n = cfg["name"]
         self.left_terms = {False: _left_terms(n, False), True: _left_terms(n, True)}
+        # A firm name carrying a number ("Фирма 26845", "СМУ-7"): against a listed name with no number, which number it
+        # is changes nothing (see reaches), so the answer is shared by every query that differs only there.
+        numbered = not qkey.abjad and not qkey.syllabic and any(len(t) > 1 and t.isdigit() for t in qkey.tokens)
+        self.numbered = tuple("00" if len(t) > 1 and t.isdigit() else t for t in qkey.tokens) if numbered else None
+        self.generation = scorer_generation()
 
     def parts(self, ckey: NameKey, person: bool) -> float:
         """parts_bound(self.qkey, ckey, person), with the query's side prepared once and each listed name's read once."""
@@ -255,7 +267,24 @@ class PairBound:
         skeleton term's ceiling would reach it, that feature's own value is computed instead (the name features are
         alternatives, so each one's value bounds its share). Most names of the same length as the query reach the
         floor only through the joined term's ceiling, a ratio of lengths ("Kathryn Barr" / "CAMELIAS BAR": 0.91);
-        its value, an OSA similarity of the names run together, costs a fraction of scoring the pair."""
+        its value, an OSA similarity of the names run together, costs a fraction of scoring the pair.
+
+        A query number of two digits or more against a listed name without numbers: it pairs with nothing (_pairable
+        pairs it only with itself or its first digit), weighs 0.8 and counts as a number whatever its digits, is
+        never joined and only keeps its neighbours apart (_merge_split), and makes the joined term 0 (numbers
+        differ). Neither side in Arabic script (the skeleton term reads digits) nor read by syllables: the answer is
+        the same for every number, and is remembered for the query's parts with each such number as "00"."""
+        if self.numbered is None or ckey.abjad or ckey.syllabic or len(_listed_side(ckey.tokens)[2]) != len(ckey.tokens):
+            return self._reaches(ckey, person, floor)
+        key = (self.generation, self.numbered, ckey.tokens, person, floor)
+        found = _NUMBERED.get(key)
+        if found is None:
+            if len(_NUMBERED) >= NUMBERED_MAX:
+                _NUMBERED.clear()
+            found = _NUMBERED[key] = self._reaches(ckey, person, floor)
+        return found
+
+    def _reaches(self, ckey: NameKey, person: bool, floor: float) -> bool:
         if self._bound(max(0.0, self.unknown)) >= floor:
             return True
         if self._bound(self.w_parts * self.parts(ckey, person)) >= floor:
