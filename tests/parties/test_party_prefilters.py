@@ -164,3 +164,40 @@ def test_the_similar_parts_memo_follows_the_scorer(shipped_index):
     finally:
         use_scorer(None)
     assert shipped_index._similar_tokens("ivanova") == before
+
+
+def _renumbered(name: str, i: int) -> str:
+    """The name with each number of two digits or more replaced: by itself, another of its length, the same with a
+    digit more, or one that starts like it (which pairs with a listed one-digit part)."""
+    out = []
+    for w in name.split():
+        digits = "".join(ch for ch in w if ch.isdigit())
+        if len(digits) > 1 and digits == w.strip("«»\"'.,()-№#"):
+            w = w.replace(digits, [digits, str(int(digits) + 1), digits + "7", digits[0] + "0" * (len(digits) - 1)][i % 4])
+        out.append(w)
+    return " ".join(out)
+
+
+def test_numbered_queries_share_answers_only_where_the_number_cannot_matter(shipped_index):
+    # reaches() remembers a numbered query's answer against a listed name without numbers for every number in its
+    # place: it must be the answer computed for that very number, whatever the number and the listed name.
+    from kordon.index import party_bound
+
+    numbered = [x for x in sorted({n for e in shipped_index.entities for n in e.names}) if any(
+        len(t) > 1 and t.isdigit() for t in name_key(x).tokens)][::3][:150]
+    assert len(numbered) > 100
+    queries = [Query(_renumbered(x, i)) for x in numbered for i in range(4)]
+    queries += [Query(f"ТОО «Фирма {i}»") for i in (7, 12, 123, 26845, 1000)] + [Query("СМУ-7 1"), Query("Neka 455")]
+    party_bound._NUMBERED.clear()
+    compared = 0
+    for q in queries:
+        key = name_key(q.name)
+        bounder = PairBound(key)
+        for g in shipped_index.candidates(key):
+            for k_idx in shipped_index.members[g]:
+                e_idx, ckey = shipped_index.name_keys[k_idx]
+                person = shipped_index.entities[e_idx].schema == "Person"
+                for floor in (0.5, 0.75 - 1e-9):
+                    assert bounder.reaches(ckey, person, floor) == bounder._reaches(ckey, person, floor), (q.name, ckey.original)
+                    compared += 1
+    assert compared > 3_000 and len(party_bound._NUMBERED) > 100  # the memo answered, and was checked
