@@ -201,29 +201,35 @@ class PairBound:
     def __init__(self, qkey: NameKey):
         cfg = scorer_config()
         self.qkey = qkey
-        self.joined_min = float(cfg["name"]["joined_min"])
         self.w_parts, self.w_joined, self.w_skeleton, self.unknown, self.evidence = _weights(tuple(cfg["weights"].items()))
         self.q_abjad = qkey.abjad  # as compare_skeleton reads it
-        self.q_shape = _joined_shape(qkey.tokens)
         self.q_syllabic = qkey.syllabic
+        # A firm name carrying a number ("Фирма 26845", "СМУ-7"): against a listed name with no number, which number it
+        # is changes nothing (see reaches), so the answer is shared by every query that differs only there.
+        numbered = not qkey.abjad and not qkey.syllabic and any(len(t) > 1 and t.isdigit() for t in qkey.tokens)
+        self.numbered = tuple("00" if len(t) > 1 and t.isdigit() else t for t in qkey.tokens) if numbered else None
+        self.generation = scorer_generation()
+        self.prepared = False  # the query's side, read at the first pair the remembered answers do not cover
+
+    def _prepare(self) -> None:
+        qkey, n = self.qkey, scorer_config()["name"]
+        self.joined_min = float(n["joined_min"])
+        self.q_shape = _joined_shape(qkey.tokens)
         # The query's parts as compare_parts reads them, with titles removed (persons) and not; whether any two
         # could be joined; its parts that are not numbers (all that _merge_split reads of the other side).
         self.q_parts = {False: qkey.tokens, True: _untitled(qkey.tokens)}
         self.q_joinable = {k: _joinable(v) for k, v in self.q_parts.items()}
         self.q_words = {k: tuple(t for t in v if not t.isdigit()) for k, v in self.q_parts.items()}
         self.q_shapes = {k: _shape(v) for k, v in self.q_parts.items()}
-        n = cfg["name"]
         self.left_terms = {False: _left_terms(n, False), True: _left_terms(n, True)}
-        # A firm name carrying a number ("Фирма 26845", "СМУ-7"): against a listed name with no number, which number it
-        # is changes nothing (see reaches), so the answer is shared by every query that differs only there.
-        numbered = not qkey.abjad and not qkey.syllabic and any(len(t) > 1 and t.isdigit() for t in qkey.tokens)
-        self.numbered = tuple("00" if len(t) > 1 and t.isdigit() else t for t in qkey.tokens) if numbered else None
-        self.generation = scorer_generation()
+        self.prepared = True
 
     def parts(self, ckey: NameKey, person: bool) -> float:
         """parts_bound(self.qkey, ckey, person), with the query's side prepared once and each listed name's read once."""
         if self.q_syllabic or ckey.syllabic:
             return compare_parts(self.qkey, ckey, person).score
+        if not self.prepared:
+            self._prepare()
         # Titles are removed from persons' names, except from a name in Arabic script (compare_parts).
         qu, cu = person and not self.qkey.abjad, person and not ckey.abjad
         qt = self.q_parts[qu]
@@ -247,6 +253,8 @@ class PairBound:
         are compared by syllable_sim instead: bounded by 1)."""
         if self.qkey.han_only and ckey.han_only:
             return 0.0
+        if not self.prepared:
+            self._prepare()
         (q_numbers, lq), (c_numbers, lc) = self.q_shape, _listed_side(ckey.tokens)[4]
         if q_numbers != c_numbers or not lq or not lc:
             return 0.0
