@@ -96,9 +96,9 @@ _PLAIN, _PATRONYMIC, _NUMBER = 0, 1, 2
 Shape = tuple[tuple[str, ...], tuple[float, ...], tuple[int, ...], tuple[bool, ...], tuple[bool, ...]]
 
 
-@lru_cache(maxsize=200_000)
 def _shape(tokens: tuple[str, ...]) -> Shape:
-    """What the parts bound reads of each part, read once per name instead of once per pair: the part, its weight, its
+    """What the parts bound reads of each part, read once per name (a listed name's in _listed_side, remembered; a
+    query's once per query) instead of once per pair: the part, its weight, its
     kind (_is_number, else is_patronymic), whether it is a word (not a particle), and whether _pairable takes it as a
     number (two digits or more)."""
     return (tokens, tuple(part_weight(t) for t in tokens),
