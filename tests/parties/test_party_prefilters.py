@@ -12,6 +12,7 @@ syllables that only syllable_sim pairs.
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 
@@ -126,7 +127,8 @@ def test_a_match_with_the_floor_keeps_an_arabic_name_with_what_reads_as_a_title(
 
 def _join_pairs(index: PartyIndex) -> list[tuple[str, str]]:
     """(two adjacent parts of a listed name written together, a part of five letters or more of another name), and the
-    same joined strings against themselves re-spelled: a vowel changed, a letter dropped or added, two swapped."""
+    same joined strings against themselves re-spelled: a vowel changed, a letter dropped or added (first or last), the
+    first two swapped, every vowel run written "ea" (a vowel variant of another length), cut to a three-letter prefix."""
     names = _sample(index, 1500)
     joined = [a + b for n in names for a, b in itertools.pairwise(name_key(n).tokens) if not a.isdigit() and not b.isdigit()]
     parts = sorted({t for n in names[::5] for t in name_key(n).tokens if len(t) >= 5})
@@ -134,11 +136,11 @@ def _join_pairs(index: PartyIndex) -> list[tuple[str, str]]:
     for j in joined[::3]:
         if len(j) >= 5:
             out += [(j, j[:2] + ("a" if j[2] != "a" else "e") + j[3:]), (j, j[:-1]), (j, j + "s"), (j, j[1] + j[0] + j[2:]),
-                    (j, j[:3]), (j[:3], j)]
+                    (j, j[1:]), (j, "k" + j), (j, re.sub("[aeiou]+", "ea", j)), (j, j[:3]), (j[:3], j)]
     return [(a, b) for a, b in out if len(b) >= 5 and len(a) >= 2]
 
 
-@pytest.mark.parametrize("block", [None, REWEIGHED])
+@pytest.mark.parametrize("block", [None, REWEIGHED, {"name": {"vowel_variant": 0.5, "one_edit_long": 0.5, "short_prefix_credit": 0.9}}])
 def test_the_join_gate_never_hides_a_join(shipped_index, block):
     use_scorer(block, "test")
     try:
