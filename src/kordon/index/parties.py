@@ -578,7 +578,7 @@ class PartyIndex:
                     if e_idx not in seen:
                         seen.add(e_idx)
                         out.append((self.entities[e_idx], f"identifier {k}"))
-        ak = address_key(address or "")
+        ak = address_key(address) if address else ""  # most parties give none
         if ak:
             for e_idx in self.by_address.get(ak, []):
                 if e_idx not in seen:
