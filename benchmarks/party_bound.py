@@ -9,6 +9,8 @@ It then times both on one core (CPU time).
 Queries (all real names except the last group):
   listed    every name and alias of the index's entities as a query (as the lists write them), and the same
             names re-ordered and re-spelled (party_matching.variant)
+  arabic    listed people's names in Arabic script, their first two and first three words, as persons (titles
+            are not read in Arabic script: عمر is "mr")
   un        UN Security Council people with birth date and nationality (yente_positives_un_untreated.csv)
   negatives 1,000 synthetic US people on no list (yente_negatives_us_1000.csv)
   firms     the SNT benchmark's sellers and customers ("ТОО «Фирма 123»", documents_speed.py)
@@ -29,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from party_matching import build_index, people, person_query, variant  # noqa: E402
 
 from kordon.index.parties import Candidate, PartyIndex, Query  # noqa: E402
+from kordon.index.party_features import is_abjad  # noqa: E402
 
 
 def same(a: list[Candidate], b: list[Candidate], floor: float) -> bool:
@@ -80,6 +83,9 @@ def main() -> None:
         names = names[:: max(1, len(names) // args.listed)][: args.listed]
     ok = check(index, "listed names", [Query(n) for n in names], args.floor, args.limit)
     ok &= check(index, "listed names re-ordered and re-spelled", [Query(variant(n)) for n in names], args.floor, args.limit)
+    arabic = sorted({n for e in index.entities if e.schema == "Person" for n in e.names if is_abjad(n)})
+    ok &= check(index, "listed people in Arabic script, two or three words", [Query(" ".join(n.split()[:k]), schema="Person")
+                                                                             for n in arabic for k in (2, 3)], args.floor, args.limit)
     un = people(shared / "name_matching/yente_positives_un_untreated.csv")
     ok &= check(index, "UN people with birth date and nationality", [person_query(r) for r in un], args.floor, args.limit)
     ok &= check(index, "UN people, name only", [person_query(r, evidence=False) for r in un], args.floor, args.limit)

@@ -152,8 +152,14 @@ def fold(token: str) -> str:
 _ROMAN = frozenset(["ii", "iii", "vii", "viii", "xii", "xiii", "xvii", "xviii", "xx", "xxi", "xxii", "xxiii"])
 
 
-@lru_cache(maxsize=200_000)
 def fold_token(token: str) -> str:
+    if token.isascii() and token.isdigit():
+        return token  # a number: nothing to transliterate or fold (and kept out of the cache, which names need more)
+    return _fold_token(token)
+
+
+@lru_cache(maxsize=200_000)
+def _fold_token(token: str) -> str:
     if token in _ROMAN:
         return token  # numbers: "Solutions II" is not "Solutions I" (the double-letter fold would make it so)
     return fold(transliterate(token))

@@ -27,6 +27,7 @@ from kordon.index.party_features import (
     part_weight,
     score_pair,
     scorer_config,
+    scorer_generation,
     skeleton_tokens,
     token_sim,
 )
@@ -232,6 +233,8 @@ class PartyIndex:
         # can never outlive it or be mistaken for another index's answers.
         self.memo: dict[tuple, tuple[list[Candidate], list[str]]] = {}
         self.shared_memo: dict[tuple, list[tuple[ListedEntity, str]]] = {}  # the same for shared()
+        self.similar_memo: dict[str, dict[str, float]] = {}  # query part -> similar list parts (_similar_tokens) ...
+        self.similar_generation = scorer_generation()  # ... under the scorer values of this generation
         joined: set[str] = set()
         for e_idx, ent in enumerate(self.entities):
             self._add_names(e_idx, ent, members, group_of, token_names, joined)
@@ -296,6 +299,12 @@ class PartyIndex:
             if ak:
                 self.by_address[ak].append(e_idx)
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Unpickled in another process (the disk cache, Spark's workers), whose scorer values may differ.
+        self.__dict__.update(state)
+        self.similar_memo = {}
+        self.similar_generation = scorer_generation()
+
     def __len__(self) -> int:
         return len(self.entities)
 
@@ -303,8 +312,21 @@ class PartyIndex:
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(sorted(self.versions.items())).encode()).hexdigest()[:16]
 
+    SIMILAR_MAX = 100_000  # query parts whose similar list parts are remembered (names repeat their given names)
+
     def _similar_tokens(self, token: str) -> dict[str, float]:
-        """List parts within about two edits of a query part, with their similarity (> 0)."""
+        """List parts within about two edits of a query part, with their similarity (> 0); remembered per part for
+        the scorer values in force (callers only read the answer)."""
+        memo = self.similar_memo
+        if self.similar_generation != scorer_generation() or len(memo) >= self.SIMILAR_MAX:
+            memo.clear()
+            self.similar_generation = scorer_generation()
+        found = memo.get(token)
+        if found is None:
+            found = memo[token] = self._similar_uncached(token)
+        return found
+
+    def _similar_uncached(self, token: str) -> dict[str, float]:
         found: dict[str, float] = {}
         # In sorted order: the order of these parts decides the order in which coverage is summed in _gather, and
         # floating-point sums in another order differ in the last bit, which can move a name across a ranking cap.
@@ -354,6 +376,9 @@ class PartyIndex:
         # c[n] keeps the weighted sum of c[:n] up to date, so ranking needs no second pass over the parts.
         cover: dict[int, list[float]] = {}
         for parts, sims, _ in seeds:
+            if len(parts) == 1:  # one query part (most probes): the same sums without the loop over parts
+                self._cover_part(cover, sims, parts[0], weights[parts[0]], n)
+                continue
             for t, sim in sims.items():
                 for k in self.token_names.get(t, ()):
                     c = cover.get(k)
@@ -366,6 +391,18 @@ class PartyIndex:
         if later:
             self._add_common(cover, later, weights)
         return cover
+
+    def _cover_part(self, cover: dict[int, list[float]], sims: dict[str, float], i: int, w: float, n: int) -> None:
+        names = self.token_names
+        for t, sim in sims.items():
+            for k in names.get(t, ()):
+                c = cover.get(k)
+                if c is None:
+                    c = cover[k] = [0.0] * (n + 1)
+                ci = c[i]
+                if sim > ci:
+                    c[n] += w * (sim - ci)
+                    c[i] = sim
 
     def _add_common(self, cover: dict[int, list[float]], later: list[tuple[tuple[int, ...], dict[str, float], int]], weights: list[float]) -> None:
         n = len(weights)
@@ -393,8 +430,9 @@ class PartyIndex:
         for k, c in self._gather(found, weights).items():
             if c[n] < floor:
                 continue
-            # Among equal coverage, names with fewer parts of their own that the query lacks come first.
-            extra = len(self.groups[k]) - sum(1 for v in c[:n] if v > 0)
+            # Among equal coverage, names with fewer parts of their own that the query lacks come first. (A part's
+            # similarity is 0.0 until a list part similar to it is found, and then above 0.)
+            extra = len(self.groups[k]) - n + c[:n].count(0.0)
             ranked.append((-c[n] / total, extra, k))
         ranked.sort()
         # Names covering the whole query, fewest parts of their own first: an exact name (no extra part)
@@ -494,15 +532,17 @@ class PartyIndex:
 
     def _best_pairs(self, query: Query, key: NameKey, bound: tuple[float, set[int]] | None = None) -> dict[int, tuple[float, NameKey, Any]]:
         """Each retrieved entity on its best (query name, listed name) pair (ties: the higher name score).
-        With `bound` (floor, entities to score in full), pairs whose score_bound is below the floor are skipped."""
+        With `bound` (floor, entities to score in full), pairs that cannot reach the floor (PairBound.reaches) are skipped."""
         person = query.schema == "Person"
         # A name carrying a legal form ("ООО «Нова»") is a firm, not a listed vessel or aircraft. (Persons stay:
         # two-letter forms such as SA, AG, AB also occur in people's names: "SA'D", "IYAD AG GHALI".)
         firm = not query.schema and bool(key.legal_forms)
         best: dict[int, tuple[float, NameKey, Any]] = {}
-        bounder = PairBound(key) if bound is not None else None
+        bounder: PairBound | None = None  # made for the first pair to bound (most names that match nothing retrieve none)
+        # The margin keeps a pair whose score equals the floor although the bound, summed in another order, is an ulp below.
+        floor, in_full = (bound[0] - 1e-9, bound[1]) if bound is not None else (0.0, set())
         for g in self.candidates(key):
-            shared: dict[bool, dict[str, Any]] = {True: {}, False: {}}  # name comparisons of the group, person or not
+            shared: dict[bool, dict[str, Any]] | None = None  # name comparisons of the group, person or not
             for k_idx in self.members[g]:
                 e_idx, ckey = self.name_keys[k_idx]
                 ent = self.entities[e_idx]
@@ -513,9 +553,12 @@ class PartyIndex:
                     # a sole trader (ИП, ЖК) is the person.
                     continue
                 as_person = person or ent.schema == "Person"
-                # The margin keeps a pair whose score equals the floor although the bound, summed in another order, is an ulp below.
-                if bound is not None and bounder is not None and e_idx not in bound[1] and bounder(ckey, as_person) < bound[0] - 1e-9:
-                    continue
+                if bound is not None and e_idx not in in_full:
+                    bounder = bounder or PairBound(key)
+                    if not bounder.reaches(ckey, as_person, floor):
+                        continue
+                if shared is None:
+                    shared = {True: {}, False: {}}
                 ps = score_pair(Pair(query, key, ent, ckey, as_person, shared[as_person]))
                 prev = best.get(e_idx)
                 if prev is None or (ps.score, ps.name_score) > (prev[0], prev[2].name_score):
@@ -535,7 +578,7 @@ class PartyIndex:
                     if e_idx not in seen:
                         seen.add(e_idx)
                         out.append((self.entities[e_idx], f"identifier {k}"))
-        ak = address_key(address or "")
+        ak = address_key(address) if address else ""  # most parties give none
         if ak:
             for e_idx in self.by_address.get(ak, []):
                 if e_idx not in seen:

@@ -102,6 +102,12 @@ def _shipped_block() -> Any:
 
 
 _ACTIVE: dict[str, Any] = {}
+_GENERATION = [0]  # counts the changes of the values in force (use_scorer), for caches of values computed with them
+
+
+def scorer_generation() -> int:
+    """Changes whenever use_scorer puts other values in force: a cache of similarities keyed by it is never stale."""
+    return _GENERATION[0]
 
 
 def scorer_config() -> dict[str, Any]:
@@ -120,6 +126,7 @@ def use_scorer(block: Any, where: str = "params.scorer") -> bool:
         return False
     _ACTIVE.clear()
     _ACTIVE.update(cfg)
+    _GENERATION[0] += 1
     token_sim.cache_clear()
     syllable_sim.cache_clear()
     return True
@@ -251,16 +258,45 @@ def _merge_split(a: list[str], b: list[str]) -> list[str]:
     out: list[str] = []
     i = 0
     whole = set(b)
+    gate = None
     while i < len(a):
         if i + 1 < len(a) and a[i] not in whole and a[i + 1] not in whole and not a[i].isdigit() and not a[i + 1].isdigit():
             joined = a[i] + a[i + 1]
-            if any(token_sim(joined, t) >= 0.8 for t in b if len(t) >= 5):
+            gate = gate or _join_gate()
+            if any(token_sim(joined, t) >= 0.8 for t in b if len(t) >= 5 and _may_join(joined, t, gate)):
                 out.append(joined)
                 i += 2
                 continue
         out.append(a[i])
         i += 1
     return out
+
+
+def _join_gate() -> tuple[bool, bool, bool, float]:
+    """The ways token_sim can reach 0.8 between two parts written together (two letters or more) and a part of five
+    letters or more, under the scorer values in force: a vowel variant (first letters equal), one slip (lengths
+    within one), a three-letter prefix, or an OSA similarity high enough for the curve to give 0.8, which needs
+    lengths within that share of the longer (the distance is at least the difference of the lengths)."""
+    n = scorer_config()["name"]
+    off = float(n["part_curve_offset"])
+    return (n["vowel_variant"] >= 0.8, n["one_edit_long"] >= 0.8, n["short_prefix_credit"] >= 0.8,
+            1.0 - (off + 0.8 * (1.0 - off)) + 1e-9)
+
+
+def _may_join(joined: str, t: str, gate: tuple[bool, bool, bool, float]) -> bool:
+    """False only where ``token_sim(joined, t) < 0.8`` for sure (see _join_gate): most parts written apart are
+    compared with a query's words this way, and each is a new string the similarity cache has never seen."""
+    if joined == t:
+        return True
+    vowels, slip, prefix, share = gate
+    la, lb = len(joined), len(t)
+    if vowels and joined[0] == t[0]:
+        return True
+    if slip and -1 <= la - lb <= 1:
+        return True
+    if prefix and min(la, lb) == 3:
+        return True
+    return abs(la - lb) <= share * max(la, lb)
 
 
 def _pair_parts(qa: list[str], ca: list[str], sim: Callable[[str, str], float] = token_sim,

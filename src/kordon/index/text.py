@@ -127,9 +127,14 @@ def _script(ch: str) -> str:
     return "other"
 
 
+_LATIN_LETTER = re.compile("[\x00-\x7f\u00c0-\u024f]")  # what _script calls "lat"
+
+
 def _unconfuse(word: str) -> str:
     """A word mixing Latin with Cyrillic or Greek letters is rewritten in one script: the one every
     foreign letter has a look-alike in, the majority script when both would do."""
+    if word.isascii() or not _LATIN_LETTER.search(word):
+        return word  # one script only (the usual case): nothing to fold
     scripts = [_script(ch) for ch in word]
     lat, cyr, grk = scripts.count("lat"), scripts.count("cyr"), scripts.count("grk")
     if not lat or not (cyr or grk):
@@ -156,13 +161,15 @@ def normalise_name_text(text: str) -> str:
     """
     # NFKC folds full-width and mathematical letters (Ｒ, 𝐑 → R) and ligatures.
     text = unicodedata.normalize("NFKC", text)
-    out = []
-    for ch in text:
-        cat = unicodedata.category(ch)
-        if cat == "Cf" or ord(ch) in _INVISIBLE_MARKS or ord(ch) in _VOWEL_POINTS:
-            continue  # zero-width space/joiners, soft hyphen, word joiner, BOM, tag characters: invisible
-        out.append(" " if cat[0] == "C" or cat[0] == "Z" else ch)
-    text = "".join(out)
+    # Printable ASCII has no format, invisible or control characters, and its one separator is the space.
+    if not (text.isascii() and text.isprintable()):
+        out = []
+        for ch in text:
+            cat = unicodedata.category(ch)
+            if cat == "Cf" or ord(ch) in _INVISIBLE_MARKS or ord(ch) in _VOWEL_POINTS:
+                continue  # zero-width space/joiners, soft hyphen, word joiner, BOM, tag characters: invisible
+            out.append(" " if cat[0] == "C" or cat[0] == "Z" else ch)
+        text = "".join(out)
     text = _LETTER_RUN.sub(lambda m: _unconfuse(m.group(0)), text)
     text = _SPACED.sub(_join_spaced, text)
     text = _LEET_RE.sub(lambda m: "".join(_LEET[d] for d in m.group(0)), text)
