@@ -15,7 +15,9 @@ The generator (documented, seeded, deterministic):
   Kyrgyzstan; 80 % ship at most what the holder has, 10 % more (balance), 5 % name a DT that does not
   exist (mismatch), 5 % name no DT and claim own production (traced by product). Every row is named "goods", so
   the goods findings of a row (its key has no quantity, and of the day only the HS editions) are screened once per
-  code and destination and then come from the memo; real SNTs name their goods, and recur less.
+  code and destination and then come from the memo; real SNTs name their goods, and recur less. `--row-names lot`
+  names each row after its lot instead ("goods of lot N"): a row then recurs only when its lot is shipped again,
+  the case least favourable to the memo.
 
 1. Build the rows of all that as an Arrow table in the warehouse row schema and the `WarehouseView` from
    it (what `documents verify --all` and Spark executors do after reading the store or Parquet).
@@ -108,7 +110,8 @@ def strings(prefix: str, ids: np.ndarray) -> pa.Array:
     return pc.binary_join_element_wise(pa.scalar(prefix), pc.cast(pa.array(ids), pa.string()), "")
 
 
-def generate(n_items: int, n_esf: int, n_firms: int, n_snts: int, seed: int = 12) -> tuple[pa.Table, list[dict[str, Any]], list[str]]:
+def generate(n_items: int, n_esf: int, n_firms: int, n_snts: int, seed: int = 12,
+             same_names: bool = True) -> tuple[pa.Table, list[dict[str, Any]], list[str]]:
     rng = np.random.default_rng(seed)
     tins = firms(n_firms, rng)
     tin_arr = pa.array(tins)
@@ -173,7 +176,8 @@ def generate(n_items: int, n_esf: int, n_firms: int, n_snts: int, seed: int = 12
     snts = []
     for i in range(n_snts):
         lt = int(s_lot[i])
-        row: dict[str, Any] = {"rowNumber": 1, "truOriginCode": "1", "productName": "goods", "codeTNVED": CODES[dt_code[lt]],
+        row: dict[str, Any] = {"rowNumber": 1, "truOriginCode": "1", "productName": "goods" if same_names else f"goods of lot {lt}",
+                               "codeTNVED": CODES[dt_code[lt]],
                                "quantity": float(s_qty[i]), "unit": "pcs"}
         if kind[i] < 0.90:
             row.update(manufactureOrImportDocNumber=f"50508/D/{lt // 4}", productNumberInImportDoc=str(lt % 4 + 1))
@@ -193,7 +197,7 @@ def bench_generate(args: argparse.Namespace, folder: str) -> None:
     import pyarrow.parquet as pq
 
     t0, c0 = time.perf_counter(), time.process_time()
-    table, raw_snts, _ = generate(args.dt_items, args.esf_rows, args.firms, args.snts)
+    table, raw_snts, _ = generate(args.dt_items, args.esf_rows, args.firms, args.snts, same_names=args.row_names == "goods")
     n_esf = table.num_rows - args.dt_items
     pq.write_table(table, os.path.join(folder, "rows.parquet"))
     with open(os.path.join(folder, "snts.jsonl"), "w", encoding="utf-8") as fh:
@@ -362,6 +366,8 @@ def main() -> None:
     ap.add_argument("--goods-snts", type=int, default=-1, help="SNTs verified again with goods and party rules (-1: all, 0: skip)")
     ap.add_argument("--load-docs", type=int, default=100_000, help="documents written and loaded for the load figure (0: skip)")
     ap.add_argument("--rows-per-esf", type=int, default=2, help="product rows per ESF in the load figure (DTs have 4 items)")
+    ap.add_argument("--row-names", choices=["goods", "lot"], default="goods",
+                    help="SNT row names: all 'goods' (default), or one per lot (rows recur only when the lot does)")
     ap.add_argument("--skip-verify", action="store_true")
     ap.add_argument("--data", help="folder for the generated Parquet and JSONL (default: a temporary folder)")
     ap.add_argument("--verify-only", help=argparse.SUPPRESS)
