@@ -23,3 +23,18 @@ def shipped_index():
 @pytest.fixture
 def store_url(tmp_path):
     return f"sqlite:///{tmp_path / 'kordon.db'}"
+
+
+def index_pairs(index, q):  # noqa: ANN001, ANN201 - every (bounder, listed key, person, pair) the index would score for q
+    from kordon.index.names import name_key, name_keys
+    from kordon.index.party_bound import PairBound
+    from kordon.index.party_features import Pair
+
+    for key in name_keys(q.name) or [name_key(q.name)]:
+        bounder = PairBound(key)
+        for g in index.candidates(key):
+            for k_idx in index.members[g]:
+                e_idx, ckey = index.name_keys[k_idx]
+                ent = index.entities[e_idx]
+                person = q.schema == "Person" or ent.schema == "Person"
+                yield bounder, ckey, person, Pair(q, key, ent, ckey, person)

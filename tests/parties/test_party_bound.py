@@ -14,6 +14,7 @@ from kordon.index.names import name_key, name_keys
 from kordon.index.parties import PartyIndex, Query
 from kordon.index.party_bound import PairBound
 from kordon.index.party_features import Pair, score_pair, use_scorer
+from tests.parties.conftest import index_pairs
 
 
 def _variant(name: str) -> str:
@@ -40,21 +41,10 @@ def _queries(index: PartyIndex, n: int) -> list[Query]:
     return out
 
 
-def _pairs(index: PartyIndex, q: Query):  # noqa: ANN202 - every (bounder, ckey, person, pair) the index would score
-    for key in name_keys(q.name) or [name_key(q.name)]:
-        bounder = PairBound(key)
-        for g in index.candidates(key):
-            for k_idx in index.members[g]:
-                e_idx, ckey = index.name_keys[k_idx]
-                ent = index.entities[e_idx]
-                person = q.schema == "Person" or ent.schema == "Person"
-                yield bounder, ckey, person, Pair(q, key, ent, ckey, person)
-
-
 def _check_bound(index: PartyIndex, queries: list[Query]) -> int:
     checked = 0
     for q in queries:
-        for bounder, ckey, person, pair in _pairs(index, q):
+        for bounder, ckey, person, pair in index_pairs(index, q):
             score = score_pair(pair).score
             bound = bounder(ckey, person)
             assert bound >= score - 1e-9, (q.name, ckey.original, score, bound)

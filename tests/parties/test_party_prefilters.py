@@ -19,7 +19,8 @@ import pytest
 from kordon.index.names import name_key, name_keys
 from kordon.index.parties import ListedEntity, PartyIndex, Query
 from kordon.index.party_bound import PairBound, parts_bound
-from kordon.index.party_features import Pair, _join_gate, _may_join, compare_keys, score_pair, token_sim, use_scorer
+from tests.parties.conftest import index_pairs
+from kordon.index.party_features import _join_gate, _may_join, compare_keys, score_pair, token_sim, use_scorer
 
 REWEIGHED = {"weights": {"legal_form_mismatch": 0.2, "country_mismatch": 0.1, "name_joined": 0.8, "name_skeleton": 1.0},
              "name": {"missing_part_org": 1.0, "missing_part_person": 1.0, "disagreeing_parts_penalty": 0.0,
@@ -48,19 +49,13 @@ def _check_reaches(index: PartyIndex, queries: list[Query], floors: tuple[float,
     """Every pair the index retrieves: where the full score reaches a floor, reaches() says so. Returns (pairs, skipped)."""
     pairs = skipped = 0
     for q in queries:
-        for key in name_keys(q.name):
-            bounder = PairBound(key)
-            for g in index.candidates(key):
-                for k_idx in index.members[g]:
-                    e_idx, ckey = index.name_keys[k_idx]
-                    ent = index.entities[e_idx]
-                    person = q.schema == "Person" or ent.schema == "Person"
-                    score = score_pair(Pair(q, key, ent, ckey, person)).score
-                    for floor in floors:
-                        ok = bounder.reaches(ckey, person, floor - 1e-9)
-                        assert ok or score < floor, (q.name, ckey.original, person, floor, score)
-                        skipped += not ok
-                    pairs += 1
+        for bounder, ckey, person, pair in index_pairs(index, q):
+            score = score_pair(pair).score
+            for floor in floors:
+                ok = bounder.reaches(ckey, person, floor - 1e-9)
+                assert ok or score < floor, (q.name, ckey.original, person, floor, score)
+                skipped += not ok
+            pairs += 1
     return pairs, skipped
 
 
