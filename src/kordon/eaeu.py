@@ -13,7 +13,7 @@ only builds the view from the store, keeps it while the store does not change, a
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,8 +42,10 @@ DEFAULT_PROFILE = "kz_customs"
 
 
 class Documents:
-    def __init__(self, settings: Settings | None = None, store: Store | None = None, screening: ScreeningContext | None = None,
-                 goods_and_parties: bool = True):
+    def __init__(self, settings: Settings | None = None, store: Store | None = None,
+                 screening: ScreeningContext | Callable[[], ScreeningContext] | None = None, goods_and_parties: bool = True):
+        """`screening`: the context for the goods and party rules, or a function giving the one current now (a
+        server's `Kordon.live_context`, rebuilt when a list is activated); None builds one from the settings."""
         self.settings = settings or Settings()
         self._store = store
         self._screening = screening
@@ -91,14 +93,16 @@ class Documents:
             return self._view
 
     def context(self, profile: str = DEFAULT_PROFILE) -> DocumentContext:
+        """The document context for `profile`, screening with the current screening context: a new one (a list
+        activated under a running server) makes a new document context, and with it a fresh memo of findings."""
         with self._lock:
+            screening = None
+            if self.goods_and_parties:
+                if self._screening is None:
+                    self._screening = build_context(self.settings)
+                screening = self._screening() if callable(self._screening) else self._screening
             ctx = self._contexts.get(profile)
-            if ctx is None:
-                screening = None
-                if self.goods_and_parties:
-                    if self._screening is None:
-                        self._screening = build_context(self.settings)
-                    screening = self._screening
+            if ctx is None or ctx.screening is not screening:
                 ctx = build_document_context(profile, screening, self.settings.restricted_destinations)
                 self._contexts[profile] = ctx
             return ctx

@@ -287,6 +287,12 @@ class Kordon:
             self._catch_up(before=stored.pk, s=s)
         self._history.add(stored.declaration, stored.pk)
 
+    def live_context(self) -> ScreeningContext:
+        """The screening context with the sanctions lists and allow-list active now (rebuilt if another process
+        changed them): what EAEU document verification in the same server screens SNT rows and parties with."""
+        self._live_lists()
+        return self.context
+
     def screen(self, decl: Declaration, profile: str | None = None) -> Decision:
         """Screen without recording (with the store's history and live lists once a store is in use), under
         the settings' profile or the one named."""

@@ -108,3 +108,39 @@ def test_activation_reaches_a_running_server(tmp_path, clients, pause):
     store = Store(url)
     assert audit.verify(store).ok
     store.engine.dispose()
+
+
+def test_snt_verification_of_a_running_server_uses_a_newly_activated_list(tmp_path):
+    """The EAEU verification in the same server screens SNT parties with the lists active now: an SNT verified
+    clean, then `kordon lists load` in another process names its customer, and the next verification finds it
+    (before, the document service kept the screening context of its first request)."""
+    from kordon.record import keys
+    from kordon.record.store import Store
+
+    examples = Path(__file__).resolve().parents[2] / "examples" / "eaeu"
+    url = f"sqlite:///{tmp_path / 'kordon.db'}"
+    store = Store(url)
+    key = keys.create_key(store, "live test", "officer")[0]
+    store.engine.dispose()
+    kordon = Path(sys.executable).with_name("kordon")
+    subprocess.run([str(kordon), "documents", "load", *(str(examples / f) for f in ("dts.jsonl", "esfs.jsonl", "snts.jsonl")),
+                    "--db", url], capture_output=True, text=True, timeout=300, check=True)
+    server = Server(url, tmp_path / "server.log").start()
+    try:
+        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"}, timeout=120) as c:
+            def reasons() -> list[str]:
+                r = c.post("/v1/documents/verify", json={"numbers": ["KZ-SNT-2024-0000101"], "record": False})
+                assert r.status_code == 200, r.text
+                return [x["code"] for x in r.json()["verdicts"][0]["reasons"]]
+
+            assert "parties.sanctions" not in reasons()
+            listed = tmp_path / "customer.json"
+            listed.write_text(json.dumps({"id": "live-snt-1", "schema": "Organization",
+                                          "properties": {"name": ["ООО «Молочный Союз»"], "country": ["ru"]}}) + "\n",
+                              encoding="utf-8")
+            load = subprocess.run([str(kordon), "lists", "load", str(listed), "--source", "ftm", "--list-id", "live_snt",
+                                   "--version", "2026-12-05", "--db", url], capture_output=True, text=True, timeout=300, check=False)
+            assert load.returncode == 0, load.stderr
+            assert "parties.sanctions" in reasons()
+    finally:
+        server.stop()

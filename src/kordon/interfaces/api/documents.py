@@ -28,7 +28,7 @@ def documents(request: Request):
         from kordon.eaeu import Documents
 
         k = request.app.state.kordon
-        docs = request.app.state.documents = Documents(k.settings, k.store, screening=k.context)
+        docs = request.app.state.documents = Documents(k.settings, k.store, screening=k.live_context)
     return docs
 
 
