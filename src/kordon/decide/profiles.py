@@ -259,7 +259,7 @@ def _at_hit(way: KeySpec, found: Outcome, ev: dict[str, Any], explanation: str, 
     rule gives no consequence apart, an illustrative entry, a finding holding the words the cut looks for),
     and the end of the explanation remembered for the next hit with the same outcome and consequence."""
     illustrative = bool(ev.get("illustrative"))
-    if consequence is None or note or illustrative or ILLUSTRATIVE in explanation:
+    if consequence is None or note or illustrative:
         text = explanation if consequence is None else f"{explanation}; {consequence}.{note}"
         text = text.strip().rstrip(". ")
         return found[0], found[1], (_goods_finding(text, illustrative) if way.goods else text) + found[2]
@@ -347,14 +347,14 @@ class KeySpec:
                      "    if consequence is None:\n"
                      "        return found[0], found[1], explanation.strip().rstrip('. ') + found[2]\n") +
                   "    end = None if consequence is None else found[3].get(consequence)\n"
-                  "    if end is None or note or ILLUSTRATIVE in explanation or ev.get('illustrative'):\n"
+                  "    if end is None or note or ev.get('illustrative'):\n"
                   "        return slow(way, found, ev, explanation, consequence, note)\n"
                   "    return found[0], found[1], explanation.lstrip() + end\n")
         self.memo: dict[tuple, Outcome] = {}
         self.exempt = rule in EXEMPT
         self.goods = rule.startswith("goods.")
         self.item = ITEM_ON in names
-        scope: dict[str, Any] = {"get": self.memo.get, "slow": _at_hit, "way": self, "ILLUSTRATIVE": ILLUSTRATIVE}
+        scope: dict[str, Any] = {"get": self.memo.get, "slow": _at_hit, "way": self}
         exec(compile(source, f"<profile key of {rule}>", "exec"), scope)  # noqa: S102 - our own names only
         self.key: Callable[[dict[str, Any], frozenset[str] | None], tuple] = scope["key"]
         # A rule whose provisions look at the item's other hits is decided where it is built only when they are
@@ -474,9 +474,10 @@ def _finding(fields: dict[str, Any], old: LegalBasis) -> str:
 def _goods_finding(text: str, illustrative: bool) -> str:
     """The goods rule's finding (every clause of it: what is listed, how precisely, which document settles
     it) without the consequence it drew itself (a closing ": refuse." / ": inspect."). Plain string
-    operations, not a regular expression: this runs for every goods hit."""
-    if ILLUSTRATIVE in text:
-        text = text.replace(ILLUSTRATIVE, "").rstrip(". ")
+    operations, not a regular expression: this runs for every goods hit. The marker of an illustrative entry is
+    the rule's closing note, at the end: the same words quoted from a description are the trader's, left alone."""
+    if text.endswith(ILLUSTRATIVE):
+        text = text[:-len(ILLUSTRATIVE)].rstrip(". ")
     head, colon, tail = text.rpartition(":")
     if colon and tail.strip() in _ENDINGS:
         text = head.rstrip(". ")

@@ -37,7 +37,7 @@ from kordon.models import (
     Severity,
 )
 from kordon.screen.context import ScreeningContext
-from kordon.decide.profiles import DECIDING
+from kordon.decide.profiles import DECIDING, KeySpec
 from kordon.screen.hits import Judged, judged_hit, lower, make_hit
 from kordon.screen.registry import rule
 
@@ -266,7 +266,7 @@ def _goods_hits(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Ite
         how = precision(m)
         bound = covered(restricted, m)
         named = _named_in_description(item, m) if how == "may_fall_under" and not item.licence else None
-        judged = _judged(memo, spec, decl, item, m, how, bound, named)
+        judged = _judged(memo, spec, decl, item, m, how, bound, named, way)
         if judged is None:
             continue
         subject = f"items[{i}]"
@@ -294,16 +294,16 @@ def _goods_hits(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Ite
             "legal_basis": m.entry.legal_basis or m.list.legal_basis,
             "illustrative": m.entry.illustrative,
             "lists_in_force_on": on,
-        }, way)
+        })
 
 
 def _judged(memo: dict, spec: RuleSpec, decl: Declaration, item: Item, m: GoodsMatch, how: str, bound: list[str],
-            named: str | None) -> Judged | None:
-    """The outcome of one match, remembered per screening context (one list snapshot) under all it reads apart from
-    the item's words: the match, its precision, the covered restricted destinations, the licence, the declaration
-    type and the words of the description that name the listed kind of goods. None: the measure does not reach
-    this declaration."""
-    key = (spec.id, id(m), how, tuple(bound), item.licence, decl.type, named)
+            named: str | None, way: KeySpec | None) -> Judged | None:
+    """The outcome of one match, remembered per screening context (one list snapshot) and profile (`way`: how it
+    decides this rule's hits) under all it reads apart from the item's words: the match, its precision, the covered
+    restricted destinations, the licence, the declaration type and the words of the description that name the
+    listed kind of goods. None: the measure does not reach this declaration."""
+    key = (spec.id, id(m), how, tuple(bound), item.licence, decl.type, named, way)
     found = memo.get(key)
     if found is not None and found[0] is m and found[1] is spec:  # not a recycled id
         judged: Judged | None = found[2]
@@ -315,7 +315,7 @@ def _judged(memo: dict, spec: RuleSpec, decl: Declaration, item: Item, m: GoodsM
             outcome = _confirm(outcome, named)
         severity, action, consequence = _weigh(outcome, m.weakness)
         judged = Judged(spec, severity, action, ListRef(id=m.list.id, version=m.list.version, entry=m.entry.code),
-                        consequence, " (illustrative list entry)" if m.entry.illustrative else "")
+                        consequence, " (illustrative list entry)" if m.entry.illustrative else "", way is not None)
     if len(memo) >= _JUDGED_MAX:
         memo.clear()
     memo[key] = (m, spec, judged)

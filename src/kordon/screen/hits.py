@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from kordon.decide.profiles import DECIDING, ILLUSTRATIVE, KeySpec
+from kordon.decide.profiles import DECIDING
 from kordon.ingest.rule_pack import RuleSpec
 from kordon.models import Action, Hit, LegalBasis, ListRef, Severity
 
@@ -72,14 +72,13 @@ def make_hit(
 
 @dataclass(slots=True, eq=False)
 class Judged:
-    """A rule's conclusion about one kind of finding, apart from the words that name the declaration's part
-    (the item's code and description): severity, action, list reference and score, the explanation's end
-    under no profile, and — filled as each profile decides such a hit for the first time — that profile's
-    action, legal basis and explanation end.
+    """A rule's conclusion about one kind of finding under one profile (or none), apart from the words that name
+    the declaration's part (the item's code and description): severity, list reference and score, the rule's own
+    action and consequence, and — once `ready` — the action, legal basis and end of the explanation its hits get.
 
     A rule that computes its own key for this anyway (the goods rules: the list match, precision, restricted
-    destinations, licence) builds its hits from it, under any profile or none, for the same few dict look-ups
-    (`judged_hit`): applying a profile then costs nothing a hit beyond finding its entry in `decided`."""
+    destinations, licence) keeps one per profile and builds its hits from it (`judged_hit`): under a profile
+    they are built exactly as under none, from the same fields, and applying the profile costs nothing a hit."""
 
     spec: RuleSpec
     severity: Severity
@@ -87,36 +86,33 @@ class Judged:
     list_ref: ListRef | None
     consequence: str | None
     note: str
+    decides: bool  # made under a profile: the first hit fills action, basis and end
     score: float = 0.0
     end: str = ""
-    decided: dict[KeySpec, tuple[Action | None, LegalBasis, str]] = field(default_factory=dict)
+    basis: LegalBasis | None = None
+    ready: bool = False
 
     def __post_init__(self) -> None:
         self.score = round(min(100.0, self.spec.weight * SEVERITY_FACTOR[self.severity]), 2)
         self.end = "" if self.consequence is None else f"; {self.consequence}.{self.note}"
+        self.ready = not self.decides
 
 
-def judged_hit(judged: Judged, subject: str, explanation: str, evidence: dict[str, Any], way: KeySpec | None) -> Hit:
-    """The hit make_hit builds from these values, under no profile or under the one run_rules set (`way`: how it
-    decides this rule's hits, `Deciding.way`): the same fields, the same explanation.
+def judged_hit(judged: Judged, subject: str, explanation: str, evidence: dict[str, Any]) -> Hit:
+    """The hit make_hit builds from these values, under no profile or under the one run_rules set (the one the
+    Judged was made for): the same fields, the same explanation.
 
     Under a profile, the explanation is the finding, then an end that depends only on the outcome, the rule's
     consequence and note (apply_profile's cut of the rule's own closing action reads nothing before the
-    consequence; an illustrative entry's marker is moved to the end of it) — unless the finding's words quote
-    the marker, which apply_profile would cut out of them."""
+    consequence; an illustrative entry's marker, at the end, is moved to the end of the cut text)."""
     spec = judged.spec
-    if way is None:
+    if judged.ready:
         return Hit(rule=spec.id, severity=judged.severity, subject=subject, explanation=explanation + judged.end,
-                   list=judged.list_ref, score=judged.score, action=judged.action, evidence=evidence, source=spec.source)
-    found = judged.decided.get(way)
-    plain = ILLUSTRATIVE not in explanation
-    if found is not None and plain:
-        return Hit(rule=spec.id, severity=judged.severity, subject=subject, explanation=explanation + found[2],
-                   list=judged.list_ref, score=judged.score, action=found[0], evidence=evidence, source=spec.source,
-                   legal_basis=found[1])
+                   list=judged.list_ref, score=judged.score, action=judged.action, evidence=evidence, source=spec.source,
+                   legal_basis=judged.basis)
     hit = make_hit(spec, severity=judged.severity, subject=subject, explanation=explanation, action=judged.action,
                    list_ref=judged.list_ref, evidence=evidence, consequence=judged.consequence, note=judged.note)
     basis = hit.legal_basis
-    if plain and basis is not None and hit.explanation.startswith(explanation) and len(judged.decided) < 64:
-        judged.decided[way] = (hit.action, basis, hit.explanation[len(explanation):])
+    if basis is not None and hit.explanation.startswith(explanation):
+        judged.action, judged.basis, judged.end, judged.ready = hit.action, basis, hit.explanation[len(explanation):], True
     return hit
