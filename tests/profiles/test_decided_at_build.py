@@ -63,6 +63,8 @@ def test_hits_decided_as_built_equal_hits_decided_after(ctx, name):
             after = apply_profile(run_rules(d, ctx), profile)
             built = run_rules(d, ctx, profile=profile)
             built_decided += sum(h.legal_basis is not None for h in built)
+            # Even a hit no equal of which was decided before is built decided: nothing is left to apply_profile.
+            assert isinstance(built, Decided) and built.profile is profile
             assert _dump(apply_profile(built, profile)) == _dump(after), d.id
     assert built_decided > len(decls)  # the second pass did decide hits as they were built
 
@@ -87,7 +89,8 @@ def test_a_list_of_decided_hits_is_left_alone_only_under_its_profile(ctx):
 
 def test_a_goods_rule_after_a_hit_that_needs_it_leaves_that_hit_to_apply_profile(ctx, monkeypatch):
     """A rule pack that runs the goods rules after route.foreign_origin_reexport: the route hit cannot be decided as
-    it is built (the item's goods hits are not all known yet); the rules run again and leave it pending."""
+    it is built (the item's goods hits are not all known yet). The profile's plan of that pack says so: the hit is
+    built plain and decided once all the rules ran, with the rules run once."""
     kz = load_profile("kz_customs")
     moved = copy.copy(ctx)
     moved.rules = copy.copy(ctx.rules)
@@ -96,22 +99,25 @@ def test_a_goods_rule_after_a_hit_that_needs_it_leaves_that_hit_to_apply_profile
     at = order.index("route.foreign_origin_reexport") + 1
     order[at:at] = goods
     moved.rules.rules = {k: ctx.rules.rules[k] for k in order}
+    plan = compile_profile(kz).plan(moved.rules)
+    assert plan.after and next(s for s in plan.specs if s.id == "route.foreign_origin_reexport").way is None
+    assert not compile_profile(kz).plan(ctx.rules).after  # the bundled order: every hit is decided as it is built
     decls = _declarations()
     for _ in range(2):
         for d in decls:
             built = run_rules(d, moved, profile=kz)
-            assert _dump(apply_profile(built, kz)) == _dump(apply_profile(run_rules(d, moved), kz)), d.id
+            assert isinstance(built, Decided) and built.profile is kz
+            assert _dump(built) == _dump(apply_profile(run_rules(d, moved), kz)), d.id
     d = next(d for d in decls if any(h.rule == "route.foreign_origin_reexport" for h in run_rules(d, moved)))
     calls = []
     chpl = RULES["goods.chpl"]
     monkeypatch.setitem(RULES, "goods.chpl", lambda *a: calls.append(1) or chpl(*a))
     built = run_rules(d, moved, profile=kz)
-    assert len(calls) == 2  # run again: the first run decided a hit before the goods rules it needs had run
-    assert built.profile is None
-    assert all(h.legal_basis is None for h in built if h.rule == "route.foreign_origin_reexport")
-    calls.clear()
-    run_rules(d, ctx, profile=kz)
-    assert len(calls) == 1  # the bundled order needs no second run
+    assert len(calls) == 1
+    assert all(h.legal_basis is not None for h in built if h.rule == "route.foreign_origin_reexport")
+    # A pack given new rules gets a new plan: the profile's copies never outlive the rules they copy.
+    moved.rules.rules = dict(ctx.rules.rules)
+    assert not compile_profile(kz).plan(moved.rules).after
 
 
 @pytest.mark.parametrize("name", ["none", *bundled_profile_names()])
@@ -128,3 +134,30 @@ def test_goods_hits_from_remembered_outcomes_equal_fresh_ones(ctx, name):
         for d, expected in zip(decls, fresh):
             assert _dump(apply_profile(run_rules(d, ctx, profile=profile), profile)) == expected, d.id
     assert any(j is not None and j.ready and (profile is None or j.basis is not None) for _, _, j in ctx.judged.values())
+
+
+def test_threads_screening_under_different_profiles_each_get_their_own_law(ctx):
+    """The API screens requests in a thread pool, each under its key's profile: the lists an item is exactly on,
+    noted per thread for kz_customs' item provisions, and the profiles' copies of the rules must not leak between
+    threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    decls = _declarations()
+    names = [*bundled_profile_names(), "kz_customs", "kz_customs"]  # several threads note items at once
+    expected = {name: [_dump(apply_profile(run_rules(d, ctx), load_profile(name))) for d in decls] for name in set(names)}
+
+    def screen(name: str) -> list:
+        profile = load_profile(name)
+        return [_dump(run_rules(d, ctx, profile=profile)) for d in decls for _ in range(2)][::2]
+
+    import sys
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can: mid-declaration, mid-rule
+    try:
+        with ThreadPoolExecutor(max_workers=len(names)) as pool:
+            for _ in range(3):
+                for name, got in zip(names, pool.map(screen, names)):
+                    assert got == expected[name], name
+    finally:
+        sys.setswitchinterval(interval)

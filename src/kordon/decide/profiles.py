@@ -30,10 +30,10 @@ from __future__ import annotations
 import string
 import threading
 from collections.abc import Callable, Hashable
-from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from kordon.ingest.rule_pack import RulePack, RuleSpec
 from kordon.ingest.profiles import (
     REFUSING_KINDS,
     DefaultProvision,
@@ -188,6 +188,23 @@ class Compiled:
 
 
 @dataclass
+class Plan:
+    """The enabled rules of one rule pack as a profile runs them: copies that carry how the profile decides their
+    hits (RuleSpec.way), so that each hit is built decided (kordon.screen.hits.make_hit) and nothing about the
+    profile is looked up per declaration or per rule."""
+
+    pack: RulePack
+    rules: dict[str, RuleSpec]  # the pack's rules when the plan was made (a pack given new rules gets a new plan)
+    specs: list[RuleSpec]
+    # Some hit built decided needs the item's other hits (`item_on`): the goods rules note the lists each item is
+    # exactly on as they build their hits (ITEMS), cleared for each declaration.
+    notes: bool
+    # A rule whose provisions look at the item's other hits runs before a goods rule: its hits are built plain and
+    # decided after all the rules ran (apply_profile), when the item's goods hits are all known.
+    after: bool
+
+
+@dataclass
 class CompiledProfile:
     profile: Profile
     by_rule: dict[str, tuple[Compiled, ...]]
@@ -195,18 +212,40 @@ class CompiledProfile:
     default: Compiled
     item_rules: frozenset[str]  # rules whose provisions look at the other hits of the same item
     keys: dict[str, KeySpec]  # per rule id: its hits' key and remembered outcomes (made on first sight)
-    at: dict[str, Callable[..., tuple[Action | None, LegalBasis, str] | None]]  # per rule id: keys[rule].at
+    plans: dict[int, Plan] = field(default_factory=dict)  # per rule pack (by id, checked by identity)
 
     def key_spec(self, rule: str) -> KeySpec:
         found = self.keys.get(rule)
         if found is None:
             chosen = (*self.by_rule.get(rule, ()), self.default)
             found = KeySpec(rule, [f for c in chosen for f in c.facts], [f for c in chosen for f in c.fields],
-                            any(c.action == "rule" for c in chosen))
+                            any(c.action == "rule" for c in chosen), self)
             with _LOCK:
                 self.keys[rule] = found
-                self.at[rule] = found.at
         return found
+
+    def plan(self, pack: RulePack) -> Plan:
+        found = self.plans.get(id(pack))
+        if found is not None and found.pack is pack and found.rules is pack.rules:
+            return found
+        from kordon.screen.registry import ITEM_LIST_RULES
+
+        enabled = pack.enabled()
+        goods = [n for n, spec in enumerate(enabled) if spec.id in ITEM_LIST_RULES]
+        last_goods = goods[-1] if goods else -1
+        specs, after = [], False
+        for n, spec in enumerate(enabled):
+            way: KeySpec | None = self.key_spec(spec.id)
+            if spec.id in EXEMPT or (spec.id in self.item_rules and n < last_goods):
+                after = after or spec.id in self.item_rules
+                way = None
+            specs.append(replace(spec, way=way))
+        made = Plan(pack, pack.rules, specs, bool(self.item_rules), after)
+        with _LOCK:
+            if len(self.plans) >= 64:
+                self.plans.clear()
+            self.plans[id(pack)] = made
+        return made
 
 
 # An outcome: action, legal basis, ". " + legal sentence, and the end of the explanation (the rule's own
@@ -214,43 +253,20 @@ class CompiledProfile:
 Outcome = tuple[Action | None, LegalBasis, str, dict[str, str]]
 
 
-class Deciding:
-    """The profile under which one declaration's hits are decided as they are built, and how many were not
-    (apply_profile decides those once all the rules ran).
+class _Items(threading.local):
+    """Per thread, for the declaration being screened under a profile with item rules (Plan.notes): per subject
+    ("items[2]"), the lists on which the goods rules found it exactly, not illustratively, listed — what
+    apply_profile's _exact_lists reads of the item's hits. run_rules gives each declaration a fresh dict."""
 
-    Under a profile whose provisions look at an item's other hits (`item_on`: the lists on which the item has an
-    exact, non-illustrative entry), the goods rules note those lists here as they build their hits (`exact`,
-    kordon.screen.goods), and a later rule's hit about the item is decided where it is built from them
-    (`item_hit`). That holds only if no goods rule runs after it; one that does sets `redo`, and run_rules runs
-    the rules again leaving such hits to apply_profile."""
+    def __init__(self) -> None:
+        self.exact: dict[str, set[str]] = {}
 
-    __slots__ = ("at", "compiled", "exact", "item_rules", "items_built", "pending", "redo")
 
-    def __init__(self, compiled: CompiledProfile, items: bool = True):
-        self.compiled = compiled
-        self.at = compiled.at  # per rule id: its KeySpec.at
-        self.pending = 0
-        self.item_rules = compiled.item_rules if items else frozenset()
-        self.exact: dict[str, set[str]] | None = {} if self.item_rules else None
-        self.items_built = 0
-        self.redo = False
+ITEMS = _Items()
 
-    def first(self, rule: str) -> Callable[..., tuple[Action | None, LegalBasis, str] | None]:
-        """KeySpec.at of a rule not seen before under this profile."""
-        return self.compiled.key_spec(rule).at
 
-    def way(self, rule: str) -> KeySpec:
-        """How the rule's hits are decided under this profile (one object per profile version and rule)."""
-        return self.compiled.keys.get(rule) or self.compiled.key_spec(rule)
-
-    def item_hit(self, rule: str, subject: str, ev: dict[str, Any], action: Action | None, severity: Severity,
-                 lst: Any, explanation: str, consequence: str | None, note: str) -> tuple[Action | None, LegalBasis, str] | None:
-        """KeySpec.at of a rule whose provisions look at the item's other hits, given the lists noted so far."""
-        if self.exact is None or rule not in self.item_rules:
-            return None
-        self.items_built += 1
-        item_on = frozenset(self.exact.get(subject, ()))
-        return self.way(rule).at_item(ev, action, severity, lst, explanation, consequence, note, item_on)
+def item_on(subject: str) -> frozenset[str]:
+    return frozenset(ITEMS.exact.get(subject, ()))
 
 
 def _at_hit(way: KeySpec, found: Outcome, ev: dict[str, Any], explanation: str, consequence: str | None,
@@ -311,9 +327,9 @@ class KeySpec:
     The key function is generated once per rule as straight-line code: it runs for every hit, and a
     loop over the names to read would cost as much as the rest of applying a profile (docs/performance.md)."""
 
-    __slots__ = ("at", "at_item", "exempt", "goods", "item", "key", "memo")
+    __slots__ = ("at", "compiled", "exempt", "goods", "item", "key", "memo", "notes")
 
-    def __init__(self, rule: str, facts: list[str], words: list[str], action: bool):
+    def __init__(self, rule: str, facts: list[str], words: list[str], action: bool, compiled: CompiledProfile):
         names = dict.fromkeys([*facts, *words])
         scalars = dict.fromkeys(k for n in names for k in _READS[n][0])
         lists = dict.fromkeys(k for n in names for k in _READS[n][1])
@@ -357,17 +373,17 @@ class KeySpec:
         scope: dict[str, Any] = {"get": self.memo.get, "slow": _at_hit, "way": self}
         exec(compile(source, f"<profile key of {rule}>", "exec"), scope)  # noqa: S102 - our own names only
         self.key: Callable[[dict[str, Any], frozenset[str] | None], tuple] = scope["key"]
-        # A rule whose provisions look at the item's other hits is decided where it is built only when they are
-        # known (Deciding.item_hit, given them), else after all the rules ran.
-        self.at: Callable[..., tuple[Action | None, LegalBasis, str] | None] = \
-            _never if self.exempt or self.item else scope["at"]
-        self.at_item: Callable[..., tuple[Action | None, LegalBasis, str] | None] = \
-            scope["at"] if self.item and not self.exempt else _never
+        # `at(...)`, and for a rule whose provisions look at the item's other hits `at(..., item_on(subject))`.
+        self.at: Callable[..., tuple[Action | None, LegalBasis, str] | None] = _never if self.exempt else scope["at"]
+        self.compiled = compiled
+        # A goods rule notes the lists each item is exactly on for a later rule's provisions (Plan.notes).
+        self.notes = bool(compiled.item_rules) and rule.startswith("goods.")
 
+    def decide(self, hit: Hit, item_on: frozenset[str] | None) -> Hit:
+        """Decide a hit built plain (`at` knew no equal hit) as apply_profile does, and remember its outcome."""
+        _apply(hit, self.compiled, self, item_on)
+        return hit
 
-# The profile under which the hits being built are decided as they are built (set by
-# kordon.screen.pipeline.run_rules for one declaration; per thread and task, as API requests differ).
-DECIDING: ContextVar[Deciding | None] = ContextVar("kordon_deciding", default=None)
 
 _COMPILED: dict[tuple[str, str], CompiledProfile] = {}
 _LOCK = threading.Lock()
@@ -397,7 +413,7 @@ def compile_profile(profile: Profile) -> CompiledProfile:
     needs = {rule: tuple(dict.fromkeys(f for c in cs for f in c.facts)) for rule, cs in by_rule.items()}
     item_rules = frozenset(rule for rule, names in needs.items() if ITEM_ON in names)
     result = CompiledProfile(profile, {k: tuple(v) for k, v in by_rule.items()}, needs, Compiled(profile.default, profile),
-                             item_rules, {}, {})
+                             item_rules, {})
     with _LOCK:
         _COMPILED[key] = result
     return result
@@ -522,20 +538,26 @@ def apply_profile(hits: list[Hit], profile: Profile | None) -> list[Hit]:
         if way.item:
             exact = exact if exact is not None else _exact_lists(hits)
             item_on = exact.get(fields["subject"], frozenset())
-        try:
-            key: tuple | None = way.key(fields, item_on)
-            new, basis, sentence, _ = way.memo.get(key) or _decided(way, hit, compiled, item_on, key)  # type: ignore[arg-type]
-        except TypeError:  # evidence of an unexpected (unhashable) shape: decide without remembering
-            new, basis, sentence, _ = _decided(way, hit, compiled, item_on, None)
-        text = (fields["explanation"] if old is None else _finding(fields, old)).strip().rstrip(". ")
-        # Straight into the model's fields: pydantic's per-assignment bookkeeping would cost more than the
-        # rest of applying a profile. The values are of the declared types; the basis object is shared by
-        # every hit with the same provision and wording, and never changed after it is made.
-        fields["explanation"] = (_goods_finding(text, bool(fields["evidence"].get("illustrative"))) if way.goods else text) + sentence
-        fields["action"] = new
-        fields["legal_basis"] = basis
-        hit.__pydantic_fields_set__.update(_SET)
+        _apply(hit, compiled, way, item_on)
     return hits
+
+
+def _apply(hit: Hit, compiled: CompiledProfile, way: KeySpec, item_on: frozenset[str] | None) -> None:
+    fields = hit.__dict__
+    old = fields["legal_basis"]
+    try:
+        key: tuple | None = way.key(fields, item_on)
+        new, basis, sentence, _ = way.memo.get(key) or _decided(way, hit, compiled, item_on, key)  # type: ignore[arg-type]
+    except TypeError:  # evidence of an unexpected (unhashable) shape: decide without remembering
+        new, basis, sentence, _ = _decided(way, hit, compiled, item_on, None)
+    text = (fields["explanation"] if old is None else _finding(fields, old)).strip().rstrip(". ")
+    # Straight into the model's fields: pydantic's per-assignment bookkeeping would cost more than the
+    # rest of applying a profile. The values are of the declared types; the basis object is shared by
+    # every hit with the same provision and wording, and never changed after it is made.
+    fields["explanation"] = (_goods_finding(text, bool(fields["evidence"].get("illustrative"))) if way.goods else text) + sentence
+    fields["action"] = new
+    fields["legal_basis"] = basis
+    hit.__pydantic_fields_set__.update(_SET)
 
 
 def _exact_lists(hits: list[Hit]) -> dict[str, frozenset[str]]:

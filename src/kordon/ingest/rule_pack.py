@@ -29,6 +29,9 @@ class RuleSpec:
     source: str
     enabled: bool = True
     params: dict[str, Any] = field(default_factory=dict)
+    # How a jurisdiction profile decides this rule's hits (kordon.decide.profiles.KeySpec), on the copies of the
+    # pack's rules that a profile runs (CompiledProfile.plan); None on the pack's own: the rule's own actions.
+    way: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass

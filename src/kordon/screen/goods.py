@@ -37,9 +37,9 @@ from kordon.models import (
     Severity,
 )
 from kordon.screen.context import ScreeningContext
-from kordon.decide.profiles import DECIDING, KeySpec
+from kordon.decide.profiles import ITEMS, KeySpec
 from kordon.screen.hits import Judged, judged_hit, lower, make_hit
-from kordon.screen.registry import rule
+from kordon.screen.registry import ITEM_LIST_RULES, rule
 
 # Which rule speaks for which list; a user's own list counts as a national licensing list
 # unless its metadata names another rule.
@@ -254,12 +254,8 @@ def _goods_hits(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Ite
     edition = decl.hs_edition or edition_for(decl.date)
     restricted = restricted_parties(decl, ctx)
     on = ctx.list_date(decl).isoformat()
-    deciding = DECIDING.get()
-    way = exact = None
-    if deciding is not None:
-        way, exact = deciding.way(spec.id), deciding.exact
-        if exact is not None and deciding.items_built:
-            deciding.redo = True  # a hit that needed this rule's findings was decided before it ran
+    way = spec.way  # the profile's, on the copy of the rule run_rules hands over under a profile
+    exact = ITEMS.exact if way is not None and way.notes else None
     memo = ctx.judged
     for i, m in mine:
         item = decl.items[i]
@@ -323,6 +319,9 @@ def _judged(memo: dict, spec: RuleSpec, decl: Declaration, item: Item, m: GoodsM
 
 
 _JUDGED_MAX = 50_000
+
+
+ITEM_LIST_RULES.update({"goods.chpl", "goods.eu_russia", "goods.national"})
 
 
 @rule("goods.chpl")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from kordon.decide.profiles import DECIDING
+from kordon.decide.profiles import item_on
 from kordon.ingest.rule_pack import RuleSpec
 from kordon.models import Action, Hit, LegalBasis, ListRef, Severity
 
@@ -39,22 +39,21 @@ def make_hit(
     """`consequence`: the rule's own conclusion from its finding (`explanation`), e.g. "it is bound for RU
     without a licence: refuse"; the hit then reads "{explanation}; {consequence}.{note}".
 
-    Under a jurisdiction profile (set by run_rules) the hit is built once with the profile's action, legal
-    basis and explanation where an equal hit was decided before: exactly what apply_profile would write
-    into it afterwards (docs/performance.md, "Jurisdiction profiles")."""
+    Under a jurisdiction profile (the rule's copy that run_rules hands it carries how the profile decides its
+    hits, `spec.way`) the hit is built decided: with the action, legal basis and explanation of an equal hit
+    decided before, else built plain and decided at once — exactly what apply_profile would write into it
+    afterwards (docs/performance.md, "Jurisdiction profiles")."""
     evidence = evidence or {}
-    deciding = DECIDING.get()
-    if deciding is not None:
-        at = deciding.at.get(spec.id) or deciding.first(spec.id)
-        decided = at(evidence, action, severity, list_ref, explanation, consequence, note)
-        if decided is None and deciding.exact is not None:
-            decided = deciding.item_hit(spec.id, subject, evidence, action, severity, list_ref, explanation, consequence, note)
-        if decided is None:
-            deciding.pending += 1
-        else:
+    way = spec.way
+    if way is not None:
+        on = item_on(subject) if way.item else None
+        decided = way.at(evidence, action, severity, list_ref, explanation, consequence, note, on)
+        if decided is not None:
             return Hit(rule=spec.id, severity=severity, subject=subject, explanation=decided[2], list=list_ref,
                        score=round(min(100.0, spec.weight * SEVERITY_FACTOR[severity]), 2), action=decided[0],
                        evidence=evidence, source=spec.source, legal_basis=decided[1])
+        return way.decide(make_hit(replace(spec, way=None), severity=severity, subject=subject, explanation=explanation,
+                                   action=action, list_ref=list_ref, evidence=evidence, consequence=consequence, note=note), on)
     if consequence is not None:
         explanation = f"{explanation}; {consequence}.{note}"
     return Hit(

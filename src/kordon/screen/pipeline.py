@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from kordon.decide.lanes import decide, error_decision
-from kordon.decide.profiles import DECIDING, Decided, Deciding, compile_profile
+from kordon.decide.profiles import ITEMS, Decided, apply_profile, compile_profile
 from kordon.ingest.profiles import Profile
+from kordon.ingest.rule_pack import RuleSpec
 from kordon.models import Declaration, Decision, Hit
 from kordon.screen.context import ScreeningContext
 from kordon.screen.registry import RULES
@@ -16,40 +17,32 @@ LIST_RULE_PREFIXES = ("goods.", "parties.")
 
 def run_rules(decl: Declaration, ctx: ScreeningContext, only: tuple[str, ...] | None = None,
               profile: Profile | None = None) -> list[Hit]:
-    """The hits of every enabled rule (of those whose ids start with `only`). Under `profile` most hits are
-    built already decided (their action, legal basis and explanation under it); apply_profile decides the rest."""
+    """The hits of every enabled rule (of those whose ids start with `only`). Under `profile` the hits are built
+    decided (their action, legal basis and explanation under it): the rules run as the profile's copies of the
+    pack's rules, which carry how it decides their hits (CompiledProfile.plan)."""
     if profile is None:
-        return _run(decl, ctx, only, None)
-    compiled = compile_profile(profile)
-    deciding = Deciding(compiled)
-    hits = _run(decl, ctx, only, deciding)
-    if deciding.redo:  # a goods rule ran after a hit that needed its findings: those are left to apply_profile
-        deciding = Deciding(compiled, items=False)
-        hits = _run(decl, ctx, only, deciding)
-    assert isinstance(hits, Decided)
-    if not deciding.pending:
-        hits.profile = profile
+        return _run(decl, ctx, only, ctx.rules.enabled(), [])
+    plan = compile_profile(profile).plan(ctx.rules)
+    if plan.notes:
+        ITEMS.exact = {}
+    hits = Decided()
+    hits.profile = None
+    _run(decl, ctx, only, plan.specs, hits)
+    if plan.after:  # rules that look at an item's other hits ran before a goods rule: decided now
+        apply_profile(hits, profile)
+    hits.profile = profile
     return hits
 
 
-def _run(decl: Declaration, ctx: ScreeningContext, only: tuple[str, ...] | None, deciding: Deciding | None) -> list[Hit]:
-    hits: list[Hit] = []
-    token = None
-    if deciding is not None:
-        hits = Decided()
-        hits.profile = None
-        token = DECIDING.set(deciding)
-    try:
-        for spec in ctx.rules.enabled():
-            if only is not None and not spec.id.startswith(only):
-                continue
-            fn = RULES.get(spec.id)
-            if fn is None:
-                raise LookupError(f"rule {spec.id!r} is in the rule pack but no code implements it")
-            hits.extend(fn(decl, ctx, spec))
-    finally:
-        if token is not None:
-            DECIDING.reset(token)
+def _run(decl: Declaration, ctx: ScreeningContext, only: tuple[str, ...] | None, specs: list[RuleSpec],
+         hits: list[Hit]) -> list[Hit]:
+    for spec in specs:
+        if only is not None and not spec.id.startswith(only):
+            continue
+        fn = RULES.get(spec.id)
+        if fn is None:
+            raise LookupError(f"rule {spec.id!r} is in the rule pack but no code implements it")
+        hits.extend(fn(decl, ctx, spec))
     return hits
 
 
