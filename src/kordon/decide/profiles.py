@@ -254,19 +254,19 @@ Outcome = tuple[Action | None, LegalBasis, str, dict[str, str]]
 
 
 class _Items(threading.local):
-    """Per thread, for the declaration being screened under a profile with item rules (Plan.notes): per subject
-    ("items[2]"), the lists on which the goods rules found it exactly, not illustratively, listed — what
-    apply_profile's _exact_lists reads of the item's hits. run_rules gives each declaration a fresh dict."""
+    """Per thread, for the declaration being screened under a profile with item rules (Plan.notes): which item
+    ("items[2]") the goods rules found exactly, not illustratively, on which list — what apply_profile's
+    _exact_lists reads of the item's hits. run_rules gives each declaration a fresh list."""
 
     def __init__(self) -> None:
-        self.exact: dict[str, set[str]] = {}
+        self.exact: list[tuple[str, str]] = []  # (subject, list id), in the order the hits were built
 
 
 ITEMS = _Items()
 
 
 def item_on(subject: str) -> frozenset[str]:
-    return frozenset(ITEMS.exact.get(subject, ()))
+    return frozenset([lst for about, lst in ITEMS.exact if about == subject])
 
 
 def _at_hit(way: KeySpec, found: Outcome, ev: dict[str, Any], explanation: str, consequence: str | None,

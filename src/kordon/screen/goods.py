@@ -266,13 +266,8 @@ def _goods_hits(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Ite
         if judged is None:
             continue
         subject = f"items[{i}]"
-        if exact is not None and how == "exact" and not m.entry.illustrative:
-            # What apply_profile's _exact_lists reads of the item's hits, for a later rule's hit about it.
-            noted = exact.get(subject)
-            if noted is None:
-                exact[subject] = {m.list.id}
-            else:
-                noted.add(m.list.id)
+        if exact is not None and judged.exact_on is not None:
+            exact.append((subject, judged.exact_on))  # what apply_profile's _exact_lists reads of the item's hits
         yield judged_hit(judged, subject, _describe(item, i, m, how), {
             "hs_code": item.hs_code,
             "edition": edition,
@@ -311,7 +306,8 @@ def _judged(memo: dict, spec: RuleSpec, decl: Declaration, item: Item, m: GoodsM
             outcome = _confirm(outcome, named)
         severity, action, consequence = _weigh(outcome, m.weakness)
         judged = Judged(spec, severity, action, ListRef(id=m.list.id, version=m.list.version, entry=m.entry.code),
-                        consequence, " (illustrative list entry)" if m.entry.illustrative else "", way is not None)
+                        consequence, " (illustrative list entry)" if m.entry.illustrative else "", way is not None,
+                        m.list.id if how == "exact" and not m.entry.illustrative else None)
     if len(memo) >= _JUDGED_MAX:
         memo.clear()
     memo[key] = (m, spec, judged)

@@ -86,6 +86,7 @@ class Judged:
     consequence: str | None
     note: str
     decides: bool  # made under a profile: the first hit fills action, basis and end
+    exact_on: str | None  # the list its hits say the item is exactly (not illustratively) on
     score: float = 0.0
     end: str = ""
     basis: LegalBasis | None = None

@@ -24,7 +24,7 @@ def run_rules(decl: Declaration, ctx: ScreeningContext, only: tuple[str, ...] | 
         return _run(decl, ctx, only, ctx.rules.enabled(), [])
     plan = compile_profile(profile).plan(ctx.rules)
     if plan.notes:
-        ITEMS.exact = {}
+        ITEMS.exact = []
     hits = Decided()
     hits.profile = None
     _run(decl, ctx, only, plan.specs, hits)
