@@ -8,6 +8,7 @@ from typing import Any
 from kordon.decide.profiles import item_on
 from kordon.ingest.rule_pack import RuleSpec
 from kordon.models import Action, Hit, LegalBasis, ListRef, Severity
+from kordon.screen.context import ScreeningContext
 
 # How much of a rule's weight a hit of each severity adds to the score.
 SEVERITY_FACTOR = {
@@ -56,6 +57,8 @@ def make_hit(
                                    action=action, list_ref=list_ref, evidence=evidence, consequence=consequence, note=note), on)
     if consequence is not None:
         explanation = f"{explanation}; {consequence}.{note}"
+    elif note:
+        explanation += note
     return Hit(
         rule=spec.id,
         severity=severity,
@@ -94,7 +97,7 @@ class Judged:
 
     def __post_init__(self) -> None:
         self.score = round(min(100.0, self.spec.weight * SEVERITY_FACTOR[self.severity]), 2)
-        self.end = "" if self.consequence is None else f"; {self.consequence}.{self.note}"
+        self.end = self.note if self.consequence is None else f"; {self.consequence}.{self.note}"
         self.ready = not self.decides
 
 
@@ -116,3 +119,25 @@ def judged_hit(judged: Judged, subject: str, explanation: str, evidence: dict[st
     if basis is not None and hit.explanation.startswith(explanation):
         judged.action, judged.basis, judged.end, judged.ready = hit.action, basis, hit.explanation[len(explanation):], True
     return hit
+
+
+_REMEMBERED_MAX = 50_000
+
+
+def remembered(ctx: ScreeningContext, spec: RuleSpec, severity: Severity, key: tuple, subject: str,
+               action: Action | None = None) -> Judged:
+    """The outcome of a rule's finding of one kind, for `judged_hit` (with the finding's words less its closing full
+    stop, which the outcome adds: a profile's legal sentence replaces it). `key`: every value of the hit's evidence
+    that a profile's conditions or wording may read (kordon.decide.profiles._READS: role, origin, bound_for,
+    declaration_type, ...) — the rule's own, so that applying a profile adds nothing a hit to what the rule builds
+    under none. Remembered per screening context, rule, profile, severity and action."""
+    way = spec.way
+    if way is not None and way.item:  # the profile reads the item's other hits too
+        key = (key, item_on(subject))
+    memo = ctx.judged
+    found: Judged | None = memo.get((spec.id, way, severity, action, key))
+    if found is None or found.spec is not spec:
+        if len(memo) >= _REMEMBERED_MAX:
+            memo.clear()
+        found = memo[(spec.id, way, severity, action, key)] = Judged(spec, severity, action, None, None, ".", way is not None, None)
+    return found

@@ -1,4 +1,8 @@
-"""Route rules: destinations, end users, transit and dispatch countries against diversion patterns."""
+"""Route rules: destinations, end users, transit and dispatch countries against diversion patterns.
+
+Each hit is built from the remembered outcome of its kind of finding (kordon.screen.hits.remembered), keyed by the
+values of its evidence a jurisdiction profile may read: under a profile it is built as under none, with the
+profile's action, legal basis and legal sentence in place of the finding's closing full stop."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from typing import Iterator
 from kordon.ingest.rule_pack import RuleSpec
 from kordon.models import Declaration, DeclarationType, Hit, PartyRole, Severity
 from kordon.screen.context import ScreeningContext
-from kordon.screen.hits import make_hit
+from kordon.screen.hits import judged_hit, remembered
 from kordon.screen.registry import rule
 
 _OUTBOUND = (DeclarationType.export, DeclarationType.transit, DeclarationType.re_export)
@@ -21,13 +25,9 @@ def _listed_items(decl: Declaration, ctx: ScreeningContext) -> list[int]:
 def restricted_destination(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Iterator[Hit]:
     dest = decl.route.destination
     if decl.type in _OUTBOUND and dest in ctx.restricted:
-        yield make_hit(
-            spec,
-            severity=Severity.low,
-            subject="route",
-            explanation=f"The goods are bound for {dest}, a destination under trade restrictions; check that no item is controlled.",
-            evidence={"destination": dest},
-        )
+        yield judged_hit(remembered(ctx, spec, Severity.low, (), "route"), "route",
+                         f"The goods are bound for {dest}, a destination under trade restrictions; check that no item is controlled",
+                         {"destination": dest})
 
 
 @rule("route.restricted_end_user")
@@ -37,15 +37,12 @@ def restricted_end_user(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec
         return
     for i, party in decl.parties_with_role(PartyRole.end_user, PartyRole.consignee, PartyRole.payer):
         if party.country in ctx.restricted:
-            yield make_hit(
-                spec,
-                severity=Severity.high,
-                subject=f"parties[{i}]",
-                explanation=(
-                    f"The {party.role.value.replace('_', ' ')} {party.name} is in {party.country}, "
-                    f"but the goods are declared for {dest}: a diversion pattern; establish the real destination."
-                ),
-                evidence={"role": party.role.value, "party_country": party.country, "destination": dest},
+            role, subject = party.role.value, f"parties[{i}]"
+            yield judged_hit(
+                remembered(ctx, spec, Severity.high, (role,), subject), subject,
+                f"The {role.replace('_', ' ')} {party.name} is in {party.country}, "
+                f"but the goods are declared for {dest}: a diversion pattern; establish the real destination",
+                {"role": role, "party_country": party.country, "destination": dest},
             )
 
 
@@ -57,17 +54,13 @@ def transit_restricted(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec)
     through = [c for c in decl.route.transit if c in ctx.restricted]
     if through:
         listed = _listed_items(decl, ctx)
-        yield make_hit(
-            spec,
-            # Kazakh exports to Europe often cross Russia lawfully; without listed goods this is only a note.
-            severity=Severity.high if listed else Severity.low,
-            subject="route",
-            explanation=(
-                f"The goods are declared for {dest} but routed through {', '.join(through)}"
-                + (f", with {len(listed)} listed item(s)" if listed else "")
-                + ": possible false transit; confirm arrival at the declared destination."
-            ),
-            evidence={"transit": decl.route.transit, "restricted_transit": through, "destination": dest, "listed_items": listed},
+        # Kazakh exports to Europe often cross Russia lawfully; without listed goods this is only a note.
+        yield judged_hit(
+            remembered(ctx, spec, Severity.high if listed else Severity.low, (), "route"), "route",
+            f"The goods are declared for {dest} but routed through {', '.join(through)}"
+            + (f", with {len(listed)} listed item(s)" if listed else "")
+            + ": possible false transit; confirm arrival at the declared destination",
+            {"transit": decl.route.transit, "restricted_transit": through, "destination": dest, "listed_items": listed},
         )
 
 
@@ -78,16 +71,12 @@ def transit_to_restricted(decl: Declaration, ctx: ScreeningContext, spec: RuleSp
     crosses = decl.type is DeclarationType.transit or here in decl.route.transit
     if crosses and dest in ctx.restricted and decl.route.dispatch != here:
         listed = _listed_items(decl, ctx)
-        yield make_hit(
-            spec,
-            severity=Severity.high if listed else Severity.medium,
-            subject="route",
-            explanation=(
-                f"Transit through {here} from {decl.route.dispatch} to {dest}"
-                + (f" with {len(listed)} listed item(s): the transit of controlled goods needs a Kazakh transit licence" if listed else "")
-                + "; check the transit documents."
-            ),
-            evidence={"dispatch": decl.route.dispatch, "destination": dest, "listed_items": listed},
+        yield judged_hit(
+            remembered(ctx, spec, Severity.high if listed else Severity.medium, (), "route"), "route",
+            f"Transit through {here} from {decl.route.dispatch} to {dest}"
+            + (f" with {len(listed)} listed item(s): the transit of controlled goods needs a Kazakh transit licence" if listed else "")
+            + "; check the transit documents",
+            {"dispatch": decl.route.dispatch, "destination": dest, "listed_items": listed},
         )
 
 
@@ -102,16 +91,11 @@ def diversion_hub(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> I
     if not hit_countries:
         return
     listed = _listed_items(decl, ctx)
-    yield make_hit(
-        spec,
-        severity=Severity.medium if listed else Severity.low,
-        subject="route",
-        explanation=(
-            f"The consignment comes from or passes through {', '.join(hit_countries)}, named as diversion hub(s) in current advisories"
-            + (f", carrying {len(listed)} listed item(s)" if listed else "")
-            + "."
-        ),
-        evidence={"hubs": hit_countries, "dispatch": dispatch, "listed_items": listed},
+    yield judged_hit(
+        remembered(ctx, spec, Severity.medium if listed else Severity.low, (), "route"), "route",
+        f"The consignment comes from or passes through {', '.join(hit_countries)}, named as diversion hub(s) in current advisories"
+        + (f", carrying {len(listed)} listed item(s)" if listed else ""),
+        {"hubs": hit_countries, "dispatch": dispatch, "listed_items": listed},
     )
 
 
@@ -131,14 +115,12 @@ def foreign_origin_reexport(decl: Declaration, ctx: ScreeningContext, spec: Rule
             continue
         if i not in listed or not (bound or decl.route.destination in hubs):
             continue
-        yield make_hit(
-            spec,
-            severity=Severity.high if bound else Severity.medium,
-            subject=f"items[{i}]",
-            explanation=(
-                f"Item {i + 1} is a listed good made in {origin}, dispatched from {decl.route.dispatch} "
-                f"towards {decl.route.destination}: a re-export pattern; ask for the original export licence and end-use statement."
-            ),
-            evidence={"origin": origin, "dispatch": decl.route.dispatch, "destination": decl.route.destination, "bound_for": bound,
-                      "declaration_type": decl.type.value},
+        subject = f"items[{i}]"
+        yield judged_hit(
+            remembered(ctx, spec, Severity.high if bound else Severity.medium, (origin, tuple(bound), decl.type), subject),
+            subject,
+            f"Item {i + 1} is a listed good made in {origin}, dispatched from {decl.route.dispatch} "
+            f"towards {decl.route.destination}: a re-export pattern; ask for the original export licence and end-use statement",
+            {"origin": origin, "dispatch": decl.route.dispatch, "destination": decl.route.destination, "bound_for": bound,
+             "declaration_type": decl.type.value},
         )
