@@ -16,9 +16,17 @@ on its own hits). It sets on each hit:
 - ``explanation``: the rule's finding followed by the profile's consequence and citation.
 
 The score and severity (the risk) are left alone: the law decides the action, not how risky the
-goods are. Profiles are compiled once (conditions per rule id), so applying one costs a few dict
-look-ups per hit. Hits that already carry a basis from the same profile are left as they are, so
-applying twice (a re-screen keeps earlier hits) changes nothing.
+goods are. Hits that already carry a basis from the same profile are left as they are, so applying
+twice (a re-screen keeps earlier hits) changes nothing.
+
+Screening under a profile does not go through the hits afterwards: a profile is compiled once
+(`compile_profile`: its provisions per rule id, and per rule a `KeySpec` — the key of what the
+provisions read and the outcomes remembered under it), and `CompiledProfile.plan` gives each rule pack
+the profile's copies of its rules (`RuleSpec.way`), which `run_rules` runs. A rule builds each hit
+decided (`kordon.screen.hits`): from the remembered outcome of its kind of finding (goods and route
+rules), else through `KeySpec.at`; the first hit of a kind is decided by the same code as
+`apply_profile` and remembered. The result is byte-identical to building plain hits and calling
+`apply_profile` (`benchmarks/profile_outputs.py`, `tests/profiles/test_decided_at_build.py`).
 
 Goods hits are read through their evidence: ``precision`` ("exact" | "may_fall_under"),
 ``illustrative``, ``destinations`` (ISO2 codes the measure covers, or null for all), ``bound_for``,

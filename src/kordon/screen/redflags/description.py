@@ -11,7 +11,7 @@ from kordon.index.text import clean, words
 from kordon.ingest.rule_pack import RuleSpec
 from kordon.models import Action, Declaration, Hit, Severity
 from kordon.screen.context import ScreeningContext
-from kordon.screen.hits import make_hit
+from kordon.screen.hits import judged_hit, make_hit, remembered
 from kordon.screen.redflags.common import OUTBOUND, high_priority, quote
 from kordon.screen.registry import rule
 
@@ -67,16 +67,14 @@ def vague_description(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) 
             continue
         is_listed = high_priority(decl, ctx, item)
         severity = Severity.high if is_listed else (Severity.medium if decl.type in OUTBOUND else Severity.low)
-        yield make_hit(
-            spec,
-            severity=severity,
-            subject=f"items[{i}]",
-            explanation=(
-                f"Item {i + 1} ({format_code(item.hs_code)}) is described only as {quote(item.description)}, which does not say "
-                "what the goods are; ask for a precise description, model and part numbers."
-            ),
-            action=Action.check_documents,
-            evidence={"description": item.description, "hs_code": format_code(item.hs_code), "listed_code": is_listed, "lexicon_version": version},
+        code, subject = format_code(item.hs_code), f"items[{i}]"
+        # The hit is built from the remembered outcome of such a finding (every item of a trader's declarations may
+        # read "parts"): keyed by what a profile may read of its evidence, the code.
+        yield judged_hit(
+            remembered(ctx, spec, severity, (code, is_listed), subject, Action.check_documents), subject,
+            f"Item {i + 1} ({code}) is described only as {quote(item.description)}, which does not say "
+            "what the goods are; ask for a precise description, model and part numbers",
+            {"description": item.description, "hs_code": code, "listed_code": is_listed, "lexicon_version": version},
         )
 
 
