@@ -161,3 +161,45 @@ def test_threads_screening_under_different_profiles_each_get_their_own_law(ctx):
                     assert got == expected[name], name
     finally:
         sys.setswitchinterval(interval)
+
+
+def test_a_remembered_outcome_is_keyed_by_all_its_hits_evidence_a_profile_may_read(ctx, monkeypatch):
+    """Route rules and description.vague give `remembered` their own key of the values a profile may read of the
+    hit's evidence (kordon.decide.profiles._READS). Hits built from one remembered outcome must agree in all of
+    them, else a later hit would get the outcome of an earlier, different one. Over the examples, their hostile
+    variants and generated declarations (every route kind, type, origin and end-user country), under each profile."""
+    import sys
+
+    from kordon.decide import profiles
+    from kordon.screen import hits as hits_module
+
+    readable = sorted({k for scalars, lists, _, _ in profiles._READS.values() for k in (*scalars, *lists)})
+    seen: dict[int, tuple] = {}
+    built = hits_module.judged_hit
+
+    def recording(judged, subject, explanation, evidence):  # noqa: ANN001, ANN202
+        hit = built(judged, subject, explanation, evidence)
+        if judged.list_ref is None:  # remembered (goods outcomes carry their list reference)
+            values = tuple(repr(evidence.get(k)) for k in readable)
+            assert seen.setdefault(id(judged), values) == values, (hit.rule, subject, evidence)
+        return hit
+
+    for module in ("kordon.screen.routes", "kordon.screen.redflags.description"):
+        monkeypatch.setattr(sys.modules[module], "judged_hit", recording)
+    root = Path(__file__).resolve().parents[2]
+    sys.path.insert(0, str(root / "benchmarks"))
+    try:
+        from screening_speed import make
+    finally:
+        sys.path.pop(0)
+    generated = [json.loads(line) for line in make(1500, seed=3)]
+    for d in generated[::3]:  # the consignee where the end user is: both roles in a restricted country
+        d["parties"][1]["country"] = d["parties"][2]["country"]
+    decls = _declarations() + [Declaration.model_validate(d) for d in generated]
+    for name in ["none", *bundled_profile_names()]:
+        profile = None if name == "none" else load_profile(name)
+        ctx.judged.clear()  # ids of outcomes forgotten may be reused
+        seen.clear()
+        for d in decls:
+            run_rules(d, ctx, profile=profile)
+    assert seen
