@@ -130,7 +130,9 @@ def remembered(ctx: ScreeningContext, spec: RuleSpec, severity: Severity, key: t
     stop, which the outcome adds: a profile's legal sentence replaces it). `key`: every value of the hit's evidence
     that a profile's conditions or wording may read (kordon.decide.profiles._READS: role, origin, bound_for,
     declaration_type, ...) — the rule's own, so that applying a profile adds nothing a hit to what the rule builds
-    under none. Remembered per screening context, rule, profile, severity and action."""
+    under none. Remembered per screening context, rule, profile, severity and action. The finding must end in words
+    of the rule's own (not a name, a quote or a full stop): apply_profile strips blanks and full stops off its end
+    before the legal sentence, which the outcome's end is taken to need for every finding of the kind."""
     way = spec.way
     if way is not None and way.item:  # the profile reads the item's other hits too
         key = (key, item_on(subject))
