@@ -243,11 +243,9 @@ class CompiledProfile:
         last_goods = goods[-1] if goods else -1
         specs, after = [], False
         for n, spec in enumerate(enabled):
-            way: KeySpec | None = self.key_spec(spec.id)
-            if spec.id in EXEMPT or (spec.id in self.item_rules and n < last_goods):
-                after = after or spec.id in self.item_rules
-                way = None
-            specs.append(replace(spec, way=way))
+            late = spec.id in self.item_rules and n < last_goods  # a goods list rule runs after it
+            after = after or late
+            specs.append(replace(spec, way=None if late or spec.id in EXEMPT else self.key_spec(spec.id)))
         made = Plan(pack, pack.rules, specs, bool(self.item_rules), after)
         with _LOCK:
             if len(self.plans) >= 64:

@@ -15,6 +15,9 @@ from kordon.ingest.rule_pack import RulePack, bundled_rule_pack, load_rule_pack
 from kordon.screen.registry import RULES
 
 
+JUDGED_MAX = 50_000
+
+
 @dataclass
 class ScreeningContext:
     settings: Settings
@@ -33,7 +36,8 @@ class ScreeningContext:
 
     # Several rules ask which items are listed; the answer is computed once per declaration.
     _matches_slot: tuple[Any, list] = field(default=(None, []), repr=False)
-    # The goods rules' outcomes per kind of finding, for this context's lists (kordon.screen.goods._judged).
+    # Rules' outcomes per kind of finding and profile, for this context's lists (kordon.screen.goods._judged,
+    # kordon.screen.hits.remembered); forgotten whole at JUDGED_MAX entries.
     judged: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

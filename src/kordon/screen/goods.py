@@ -36,7 +36,7 @@ from kordon.models import (
     PartyRole,
     Severity,
 )
-from kordon.screen.context import ScreeningContext
+from kordon.screen.context import JUDGED_MAX, ScreeningContext
 from kordon.decide.profiles import ITEMS, KeySpec
 from kordon.screen.hits import Judged, judged_hit, lower, make_hit
 from kordon.screen.registry import ITEM_LIST_RULES, rule
@@ -308,13 +308,11 @@ def _judged(memo: dict, spec: RuleSpec, decl: Declaration, item: Item, m: GoodsM
         judged = Judged(spec, severity, action, ListRef(id=m.list.id, version=m.list.version, entry=m.entry.code),
                         consequence, " (illustrative list entry)" if m.entry.illustrative else "", way is not None,
                         m.list.id if how == "exact" and not m.entry.illustrative else None)
-    if len(memo) >= _JUDGED_MAX:
+    if len(memo) >= JUDGED_MAX:
         memo.clear()
     memo[key] = (m, spec, judged)
     return judged
 
-
-_JUDGED_MAX = 50_000
 
 
 ITEM_LIST_RULES.update({"goods.chpl", "goods.eu_russia", "goods.national"})

@@ -8,7 +8,7 @@ from typing import Any
 from kordon.decide.profiles import item_on
 from kordon.ingest.rule_pack import RuleSpec
 from kordon.models import Action, Hit, LegalBasis, ListRef, Severity
-from kordon.screen.context import ScreeningContext
+from kordon.screen.context import JUDGED_MAX, ScreeningContext
 
 # How much of a rule's weight a hit of each severity adds to the score.
 SEVERITY_FACTOR = {
@@ -121,9 +121,6 @@ def judged_hit(judged: Judged, subject: str, explanation: str, evidence: dict[st
     return hit
 
 
-_REMEMBERED_MAX = 50_000
-
-
 def remembered(ctx: ScreeningContext, spec: RuleSpec, severity: Severity, key: tuple, subject: str,
                action: Action | None = None) -> Judged:
     """The outcome of a rule's finding of one kind, for `judged_hit` (with the finding's words less its closing full
@@ -139,7 +136,7 @@ def remembered(ctx: ScreeningContext, spec: RuleSpec, severity: Severity, key: t
     memo = ctx.judged
     found: Judged | None = memo.get((spec.id, way, severity, action, key))
     if found is None or found.spec is not spec:
-        if len(memo) >= _REMEMBERED_MAX:
+        if len(memo) >= JUDGED_MAX:
             memo.clear()
         found = memo[(spec.id, way, severity, action, key)] = Judged(spec, severity, action, None, None, ".", way is not None, None)
     return found
