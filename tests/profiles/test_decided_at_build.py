@@ -15,7 +15,6 @@ from kordon.ingest.profiles import bundled_profile_names
 from kordon.models import Declaration
 from kordon.screen import build_context
 from kordon.screen.pipeline import run_rules
-from kordon.screen.registry import RULES
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "declarations.jsonl"
 
@@ -87,10 +86,10 @@ def test_a_list_of_decided_hits_is_left_alone_only_under_its_profile(ctx):
     assert any(h.legal_basis is not None and h.rule == "route.foreign_origin_reexport" for h in under_kz)
 
 
-def test_a_goods_rule_after_a_hit_that_needs_it_leaves_that_hit_to_apply_profile(ctx, monkeypatch):
-    """A rule pack that runs the goods rules after route.foreign_origin_reexport: the route hit cannot be decided as
-    it is built (the item's goods hits are not all known yet). The profile's plan of that pack says so: the hit is
-    built plain and decided once all the rules ran, with the rules run once."""
+def test_the_order_of_the_rules_does_not_change_a_hit_that_reads_the_items_lists(ctx):
+    """kz_customs decides a re-export hit by the lists the item itself is exactly on (`item_on`). The rule records
+    them in the hit (evidence `exact_on`), so a pack that runs the goods rules after it gives the same hits, each
+    built decided, as the bundled order and as plain hits decided afterwards."""
     kz = load_profile("kz_customs")
     moved = copy.copy(ctx)
     moved.rules = copy.copy(ctx.rules)
@@ -99,25 +98,53 @@ def test_a_goods_rule_after_a_hit_that_needs_it_leaves_that_hit_to_apply_profile
     at = order.index("route.foreign_origin_reexport") + 1
     order[at:at] = goods
     moved.rules.rules = {k: ctx.rules.rules[k] for k in order}
-    plan = compile_profile(kz).plan(moved.rules)
-    assert plan.after and next(s for s in plan.specs if s.id == "route.foreign_origin_reexport").way is None
-    assert not compile_profile(kz).plan(ctx.rules).after  # the bundled order: every hit is decided as it is built
-    decls = _declarations()
-    for _ in range(2):
-        for d in decls:
-            built = run_rules(d, moved, profile=kz)
-            assert isinstance(built, Decided) and built.profile is kz
-            assert _dump(built) == _dump(apply_profile(run_rules(d, moved), kz)), d.id
-    d = next(d for d in decls if any(h.rule == "route.foreign_origin_reexport" for h in run_rules(d, moved)))
-    calls = []
-    chpl = RULES["goods.chpl"]
-    monkeypatch.setitem(RULES, "goods.chpl", lambda *a: calls.append(1) or chpl(*a))
-    built = run_rules(d, moved, profile=kz)
-    assert len(calls) == 1
-    assert all(h.legal_basis is not None for h in built if h.rule == "route.foreign_origin_reexport")
-    # A pack given new rules gets a new plan: the profile's copies never outlive the rules they copy.
-    moved.rules.rules = dict(ctx.rules.rules)
-    assert not compile_profile(kz).plan(moved.rules).after
+    denied = 0
+    for d in _declarations():
+        built = run_rules(d, moved, profile=kz)
+        assert isinstance(built, Decided) and built.profile is kz
+        assert all(h.legal_basis is not None for h in built)
+        assert _dump(built) == _dump(apply_profile(run_rules(d, moved), kz)), d.id
+        assert sorted(_dump(built), key=lambda h: (h["rule"], h["subject"])) == \
+            sorted(_dump(run_rules(d, ctx, profile=kz)), key=lambda h: (h["rule"], h["subject"])), d.id
+        for h in built:
+            if h.rule == "route.foreign_origin_reexport":
+                on = {g.list.id for g in built if g.subject == h.subject and g.list is not None
+                      and g.evidence.get("precision") == "exact" and not g.evidence.get("illustrative")}
+                assert set(h.evidence["exact_on"]) == on, (d.id, h.subject)  # what the goods hits say of the item
+                denied += h.action is not None and h.action.value == "deny"
+    assert denied  # the examples hold a re-export that kz_customs refuses
+
+
+def test_a_hit_stored_before_its_rule_recorded_the_items_lists_is_decided_from_the_items_hits(ctx):
+    """A re-export hit kept from a decision stored before the rule recorded `exact_on` (a re-screen after a list
+    or the settings changed) is decided as before: apply_profile reads the lists from the item's goods hits."""
+    kz = load_profile("kz_customs")
+    found = 0
+    for d in _declarations():
+        plain = run_rules(d, ctx)
+        if not any(h.rule == "route.foreign_origin_reexport" and h.evidence["exact_on"] for h in plain):
+            continue
+        old = [h.model_copy(deep=True) for h in plain]
+        for h in old:
+            if h.rule == "route.foreign_origin_reexport":
+                del h.evidence["exact_on"]
+        assert _dump(apply_profile(old, kz)) == _dump(apply_profile(plain, kz)), d.id
+        found += 1
+    assert found
+
+
+def test_item_on_is_refused_for_a_rule_that_does_not_record_the_items_lists(tmp_path):
+    from kordon.ingest.errors import ListFileError
+    from kordon.ingest.profiles import read_profile
+
+    text = (Path(__file__).resolve().parents[2] / "src" / "kordon" / "data" / "profiles" / "kz_customs.yaml").read_text(encoding="utf-8")
+    bad = text.replace("  - rule: route.foreign_origin_reexport\n    when: {bound: true, item_on: [chpl, eu_russia_hs6]}",
+                       "  - rule: goods.national\n    when: {bound: true, item_on: [chpl, eu_russia_hs6]}", 1)
+    assert bad != text
+    path = tmp_path / "mine.yaml"
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(ListFileError, match=r"mine.yaml:\d+.*item_on.*exact_on.*goods.national"):
+        read_profile(path)
 
 
 @pytest.mark.parametrize("name", ["none", *bundled_profile_names()])
@@ -137,13 +164,12 @@ def test_goods_hits_from_remembered_outcomes_equal_fresh_ones(ctx, name):
 
 
 def test_threads_screening_under_different_profiles_each_get_their_own_law(ctx):
-    """The API screens requests in a thread pool, each under its key's profile: the lists an item is exactly on,
-    noted per thread for kz_customs' item provisions, and the profiles' copies of the rules must not leak between
-    threads."""
+    """The API screens requests in a thread pool, each under its key's profile: the profiles' copies of the rules and
+    the outcomes remembered per profile must not leak between threads."""
     from concurrent.futures import ThreadPoolExecutor
 
     decls = _declarations()
-    names = [*bundled_profile_names(), "kz_customs", "kz_customs"]  # several threads note items at once
+    names = [*bundled_profile_names(), "kz_customs", "kz_customs"]  # several threads under one profile at once
     expected = {name: [_dump(apply_profile(run_rules(d, ctx), load_profile(name))) for d in decls] for name in set(names)}
 
     def screen(name: str) -> list:

@@ -125,8 +125,11 @@ FACTS: dict[str, Callable[[Hit], Hashable]] = {
     "match": lambda h: "match" if h.severity is Severity.critical else "possible",
     "severity": lambda h: h.severity.value,
     "declaration_type": _text("declaration_type"),
+    # The lists the item itself has an exact, non-illustrative entry on, as the rule found them (evidence `exact_on`,
+    # recorded by ITEM_ON_RULES; apply_profile fills it in for a hit stored before the rule recorded it).
+    "item_on": lambda h: frozenset(h.evidence.get("exact_on") or ()),
 }
-ITEM_ON = "item_on"  # needs the other hits of the declaration: computed by apply_profile
+ITEM_ON = "item_on"
 
 
 def _test(name: str, wanted: Any, profile: Profile) -> Callable[[dict[str, Any]], bool]:
@@ -204,12 +207,6 @@ class Plan:
     pack: RulePack
     rules: dict[str, RuleSpec]  # the pack's rules when the plan was made (a pack given new rules gets a new plan)
     specs: list[RuleSpec]
-    # Some hit built decided needs the item's other hits (`item_on`): the goods rules note the lists each item is
-    # exactly on as they build their hits (ITEMS), cleared for each declaration.
-    notes: bool
-    # A rule whose provisions look at the item's other hits runs before a goods rule: its hits are built plain and
-    # decided after all the rules ran (apply_profile), when the item's goods hits are all known.
-    after: bool
 
 
 @dataclass
@@ -218,7 +215,6 @@ class CompiledProfile:
     by_rule: dict[str, tuple[Compiled, ...]]
     needs: dict[str, tuple[str, ...]]  # per rule: the facts its provisions ask about
     default: Compiled
-    item_rules: frozenset[str]  # rules whose provisions look at the other hits of the same item
     keys: dict[str, KeySpec]  # per rule id: its hits' key and remembered outcomes (made on first sight)
     plans: dict[int, Plan] = field(default_factory=dict)  # per rule pack (by id, checked by identity)
 
@@ -236,17 +232,8 @@ class CompiledProfile:
         found = self.plans.get(id(pack))
         if found is not None and found.pack is pack and found.rules is pack.rules:
             return found
-        from kordon.screen.registry import ITEM_LIST_RULES
-
-        enabled = pack.enabled()
-        goods = [n for n, spec in enumerate(enabled) if spec.id in ITEM_LIST_RULES]
-        last_goods = goods[-1] if goods else -1
-        specs, after = [], False
-        for n, spec in enumerate(enabled):
-            late = spec.id in self.item_rules and n < last_goods  # a goods list rule runs after it
-            after = after or late
-            specs.append(replace(spec, way=None if late or spec.id in EXEMPT else self.key_spec(spec.id)))
-        made = Plan(pack, pack.rules, specs, bool(self.item_rules), after)
+        specs = [replace(spec, way=None if spec.id in EXEMPT else self.key_spec(spec.id)) for spec in pack.enabled()]
+        made = Plan(pack, pack.rules, specs)
         with _LOCK:
             if len(self.plans) >= 64:
                 self.plans.clear()
@@ -257,22 +244,6 @@ class CompiledProfile:
 # An outcome: action, legal basis, ". " + legal sentence, and the end of the explanation (the rule's own
 # consequence as kept, then the sentence) per consequence of the hits built with this outcome.
 Outcome = tuple[Action | None, LegalBasis, str, dict[str, str]]
-
-
-class _Items(threading.local):
-    """Per thread, for the declaration being screened under a profile with item rules (Plan.notes): which item
-    ("items[2]") the goods rules found exactly, not illustratively, on which list — what apply_profile's
-    _exact_lists reads of the item's hits. run_rules gives each declaration a fresh list."""
-
-    def __init__(self) -> None:
-        self.exact: list[tuple[str, str]] = []  # (subject, list id), in the order the hits were built
-
-
-ITEMS = _Items()
-
-
-def item_on(subject: str) -> frozenset[str]:
-    return frozenset([lst for about, lst in ITEMS.exact if about == subject])
 
 
 def _at_hit(way: KeySpec, found: Outcome, ev: dict[str, Any], explanation: str, consequence: str | None,
@@ -321,7 +292,7 @@ _READS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool, bool]] = {
     "severity": ((), (), False, True),
     "declaration_type": (("declaration_type",), (), False, False),
     "code": (("listed_code", "hs_code"), (), False, False),
-    ITEM_ON: ((), (), False, False),
+    ITEM_ON: ((), ("exact_on",), False, False),
 }
 
 
@@ -333,7 +304,7 @@ class KeySpec:
     The key function is generated once per rule as straight-line code: it runs for every hit, and a
     loop over the names to read would cost as much as the rest of applying a profile (docs/performance.md)."""
 
-    __slots__ = ("at", "compiled", "exempt", "goods", "item", "key", "memo", "notes")
+    __slots__ = ("at", "compiled", "exempt", "goods", "item", "key", "memo")
 
     def __init__(self, rule: str, facts: list[str], words: list[str], action: bool, compiled: CompiledProfile):
         names = dict.fromkeys([*facts, *words])
@@ -347,7 +318,6 @@ class KeySpec:
             parts.append('f["severity"]')
         if any(_READS[n][2] for n in names):
             parts.append('(None if (lst := f["list"]) is None else lst.id)')
-        parts.append("item_on")
         body = ", ".join(parts)
         # The same key from a hit's fields (after the rules ran) and from the values a hit is being built
         # of (kordon.screen.hits.make_hit): both fill and read one memo.
@@ -357,8 +327,8 @@ class KeySpec:
         # hit was decided before, else None (apply_profile decides it after the rules ran); exactly what
         # apply_profile writes into the built hit: the finding, with the rule's own consequence (less a
         # goods rule's closing action), then the legal sentence. Its common case is inline: it runs per hit.
-        source = (f"def key(f, item_on):\n    ev = f['evidence']\n    return ({body},)\n"
-                  "def at(ev, action, severity, lst, explanation, consequence, note, item_on=None):\n"
+        source = (f"def key(f):\n    ev = f['evidence']\n    return ({body},)\n"
+                  "def at(ev, action, severity, lst, explanation, consequence, note):\n"
                   "    try:\n"
                   f"        found = get(({at_hit},))\n"
                   "    except TypeError:\n"  # evidence of an unexpected (unhashable) shape
@@ -378,16 +348,13 @@ class KeySpec:
         self.item = ITEM_ON in names
         scope: dict[str, Any] = {"get": self.memo.get, "slow": _at_hit, "way": self}
         exec(compile(source, f"<profile key of {rule}>", "exec"), scope)  # noqa: S102 - our own names only
-        self.key: Callable[[dict[str, Any], frozenset[str] | None], tuple] = scope["key"]
-        # `at(...)`, and for a rule whose provisions look at the item's other hits `at(..., item_on(subject))`.
+        self.key: Callable[[dict[str, Any]], tuple] = scope["key"]
         self.at: Callable[..., tuple[Action | None, LegalBasis, str] | None] = _never if self.exempt else scope["at"]
         self.compiled = compiled
-        # A goods rule notes the lists each item is exactly on for a later rule's provisions (Plan.notes).
-        self.notes = bool(compiled.item_rules) and rule.startswith("goods.")
 
-    def decide(self, hit: Hit, item_on: frozenset[str] | None) -> Hit:
+    def decide(self, hit: Hit) -> Hit:
         """Decide a hit built plain (`at` knew no equal hit) as apply_profile does, and remember its outcome."""
-        _apply(hit, self.compiled, self, item_on)
+        _apply(hit, self.compiled, self)
         return hit
 
 
@@ -417,9 +384,7 @@ def compile_profile(profile: Profile) -> CompiledProfile:
         for rule_id in p.rule:
             by_rule.setdefault(rule_id, []).append(compiled)
     needs = {rule: tuple(dict.fromkeys(f for c in cs for f in c.facts)) for rule, cs in by_rule.items()}
-    item_rules = frozenset(rule for rule, names in needs.items() if ITEM_ON in names)
-    result = CompiledProfile(profile, {k: tuple(v) for k, v in by_rule.items()}, needs, Compiled(profile.default, profile),
-                             item_rules, {})
+    result = CompiledProfile(profile, {k: tuple(v) for k, v in by_rule.items()}, needs, Compiled(profile.default, profile), {})
     with _LOCK:
         _COMPILED[key] = result
     return result
@@ -457,14 +422,14 @@ def _said(c: Compiled, hit: Hit, action: Action | None, profile: Profile) -> tup
 _SET = ("action", "legal_basis", "explanation")
 
 
-def _outcome(hit: Hit, compiled: CompiledProfile, item_on: frozenset[str] | None) -> tuple[Action | None, LegalBasis, str]:
+def _outcome(hit: Hit, compiled: CompiledProfile) -> tuple[Action | None, LegalBasis, str]:
     """The action, legal basis and ". " + legal sentence for one hit (the slow path, remembered by the caller)."""
     rule = hit.rule
     provisions = compiled.by_rule.get(rule)
     chosen = compiled.default
     if provisions:
         names = compiled.needs[rule]
-        facts = {name: (item_on if name == ITEM_ON else FACTS[name](hit)) for name in names}
+        facts = {name: FACTS[name](hit) for name in names}
         chosen = next((c for c in provisions if c.holds(facts)), compiled.default)
     action = chosen.action
     if action == "rule":
@@ -512,9 +477,8 @@ def _never(*_: Any) -> None:
     return None
 
 
-def _decided(way: KeySpec, hit: Hit, compiled: CompiledProfile, item_on: frozenset[str] | None,
-             key: tuple | None) -> Outcome:
-    found: Outcome = (*_outcome(hit, compiled, item_on), {})
+def _decided(way: KeySpec, hit: Hit, compiled: CompiledProfile, key: tuple | None) -> Outcome:
+    found: Outcome = (*_outcome(hit, compiled), {})
     if key is not None:
         if len(way.memo) >= _MEMO_MAX:
             way.memo.clear()
@@ -531,7 +495,7 @@ def apply_profile(hits: list[Hit], profile: Profile | None) -> list[Hit]:
         return hits
     compiled = compile_profile(profile)
     ways, pid = compiled.keys, profile.id
-    exact: dict[str, frozenset[str]] | None = None
+    exact: dict[str, list[str]] | None = None
     for hit in hits:
         fields = hit.__dict__
         old = fields["legal_basis"]
@@ -540,22 +504,21 @@ def apply_profile(hits: list[Hit], profile: Profile | None) -> list[Hit]:
         way = ways.get(fields["rule"]) or compiled.key_spec(fields["rule"])
         if way.exempt:
             continue
-        item_on = None
-        if way.item:
+        if way.item and "exact_on" not in fields["evidence"]:  # found before its rule recorded it: read the item's hits
             exact = exact if exact is not None else _exact_lists(hits)
-            item_on = exact.get(fields["subject"], frozenset())
-        _apply(hit, compiled, way, item_on)
+            fields["evidence"]["exact_on"] = exact.get(fields["subject"], [])
+        _apply(hit, compiled, way)
     return hits
 
 
-def _apply(hit: Hit, compiled: CompiledProfile, way: KeySpec, item_on: frozenset[str] | None) -> None:
+def _apply(hit: Hit, compiled: CompiledProfile, way: KeySpec) -> None:
     fields = hit.__dict__
     old = fields["legal_basis"]
     try:
-        key: tuple | None = way.key(fields, item_on)
-        new, basis, sentence, _ = way.memo.get(key) or _decided(way, hit, compiled, item_on, key)  # type: ignore[arg-type]
+        key: tuple | None = way.key(fields)
+        new, basis, sentence, _ = way.memo.get(key) or _decided(way, hit, compiled, key)  # type: ignore[arg-type]
     except TypeError:  # evidence of an unexpected (unhashable) shape: decide without remembering
-        new, basis, sentence, _ = _decided(way, hit, compiled, item_on, None)
+        new, basis, sentence, _ = _decided(way, hit, compiled, None)
     text = (fields["explanation"] if old is None else _finding(fields, old)).strip().rstrip(". ")
     # Straight into the model's fields: pydantic's per-assignment bookkeeping would cost more than the
     # rest of applying a profile. The values are of the declared types; the basis object is shared by
@@ -566,8 +529,8 @@ def _apply(hit: Hit, compiled: CompiledProfile, way: KeySpec, item_on: frozenset
     hit.__pydantic_fields_set__.update(_SET)
 
 
-def _exact_lists(hits: list[Hit]) -> dict[str, frozenset[str]]:
-    """Per subject (item), the lists on which it has an exact, non-illustrative entry."""
+def _exact_lists(hits: list[Hit]) -> dict[str, list[str]]:
+    """Per subject (item), the lists on which its goods hits say it has an exact, non-illustrative entry."""
     groups: dict[str, set[str]] = {}
     for h in hits:
         fields = h.__dict__
@@ -577,4 +540,4 @@ def _exact_lists(hits: list[Hit]) -> dict[str, frozenset[str]]:
         ev = fields["evidence"]
         if _precision(h) == "exact" and not ev.get("illustrative"):
             groups.setdefault(fields["subject"], set()).add(lst.id)
-    return {k: frozenset(v) for k, v in groups.items()}
+    return {k: sorted(v) for k, v in groups.items()}

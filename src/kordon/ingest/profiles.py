@@ -78,6 +78,10 @@ class Act(_Strict):
     note: str | None = None
 
 
+# Rules whose hits record the lists the item itself is exactly on (evidence `exact_on`): the only ones `item_on` can ask about.
+ITEM_ON_RULES = frozenset({"route.foreign_origin_reexport"})
+
+
 class When(_Strict):
     """Conditions on a hit; all given ones must hold. A list value means 'any of'."""
 
@@ -90,7 +94,9 @@ class When(_Strict):
     origin_in: tuple[str, ...] | None = Field(None, description="Country of origin in these ISO2 codes or groups")
     bound_only: tuple[str, ...] | None = Field(
         None, description="Bound (as in `bound`) only for these ISO2 codes, e.g. [BY]: where another act covers them")
-    item_on: tuple[str, ...] | None = Field(None, description="The same item has an exact, non-illustrative entry on one of these lists")
+    item_on: tuple[str, ...] | None = Field(
+        None, description="The item has an exact, non-illustrative entry on one of these lists, as the hit's evidence "
+                          "`exact_on` says (rules that record it: " + ", ".join(sorted(ITEM_ON_RULES)) + ")")
     role: tuple[str, ...] | None = None
     match: Literal["match", "possible"] | None = Field(None, description="parties.sanctions: a match or a possible match")
     severity: tuple[str, ...] | None = None
@@ -139,6 +145,13 @@ class Provision(_Strict):
     @model_validator(mode="after")
     def _translations(self) -> Provision:
         _same_placeholders(self.says, {"says_ru": self.says_ru, "says_kk": self.says_kk})
+        return self
+
+    @model_validator(mode="after")
+    def _item_on_where_recorded(self) -> Provision:
+        if self.when.item_on is not None and not ITEM_ON_RULES.issuperset(self.rule):
+            raise ValueError(f"item_on is read from a hit's evidence `exact_on`, which only {', '.join(sorted(ITEM_ON_RULES))} "
+                             f"records; not {', '.join(r for r in self.rule if r not in ITEM_ON_RULES)}")
         return self
 
     @model_validator(mode="after")

@@ -37,9 +37,9 @@ from kordon.models import (
     Severity,
 )
 from kordon.screen.context import JUDGED_MAX, ScreeningContext
-from kordon.decide.profiles import ITEMS, KeySpec
+from kordon.decide.profiles import KeySpec
 from kordon.screen.hits import Judged, judged_hit, lower, make_hit
-from kordon.screen.registry import ITEM_LIST_RULES, rule
+from kordon.screen.registry import rule
 
 # Which rule speaks for which list; a user's own list counts as a national licensing list
 # unless its metadata names another rule.
@@ -255,7 +255,6 @@ def _goods_hits(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Ite
     restricted = restricted_parties(decl, ctx)
     on = ctx.list_date(decl).isoformat()
     way = spec.way  # the profile's, on the copy of the rule run_rules hands over under a profile
-    exact = ITEMS.exact if way is not None and way.notes else None
     memo = ctx.judged
     for i, m in mine:
         item = decl.items[i]
@@ -266,8 +265,6 @@ def _goods_hits(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Ite
         if judged is None:
             continue
         subject = f"items[{i}]"
-        if exact is not None and judged.exact_on is not None:
-            exact.append((subject, judged.exact_on))  # what apply_profile's _exact_lists reads of the item's hits
         yield judged_hit(judged, subject, _describe(item, i, m, how), {
             "hs_code": item.hs_code,
             "edition": edition,
@@ -306,16 +303,11 @@ def _judged(memo: dict, spec: RuleSpec, decl: Declaration, item: Item, m: GoodsM
             outcome = _confirm(outcome, named)
         severity, action, consequence = _weigh(outcome, m.weakness)
         judged = Judged(spec, severity, action, ListRef(id=m.list.id, version=m.list.version, entry=m.entry.code),
-                        consequence, " (illustrative list entry)" if m.entry.illustrative else "", way is not None,
-                        m.list.id if how == "exact" and not m.entry.illustrative else None)
+                        consequence, " (illustrative list entry)" if m.entry.illustrative else "", way is not None)
     if len(memo) >= JUDGED_MAX:
         memo.clear()
     memo[key] = (m, spec, judged)
     return judged
-
-
-
-ITEM_LIST_RULES.update({"goods.chpl", "goods.eu_russia", "goods.national"})
 
 
 @rule("goods.chpl")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from kordon.decide.profiles import item_on
 from kordon.ingest.rule_pack import RuleSpec
 from kordon.models import Action, Hit, LegalBasis, ListRef, Severity
 from kordon.screen.context import JUDGED_MAX, ScreeningContext
@@ -47,14 +46,13 @@ def make_hit(
     evidence = evidence or {}
     way = spec.way
     if way is not None:
-        on = item_on(subject) if way.item else None
-        decided = way.at(evidence, action, severity, list_ref, explanation, consequence, note, on)
+        decided = way.at(evidence, action, severity, list_ref, explanation, consequence, note)
         if decided is not None:
             return Hit(rule=spec.id, severity=severity, subject=subject, explanation=decided[2], list=list_ref,
                        score=round(min(100.0, spec.weight * SEVERITY_FACTOR[severity]), 2), action=decided[0],
                        evidence=evidence, source=spec.source, legal_basis=decided[1])
         return way.decide(make_hit(replace(spec, way=None), severity=severity, subject=subject, explanation=explanation,
-                                   action=action, list_ref=list_ref, evidence=evidence, consequence=consequence, note=note), on)
+                                   action=action, list_ref=list_ref, evidence=evidence, consequence=consequence, note=note))
     if consequence is not None:
         explanation = f"{explanation}; {consequence}.{note}"
     elif note:
@@ -89,7 +87,6 @@ class Judged:
     consequence: str | None
     note: str
     decides: bool  # made under a profile: the first hit fills action, basis and end
-    exact_on: str | None  # the list its hits say the item is exactly (not illustratively) on
     score: float = 0.0
     end: str = ""
     basis: LegalBasis | None = None
@@ -131,12 +128,10 @@ def remembered(ctx: ScreeningContext, spec: RuleSpec, severity: Severity, key: t
     of the rule's own (not a name, a quote or a full stop): apply_profile strips blanks and full stops off its end
     before the legal sentence, which the outcome's end is taken to need for every finding of the kind."""
     way = spec.way
-    if way is not None and way.item:  # the profile reads the item's other hits too
-        key = (key, item_on(subject))
     memo = ctx.judged
     found: Judged | None = memo.get((spec.id, way, severity, action, key))
     if found is None or found.spec is not spec:
         if len(memo) >= JUDGED_MAX:
             memo.clear()
-        found = memo[(spec.id, way, severity, action, key)] = Judged(spec, severity, action, None, None, ".", way is not None, None)
+        found = memo[(spec.id, way, severity, action, key)] = Judged(spec, severity, action, None, None, ".", way is not None)
     return found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kordon.decide.lanes import decide, error_decision
-from kordon.decide.profiles import ITEMS, Decided, apply_profile, compile_profile
+from kordon.decide.profiles import Decided, compile_profile
 from kordon.ingest.profiles import Profile
 from kordon.ingest.rule_pack import RuleSpec
 from kordon.models import Declaration, Decision, Hit
@@ -22,16 +22,9 @@ def run_rules(decl: Declaration, ctx: ScreeningContext, only: tuple[str, ...] | 
     pack's rules, which carry how it decides their hits (CompiledProfile.plan)."""
     if profile is None:
         return _run(decl, ctx, only, ctx.rules.enabled(), [])
-    plan = compile_profile(profile).plan(ctx.rules)
-    if plan.notes:
-        ITEMS.exact = []
     hits = Decided()
-    hits.profile = None
-    _run(decl, ctx, only, plan.specs, hits)
-    if plan.after:  # rules that look at an item's other hits ran before a goods rule: decided now
-        apply_profile(hits, profile)
     hits.profile = profile
-    return hits
+    return _run(decl, ctx, only, compile_profile(profile).plan(ctx.rules).specs, hits)
 
 
 def _run(decl: Declaration, ctx: ScreeningContext, only: tuple[str, ...] | None, specs: list[RuleSpec],

@@ -17,8 +17,6 @@ if TYPE_CHECKING:
 RuleFn = Callable[["Declaration", "ScreeningContext", "RuleSpec"], Iterable["Hit"]]
 
 RULES: dict[str, RuleFn] = {}
-# Rules whose hits say on which goods list an item is (kordon.screen.goods): what a profile's `item_on` reads.
-ITEM_LIST_RULES: set[str] = set()
 
 
 def rule(rule_id: str) -> Callable[[RuleFn], RuleFn]:

@@ -103,24 +103,28 @@ def diversion_hub(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> I
 def foreign_origin_reexport(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Iterator[Hit]:
     if decl.type not in _OUTBOUND:
         return
-    from kordon.screen.goods import restricted_parties
+    from kordon.screen.goods import precision, restricted_parties
 
     bound = restricted_parties(decl, ctx)
     hubs = set(ctx.settings.diversion_hubs)
     sanctioning = set(ctx.settings.sanctioning_countries)
-    listed = set(_listed_items(decl, ctx))
+    matches = ctx.item_matches(decl)
     for i, item in enumerate(decl.items):
         origin = item.origin or decl.route.origin
         if not origin or origin == decl.route.dispatch or origin not in sanctioning:
             continue
-        if i not in listed or not (bound or decl.route.destination in hubs):
+        if not matches[i] or not (bound or decl.route.destination in hubs):
             continue
         subject = f"items[{i}]"
+        # Which lists hold the item itself, not just perhaps its kind: what a profile's `item_on` reads (the re-export
+        # controls reach goods that are listed, not every good under a listed code). In the hit, so it explains itself.
+        exact_on = sorted({m.list.id for m in matches[i] if not m.entry.illustrative and precision(m) == "exact"})
         yield judged_hit(
-            remembered(ctx, spec, Severity.high if bound else Severity.medium, (origin, tuple(bound), decl.type), subject),
+            remembered(ctx, spec, Severity.high if bound else Severity.medium,
+                       (origin, tuple(bound), decl.type, tuple(exact_on)), subject),
             subject,
             f"Item {i + 1} is a listed good made in {origin}, dispatched from {decl.route.dispatch} "
             f"towards {decl.route.destination}: a re-export pattern; ask for the original export licence and end-use statement",
             {"origin": origin, "dispatch": decl.route.dispatch, "destination": decl.route.destination, "bound_for": bound,
-             "declaration_type": decl.type.value},
+             "declaration_type": decl.type.value, "exact_on": exact_on},
         )
