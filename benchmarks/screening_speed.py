@@ -54,7 +54,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="with --profile each: rounds per chunk (the best counts)")
     parser.add_argument("--profile", default=None,
                         help="jurisdiction profile (default: the settings', kz_customs); 'none' for the rules' own actions; "
-                             "'each' screens the same declarations under none and every bundled profile, in turn")
+                             "'each' screens the same declarations under none and every bundled profile, in turn; "
+                             "names with commas (none,kz_customs) under none and those profiles, in turn")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as the target says
@@ -70,8 +71,8 @@ def main() -> None:
     decls = [Declaration.model_validate_json(line) for line in lines]
     t_val, c_val = time.perf_counter() - t0, time.process_time() - c0
 
-    if args.profile == "each":
-        _each_profile(ctx, decls, args.rounds)
+    if args.profile == "each" or (args.profile and "," in args.profile):
+        _each_profile(ctx, decls, args.rounds, None if args.profile == "each" else args.profile.split(","))
         return
     if args.profile:
         from kordon.decide.profiles import load_profile
@@ -97,18 +98,32 @@ def main() -> None:
     print(f"lanes: {lanes}")
 
 
-def _each_profile(ctx, decls: list[Declaration], rounds: int = 3, chunk: int = 500) -> None:  # noqa: ANN001 - ScreeningContext
-    """The same declarations under no profile and each bundled one, interleaved so that a change in the
-    machine's load hits every profile alike: chunk by chunk, each profile screens the chunk once per round
-    (in a rotating order); the best round per chunk and profile counts, summed over the chunks."""
+def _each_profile(ctx, decls: list[Declaration], rounds: int = 3, only: list[str] | None = None,  # noqa: ANN001 - ScreeningContext
+                  chunk: int = 500) -> None:
+    """The same declarations under no profile and each bundled one (or those in `only`), interleaved so that a
+    change in the machine's load hits every profile alike: chunk by chunk, each profile screens the chunk once per
+    round (in a rotating order); the best round per chunk and profile counts. A profile's cost is the mean over the
+    chunks of its best time less none's, with its standard error.
+
+    Each profile keeps its own remembered outcomes (kordon.screen.hits): the more profiles in the rotation, the
+    colder each one's are when its turn comes. A deployment screens under one profile (an API server under one
+    per key): `only` with a single profile measures that case."""
+    import copy
+    import statistics
+
     from kordon.decide.profiles import load_profile
     from kordon.ingest.profiles import bundled_profile_names
 
-    # "none again" screens under no profile a second time, in the same rotation: how far two identical runs
-    # differ is the noise floor against which a profile's cost is read.
-    names = ["none", *bundled_profile_names(), "none again"]
+    # "none again" screens under no profile a second time, in the same rotation, with a context of its own (so its
+    # remembered outcomes are its own, as a profile's are, not none's used twice a round): how far two identical
+    # runs differ is the noise floor against which a profile's cost is read.
+    names = ["none", *[n for n in (only if only is not None else bundled_profile_names()) if n != "none"], "none again"]
     profiles = {name: None if name.startswith("none") else load_profile(name) for name in names}
+    again = copy.copy(ctx)
+    again.judged, again._matches_slot, again.plan_slot = {}, (None, []), (None, None, [])
+    contexts = {name: again if name == "none again" else ctx for name in names}
     best = dict.fromkeys(names, 0.0)
+    extra: dict[str, list[float]] = {name: [] for name in names}
     actions: dict[str, dict[str, int]] = {name: {} for name in names}
     load_before = os.getloadavg()
     for start in range(0, len(decls), chunk):
@@ -116,11 +131,12 @@ def _each_profile(ctx, decls: list[Declaration], rounds: int = 3, chunk: int = 5
         fastest = dict.fromkeys(names, float("inf"))
         for r in range(rounds):
             for name in names[r % len(names):] + names[:r % len(names)]:
-                ctx.profile = profiles[name]
+                here = contexts[name]
+                here.profile = profiles[name]
                 counted: dict[str, int] = {}
                 c0 = time.process_time()
                 for d in part:
-                    a = screen_declaration(d, ctx).action.value
+                    a = screen_declaration(d, here).action.value
                     counted[a] = counted.get(a, 0) + 1
                 fastest[name] = min(fastest[name], time.process_time() - c0)
                 if r == 0:
@@ -128,14 +144,17 @@ def _each_profile(ctx, decls: list[Declaration], rounds: int = 3, chunk: int = 5
                         actions[name][a] = actions[name].get(a, 0) + n
         for name in names:
             best[name] += fastest[name]
+            extra[name].append(1e6 * (fastest[name] - fastest["none"]) / len(part))
     print(f"declarations: {len(decls)} x 5 items, {rounds} interleaved rounds per chunk of {chunk}, "
           "best round per chunk and profile (CPU time)")
     print(f"load average: before {' '.join(f'{x:.2f}' for x in load_before)}, after {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    per = 1e6 * best["none"] / len(decls)
     for name in names:
-        slower = 100 * (best[name] / best["none"] - 1)
-        extra = 1e6 * (best[name] - best["none"]) / len(decls)
+        mean = statistics.fmean(extra[name])
+        error = statistics.stdev(extra[name]) / len(extra[name]) ** 0.5 if len(extra[name]) > 1 else 0.0
         print(f"profile {name:12s} {len(decls) / best[name]:8,.0f} declarations per CPU-second "
-              f"({slower:+.1f}% CPU time vs none, {extra:+.1f} µs per declaration)  actions {dict(sorted(actions[name].items()))}")
+              f"({100 * mean / per:+.1f}% CPU time vs none, {mean:+.2f} ± {error:.2f} µs per declaration)  "
+              f"actions {dict(sorted(actions[name].items()))}")
 
 
 if __name__ == "__main__":

@@ -229,3 +229,18 @@ def test_a_remembered_outcome_is_keyed_by_all_its_hits_evidence_a_profile_may_re
         for d in decls:
             run_rules(d, ctx, profile=profile)
     assert seen
+
+
+def test_a_context_given_new_rules_screens_with_them_under_a_profile(ctx):
+    """run_rules keeps the profile's copies of the rules for the last profile and rule set (ScreeningContext.plan_slot):
+    rules changed since (a new rule set) must be the ones that run."""
+    kz = load_profile("kz_customs")
+    mine = copy.copy(ctx)
+    mine.rules = copy.copy(ctx.rules)
+    mine.plan_slot = (None, None, [])
+    d = next(d for d in _declarations() if any(h.rule == "goods.chpl" for h in run_rules(d, ctx)))
+    assert any(h.rule == "goods.chpl" for h in run_rules(d, mine, profile=kz))
+    mine.rules.rules = {k: v for k, v in ctx.rules.rules.items() if k != "goods.chpl"}
+    assert not any(h.rule == "goods.chpl" for h in run_rules(d, mine, profile=kz))
+    mine.rules = ctx.rules
+    assert any(h.rule == "goods.chpl" for h in run_rules(d, mine, profile=kz))

@@ -39,6 +39,9 @@ class ScreeningContext:
     # Rules' outcomes per kind of finding and profile, for this context's lists (kordon.screen.goods._judged,
     # kordon.screen.hits.remembered); forgotten whole at JUDGED_MAX entries.
     judged: dict[Any, Any] = field(default_factory=dict, repr=False)
+    # The rules as the last profile screened with runs them (profile, the pack's rules, CompiledProfile.plan's specs):
+    # asked once per declaration.
+    plan_slot: tuple[Any, Any, list] = field(default=(None, None, []), repr=False)
 
     def __post_init__(self) -> None:
         self.restricted = frozenset(self.settings.restricted_destinations)
@@ -49,6 +52,7 @@ class ScreeningContext:
         state = self.__dict__.copy()
         state["judged"] = {}
         state["_matches_slot"] = (None, [])
+        state["plan_slot"] = (None, None, [])  # its rules carry code compiled in this process
         return state
 
     def list_date(self, decl: Declaration) -> dt.date:

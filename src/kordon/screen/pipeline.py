@@ -22,9 +22,12 @@ def run_rules(decl: Declaration, ctx: ScreeningContext, only: tuple[str, ...] | 
     pack's rules, which carry how it decides their hits (CompiledProfile.plan)."""
     if profile is None:
         return _run(decl, ctx, only, ctx.rules.enabled(), [])
+    slot = ctx.plan_slot
+    if slot[0] is not profile or slot[1] is not ctx.rules.rules:
+        slot = ctx.plan_slot = (profile, ctx.rules.rules, compile_profile(profile).plan(ctx.rules).specs)
     hits = Decided()
     hits.profile = profile
-    return _run(decl, ctx, only, compile_profile(profile).plan(ctx.rules).specs, hits)
+    return _run(decl, ctx, only, slot[2], hits)
 
 
 def _run(decl: Declaration, ctx: ScreeningContext, only: tuple[str, ...] | None, specs: list[RuleSpec],
