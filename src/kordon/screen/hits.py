@@ -118,8 +118,7 @@ def judged_hit(judged: Judged, subject: str, explanation: str, evidence: dict[st
     return hit
 
 
-def remembered(ctx: ScreeningContext, spec: RuleSpec, severity: Severity, key: tuple, subject: str,
-               action: Action | None = None) -> Judged:
+def remembered(ctx: ScreeningContext, spec: RuleSpec, severity: Severity, key: tuple, action: Action | None = None) -> Judged:
     """The outcome of a rule's finding of one kind, for `judged_hit` (with the finding's words less its closing full
     stop, which the outcome adds: a profile's legal sentence replaces it). `key`: every value of the hit's evidence
     that a profile's conditions or wording may read (kordon.decide.profiles._READS: role, origin, bound_for,

@@ -25,7 +25,7 @@ def _listed_items(decl: Declaration, ctx: ScreeningContext) -> list[int]:
 def restricted_destination(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> Iterator[Hit]:
     dest = decl.route.destination
     if decl.type in _OUTBOUND and dest in ctx.restricted:
-        yield judged_hit(remembered(ctx, spec, Severity.low, (), "route"), "route",
+        yield judged_hit(remembered(ctx, spec, Severity.low, ()), "route",
                          f"The goods are bound for {dest}, a destination under trade restrictions; check that no item is controlled",
                          {"destination": dest})
 
@@ -39,7 +39,7 @@ def restricted_end_user(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec
         if party.country in ctx.restricted:
             role, subject = party.role.value, f"parties[{i}]"
             yield judged_hit(
-                remembered(ctx, spec, Severity.high, (role,), subject), subject,
+                remembered(ctx, spec, Severity.high, (role,)), subject,
                 f"The {role.replace('_', ' ')} {party.name} is in {party.country}, "
                 f"but the goods are declared for {dest}: a diversion pattern; establish the real destination",
                 {"role": role, "party_country": party.country, "destination": dest},
@@ -56,7 +56,7 @@ def transit_restricted(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec)
         listed = _listed_items(decl, ctx)
         # Kazakh exports to Europe often cross Russia lawfully; without listed goods this is only a note.
         yield judged_hit(
-            remembered(ctx, spec, Severity.high if listed else Severity.low, (), "route"), "route",
+            remembered(ctx, spec, Severity.high if listed else Severity.low, ()), "route",
             f"The goods are declared for {dest} but routed through {', '.join(through)}"
             + (f", with {len(listed)} listed item(s)" if listed else "")
             + ": possible false transit; confirm arrival at the declared destination",
@@ -72,7 +72,7 @@ def transit_to_restricted(decl: Declaration, ctx: ScreeningContext, spec: RuleSp
     if crosses and dest in ctx.restricted and decl.route.dispatch != here:
         listed = _listed_items(decl, ctx)
         yield judged_hit(
-            remembered(ctx, spec, Severity.high if listed else Severity.medium, (), "route"), "route",
+            remembered(ctx, spec, Severity.high if listed else Severity.medium, ()), "route",
             f"Transit through {here} from {decl.route.dispatch} to {dest}"
             + (f" with {len(listed)} listed item(s): the transit of controlled goods needs a Kazakh transit licence" if listed else "")
             + "; check the transit documents",
@@ -92,7 +92,7 @@ def diversion_hub(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) -> I
         return
     listed = _listed_items(decl, ctx)
     yield judged_hit(
-        remembered(ctx, spec, Severity.medium if listed else Severity.low, (), "route"), "route",
+        remembered(ctx, spec, Severity.medium if listed else Severity.low, ()), "route",
         f"The consignment comes from or passes through {', '.join(hit_countries)}, named as diversion hub(s) in current advisories"
         + (f", carrying {len(listed)} listed item(s)" if listed else ""),
         {"hubs": hit_countries, "dispatch": dispatch, "listed_items": listed},
@@ -121,7 +121,7 @@ def foreign_origin_reexport(decl: Declaration, ctx: ScreeningContext, spec: Rule
         exact_on = sorted({m.list.id for m in matches[i] if not m.entry.illustrative and precision(m) == "exact"})
         yield judged_hit(
             remembered(ctx, spec, Severity.high if bound else Severity.medium,
-                       (origin, tuple(bound), decl.type, tuple(exact_on)), subject),
+                       (origin, tuple(bound), decl.type, tuple(exact_on))),
             subject,
             f"Item {i + 1} is a listed good made in {origin}, dispatched from {decl.route.dispatch} "
             f"towards {decl.route.destination}: a re-export pattern; ask for the original export licence and end-use statement",

@@ -71,7 +71,7 @@ def vague_description(decl: Declaration, ctx: ScreeningContext, spec: RuleSpec) 
         # The hit is built from the remembered outcome of such a finding (every item of a trader's declarations may
         # read "parts"): keyed by what a profile may read of its evidence, the code.
         yield judged_hit(
-            remembered(ctx, spec, severity, (code, is_listed), subject, Action.check_documents), subject,
+            remembered(ctx, spec, severity, (code, is_listed), Action.check_documents), subject,
             f"Item {i + 1} ({code}) is described only as {quote(item.description)}, which does not say "
             "what the goods are; ask for a precise description, model and part numbers",
             {"description": item.description, "hs_code": code, "listed_code": is_listed, "lexicon_version": version},
