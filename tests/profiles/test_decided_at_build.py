@@ -244,3 +244,30 @@ def test_a_context_given_new_rules_screens_with_them_under_a_profile(ctx):
     assert not any(h.rule == "goods.chpl" for h in run_rules(d, mine, profile=kz))
     mine.rules = ctx.rules
     assert any(h.rule == "goods.chpl" for h in run_rules(d, mine, profile=kz))
+
+
+def test_a_hand_edited_exact_on_is_read_as_its_key_reads_it_and_never_fails(ctx):
+    """A stored hit whose `exact_on` is not a list of list ids (edited by hand, or by someone with database access) is
+    decided as the same hit decided with nothing remembered: two hits of one key never get different outcomes. What
+    has no members (a number, null) is on no list, so the re-export provision that refuses does not hold."""
+    from kordon.decide.profiles import compile_profile
+
+    kz = load_profile("kz_customs")
+    d = next(d for d in _declarations()
+             if any(h.rule == "route.foreign_origin_reexport" and h.action is not None and h.action.value == "deny"
+                    for h in run_rules(d, ctx, profile=kz)))
+    way = compile_profile(kz).key_spec("route.foreign_origin_reexport")
+
+    def decided(bad: object) -> list[dict]:
+        hits = run_rules(d, ctx)
+        for h in hits:
+            if h.rule == "route.foreign_origin_reexport":
+                h.evidence["exact_on"] = bad
+        return [h.model_dump(mode="json") for h in apply_profile(hits, kz) if h.rule == "route.foreign_origin_reexport"]
+
+    for bad in (5, None, "chpl", {"chpl": 1}, [["chpl"]], ("chpl", "eu_russia_hs6")):
+        remembered = decided(bad)
+        way.memo.clear()
+        assert remembered and remembered == decided(bad), bad
+        if bad in (5, None):
+            assert all(h["action"] != "deny" for h in remembered), bad

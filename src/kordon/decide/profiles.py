@@ -112,6 +112,18 @@ def _text(key: str) -> Callable[[Hit], str | None]:
     return get
 
 
+def _exact_on(h: Hit) -> frozenset[str]:
+    """The lists the item itself has an exact, non-illustrative entry on, as the rule found them (evidence `exact_on`,
+    recorded by ITEM_ON_RULES; apply_profile fills it in for a hit stored before the rule recorded it). Read as the
+    rule's key reads it (its members, `tuple(value)`), so that hits of one key hold one fact whatever the shape of a
+    stored hit edited by hand; what has no members is no list."""
+    value = h.evidence.get("exact_on")
+    try:
+        return frozenset(str(v) for v in tuple(value or ()))
+    except TypeError:
+        return frozenset()
+
+
 FACTS: dict[str, Callable[[Hit], Hashable]] = {
     "list": lambda h: h.list.id if h.list is not None else None,
     "category": _categories,
@@ -125,9 +137,7 @@ FACTS: dict[str, Callable[[Hit], Hashable]] = {
     "match": lambda h: "match" if h.severity is Severity.critical else "possible",
     "severity": lambda h: h.severity.value,
     "declaration_type": _text("declaration_type"),
-    # The lists the item itself has an exact, non-illustrative entry on, as the rule found them (evidence `exact_on`,
-    # recorded by ITEM_ON_RULES; apply_profile fills it in for a hit stored before the rule recorded it).
-    "item_on": lambda h: frozenset(h.evidence.get("exact_on") or ()),
+    "item_on": _exact_on,
 }
 ITEM_ON = "item_on"
 
