@@ -271,3 +271,31 @@ def test_a_hand_edited_exact_on_is_read_as_its_key_reads_it_and_never_fails(ctx)
         assert remembered and remembered == decided(bad), bad
         if bad in (5, None):
             assert all(h["action"] != "deny" for h in remembered), bad
+
+
+def test_a_decision_decided_again_under_another_profile_equals_screening_under_it(ctx):
+    """What the web's comparison of profiles, a re-screen after the settings changed and a repeat under another
+    profile do: the stored hits, decided under one profile, decided again under another. A provision that keeps the
+    rule's own action must start from the rule's (`rule_action`), not from the first profile's."""
+    from kordon.decide.lanes import decide
+    from kordon.models import Hit
+
+    names = [None, *bundled_profile_names()]
+    lanes, versions = ctx.settings.lanes, ctx.list_versions()
+    kept = 0
+    for d in _declarations():
+        fresh = {b: decide(d.id, run_rules(d, ctx, profile=load_profile(b)), lanes, versions, profile=load_profile(b))
+                 .model_dump(mode="json", exclude={"screened_at"}) for b in names[1:]}
+        for a in names:
+            first = decide(d.id, run_rules(d, ctx, profile=load_profile(a) if a else None), lanes, versions,
+                           profile=load_profile(a) if a else None)
+            stored = first.model_dump(mode="json")
+            for b in names[1:]:
+                if b == a:
+                    continue
+                # Without the random draw's hit: deciding draws again (as rescreen_lists does), from the same seed.
+                hits = [Hit.model_validate(h) for h in stored["hits"] if h["rule"] != "selection.random"]
+                again = decide(d.id, hits, lanes, versions, profile=load_profile(b))
+                assert again.model_dump(mode="json", exclude={"screened_at"}) == fresh[b], (d.id, a, b)
+                kept += any(h.rule_action != h.action for h in again.hits)
+    assert kept  # some hits' actions differ from their rule's own: the case this guards

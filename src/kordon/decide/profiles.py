@@ -429,7 +429,7 @@ def _said(c: Compiled, hit: Hit, action: Action | None, profile: Profile) -> tup
     return found
 
 
-_SET = ("action", "legal_basis", "explanation")
+_SET = ("action", "legal_basis", "explanation", "rule_action")
 
 
 def _outcome(hit: Hit, compiled: CompiledProfile) -> tuple[Action | None, LegalBasis, str]:
@@ -524,6 +524,12 @@ def apply_profile(hits: list[Hit], profile: Profile | None) -> list[Hit]:
 def _apply(hit: Hit, compiled: CompiledProfile, way: KeySpec) -> None:
     fields = hit.__dict__
     old = fields["legal_basis"]
+    if old is None:
+        fields["rule_action"] = fields["action"]
+    elif "rule_action" in hit.__pydantic_fields_set__:  # decided before under another profile: start from the rule's own
+        fields["action"] = fields["rule_action"]
+    else:  # decided before the hit kept the rule's own action: the other profile's action is all there is
+        fields["rule_action"] = fields["action"]
     try:
         key: tuple | None = way.key(fields)
         new, basis, sentence, _ = way.memo.get(key) or _decided(way, hit, compiled, key)  # type: ignore[arg-type]

@@ -66,6 +66,9 @@ class Hit(BaseModel):
     evidence: dict[str, Any] = Field(default_factory=dict, description="Fields and values that triggered the rule")
     source: str | None = Field(None, description="Published source of the rule (red-flag guidance, legal basis)")
     legal_basis: LegalBasis | None = Field(None, description="The action's legal basis under the decision's profile")
+    rule_action: Action | None = Field(
+        None, description="Under a profile: the rule's own action, before the profile decided (deciding the hit again under "
+                          "another profile starts from it)")
 
 
 class Decision(BaseModel):

@@ -50,7 +50,7 @@ def make_hit(
         if decided is not None:
             return Hit(rule=spec.id, severity=severity, subject=subject, explanation=decided[2], list=list_ref,
                        score=round(min(100.0, spec.weight * SEVERITY_FACTOR[severity]), 2), action=decided[0],
-                       evidence=evidence, source=spec.source, legal_basis=decided[1])
+                       evidence=evidence, source=spec.source, legal_basis=decided[1], rule_action=action)
         return way.decide(make_hit(replace(spec, way=None), severity=severity, subject=subject, explanation=explanation,
                                    action=action, list_ref=list_ref, evidence=evidence, consequence=consequence, note=note))
     if consequence is not None:
@@ -87,6 +87,7 @@ class Judged:
     consequence: str | None
     note: str
     decides: bool  # made under a profile: the first hit fills action, basis and end
+    rule_action: Action | None = None  # the rule's own action (`action` becomes the profile's once ready)
     score: float = 0.0
     end: str = ""
     basis: LegalBasis | None = None
@@ -96,6 +97,7 @@ class Judged:
         self.score = round(min(100.0, self.spec.weight * SEVERITY_FACTOR[self.severity]), 2)
         self.end = self.note if self.consequence is None else f"; {self.consequence}.{self.note}"
         self.ready = not self.decides
+        self.rule_action = self.action
 
 
 def judged_hit(judged: Judged, subject: str, explanation: str, evidence: dict[str, Any]) -> Hit:
@@ -107,9 +109,12 @@ def judged_hit(judged: Judged, subject: str, explanation: str, evidence: dict[st
     consequence; an illustrative entry's marker, at the end, is moved to the end of the cut text)."""
     spec = judged.spec
     if judged.ready:
+        if judged.decides:
+            return Hit(rule=spec.id, severity=judged.severity, subject=subject, explanation=explanation + judged.end,
+                       list=judged.list_ref, score=judged.score, action=judged.action, evidence=evidence, source=spec.source,
+                       legal_basis=judged.basis, rule_action=judged.rule_action)
         return Hit(rule=spec.id, severity=judged.severity, subject=subject, explanation=explanation + judged.end,
-                   list=judged.list_ref, score=judged.score, action=judged.action, evidence=evidence, source=spec.source,
-                   legal_basis=judged.basis)
+                   list=judged.list_ref, score=judged.score, action=judged.action, evidence=evidence, source=spec.source)
     hit = make_hit(spec, severity=judged.severity, subject=subject, explanation=explanation, action=judged.action,
                    list_ref=judged.list_ref, evidence=evidence, consequence=judged.consequence, note=judged.note)
     basis = hit.legal_basis
