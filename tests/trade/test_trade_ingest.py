@@ -125,7 +125,10 @@ def test_cluster_orders_rows_and_keeps_every_figure(tmp_path):
     def figures():
         ch = change(con, reporter="EU27", partner="KG", period="2023-01:2023-05", base="2022-01:2022-05")
         mi = mirror(con, a="EU", b="KZ", currency="USD", source_a="eurostat", years="2021:2023")
-        return ch.tables["summary"].to_dict("records"), mi.tables["mirror"].to_dict("records")
+        # To 12 significant digits: DuckDB sums in parallel, and the order of a float sum moves its last bits
+        # (…730125 against …730127 on a loaded machine); a lost or changed figure moves far more.
+        return [[{k: float(f"{v:.12g}") if isinstance(v, float) else v for k, v in r.items()} for r in t.to_dict("records")]
+                for t in (ch.tables["summary"], mi.tables["mirror"])]
 
     before = figures()
     first = con.execute("SELECT reporter FROM trade LIMIT 1").fetchone()[0]
